@@ -30,6 +30,8 @@ config.substitutions.append(("%gen", os.path.join(config.sieve_src_root,
 # The bundled float16 example model (committed in the repository).
 example = os.path.join(config.sieve_src_root, "models", "llama12")
 config.substitutions.append(("%example_models", example))
+if os.path.exists(os.path.join(example, "llama12_fp16w.onnx")):
+    config.available_features.add("example-model")
 
 # The float32 reference models live in ../shared beside the checkout.
 shared = os.path.normpath(os.path.join(config.sieve_src_root, "..", "shared",
