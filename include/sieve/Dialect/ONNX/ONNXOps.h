@@ -10,6 +10,15 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+namespace sieve::onnx {
+/// Compatibility of inferred with declared result types, used by the ops'
+/// `isCompatibleReturnTypes`: equal element types and compatible shapes
+/// (dynamic or unranked match anything); a declared `none` (an absent
+/// optional output) matches any inferred type.
+bool areCompatibleReturnTypes(mlir::TypeRange inferred,
+                              mlir::TypeRange actual);
+} // namespace sieve::onnx
+
 #define GET_OP_CLASSES
 #include "onnx/ONNXOps.h.inc"
 
