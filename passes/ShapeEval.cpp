@@ -55,6 +55,8 @@ std::optional<SmallVector<int64_t>> SymTensor::constantElems() const {
 //===----------------------------------------------------------------------===//
 
 namespace {
+SymInt add1(SymInt x) { return {x.coef, x.sym, x.off + 1}; }
+
 constexpr int64_t kBig = std::numeric_limits<int64_t>::max() / 2;
 
 int64_t product(ArrayRef<int64_t> shape) {
@@ -151,25 +153,29 @@ SymInt ShapeAnalysis::fresh(bool nonNeg) {
 }
 
 std::optional<int> ShapeAnalysis::compare(SymInt a, SymInt b) const {
-  auto sign = [](int64_t x) { return x < 0 ? -1 : x > 0 ? 1 : 0; };
-  if (a.sym == b.sym && a.coef == b.coef)
-    return sign(a.off - b.off);
-  // a - b = c * s + k with s >= 0.
-  if (a.isConstant() != b.isConstant()) {
-    bool aSym = !a.isConstant();
-    int64_t c = aSym ? a.coef : -b.coef;
-    int64_t s = aSym ? a.sym : b.sym;
-    int64_t k = a.off - b.off;
-    if (!nonNegative[s])
-      return std::nullopt;
-    if (c > 0 && k > 0)
-      return 1;
-    if (c < 0 && k < 0)
-      return -1;
-    if (c > 0 && k == 0)
-      return std::nullopt; // zero when s == 0
-  }
+  if (a == b)
+    return 0;
+  if (provablyGE(a, add1(b)))
+    return 1;
+  if (provablyGE(b, add1(a)))
+    return -1;
   return std::nullopt;
+}
+
+bool ShapeAnalysis::provablyGE(SymInt a, SymInt b) const {
+  // a - b = c * s + k; true when c >= 0, k >= 0 and s is a size.
+  int64_t k = a.off - b.off;
+  if (a.sym == b.sym) {
+    int64_t c = a.coef - b.coef;
+    if (c == 0)
+      return k >= 0;
+    return nonNegative[a.sym] && c > 0 && k >= 0;
+  }
+  if (b.isConstant())
+    return nonNegative[a.sym] && a.coef > 0 && k >= 0;
+  if (a.isConstant())
+    return nonNegative[b.sym] && b.coef < 0 && k >= 0;
+  return false;
 }
 
 SymInt ShapeAnalysis::add(SymInt a, SymInt b) {
@@ -268,14 +274,40 @@ SymTensor ShapeAnalysis::merge(SymTensor inferred, Type declared) {
   for (auto [d, s] : llvm::zip(*inferred.shape, rt.getShape()))
     if (!ShapedType::isDynamic(s))
       d = SymInt::constant(s);
+  bool isInt = isa<IntegerType>(rt.getElementType());
   if (inferred.elems &&
       (!isTrackedType(declared) ||
        int64_t(inferred.elems->size()) != rt.getNumElements()))
     inferred.elems.reset();
+  if (inferred.affine &&
+      (!isInt || inferred.affine->coef.size() != inferred.shape->size()))
+    inferred.affine.reset();
+  if (inferred.affine) {
+    // Sizes of 1 are indexed by 0 only.
+    for (auto [c, d] : llvm::zip(inferred.affine->coef, *inferred.shape))
+      if (d.getConstant() == 1)
+        c = 0;
+    if (!inferred.elems && isTrackedType(declared)) {
+      SmallVector<int64_t> shape(rt.getShape());
+      SmallVector<int64_t> strides = stridesOf(shape);
+      inferred.elems.emplace();
+      for (int64_t i = 0, e = rt.getNumElements(); i < e; ++i) {
+        SymInt v = inferred.affine->base;
+        for (size_t k = 0; k < shape.size(); ++k)
+          v = add(v, SymInt::constant(inferred.affine->coef[k] *
+                                      ((i / strides[k]) % shape[k])));
+        inferred.elems->push_back(v);
+      }
+    }
+  }
   if (inferred.elems)
     for (SymInt &e : *inferred.elems)
       if (e.isConstant())
         e.off = wrapTo(rt.getElementType(), e.off);
+  if (inferred.affine && inferred.affine->base.isConstant() &&
+      inferred.affine->isSplat())
+    inferred.affine->base.off =
+        wrapTo(rt.getElementType(), inferred.affine->base.off);
   return inferred;
 }
 
@@ -285,12 +317,260 @@ void ShapeAnalysis::visit(Operation *op) {
     return;
   }
   SmallVector<SymTensor> results = transfer(op);
+  if (results.size() == 1 && results[0].shape && !results[0].affine)
+    results[0].affine = transferAffine(op, results[0]);
   for (auto [i, r] : llvm::enumerate(op->getResults())) {
     if (i < results.size())
       values[r] = merge(std::move(results[i]), r.getType());
     else
       values[r] = fromType(r.getType());
   }
+}
+
+std::optional<SymTensor::Affine> ShapeAnalysis::affineOf(const SymTensor &t) {
+  if (t.affine)
+    return t.affine;
+  std::optional<SmallVector<int64_t>> shape = t.staticShape();
+  if (!shape || !t.elems || t.elems->empty() ||
+      int64_t(t.elems->size()) != product(*shape))
+    return std::nullopt;
+  SmallVector<int64_t> strides = stridesOf(*shape);
+  SymTensor::Affine af;
+  af.base = (*t.elems)[0];
+  for (size_t k = 0; k < shape->size(); ++k) {
+    if ((*shape)[k] == 1) {
+      af.coef.push_back(0);
+      continue;
+    }
+    SymInt diff = sub((*t.elems)[strides[k]], af.base);
+    if (!diff.isConstant())
+      return std::nullopt;
+    af.coef.push_back(diff.off);
+  }
+  for (int64_t i = 0, e = t.elems->size(); i < e; ++i) {
+    int64_t delta = 0;
+    for (size_t k = 0; k < shape->size(); ++k)
+      delta += af.coef[k] * ((i / strides[k]) % (*shape)[k]);
+    if ((*t.elems)[i] != add(af.base, SymInt::constant(delta)))
+      return std::nullopt;
+  }
+  return af;
+}
+
+namespace {
+/// `af` of a tensor of `shape` as seen from a broadcast result of `rank`.
+SymTensor::Affine alignAffine(SymTensor::Affine af, ArrayRef<SymInt> shape,
+                              size_t rank) {
+  for (auto [c, d] : llvm::zip(af.coef, shape))
+    if (d.getConstant() == 1)
+      c = 0;
+  af.coef.insert(af.coef.begin(), rank - af.coef.size(), 0);
+  return af;
+}
+
+SymTensor::Affine splatAffine(SymInt v, size_t rank) {
+  SymTensor::Affine af;
+  af.coef.assign(rank, 0);
+  af.base = v;
+  return af;
+}
+} // namespace
+
+std::optional<SymTensor::Affine>
+ShapeAnalysis::transferAffine(Operation *op, const SymTensor &result) {
+  StringRef name = op->getName().getStringRef();
+  if (!name.consume_front("onnx.") || !result.shape)
+    return std::nullopt;
+  size_t rank = result.shape->size();
+  auto in = [&](unsigned i) -> SymTensor {
+    if (i >= op->getNumOperands() || isNone(op->getOperand(i)))
+      return SymTensor();
+    return get(op->getOperand(i));
+  };
+  auto inAffine = [&](unsigned i) -> std::optional<SymTensor::Affine> {
+    SymTensor t = in(i);
+    std::optional<SymTensor::Affine> af = affineOf(t);
+    if (!af || !t.shape || af->coef.size() != t.shape->size())
+      return std::nullopt;
+    return alignAffine(*af, *t.shape, af->coef.size());
+  };
+
+  if (name == "Range") {
+    SymTensor start = in(0), delta = in(2);
+    if (!start.elems || !delta.elems || start.elems->size() != 1 ||
+        !(*delta.elems)[0].isConstant() || rank != 1)
+      return std::nullopt;
+    SymTensor::Affine af;
+    af.base = (*start.elems)[0];
+    af.coef.push_back((*delta.elems)[0].off);
+    return af;
+  }
+  if (name == "ConstantOfShape") {
+    auto v = dyn_cast_or_null<DenseIntElementsAttr>(op->getAttr("value"));
+    if (!op->getAttr("value"))
+      return splatAffine(SymInt::constant(0), rank);
+    if (!v)
+      return std::nullopt;
+    return splatAffine(
+        SymInt::constant((*v.getValues<APInt>().begin()).getSExtValue()),
+        rank);
+  }
+  std::optional<SymTensor::Affine> x = inAffine(0);
+  if (!x)
+    return std::nullopt;
+  if (name == "Identity")
+    return x;
+  if (name == "Cast") {
+    auto to = dyn_cast<IntegerType>(getElementTypeOrSelf(op->getResult(0)));
+    if (!to)
+      return std::nullopt;
+    if (to.getWidth() >= 32)
+      return x;
+    if (x->isSplat() && x->base.isConstant())
+      return splatAffine(SymInt::constant(wrapTo(to, x->base.off)), rank);
+    return std::nullopt;
+  }
+  if (name == "Neg") {
+    for (int64_t &c : x->coef)
+      c = -c;
+    x->base = sub(SymInt::constant(0), x->base);
+    return x;
+  }
+  if (x->isSplat() && x->base.isConstant()) {
+    int64_t v = x->base.off;
+    if (name == "Not")
+      return splatAffine(SymInt::constant(v == 0), rank);
+    if (name == "Abs")
+      return splatAffine(SymInt::constant(std::abs(v)), rank);
+  }
+  if (x->isSplat() &&
+      llvm::is_contained({"Reshape", "Gather", "GatherND", "GatherElements",
+                          "Squeeze", "Unsqueeze", "Expand", "Transpose",
+                          "Tile"},
+                         name))
+    return splatAffine(x->base, rank); // indices are in range or it fails
+  if (name == "CumSum" && x->isSplat() && x->base.getConstant() == 0)
+    return x;
+  if (name == "Expand")
+    return alignAffine(*x, *in(0).shape, rank);
+  if (name == "Transpose") {
+    std::optional<SmallVector<int64_t>> perm = intsAttr(op, "perm");
+    if (!perm) {
+      perm.emplace();
+      for (int64_t i = rank - 1; i >= 0; --i)
+        perm->push_back(i);
+    }
+    SymTensor::Affine r = *x;
+    for (size_t i = 0; i < rank; ++i)
+      r.coef[i] = x->coef[(*perm)[i]];
+    return r;
+  }
+  if (name == "Unsqueeze") {
+    std::optional<SmallVector<int64_t>> axes = in(1).constantElems();
+    if (!axes)
+      return std::nullopt;
+    SmallVector<bool> inserted(rank, false);
+    for (int64_t a : *axes)
+      if (std::optional<int64_t> na = normAxis(a, rank))
+        inserted[*na] = true;
+    SymTensor::Affine r;
+    r.base = x->base;
+    auto it = x->coef.begin();
+    for (size_t i = 0; i < rank; ++i)
+      r.coef.push_back(inserted[i] ? 0 : *it++);
+    return r;
+  }
+  if (name == "Squeeze") {
+    SymTensor t = in(0);
+    SymTensor::Affine r;
+    r.base = x->base;
+    for (auto [c, d] : llvm::zip(x->coef, *t.shape))
+      if (d.getConstant() != 1)
+        r.coef.push_back(c);
+    if (r.coef.size() != rank)
+      return std::nullopt;
+    return r;
+  }
+  if (name == "Concat") {
+    int64_t axis = intAttr(op, "axis", 0);
+    if (axis < 0)
+      axis += rank;
+    if (axis < 0 || axis >= int64_t(rank))
+      return std::nullopt;
+    // Pieces of one affine function: same coefficients (except along
+    // `axis` where a piece has size 1) and bases that continue each other.
+    std::optional<int64_t> axisCoef;
+    SmallVector<SymTensor> pieces;
+    SmallVector<SymTensor::Affine> afs;
+    for (unsigned i = 0; i < op->getNumOperands(); ++i) {
+      std::optional<SymTensor::Affine> af = inAffine(i);
+      if (!af)
+        return std::nullopt;
+      pieces.push_back(in(i));
+      afs.push_back(*af);
+      if ((*pieces.back().shape)[axis].getConstant() != 1)
+        axisCoef = af->coef[axis];
+    }
+    SymTensor::Affine r = afs[0];
+    r.coef[axis] = axisCoef.value_or(0);
+    SymInt offset = SymInt::constant(0);
+    for (auto [t, af] : llvm::zip(pieces, afs)) {
+      for (size_t k = 0; k < rank; ++k)
+        if (int64_t(k) != int64_t(axis) && af.coef[k] != r.coef[k] &&
+            (*result.shape)[k].getConstant() != 1)
+          return std::nullopt;
+      SymInt expected = add(r.base, mul(SymInt::constant(r.coef[axis]), offset));
+      if (af.base != expected)
+        return std::nullopt;
+      offset = add(offset, (*t.shape)[axis]);
+    }
+    return r;
+  }
+  return std::nullopt;
+}
+
+std::optional<SymTensor::Affine> ShapeAnalysis::elementwiseAffine(
+    StringRef name, ArrayRef<SymTensor::Affine> afs,
+    llvm::function_ref<SymInt(ArrayRef<SymInt>)> fn) {
+  if ((name == "Add" || name == "Sub") && afs.size() == 2) {
+    SymTensor::Affine r = afs[0];
+    for (size_t k = 0; k < r.coef.size(); ++k)
+      r.coef[k] += name == "Add" ? afs[1].coef[k] : -afs[1].coef[k];
+    r.base = name == "Add" ? add(afs[0].base, afs[1].base)
+                           : sub(afs[0].base, afs[1].base);
+    return r;
+  }
+  if (name == "Mul" && afs.size() == 2) {
+    for (int i = 0; i < 2; ++i)
+      if (afs[i].isSplat() && afs[i].base.isConstant()) {
+        SymTensor::Affine r = afs[1 - i];
+        for (int64_t &c : r.coef)
+          c *= afs[i].base.off;
+        r.base = mul(r.base, afs[i].base);
+        return r;
+      }
+  }
+  if (name == "Where" && afs.size() == 3 && afs[0].isSplat() &&
+      afs[0].base.isConstant())
+    return afs[0].base.off ? afs[1] : afs[2];
+  // The rest need equal coefficients: comparisons then see the difference
+  // of the bases only, Max/Min shift with the common part.
+  for (const SymTensor::Affine &af : afs.drop_front())
+    if (af.coef != afs[0].coef)
+      return std::nullopt;
+  bool linear = name == "Max" || name == "Min";
+  bool compares = llvm::is_contained(
+      {"Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual"}, name);
+  if (!afs[0].isSplat() && !linear && !compares)
+    return std::nullopt;
+  SmallVector<SymInt> bases;
+  for (const SymTensor::Affine &af : afs)
+    bases.push_back(af.base);
+  SymTensor::Affine r = afs[0];
+  if (compares)
+    r.coef.assign(r.coef.size(), 0);
+  r.base = fn(bases);
+  return r;
 }
 
 SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
@@ -336,10 +616,9 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
                      [&, isMax = name == "Max"](ArrayRef<SymInt> a) {
                        SymInt r = a[0];
                        for (SymInt x : a.drop_front()) {
-                         std::optional<int> c = compare(x, r);
-                         if (!c)
+                         if (provablyGE(x, r) == provablyGE(r, x) && x != r)
                            return fresh(false);
-                         if ((isMax && *c > 0) || (!isMax && *c < 0))
+                         if (isMax == provablyGE(x, r))
                            r = x;
                        }
                        return r;
@@ -347,21 +626,26 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
               .Case("Equal",
                     [&](ArrayRef<SymInt> a) {
                       std::optional<int> c = compare(a[0], a[1]);
-                      if (!c && a[0].sym == a[1].sym && a[0].coef == a[1].coef)
-                        c = a[0].off == a[1].off ? 0 : 1;
                       return boolOf(c ? std::optional<bool>(*c == 0)
                                       : std::nullopt);
                     })
               .Cases({"Less", "LessOrEqual", "Greater", "GreaterOrEqual"},
                      [&](ArrayRef<SymInt> a) {
-                       std::optional<int> c = compare(a[0], a[1]);
-                       if (!c)
-                         return fresh();
-                       bool r = name == "Less"          ? *c < 0
-                                : name == "LessOrEqual" ? *c <= 0
-                                : name == "Greater"     ? *c > 0
-                                                        : *c >= 0;
-                       return SymInt::constant(r);
+                       SymInt x = a[0], y = a[1];
+                       if (name.starts_with("Greater"))
+                         std::swap(x, y); // as Less(OrEqual) of y, x
+                       if (name.ends_with("OrEqual")) {
+                         if (provablyGE(y, x))
+                           return SymInt::constant(1);
+                         if (provablyGE(x, add1(y)))
+                           return SymInt::constant(0);
+                       } else {
+                         if (provablyGE(y, add1(x)))
+                           return SymInt::constant(1);
+                         if (provablyGE(x, y))
+                           return SymInt::constant(0);
+                       }
+                       return fresh();
                      })
               .Cases({"And", "Or", "Xor"},
                      [&](ArrayRef<SymInt> a) {
@@ -411,6 +695,15 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
               (*t.elems)[broadcastIndex(i, out, staticDims(*t.shape))]);
         r.elems->push_back(fn(args));
       }
+    }
+    if (fn) {
+      SmallVector<SymTensor::Affine> afs;
+      for (const SymTensor &t : ins)
+        if (std::optional<SymTensor::Affine> af = affineOf(t);
+            af && af->coef.size() == t.shape->size())
+          afs.push_back(alignAffine(*af, *t.shape, dims.size()));
+      if (afs.size() == ins.size())
+        r.affine = elementwiseAffine(name, afs, fn);
     }
     return one(r);
   }
@@ -569,6 +862,8 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
     // Per axis: the clamped start and the count, when known.
     SmallVector<std::pair<int64_t, int64_t>> ranges; // for element slicing
     SmallVector<int64_t> sliceStart(rank, 0), sliceStep(rank, 1);
+    SmallVector<SymInt> symStart(rank, SymInt::constant(0));
+    bool startsKnown = true;
     for (size_t i = 0; i < n; ++i) {
       std::optional<int64_t> ax = normAxis(axes[i], rank);
       if (!ax || steps[i] == 0)
@@ -582,39 +877,37 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
           return d;
         if (x.isConstant() && x.off <= -kBig)
           return SymInt::constant(0);
-        if (x.isConstant() && x.off < 0) {
+        if (x.isConstant() && x.off < 0)
           x = add(x, d);
-        } else if (!x.isConstant()) {
-          std::optional<int> c = compare(x, SymInt::constant(0));
-          if (!c || *c < 0)
-            return std::nullopt;
-        }
-        std::optional<int> lo = compare(x, SymInt::constant(0));
-        if (lo && *lo < 0)
+        else if (!provablyGE(x, SymInt::constant(0)))
+          return std::nullopt; // might count from the back
+        if (provablyGE(SymInt::constant(0), x))
           return SymInt::constant(0);
-        if (!lo && !x.isConstant() && x.coef > 0 && nonNegative[x.sym] &&
-            x.off >= 0)
-          lo = 1; // c * s + k with c > 0, k >= 0, s >= 0
-        if (!lo)
+        if (!provablyGE(x, SymInt::constant(0)))
           return std::nullopt;
-        std::optional<int> hi = compare(x, d);
-        if (!hi)
-          return std::nullopt;
-        return *hi > 0 ? d : x;
+        if (provablyGE(d, x))
+          return x;
+        if (provablyGE(x, d))
+          return d;
+        return std::nullopt;
       };
       SymInt len = fresh();
       if (step > 0) {
         std::optional<SymInt> cs = clampIdx(s), ce = clampIdx(e);
         if (cs && ce) {
-          std::optional<int> c = compare(*ce, *cs);
-          if (c && *c <= 0)
+          if (provablyGE(*cs, *ce))
             len = SymInt::constant(0);
-          else if (c && step == 1)
+          else if (provablyGE(*ce, *cs) && step == 1)
             len = sub(*ce, *cs);
           else if (ce->isConstant() && cs->isConstant())
             len = SymInt::constant((ce->off - cs->off + step - 1) / step);
+        }
+        if (cs) {
           if (cs->isConstant())
             sliceStart[*ax] = cs->off;
+          symStart[*ax] = *cs;
+        } else {
+          startsKnown = false;
         }
       } else if (d.isConstant() && s.isConstant() && e.isConstant()) {
         int64_t dd = d.off, ss = s.off, ee = e.off;
@@ -623,11 +916,23 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
         ee = ee < 0 ? std::max<int64_t>(ee + dd, -1) : std::min(ee, dd - 1);
         len = SymInt::constant(ss > ee ? (ss - ee + (-step) - 1) / (-step) : 0);
         sliceStart[*ax] = ss;
+        symStart[*ax] = SymInt::constant(ss);
+      } else {
+        startsKnown = false;
       }
       sliceStep[*ax] = step;
       dims[*ax] = len;
     }
     SymTensor r = shapeOf(dims);
+    std::optional<SymTensor::Affine> dataAffine = affineOf(data);
+    if (dataAffine && startsKnown) {
+      SymTensor::Affine af = *dataAffine;
+      for (int64_t a = 0; a < rank; ++a) {
+        af.base = add(af.base, mul(SymInt::constant(af.coef[a]), symStart[a]));
+        af.coef[a] *= sliceStep[a];
+      }
+      r.affine = af;
+    }
     if (data.elems && allConst(dims)) {
       SmallVector<int64_t> in = staticDims(*data.shape), out = staticDims(dims);
       SmallVector<int64_t> inStrides = stridesOf(in), outStrides = stridesOf(out);
@@ -854,10 +1159,8 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
         for (int64_t i = 0; i < n; ++i)
           r.elems->push_back(SymInt::constant(s.off + i * d.off));
       }
-    } else if (d.getConstant() == 1) {
-      std::optional<int> c = compare(l, s);
-      if (c && *c >= 0)
-        (*r.shape)[0] = sub(l, s);
+    } else if (d.getConstant() == 1 && provablyGE(l, s)) {
+      (*r.shape)[0] = sub(l, s);
     }
     return one(r);
   }

@@ -16,6 +16,7 @@
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
 #include <optional>
@@ -47,6 +48,27 @@ struct SymTensor {
   /// Row-major elements of a small integer (or bool) tensor with a static
   /// shape; empty optional when not tracked.
   std::optional<llvm::SmallVector<SymInt>> elems;
+  /// Elements of an integer (or bool) tensor of any shape, as
+  /// `base + sum_k coef[k] * index_k` (iotas from Range, splats): one
+  /// coefficient per dimension, 0 where the dimension is 1.
+  struct Affine {
+    llvm::SmallVector<int64_t> coef;
+    SymInt base;
+    bool isSplat() const {
+      return llvm::all_of(coef, [](int64_t c) { return c == 0; });
+    }
+  };
+  std::optional<Affine> affine;
+
+  /// The splat value, when every element is the same.
+  std::optional<SymInt> splat() const {
+    if (affine && affine->isSplat())
+      return affine->base;
+    if (elems && !elems->empty() &&
+        llvm::all_of(*elems, [&](const SymInt &e) { return e == (*elems)[0]; }))
+      return (*elems)[0];
+    return std::nullopt;
+  }
 
   /// The static shape, when every dimension is a constant.
   std::optional<llvm::SmallVector<int64_t>> staticShape() const;
@@ -77,6 +99,8 @@ public:
 
   /// Sign of `a - b` (-1, 0, 1) when the analysis can decide it.
   std::optional<int> compare(SymInt a, SymInt b) const;
+  /// Whether `a >= b` is proven (sizes are nonnegative).
+  bool provablyGE(SymInt a, SymInt b) const;
 
   // Arithmetic; results are fresh symbols where not affine.
   SymInt add(SymInt a, SymInt b);
@@ -90,6 +114,15 @@ private:
   /// The op-specific transfer function; returns one SymTensor per result,
   /// or an empty vector when the op is unknown.
   llvm::SmallVector<SymTensor> transfer(mlir::Operation *op);
+  /// Elements of the single result of `op` as an affine function of the
+  /// index, given its computed shape.
+  std::optional<SymTensor::Affine> transferAffine(mlir::Operation *op,
+                                                  const SymTensor &result);
+  std::optional<SymTensor::Affine>
+  elementwiseAffine(llvm::StringRef name, llvm::ArrayRef<SymTensor::Affine> afs,
+                    llvm::function_ref<SymInt(llvm::ArrayRef<SymInt>)> fn);
+  /// `t`'s elements as an affine function of the index, when they are.
+  std::optional<SymTensor::Affine> affineOf(const SymTensor &t);
   SymTensor fromType(mlir::Type type);
   /// Combines an inferred description with the declared result type.
   SymTensor merge(SymTensor inferred, mlir::Type declared);

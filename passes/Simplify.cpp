@@ -22,6 +22,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace sieve {
@@ -88,6 +90,7 @@ private:
   bool rewriteReshapeTarget(Operation *op);
   bool rewriteExpandShape(Operation *op);
   bool rewriteSliceBounds(Operation *op);
+  bool forwardNeutralOperand(Operation *op);
 
   ShapeAnalysis analysis;
   OpBuilder builder;
@@ -104,6 +107,7 @@ bool ShapeFolder::run(func::FuncOp func) {
       if (foldToConstant(&op))
         changed = true;
       changed |= refineTypes(&op);
+      changed |= forwardNeutralOperand(&op);
       StringRef name = op.getName().getStringRef();
       if (name == "onnx.Reshape")
         changed |= rewriteReshapeTarget(&op);
@@ -138,12 +142,25 @@ bool ShapeFolder::foldToConstant(Operation *op) {
     const SymTensor &t = analysis.get(r);
     std::optional<SmallVector<int64_t>> elems = t.constantElems();
     std::optional<SmallVector<int64_t>> shape = t.staticShape();
+    std::optional<SymInt> splat = t.splat();
     auto rt = dyn_cast<TensorType>(r.getType());
-    if (!elems || !shape || !rt || !isa<IntegerType>(rt.getElementType()))
+    if (!shape || !rt || !isa<IntegerType>(rt.getElementType()))
       continue;
     auto type = RankedTensorType::get(*shape, rt.getElementType());
     builder.setInsertionPoint(op);
-    Value c = makeIntConstant(builder, op->getLoc(), type, *elems);
+    Value c;
+    if (splat && splat->isConstant()) {
+      auto et = cast<IntegerType>(type.getElementType());
+      APInt v(et.getWidth(), uint64_t(splat->off),
+              /*isSigned=*/!et.isUnsigned() && et.getWidth() > 1,
+              /*implicitTrunc=*/true);
+      c = onnx::ConstantOp::create(builder, op->getLoc(), type,
+                                   DenseElementsAttr::get(type, v));
+    } else if (elems) {
+      c = makeIntConstant(builder, op->getLoc(), type, *elems);
+    } else {
+      continue;
+    }
     analysis.set(c, t);
     r.replaceAllUsesWith(c);
     changed = true;
@@ -181,6 +198,53 @@ bool ShapeFolder::refineTypes(Operation *op) {
     changed = true;
   }
   return changed;
+}
+
+/// And(x, true), Or(x, false), Add(x, 0), Sub(x, 0), Mul(x, 1) on integer
+/// tensors, and Where with a uniform condition -> the operand that passes
+/// through, when it already has the result's shape (no broadcast).
+bool ShapeFolder::forwardNeutralOperand(Operation *op) {
+  if (op->getNumResults() != 1 || op->getResult(0).use_empty())
+    return false;
+  StringRef name = op->getName().getStringRef();
+  Value result = op->getResult(0);
+  auto splatOf = [&](Value v) -> std::optional<int64_t> {
+    if (isNone(v))
+      return std::nullopt;
+    std::optional<SymInt> s = analysis.get(v).splat();
+    return s ? s->getConstant() : std::nullopt;
+  };
+  Value forwarded;
+  if (name == "onnx.Where") {
+    if (std::optional<int64_t> c = splatOf(op->getOperand(0)))
+      forwarded = op->getOperand(*c ? 1 : 2);
+  } else if (op->getNumOperands() == 2 &&
+             isa<IntegerType>(getElementTypeOrSelf(result.getType()))) {
+    std::optional<int64_t> neutral =
+        llvm::StringSwitch<std::optional<int64_t>>(name)
+            .Cases({"onnx.And", "onnx.Mul"}, 1)
+            .Cases({"onnx.Or", "onnx.Add", "onnx.Sub", "onnx.Xor"}, 0)
+            .Default(std::nullopt);
+    if (!neutral)
+      return false;
+    bool commutative = name != "onnx.Sub";
+    for (unsigned i : {1u, 0u}) {
+      if (i == 0 && !commutative)
+        break;
+      if (splatOf(op->getOperand(i)) == neutral) {
+        forwarded = op->getOperand(1 - i);
+        break;
+      }
+    }
+  }
+  if (!forwarded || forwarded.getType() != result.getType())
+    return false;
+  const SymTensor from = analysis.get(forwarded);
+  const SymTensor to = analysis.get(result);
+  if (!from.shape || !to.shape || *from.shape != *to.shape)
+    return false;
+  result.replaceAllUsesWith(forwarded);
+  return true;
 }
 
 /// Reshape(x, [1, seq, 4, 64]) -> Reshape(x, [1, -1, 4, 64]): a constant
