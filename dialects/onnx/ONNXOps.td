@@ -94,8 +94,9 @@ class ONNX_VariadicBroadcastOp<string mnemonic, string out,
 // optional second operand; older opsets as the `axes` attribute. At most one
 // of the two may be present. Without axes all dimensions are reduced, unless
 // `noop_with_empty_axes` is set, which makes the op an identity. The result
-// type is inferred exactly when the axes come from the attribute or are
-// absent; with an axes operand only the element type is known (unranked).
+// type is inferred exactly when the axes come from the attribute, are absent,
+// or are a constant operand; for other axes operands only the element type
+// is known (the inferred type is unranked).
 class ONNX_ReduceOp<string mnemonic, list<Trait> traits = []>
     : ONNX_InferOp<mnemonic, traits> {
   let arguments = (ins ONNX_Tensor:$data, ONNX_OptTensor:$axes_input,

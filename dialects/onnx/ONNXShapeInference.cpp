@@ -8,6 +8,7 @@
 #include "sieve/Dialect/ONNX/ONNXOps.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/SmallBitVector.h"
 
@@ -226,8 +227,9 @@ SIEVE_INFER(WhereOp) {
 }
 
 namespace {
-/// Reductions: exact with attribute axes or no axes; unranked (element type
-/// only) when the axes come as an operand, whose values types do not give.
+/// Reductions: exact with attribute axes, no axes, or an axes operand that
+/// is a constant; unranked (element type only) for other axes operands,
+/// whose values types do not give.
 template <typename OpT>
 LogicalResult inferReduce(std::optional<Location> loc, ValueRange operands,
                           DictionaryAttr attributes,
@@ -237,13 +239,25 @@ LogicalResult inferReduce(std::optional<Location> loc, ValueRange operands,
   Type data = operands[0].getType();
   Type elt = getElementTypeOrSelf(data);
   auto t = dyn_cast<RankedTensorType>(data);
-  if (!t || !isa<NoneType>(operands[1].getType())) {
+  SmallVector<int64_t> given;
+  if (std::optional<ArrayRef<int64_t>> attr = adaptor.getAxes())
+    given.assign(attr->begin(), attr->end());
+  DenseIntElementsAttr constAxes;
+  if (!isa<NoneType>(operands[1].getType())) {
+    if (!matchPattern(operands[1], m_Constant(&constAxes))) {
+      results.push_back(UnrankedTensorType::get(elt));
+      return success();
+    }
+    for (const APInt &a : constAxes.getValues<APInt>())
+      given.push_back(a.getSExtValue());
+  }
+  if (!t) {
     results.push_back(UnrankedTensorType::get(elt));
     return success();
   }
   SmallVector<int64_t> axes;
-  if (std::optional<ArrayRef<int64_t>> attr = adaptor.getAxes()) {
-    for (int64_t a : *attr) {
+  {
+    for (int64_t a : given) {
       FailureOr<int64_t> n = normalizeAxis(a, t.getRank());
       if (failed(n))
         return emitOptionalError(loc, OpT::getOperationName(), " axis ", a,

@@ -704,3 +704,14 @@ func.func @nbits_missing_attr(%a: tensor<1x64xf16>, %b: tensor<128x1x32xui8>, %s
   %0 = onnx.ms.MatMulNBits %a, %b, %s, %none, %none, %none {K = 64 : i64, N = 128 : i64} : (tensor<1x64xf16>, tensor<128x1x32xui8>, tensor<128xf16>, none, none, none) -> tensor<1x128xf16>
   return
 }
+
+// -----
+
+// Constant axes operands give an exact inferred type.
+func.func @reduce_constant_axes(%x: tensor<2x3xf32>) {
+  %axes = onnx.Constant {value = dense<-1> : tensor<1xi64>} : tensor<1xi64>
+  // expected-error @+2 {{'onnx.ReduceMean' op failed to infer returned types}}
+  // expected-error @+1 {{'onnx.ReduceMean' op inferred type(s) 'tensor<2x1xf32>' are incompatible with return type(s) of operation 'tensor<2x3xf32>'}}
+  %0 = onnx.ReduceMean %x, %axes : (tensor<2x3xf32>, tensor<1xi64>) -> tensor<2x3xf32>
+  return
+}
