@@ -372,9 +372,9 @@ LogicalResult ConcatOp::verify() {
       return emitOpError("inputs have different ranks");
     rank = t.getRank();
   }
-  if (rank >= 0 && failed(normalizeAxis(getAxis(), rank)))
-    return emitOpError("axis ") << getAxis() << " out of range for rank "
-                                << rank;
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (rank >= 0 && failed(normalizeAxis(axis, rank)))
+    return emitOpError("axis ") << axis << " out of range for rank " << rank;
   return success();
 }
 
@@ -546,6 +546,12 @@ LogicalResult LayerNormalizationOp::verify() {
 }
 
 LogicalResult RMSNormalizationOp::verify() {
+  if (failed(verifyAxis(*this, static_cast<int64_t>(getAxis()), getX())))
+    return failure();
+  return verifySameElementType(*this, getX(), getScale());
+}
+
+LogicalResult MSSimplifiedLayerNormalizationOp::verify() {
   if (failed(verifyAxis(*this, static_cast<int64_t>(getAxis()), getX())))
     return failure();
   return verifySameElementType(*this, getX(), getScale());

@@ -736,7 +736,7 @@ def ONNX_RotaryEmbeddingOp : ONNX_InferOp<"RotaryEmbedding"> {
 //===----------------------------------------------------------------------===//
 
 def ONNX_MSSimplifiedLayerNormalizationOp
-    : ONNX_Op<"ms.SimplifiedLayerNormalization", [Pure]> {
+    : ONNX_InferOp<"ms.SimplifiedLayerNormalization"> {
   let summary = "com.microsoft RMS normalization";
   let arguments = (ins ONNX_Tensor:$X, ONNX_Tensor:$scale,
                        DefaultValuedAttr<I64Attr, "-1">:$axis,
@@ -745,6 +745,7 @@ def ONNX_MSSimplifiedLayerNormalizationOp
   let results = (outs ONNX_Tensor:$Y, ONNX_OptTensor:$inv_std_var);
   let assemblyFormat =
       "$X `,` $scale attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 def ONNX_MSSkipSimplifiedLayerNormalizationOp

@@ -550,6 +550,15 @@ SIEVE_INFER(LayerNormalizationOp) {
   return success();
 }
 
+SIEVE_INFER(MSSimplifiedLayerNormalizationOp) {
+  MSSimplifiedLayerNormalizationOp::Adaptor adaptor(operands, attributes,
+                                                    properties, regions);
+  Type x = operands[0].getType();
+  results.append({x, statsType(x, static_cast<int64_t>(adaptor.getAxis()),
+                               static_cast<int64_t>(adaptor.getStashType()))});
+  return success();
+}
+
 SIEVE_INFER(DropoutOp) {
   Type data = operands[0].getType();
   results.push_back(data);

@@ -715,3 +715,28 @@ func.func @reduce_constant_axes(%x: tensor<2x3xf32>) {
   %0 = onnx.ReduceMean %x, %axes : (tensor<2x3xf32>, tensor<1xi64>) -> tensor<2x3xf32>
   return
 }
+
+// -----
+
+func.func @concat_negative_axis(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{'onnx.Concat' op axis -3 out of range for rank 2}}
+  %0 = onnx.Concat %a, %a {axis = -3 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+func.func @simplified_norm_stats(%x: tensor<2x5x8xf16>, %g: tensor<8xf16>) {
+  // expected-error @+2 {{'onnx.ms.SimplifiedLayerNormalization' op failed to infer returned types}}
+  // expected-error @+1 {{'onnx.ms.SimplifiedLayerNormalization' op inferred type(s) 'tensor<2x5x8xf16>', 'tensor<2x5x1xf32>' are incompatible}}
+  %0:2 = onnx.ms.SimplifiedLayerNormalization %x, %g : (tensor<2x5x8xf16>, tensor<8xf16>) -> (tensor<2x5x8xf16>, tensor<2x5x8xf32>)
+  return
+}
+
+// -----
+
+func.func @simplified_norm_axis(%x: tensor<2x5x8xf16>, %g: tensor<8xf16>) {
+  // expected-error @+1 {{'onnx.ms.SimplifiedLayerNormalization' op axis 3 out of range for rank 3}}
+  %0:2 = onnx.ms.SimplifiedLayerNormalization %x, %g {axis = 3 : i64} : (tensor<2x5x8xf16>, tensor<8xf16>) -> (tensor<2x5x8xf16>, none)
+  return
+}

@@ -203,8 +203,10 @@ func.func @norms(%x: tensor<2x5x8xf16>, %g: tensor<8xf16>) -> (tensor<2x5x8xf16>
   %0:3 = onnx.LayerNormalization %x, %g, %none {epsilon = 1.0e-6 : f32} : (tensor<2x5x8xf16>, tensor<8xf16>, none) -> (tensor<2x5x8xf16>, tensor<2x5x1xf32>, none)
   // CHECK: onnx.RMSNormalization %{{.*}}, %{{.*}} : (tensor<2x5x8xf16>, tensor<8xf16>) -> tensor<2x5x8xf16>
   %1 = onnx.RMSNormalization %x, %g {axis = -1 : i64} : (tensor<2x5x8xf16>, tensor<8xf16>) -> tensor<2x5x8xf16>
-  // CHECK: onnx.ms.SimplifiedLayerNormalization
+  // CHECK: onnx.ms.SimplifiedLayerNormalization %{{.*}}, %{{.*}} : (tensor<2x5x8xf16>, tensor<8xf16>) -> (tensor<2x5x8xf16>, none)
   %2:2 = onnx.ms.SimplifiedLayerNormalization %x, %g : (tensor<2x5x8xf16>, tensor<8xf16>) -> (tensor<2x5x8xf16>, none)
+  // CHECK: onnx.ms.SimplifiedLayerNormalization %{{.*}}, %{{.*}} : (tensor<2x5x8xf16>, tensor<8xf16>) -> (tensor<2x5x8xf16>, tensor<2x5x1xf32>)
+  %3:2 = onnx.ms.SimplifiedLayerNormalization %x, %g : (tensor<2x5x8xf16>, tensor<8xf16>) -> (tensor<2x5x8xf16>, tensor<2x5x1xf32>)
   return %0#0, %0#1, %1, %2#0 : tensor<2x5x8xf16>, tensor<2x5x1xf32>, tensor<2x5x8xf16>, tensor<2x5x8xf16>
 }
 
