@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ShapeEval.h"
+#include "SimplifyFold.h"
 
 #include "sieve/Dialect/ONNX/ONNXOps.h"
 #include "sieve/Passes/Passes.h"
@@ -574,6 +575,8 @@ struct ReshapeReshapePattern : public RewritePattern {
 };
 
 struct SimplifyPass : public sieve::impl::SieveSimplifyBase<SimplifyPass> {
+  using SieveSimplifyBase::SieveSimplifyBase;
+
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
@@ -581,6 +584,7 @@ struct SimplifyPass : public sieve::impl::SieveSimplifyBase<SimplifyPass> {
                  TransposeIdentityPattern, ReshapeIdentityPattern,
                  ExpandIdentityPattern, SliceIdentityPattern,
                  ReshapeReshapePattern>(ctx);
+    sieve::populateConstantFoldPatterns(patterns, maxFoldElements);
     for (RegisteredOperationName name : ctx->getRegisteredOperations())
       if (name.getDialectNamespace() == "onnx")
         name.getCanonicalizationPatterns(patterns, ctx);

@@ -1,4 +1,5 @@
 // RUN: sieve-opt %s -split-input-file --sieve-simplify | FileCheck %s
+// RUN: sieve-opt %s -split-input-file --sieve-simplify=max-fold-elements=2 | FileCheck %s --check-prefix=LIMIT
 // --sieve-simplify: folding of shape computations, rewriting of targets that
 // depend on a dynamic size, type refinement and identities. The near misses
 // at the end must stay as they are.
@@ -326,4 +327,40 @@ func.func @external_weights_untouched() -> tensor<6x4xf32> {
   %t = onnx.Constant {value = dense<[6, 4]> : tensor<2xi64>} : tensor<2xi64>
   %r = onnx.Reshape %w, %t : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<6x4xf32>
   return %r : tensor<6x4xf32>
+}
+
+// -----
+
+// Float, bool and integer ops on inline constants fold, with broadcasting;
+// float math only where IEEE rounding makes it exact (no Cos), casts only
+// where ONNX defines them (not NaN to int).
+// CHECK-LABEL: func.func @fold_float_ops
+// CHECK-DAG:     %[[A:.*]] = onnx.Constant {value = dense<[2.500000e+00, 4.000000e+00, 0x7FC00000]> : tensor<3xf32>}
+// CHECK-DAG:     %[[B:.*]] = onnx.Constant {value = dense<[false, false, true]> : tensor<3xi1>}
+// CHECK-DAG:     %[[D:.*]] = onnx.Constant {value = dense<{{\[\[}}1.000000e+00, 2.000000e+00, 3.000000e+00]]> : tensor<1x3xf16>}
+// CHECK-DAG:     %[[E:.*]] = onnx.Constant {value = dense<5.000000e-01> : tensor<64x64xf32>}
+// CHECK-DAG:     %[[F:.*]] = onnx.Constant {value = dense<[1.000000e+00, 2.000000e+00, 0x7FC00000]> : tensor<3xf32>}
+// CHECK-DAG:     %[[C:.*]] = onnx.Cast %{{.*}} {to = i32} : (tensor<3xf32>) -> tensor<3xi32>
+// CHECK-DAG:     %[[G:.*]] = onnx.Cos
+// CHECK:         return %[[A]], %[[B]], %[[C]], %[[D]], %[[E]], %[[F]], %[[G]]
+// LIMIT-LABEL:   func.func @fold_float_ops
+// LIMIT:         onnx.Constant {value = dense<5.000000e-01> : tensor<64x64xf32>}
+// LIMIT:         onnx.Add
+func.func @fold_float_ops() -> (tensor<3xf32>, tensor<3xi1>, tensor<3xi32>, tensor<1x3xf16>, tensor<64x64xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %x = onnx.Constant {value = dense<[1.0, 4.0, 0x7FC00000]> : tensor<3xf32>} : tensor<3xf32>
+  %h = onnx.Constant {value = dense<0.5> : tensor<f32>} : tensor<f32>
+  %two = onnx.Constant {value = dense<2.0> : tensor<f32>} : tensor<f32>
+  %q = onnx.Sqrt %x : (tensor<3xf32>) -> tensor<3xf32>
+  %m = onnx.Mul %x, %h : (tensor<3xf32>, tensor<f32>) -> tensor<3xf32>
+  %a = onnx.Add %m, %two : (tensor<3xf32>, tensor<f32>) -> tensor<3xf32>
+  %n = onnx.IsNaN %a : (tensor<3xf32>) -> tensor<3xi1>
+  %i = onnx.Cast %x {to = i32} : (tensor<3xf32>) -> tensor<3xi32>
+  %c = onnx.Constant {value = dense<[1, 2, 3]> : tensor<3xi32>} : tensor<3xi32>
+  %cf = onnx.Cast %c {to = f16} : (tensor<3xi32>) -> tensor<3xf16>
+  %ax = onnx.Constant {value = dense<0> : tensor<1xi64>} : tensor<1xi64>
+  %u = onnx.Unsqueeze %cf, %ax : (tensor<3xf16>, tensor<1xi64>) -> tensor<1x3xf16>
+  %big = onnx.Constant {value = dense<0.25> : tensor<64x64xf32>} : tensor<64x64xf32>
+  %bd = onnx.Div %big, %h : (tensor<64x64xf32>, tensor<f32>) -> tensor<64x64xf32>
+  %cos = onnx.Cos %x : (tensor<3xf32>) -> tensor<3xf32>
+  return %a, %n, %i, %u, %bd, %q, %cos : tensor<3xf32>, tensor<3xi1>, tensor<3xi32>, tensor<1x3xf16>, tensor<64x64xf32>, tensor<3xf32>, tensor<3xf32>
 }
