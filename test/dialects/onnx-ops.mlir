@@ -257,3 +257,81 @@ func.func @unranked(%x: tensor<*xf32>, %i: tensor<*xi64>) -> (tensor<*xf32>, ten
   %5 = onnx.Transpose %x {perm = array<i64: 1, 0>} : (tensor<*xf32>) -> tensor<?x?xf32>
   return %0, %1, %2, %3, %4, %5 : tensor<*xf32>, tensor<*xi1>, tensor<*xf32>, tensor<?xi64>, tensor<*xf32>, tensor<?x?xf32>
 }
+
+// CHECK-LABEL: func.func @every_simple_op
+func.func @every_simple_op(%x: tensor<3xf32>, %b: tensor<3xi1>, %i: tensor<3xi32>) {
+  %none = onnx.NoValue
+  // CHECK: onnx.Ceil %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %0 = onnx.Ceil %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Cos %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %1 = onnx.Cos %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Elu %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %2 = onnx.Elu %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Erf %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %3 = onnx.Erf %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Exp %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %4 = onnx.Exp %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Floor %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %5 = onnx.Floor %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.HardSigmoid %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %6 = onnx.HardSigmoid %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Identity %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %7 = onnx.Identity %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.LeakyRelu %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %8 = onnx.LeakyRelu %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Log %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %9 = onnx.Log %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Neg %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %10 = onnx.Neg %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Reciprocal %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %11 = onnx.Reciprocal %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Relu %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %12 = onnx.Relu %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Round %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %13 = onnx.Round %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Sigmoid %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %14 = onnx.Sigmoid %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Sign %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %15 = onnx.Sign %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Sin %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %16 = onnx.Sin %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Softplus %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %17 = onnx.Softplus %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Sqrt %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %18 = onnx.Sqrt %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Tanh %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %19 = onnx.Tanh %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Div %{{.*}}, %{{.*}} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  %20 = onnx.Div %x, %x : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Mul %{{.*}}, %{{.*}} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  %21 = onnx.Mul %x, %x : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Sub %{{.*}}, %{{.*}} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  %22 = onnx.Sub %x, %x : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Pow %{{.*}}, %{{.*}} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  %23 = onnx.Pow %x, %x : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.BitwiseAnd
+  %24 = onnx.BitwiseAnd %i, %i : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
+  // CHECK: onnx.Greater %{{.*}}, %{{.*}} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xi1>
+  %25 = onnx.Greater %x, %x : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xi1>
+  // CHECK: onnx.GreaterOrEqual %{{.*}}, %{{.*}} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xi1>
+  %26 = onnx.GreaterOrEqual %x, %x : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xi1>
+  // CHECK: onnx.Less %{{.*}}, %{{.*}} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xi1>
+  %27 = onnx.Less %x, %x : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xi1>
+  // CHECK: onnx.LessOrEqual %{{.*}}, %{{.*}} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xi1>
+  %28 = onnx.LessOrEqual %x, %x : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xi1>
+  // CHECK: onnx.Equal %{{.*}}, %{{.*}} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xi1>
+  %29 = onnx.Equal %x, %x : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xi1>
+  // CHECK: onnx.Or %{{.*}}, %{{.*}} : (tensor<3xi1>, tensor<3xi1>) -> tensor<3xi1>
+  %30 = onnx.Or %b, %b : (tensor<3xi1>, tensor<3xi1>) -> tensor<3xi1>
+  // CHECK: onnx.Xor %{{.*}}, %{{.*}} : (tensor<3xi1>, tensor<3xi1>) -> tensor<3xi1>
+  %31 = onnx.Xor %b, %b : (tensor<3xi1>, tensor<3xi1>) -> tensor<3xi1>
+  // CHECK: onnx.Min %{{.*}}, %{{.*}} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  %32 = onnx.Min %x, %x : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Mean %{{.*}}, %{{.*}} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  %33 = onnx.Mean %x, %x : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.ReduceMin %{{.*}}, %{{.*}} {keepdims = 0 : i64} : (tensor<3xf32>, none) -> tensor<f32>
+  %34 = onnx.ReduceMin %x, %none {keepdims = 0 : i64} : (tensor<3xf32>, none) -> tensor<f32>
+  // CHECK: onnx.ReduceProd %{{.*}}, %{{.*}} {keepdims = 0 : i64} : (tensor<3xf32>, none) -> tensor<f32>
+  %35 = onnx.ReduceProd %x, %none {keepdims = 0 : i64} : (tensor<3xf32>, none) -> tensor<f32>
+  return
+}
