@@ -487,8 +487,11 @@ FailureOr<Attribute> Importer::inlineTensor(RankedTensorType type,
     return Attribute(DenseElementsAttr::getFromRawBuffer(type, bytes));
   }
   unsigned width = type.getElementTypeBitWidth() / 8;
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
-      ArrayRef<char>(bytes.data(), bytes.size()), std::max(1u, width));
+  // Aligned to the element width (allocateAndCopyInferAlign on chars would
+  // give alignment 1, and its second parameter is `dataIsMutable`).
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      ArrayRef<char>(bytes.data(), bytes.size()), std::max(1u, width),
+      /*dataIsMutable=*/false);
   std::string name = "onnx_tensor_" + std::to_string(resourceCounter++);
   return Attribute(DenseResourceElementsAttr::get(type, name, std::move(blob)));
 }
