@@ -630,6 +630,14 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
   if (node.op_type() == "Constant" &&
       (node.domain().empty() || node.domain() == "ai.onnx"))
     return importConstantNode(node);
+  // Subgraphs first: If/Loop/Scan are not dialect ops, and "holds a
+  // subgraph" says more than "unsupported op".
+  for (const auto &a : node.attribute())
+    if (a.type() == ::onnx::AttributeProto::GRAPH ||
+        a.type() == ::onnx::AttributeProto::GRAPHS)
+      return error(nodeLoc(node),
+                   describe(node) + ": attribute '" + a.name() +
+                       "' holds a subgraph: control flow is not supported");
   FailureOr<std::string> name = opNameFor(node);
   if (failed(name))
     return failure();
