@@ -903,9 +903,12 @@ OwningOpRef<ModuleOp> Importer::run(StringRef path) {
   (*module)->setAttr("onnx.ir_version",
                      builder.getI64IntegerAttr(model.ir_version()));
   if (!model.producer_name().empty())
-    (*module)->setAttr("onnx.producer",
-                       builder.getStringAttr(model.producer_name() + " " +
-                                             model.producer_version()));
+    (*module)->setAttr(
+        "onnx.producer",
+        builder.getStringAttr(model.producer_version().empty()
+                                  ? model.producer_name()
+                                  : model.producer_name() + " " +
+                                        model.producer_version()));
   SmallVector<NamedAttribute> opsetAttrs;
   for (const auto &entry : opsets)
     opsetAttrs.push_back(builder.getNamedAttr(
