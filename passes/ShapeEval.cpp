@@ -56,6 +56,7 @@ std::optional<SmallVector<int64_t>> SymTensor::constantElems() const {
 
 namespace {
 SymInt add1(SymInt x) { return {x.coef, x.sym, x.off + 1}; }
+bool broadcastsExactly(ArrayRef<SymInt> in, ArrayRef<SymInt> out);
 
 constexpr int64_t kBig = std::numeric_limits<int64_t>::max() / 2;
 
@@ -368,6 +369,18 @@ SymTensor::Affine alignAffine(SymTensor::Affine af, ArrayRef<SymInt> shape,
   return af;
 }
 
+/// Whether each size of `in` (right-aligned) is 1 or the size of `out`
+/// there, so that an element's index is known from the result's index.
+bool broadcastsExactly(ArrayRef<SymInt> in, ArrayRef<SymInt> out) {
+  if (in.size() > out.size())
+    return false;
+  size_t shift = out.size() - in.size();
+  for (size_t i = 0; i < in.size(); ++i)
+    if (in[i].getConstant() != 1 && in[i] != out[shift + i])
+      return false;
+  return true;
+}
+
 SymTensor::Affine splatAffine(SymInt v, size_t rank) {
   SymTensor::Affine af;
   af.coef.assign(rank, 0);
@@ -451,8 +464,11 @@ ShapeAnalysis::transferAffine(Operation *op, const SymTensor &result) {
     return splatAffine(x->base, rank); // indices are in range or it fails
   if (name == "CumSum" && x->isSplat() && x->base.getConstant() == 0)
     return x;
-  if (name == "Expand")
+  if (name == "Expand") {
+    if (!broadcastsExactly(*in(0).shape, *result.shape))
+      return std::nullopt;
     return alignAffine(*x, *in(0).shape, rank);
+  }
   if (name == "Transpose") {
     std::optional<SmallVector<int64_t>> perm = intsAttr(op, "perm");
     if (!perm) {
@@ -700,7 +716,8 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
       SmallVector<SymTensor::Affine> afs;
       for (const SymTensor &t : ins)
         if (std::optional<SymTensor::Affine> af = affineOf(t);
-            af && af->coef.size() == t.shape->size())
+            af && af->coef.size() == t.shape->size() &&
+            broadcastsExactly(*t.shape, dims))
           afs.push_back(alignAffine(*af, *t.shape, dims.size()));
       if (afs.size() == ins.size())
         r.affine = elementwiseAffine(name, afs, fn);
@@ -1053,6 +1070,10 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
         inferIdx = i;
         dims.push_back(SymInt::constant(-1));
       } else {
+        // A symbolic entry is taken as the size it names; an entry that
+        // might be -1 (or negative) at run time is not understood.
+        if (!t.isConstant() && !provablyGE(t, SymInt::constant(0)))
+          return {};
         dims.push_back(t);
       }
     }

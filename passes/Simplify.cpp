@@ -369,6 +369,10 @@ bool ShapeFolder::rewriteSliceBounds(Operation *op) {
       if (b.sym != d.sym || b.coef != d.coef)
         break;
       int64_t delta = b.off - d.off;
+      // For delta < -1 a small size would make b negative, which counts
+      // from the back once more; -1 and 0 both clamp to 0 there.
+      if (delta < -1 && !analysis.provablyGE(b, SymInt::constant(0)))
+        break;
       values.push_back(delta < 0 ? delta : kInt64Max);
     }
     if (values.size() != n)
@@ -574,6 +578,51 @@ struct ReshapeReshapePattern : public RewritePattern {
   }
 };
 
+/// Unsqueeze(Unsqueeze(x, a), b) -> Unsqueeze(x, c) with the axes of both.
+struct UnsqueezeUnsqueezePattern : public RewritePattern {
+  UnsqueezeUnsqueezePattern(MLIRContext *ctx)
+      : RewritePattern("onnx.Unsqueeze", /*benefit=*/1, ctx) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    Operation *inner = op->getOperand(0).getDefiningOp();
+    if (!inner || inner->getName() != op->getName())
+      return failure();
+    auto inType = dyn_cast<RankedTensorType>(inner->getOperand(0).getType());
+    std::optional<SmallVector<int64_t>> a = getConstantInts(inner->getOperand(1));
+    std::optional<SmallVector<int64_t>> b = getConstantInts(op->getOperand(1));
+    if (!inType || !a || !b)
+      return failure();
+    // Dimensions as -1 (inserted) or the index of an input dimension.
+    SmallVector<int64_t> dims;
+    for (int64_t i = 0; i < inType.getRank(); ++i)
+      dims.push_back(i);
+    for (ArrayRef<int64_t> axes : {ArrayRef<int64_t>(*a), ArrayRef<int64_t>(*b)}) {
+      int64_t rank = dims.size() + axes.size();
+      SmallVector<bool> inserted(rank, false);
+      for (int64_t ax : axes) {
+        if (ax < -rank || ax >= rank)
+          return failure();
+        inserted[ax < 0 ? ax + rank : ax] = true;
+      }
+      SmallVector<int64_t> next;
+      auto it = dims.begin();
+      for (int64_t i = 0; i < rank; ++i)
+        next.push_back(inserted[i] ? -1 : *it++);
+      dims = std::move(next);
+    }
+    SmallVector<int64_t> axes;
+    for (auto [i, d] : llvm::enumerate(dims))
+      if (d < 0)
+        axes.push_back(i);
+    Value c = makeI64Constant(rewriter, op->getLoc(), axes);
+    rewriter.modifyOpInPlace(op, [&] {
+      op->setOperand(0, inner->getOperand(0));
+      op->setOperand(1, c);
+    });
+    return success();
+  }
+};
+
 struct SimplifyPass : public sieve::impl::SieveSimplifyBase<SimplifyPass> {
   using SieveSimplifyBase::SieveSimplifyBase;
 
@@ -583,7 +632,7 @@ struct SimplifyPass : public sieve::impl::SieveSimplifyBase<SimplifyPass> {
     patterns.add<IdentityOpPattern, CastIdentityPattern,
                  TransposeIdentityPattern, ReshapeIdentityPattern,
                  ExpandIdentityPattern, SliceIdentityPattern,
-                 ReshapeReshapePattern>(ctx);
+                 ReshapeReshapePattern, UnsqueezeUnsqueezePattern>(ctx);
     sieve::populateConstantFoldPatterns(patterns, maxFoldElements);
     for (RegisteredOperationName name : ctx->getRegisteredOperations())
       if (name.getDialectNamespace() == "onnx")

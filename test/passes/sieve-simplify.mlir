@@ -92,6 +92,21 @@ func.func @reshape_of_reshape(%x: tensor<2x3x4xf32>) -> tensor<4x6xf32> {
 
 // -----
 
+// Unsqueeze of Unsqueeze is one Unsqueeze with the axes of both.
+// CHECK-LABEL: func.func @unsqueeze_of_unsqueeze
+// CHECK-DAG:     %[[A:.*]] = onnx.Constant {value = dense<[0, 1, 3]> : tensor<3xi64>}
+// CHECK:         %[[U:.*]] = onnx.Unsqueeze %arg0, %[[A]] : (tensor<?xf32>, tensor<3xi64>) -> tensor<1x1x?x1xf32>
+// CHECK-NEXT:    return %[[U]]
+func.func @unsqueeze_of_unsqueeze(%x: tensor<?xf32>) -> tensor<1x1x?x1xf32> {
+  %a = onnx.Constant {value = dense<[0, 1]> : tensor<2xi64>} : tensor<2xi64>
+  %b = onnx.Constant {value = dense<-1> : tensor<1xi64>} : tensor<1xi64>
+  %u = onnx.Unsqueeze %x, %a : (tensor<?xf32>, tensor<2xi64>) -> tensor<1x1x?xf32>
+  %v = onnx.Unsqueeze %u, %b : (tensor<1x1x?xf32>, tensor<1xi64>) -> tensor<1x1x?x1xf32>
+  return %v : tensor<1x1x?x1xf32>
+}
+
+// -----
+
 // Expand to the input's own shape is the input.
 // CHECK-LABEL: func.func @expand_identity
 // CHECK-NOT:     onnx.Expand
