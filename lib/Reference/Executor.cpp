@@ -1,0 +1,419 @@
+//===- Executor.cpp - runs a func.func of onnx ops ------------------------===//
+//
+// Plans once (value slots, last uses), loads constants once (memory-mapping
+// #onnx.external files) and then interprets the ops in order through the op
+// table, freeing each intermediate after its last use.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Ops.h"
+#include "sieve/Dialect/ONNX/ONNXDialect.h"
+#include "sieve/Dialect/ONNX/ONNXOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <unistd.h>
+
+using namespace mlir;
+using namespace sieve::ref;
+
+namespace {
+struct MappedFile {
+  std::unique_ptr<llvm::sys::fs::mapped_file_region> region;
+};
+} // namespace
+
+struct Executor::Impl {
+  func::FuncOp func;
+  std::string baseDir;
+  ThreadPool pool;
+  llvm::StringMap<std::shared_ptr<MappedFile>> files;
+  llvm::DenseMap<Operation *, Tensor> constants;
+
+  bool planned = false;
+  std::vector<Operation *> ops;
+  llvm::DenseMap<Value, unsigned> slots;
+  std::vector<std::vector<unsigned>> freeAfter; // per op index
+  std::vector<std::vector<int>> operandSlots;   // -1: none
+
+  // SIEVE_REF_PROFILE=1: seconds per op kind, printed at destruction.
+  bool profile = std::getenv("SIEVE_REF_PROFILE") != nullptr;
+  llvm::StringMap<std::pair<double, int64_t>> opTimes;
+
+  ~Impl() {
+    if (!profile)
+      return;
+    std::vector<std::pair<double, std::string>> rows;
+    for (auto &e : opTimes)
+      rows.push_back({e.second.first, e.getKey().str() + " x" +
+                                          std::to_string(e.second.second)});
+    std::sort(rows.rbegin(), rows.rend());
+    for (auto &r : rows)
+      llvm::errs() << llvm::format("%10.3f s  ", r.first) << r.second << "\n";
+  }
+
+  Impl(func::FuncOp func, StringRef baseDir, int threads)
+      : func(func), baseDir(baseDir.str()),
+        pool(threads > 0 ? threads
+                         : std::max(1u, std::thread::hardware_concurrency())) {}
+
+  void plan();
+  FailureOr<std::shared_ptr<MappedFile>> mapFile(Operation *op,
+                                                 StringRef location);
+  FailureOr<Tensor> loadConstant(Operation *op);
+};
+
+static bool isNone(Value v) { return isa<NoneType>(v.getType()); }
+
+void Executor::Impl::plan() {
+  Block &body = func.getBody().front();
+  unsigned next = 0;
+  for (BlockArgument arg : body.getArguments())
+    slots[arg] = next++;
+  for (Operation &op : body.getOperations()) {
+    ops.push_back(&op);
+    for (Value r : op.getResults())
+      slots[r] = next++;
+  }
+  std::vector<int> lastUse(next, -1);
+  operandSlots.resize(ops.size());
+  for (auto [i, op] : llvm::enumerate(ops)) {
+    for (Value v : op->getOperands()) {
+      if (isNone(v)) {
+        operandSlots[i].push_back(-1);
+        continue;
+      }
+      unsigned s = slots.lookup(v);
+      operandSlots[i].push_back(int(s));
+      lastUse[s] = int(i);
+    }
+  }
+  freeAfter.resize(ops.size());
+  for (unsigned s = 0; s < next; ++s)
+    if (lastUse[s] >= 0)
+      freeAfter[lastUse[s]].push_back(s);
+  planned = true;
+}
+
+FailureOr<std::shared_ptr<MappedFile>>
+Executor::Impl::mapFile(Operation *op, StringRef location) {
+  SmallString<256> path;
+  if (llvm::sys::path::is_absolute(location))
+    path = location;
+  else {
+    path = baseDir;
+    llvm::sys::path::append(path, location);
+  }
+  auto it = files.find(path);
+  if (it != files.end())
+    return it->second;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::openFileForRead(path, fd)) {
+    op->emitError() << "cannot open external data file '" << path
+                    << "': " << ec.message();
+    return failure();
+  }
+  uint64_t size = 0;
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(fd, status)) {
+    ::close(fd);
+    op->emitError() << "cannot stat '" << path << "': " << ec.message();
+    return failure();
+  }
+  size = status.getSize();
+  auto mapped = std::make_shared<MappedFile>();
+  std::error_code ec;
+  if (size > 0)
+    mapped->region = std::make_unique<llvm::sys::fs::mapped_file_region>(
+        llvm::sys::fs::convertFDToNativeFile(fd),
+        llvm::sys::fs::mapped_file_region::readonly, size, 0, ec);
+  ::close(fd);
+  if (ec) {
+    op->emitError() << "cannot map '" << path << "': " << ec.message();
+    return failure();
+  }
+  files[path] = mapped;
+  return mapped;
+}
+
+FailureOr<Tensor> Executor::Impl::loadConstant(Operation *op) {
+  auto it = constants.find(op);
+  if (it != constants.end())
+    return it->second;
+  Attribute value = op->getAttr("value");
+  auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!type || !type.hasStaticShape()) {
+    op->emitError() << "constant needs a static ranked tensor type";
+    return failure();
+  }
+  Type elementType = type.getElementType();
+  if (!elementType.isIntOrFloat()) {
+    op->emitError() << "constant of unsupported element type " << elementType;
+    return failure();
+  }
+  Tensor t;
+  if (auto ext = dyn_cast_or_null<sieve::onnx::ExternalTensorAttr>(value)) {
+    FailureOr<std::shared_ptr<MappedFile>> file =
+        mapFile(op, ext.getLocation());
+    if (failed(file))
+      return failure();
+    uint64_t fileSize = (*file)->region ? (*file)->region->size() : 0;
+    if (ext.getOffset() + ext.getLength() > fileSize) {
+      op->emitError() << "external data [" << ext.getOffset() << ", "
+                      << ext.getOffset() + ext.getLength()
+                      << ") lies outside '" << ext.getLocation() << "' ("
+                      << fileSize << " bytes)";
+      return failure();
+    }
+    if (elementType.getIntOrFloatBitWidth() < 8 &&
+        !elementType.isInteger(1)) {
+      op->emitError() << "sub-byte external tensors are not supported";
+      return failure();
+    }
+    const char *base = (*file)->region->const_data() + ext.getOffset();
+    t = tensorFromRaw(elementType, type.getShape(), base,
+                      std::shared_ptr<void>(*file, const_cast<char *>(base)));
+  } else if (auto res = dyn_cast_or_null<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob) {
+      op->emitError() << "constant's resource blob '"
+                      << res.getRawHandle().getKey()
+                      << "' has no data (was it elided when printed?)";
+      return failure();
+    }
+    ArrayRef<char> data = blob->getData();
+    int64_t bits = elementType.isInteger(1)
+                       ? 8
+                       : elementType.getIntOrFloatBitWidth();
+    if (bits % 8 || int64_t(data.size()) < type.getNumElements() * bits / 8) {
+      op->emitError() << "constant's resource blob holds " << data.size()
+                      << " bytes, too few for " << type;
+      return failure();
+    }
+    // The blob lives as long as the context; copy unless aliasable f32.
+    t = tensorFromRaw(elementType, type.getShape(), data.data(),
+                      std::shared_ptr<void>());
+  } else if (auto dense = dyn_cast_or_null<DenseElementsAttr>(value)) {
+    Storage s = storageFor(elementType);
+    t = Tensor::alloc(s, type.getShape());
+    int64_t n = t.numel();
+    if (s == Storage::F32) {
+      int64_t i = 0;
+      if (dense.isSplat()) {
+        float v = dense.getSplatValue<APFloat>().convertToDouble();
+        for (; i < n; ++i)
+          t.f()[i] = v;
+      } else {
+        for (APFloat v : dense.getValues<APFloat>()) {
+          bool lost;
+          v.convert(llvm::APFloat::IEEEsingle(),
+                    llvm::APFloat::rmNearestTiesToEven, &lost);
+          t.f()[i++] = v.convertToFloat();
+        }
+      }
+    } else if (s == Storage::Bool) {
+      int64_t i = 0;
+      if (dense.isSplat())
+        for (bool v = dense.getSplatValue<bool>(); i < n; ++i)
+          t.b()[i] = v;
+      else
+        for (bool v : dense.getValues<bool>())
+          t.b()[i++] = v;
+    } else {
+      bool isUnsigned = elementType.isUnsignedInteger();
+      int64_t i = 0;
+      auto get = [&](const APInt &v) {
+        return isUnsigned ? int64_t(v.getZExtValue()) : v.getSExtValue();
+      };
+      if (dense.isSplat())
+        for (int64_t v = get(dense.getSplatValue<APInt>()); i < n; ++i)
+          t.i()[i] = v;
+      else
+        for (const APInt &v : dense.getValues<APInt>())
+          t.i()[i++] = get(v);
+    }
+  } else {
+    op->emitError() << "constant value " << value
+                    << " is not supported by the CPU reference";
+    return failure();
+  }
+  constants[op] = t;
+  return t;
+}
+
+Executor::Executor(func::FuncOp func, StringRef baseDir, int threads)
+    : impl(std::make_unique<Impl>(func, baseDir, threads)) {}
+Executor::~Executor() = default;
+int Executor::numThreads() const { return impl->pool.size(); }
+
+/// Rounds or wraps a freshly computed result to its IR element type.
+static void storeAs(Type elementType, Tensor &t, ThreadPool &pool) {
+  int64_t n = t.numel();
+  if (t.storage == Storage::F32) {
+    float (*round)(float) = nullptr;
+    if (elementType.isF16())
+      round = roundToF16;
+    else if (elementType.isBF16())
+      round = roundToBF16;
+    if (!round)
+      return;
+    float *p = t.f();
+    parallelRange(pool, n, 1 << 15, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i)
+        p[i] = round(p[i]);
+    });
+    return;
+  }
+  if (t.storage == Storage::I64) {
+    auto it = dyn_cast<IntegerType>(elementType);
+    if (!it || it.getWidth() >= 64)
+      return;
+    unsigned w = it.getWidth();
+    int64_t *p = t.i();
+    if (it.isUnsigned()) {
+      uint64_t mask = (uint64_t(1) << w) - 1;
+      for (int64_t i = 0; i < n; ++i)
+        p[i] = int64_t(uint64_t(p[i]) & mask);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        p[i] = int64_t(uint64_t(p[i]) << (64 - w)) >> (64 - w);
+    }
+  }
+}
+
+static const char *storageName(Storage s) {
+  return s == Storage::F32 ? "float" : s == Storage::I64 ? "integer" : "bool";
+}
+
+LogicalResult Executor::run(ArrayRef<Tensor> inputs,
+                            std::vector<Tensor> &outputs) {
+  Impl &I = *impl;
+  if (!I.planned)
+    I.plan();
+  Block &body = I.func.getBody().front();
+  if (inputs.size() != body.getNumArguments())
+    return I.func.emitError() << "function takes " << body.getNumArguments()
+                              << " inputs, got " << inputs.size();
+  std::vector<Tensor> values(I.slots.size());
+  for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    if (type) {
+      bool ok = storageFor(type.getElementType()) == inputs[i].storage &&
+                type.getRank() == int64_t(inputs[i].shape.size());
+      for (int64_t d = 0; ok && d < type.getRank(); ++d)
+        ok = type.isDynamicDim(d) || type.getDimSize(d) == inputs[i].shape[d];
+      if (!ok)
+        return I.func.emitError()
+               << "input " << i << " does not match its type " << type;
+    }
+    values[I.slots[arg]] = inputs[i];
+  }
+  OpContext ctx{I.pool};
+  const llvm::StringMap<OpHandler> &table = opTable();
+  std::vector<const Tensor *> in;
+  std::vector<Tensor> out;
+  for (auto [idx, op] : llvm::enumerate(I.ops)) {
+    in.clear();
+    for (int s : I.operandSlots[idx])
+      in.push_back(s < 0 ? nullptr : &values[s]);
+    StringRef name = op->getName().getStringRef();
+    if (isa<func::ReturnOp>(op)) {
+      outputs.clear();
+      for (const Tensor *t : in) {
+        if (!t)
+          return op->emitError() << "returns a none value";
+        outputs.push_back(*t);
+      }
+      return success();
+    }
+    if (name == "onnx.NoValue")
+      continue;
+    out.clear();
+    if (name == "onnx.Constant") {
+      FailureOr<Tensor> t = I.loadConstant(op);
+      if (failed(t))
+        return failure();
+      out.push_back(*t);
+    } else {
+      auto it = table.find(name);
+      if (it == table.end())
+        return op->emitError() << "the CPU reference does not support '"
+                               << name << "'";
+      auto start = std::chrono::steady_clock::now();
+      if (failed(it->second(ctx, op, in, out)))
+        return failure();
+      if (I.profile) {
+        auto &entry = I.opTimes[name];
+        entry.first += std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+        ++entry.second;
+      }
+      for (auto [r, result] : llvm::enumerate(op->getResults())) {
+        if (isNone(result))
+          continue;
+        if (r >= out.size() || !out[r].data)
+          return op->emitError() << "internal error: result " << r
+                                 << " was not computed";
+        auto type = dyn_cast<ShapedType>(result.getType());
+        if (!type)
+          continue;
+        if (storageFor(type.getElementType()) != out[r].storage)
+          return op->emitError()
+                 << "internal error: result " << r << " computed as "
+                 << storageName(out[r].storage) << " but typed " << type;
+        bool aliased = false;
+        for (const Tensor *t : in)
+          aliased |= t && t->data == out[r].data;
+        if (!aliased)
+          storeAs(type.getElementType(), out[r], I.pool);
+      }
+    }
+    for (auto [r, result] : llvm::enumerate(op->getResults()))
+      if (r < out.size() && !isNone(result))
+        values[I.slots[result]] = std::move(out[r]);
+    for (unsigned s : I.freeAfter[idx])
+      values[s] = Tensor();
+  }
+  return I.func.emitError() << "function has no return";
+}
+
+func::FuncOp sieve::ref::findFunction(ModuleOp module, StringRef name) {
+  func::FuncOp found;
+  if (!name.empty()) {
+    found = module.lookupSymbol<func::FuncOp>(name);
+    if (!found)
+      module.emitError() << "no function named '" << name << "'";
+    return found;
+  }
+  if ((found = module.lookupSymbol<func::FuncOp>("main")))
+    return found;
+  int count = 0;
+  for (auto f : module.getOps<func::FuncOp>()) {
+    found = f;
+    ++count;
+  }
+  if (count != 1) {
+    module.emitError() << (count ? "several functions and none is @main: "
+                                   "choose one"
+                                 : "no function to run");
+    return nullptr;
+  }
+  if (found.isExternal()) {
+    found.emitError() << "function has no body";
+    return nullptr;
+  }
+  return found;
+}

@@ -1,0 +1,33 @@
+//===- Ops.h - op implementations of the reference executor -----*- C++ -*-===//
+#ifndef SIEVE_LIB_REFERENCE_OPS_H
+#define SIEVE_LIB_REFERENCE_OPS_H
+
+#include "Parallel.h"
+#include "sieve/Reference/Executor.h"
+
+#include "mlir/IR/Operation.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace sieve::ref {
+
+/// Inputs are null for absent optional operands (`none`). Results that are
+/// `none` typed may be left empty. On failure the handler emits an error at
+/// the op.
+struct OpContext {
+  ThreadPool &pool;
+};
+using OpHandler = mlir::LogicalResult (*)(OpContext &, mlir::Operation *,
+                                          llvm::ArrayRef<const Tensor *>,
+                                          std::vector<Tensor> &);
+
+/// op name ("onnx.Add") -> implementation.
+const llvm::StringMap<OpHandler> &opTable();
+
+/// Converts `count` elements in ONNX raw little-endian layout to a tensor.
+/// f32 data that is suitably aligned is aliased (kept alive by `owner`).
+Tensor tensorFromRaw(mlir::Type elementType, llvm::ArrayRef<int64_t> shape,
+                     const char *bytes, std::shared_ptr<void> owner);
+
+} // namespace sieve::ref
+
+#endif

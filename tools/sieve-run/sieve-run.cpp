@@ -1,0 +1,612 @@
+//===- sieve-run.cpp - run models on the CPU reference executor -----------===//
+//
+//   sieve-run model.onnx --device=cpu --eval valid.txt [--json]
+//   sieve-run model.onnx --prompt "The list type" --max-new-tokens 32
+//   sieve-run model.mlir --logits-out l.npy --input-file f --input-bytes 128
+//   sieve-run ops.mlir --func=slice [--inputs "1,2,3;4,5"]
+//
+// Errors are one line on stderr and a non-zero exit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sieve/Dialect/ONNX/ONNXDialect.h"
+#include "sieve/Import/ONNXImporter.h"
+#include "sieve/Reference/Executor.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+#include <random>
+
+using namespace mlir;
+using namespace sieve::ref;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("sieve-run options");
+
+static cl::opt<std::string> modelPath(cl::Positional,
+                                      cl::desc("<model.onnx | model.mlir>"),
+                                      cl::Required, cl::cat(category));
+static cl::opt<std::string>
+    device("device", cl::desc("Where to run: cpu (the reference executor; "
+                              "the only device so far). Default: cpu"),
+           cl::init("cpu"), cl::cat(category));
+// --threads is parsed by hand: libLLVM already registers an option of that
+// name.
+static int threads = 0;
+static cl::opt<bool> json("json", cl::desc("Print reports as JSON"),
+                          cl::cat(category));
+// Evaluation.
+static cl::opt<std::string>
+    evalFile("eval",
+             cl::desc("Bits per byte of a byte-level model on this text: "
+                      "consecutive non-overlapping windows, each run on its "
+                      "own, every byte after a window's first predicted"),
+             cl::value_desc("file"), cl::cat(category));
+static cl::opt<int64_t> window("window",
+                               cl::desc("Window size in bytes for --eval "
+                                        "(default 512)"),
+                               cl::init(512), cl::cat(category));
+static cl::opt<int64_t> maxWindows("max-windows",
+                                   cl::desc("Evaluate at most this many "
+                                            "windows (default 0: all)"),
+                                   cl::init(0), cl::cat(category));
+// Generation.
+static cl::opt<std::string> prompt("prompt",
+                                   cl::desc("Generate a continuation of this "
+                                            "text (byte-level models)"),
+                                   cl::cat(category));
+static cl::opt<int64_t> maxNewTokens("max-new-tokens",
+                                     cl::desc("Tokens to generate (default "
+                                              "32)"),
+                                     cl::init(32), cl::cat(category));
+static cl::opt<double> temperature("temperature",
+                                   cl::desc("Sampling temperature (default 0: "
+                                            "greedy)"),
+                                   cl::init(0.0), cl::cat(category));
+static cl::opt<int64_t> topK("top-k",
+                             cl::desc("Sample among the k most likely tokens "
+                                      "(default 0: all)"),
+                             cl::init(0), cl::cat(category));
+static cl::opt<double> topP("top-p",
+                            cl::desc("Nucleus sampling: the smallest set of "
+                                     "tokens with this much probability "
+                                     "(default 1.0)"),
+                            cl::init(1.0), cl::cat(category));
+static cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed (default 0)"),
+                              cl::init(0), cl::cat(category));
+// Logits.
+static cl::opt<std::string>
+    logitsOut("logits-out",
+              cl::desc("Write the float32 logits [N, vocab] of the first N "
+                       "bytes of --input-file as .npy"),
+              cl::value_desc("file.npy"), cl::cat(category));
+static cl::opt<std::string> inputFile("input-file",
+                                      cl::desc("Input text for --logits-out"),
+                                      cl::value_desc("file"), cl::cat(category));
+static cl::opt<int64_t> inputBytes("input-bytes",
+                                   cl::desc("Bytes of --input-file to use "
+                                            "(default -1: all)"),
+                                   cl::init(-1), cl::cat(category));
+// Running one function.
+static cl::opt<std::string>
+    funcName("func", cl::desc("Run this function of an .mlir file and print "
+                              "its results (default: @main or the only "
+                              "function)"),
+             cl::cat(category));
+static cl::opt<std::string>
+    inputsSpec("inputs",
+               cl::desc("Values of the function's arguments: comma-separated "
+                        "elements, arguments separated by ';'; shapes come "
+                        "from the (static) argument types"),
+               cl::cat(category));
+
+//===----------------------------------------------------------------------===//
+
+static std::string locString(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return ("node '" + name.getName().getValue() + "'").str();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return (file.getFilename().getValue() + ":" + Twine(file.getLine()) + ":" +
+            Twine(file.getColumn()))
+        .str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location l : fused.getLocations()) {
+      std::string s = locString(l);
+      if (!s.empty())
+        return s;
+    }
+  return "";
+}
+
+[[noreturn]] static void fail(const Twine &message) {
+  llvm::errs() << "sieve-run: error: " << message << "\n";
+  std::exit(1);
+}
+
+static std::string jsonString(StringRef s) {
+  std::string r = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\')
+      r += std::string("\\") + char(c);
+    else if (c == '\n')
+      r += "\\n";
+    else if (c == '\t')
+      r += "\\t";
+    else if (c == '\r')
+      r += "\\r";
+    else if (c < 0x20 || c >= 0x7f)
+      r += llvm::formatv("\\u{0:x-4}", unsigned(c)).str();
+    else
+      r += char(c);
+  }
+  return r + "\"";
+}
+
+namespace {
+struct Model {
+  OwningOpRef<ModuleOp> module;
+  func::FuncOp func;
+  std::unique_ptr<Executor> exec;
+  double seconds = 0; // time spent running
+
+  /// Runs on token ids [1, n] and returns logits [n, vocab] (row-major).
+  Tensor forward(ArrayRef<int64_t> ids) {
+    Tensor in = Tensor::i64({1, int64_t(ids.size())});
+    std::copy(ids.begin(), ids.end(), in.i());
+    std::vector<Tensor> outs;
+    auto start = std::chrono::steady_clock::now();
+    if (failed(exec->run({in}, outs)))
+      std::exit(1);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                             start)
+                   .count();
+    if (outs.empty() || outs[0].storage != Storage::F32 ||
+        outs[0].shape.size() < 2 ||
+        outs[0].numel() != int64_t(ids.size()) * outs[0].shape.back())
+      fail("the model's first result is not float logits [1, seq, vocab]");
+    return outs[0];
+  }
+};
+} // namespace
+
+static void checkTokenModel(func::FuncOp func) {
+  FunctionType type = func.getFunctionType();
+  auto arg = type.getNumInputs() == 1
+                 ? dyn_cast<RankedTensorType>(type.getInput(0))
+                 : RankedTensorType();
+  if (!arg || !arg.getElementType().isInteger(64) || arg.getRank() != 2)
+    fail("the model must take one int64 tensor of token ids [batch, seq]; "
+         "@" + func.getSymName() + " takes " +
+         llvm::formatv("{0}", type).str());
+  if (type.getNumResults() < 1)
+    fail("the model returns nothing");
+}
+
+static std::vector<int64_t> readBytes(StringRef path, int64_t limit) {
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!buf)
+    fail("cannot read '" + path + "': " + buf.getError().message());
+  StringRef data = (*buf)->getBuffer();
+  if (limit >= 0) {
+    if (int64_t(data.size()) < limit)
+      fail("'" + path + "' has " + Twine(data.size()) + " bytes, fewer than " +
+           Twine(limit));
+    data = data.take_front(limit);
+  }
+  std::vector<int64_t> ids;
+  ids.reserve(data.size());
+  for (unsigned char c : data)
+    ids.push_back(c);
+  return ids;
+}
+
+static int runEval(Model &m) {
+  std::vector<int64_t> text = readBytes(evalFile, -1);
+  int64_t total = (int64_t(text.size()) + window - 1) / window;
+  if (maxWindows > 0)
+    total = std::min<int64_t>(total, maxWindows);
+  double nll = 0; // in bits
+  int64_t predicted = 0;
+  auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  };
+  int64_t vocab = 0;
+  for (int64_t w = 0; w < total; ++w) {
+    int64_t begin = w * window,
+            len = std::min<int64_t>(window, int64_t(text.size()) - begin);
+    if (len < 2)
+      continue;
+    ArrayRef<int64_t> ids(text.data() + begin, len);
+    Tensor logits = m.forward(ids);
+    vocab = logits.shape.back();
+    if (vocab < 256)
+      fail("--eval needs a byte-level model (vocabulary >= 256), this one "
+           "has " + Twine(vocab));
+    for (int64_t t = 0; t + 1 < len; ++t) {
+      const float *row = logits.f() + t * vocab;
+      double mx = -INFINITY;
+      for (int64_t v = 0; v < vocab; ++v)
+        mx = std::max(mx, double(row[v]));
+      double sum = 0;
+      for (int64_t v = 0; v < vocab; ++v)
+        sum += std::exp(double(row[v]) - mx);
+      double logp = double(row[ids[t + 1]]) - mx - std::log(sum);
+      nll += -logp / std::log(2.0);
+      ++predicted;
+    }
+    if ((w + 1) % 10 == 0 || w + 1 == total)
+      llvm::errs() << llvm::formatv(
+          "sieve-run: window {0}/{1}, {2:f1} s, {3:f4} bits/byte so far\n",
+          w + 1, total, elapsed(), predicted ? nll / predicted : 0.0);
+  }
+  if (predicted == 0)
+    fail("--eval: '" + evalFile + "' has no byte to predict");
+  double bpb = nll / predicted, secs = elapsed();
+  if (json)
+    llvm::outs() << llvm::formatv(
+        "{{\"bits_per_byte\": {0:f6}, \"predicted_bytes\": {1}, "
+        "\"windows\": {2}, \"window\": {3}, \"seconds\": {4:f2}, "
+        "\"threads\": {5}}\n",
+        bpb, predicted, total, window.getValue(), secs, m.exec->numThreads());
+  else
+    llvm::outs() << llvm::formatv(
+        "bits per byte: {0:f4} ({1} predicted bytes, {2} windows of {3}, "
+        "{4:f1} s)\n",
+        bpb, predicted, total, window.getValue(), secs);
+  return 0;
+}
+
+static int64_t pickToken(const float *row, int64_t vocab, std::mt19937_64 &rng) {
+  if (temperature <= 0) {
+    int64_t best = 0;
+    for (int64_t v = 1; v < vocab; ++v)
+      if (row[v] > row[best])
+        best = v;
+    return best;
+  }
+  std::vector<std::pair<double, int64_t>> probs;
+  double mx = -INFINITY;
+  for (int64_t v = 0; v < vocab; ++v)
+    mx = std::max(mx, double(row[v]));
+  double sum = 0;
+  for (int64_t v = 0; v < vocab; ++v) {
+    double p = std::exp((double(row[v]) - mx) / temperature);
+    probs.push_back({p, v});
+    sum += p;
+  }
+  std::stable_sort(probs.begin(), probs.end(),
+                   [](auto &a, auto &b) { return a.first > b.first; });
+  size_t keep = probs.size();
+  if (topK > 0)
+    keep = std::min<size_t>(keep, topK);
+  if (topP < 1.0) {
+    double acc = 0;
+    for (size_t i = 0; i < keep; ++i) {
+      acc += probs[i].first / sum;
+      if (acc >= topP) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  double kept = 0;
+  for (size_t i = 0; i < keep; ++i)
+    kept += probs[i].first;
+  double u = std::uniform_real_distribution<double>(0.0, kept)(rng);
+  for (size_t i = 0; i < keep; ++i) {
+    u -= probs[i].first;
+    if (u <= 0)
+      return probs[i].second;
+  }
+  return probs[keep - 1].second;
+}
+
+static int runGenerate(Model &m) {
+  std::vector<int64_t> ids;
+  for (unsigned char c : prompt)
+    ids.push_back(c);
+  if (ids.empty())
+    fail("--prompt is empty");
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> generated;
+  std::string text;
+  for (int64_t step = 0; step < maxNewTokens; ++step) {
+    Tensor logits = m.forward(ids); // no KV cache yet: recompute
+    int64_t vocab = logits.shape.back();
+    if (vocab != 256)
+      fail("--prompt needs a byte-level model (vocabulary 256), this one "
+           "has " + Twine(vocab));
+    int64_t next = pickToken(logits.f() + (ids.size() - 1) * vocab, vocab, rng);
+    ids.push_back(next);
+    generated.push_back(next);
+    text += char(next);
+  }
+  if (json) {
+    llvm::outs() << "{\"tokens\": [";
+    for (size_t i = 0; i < generated.size(); ++i)
+      llvm::outs() << (i ? ", " : "") << generated[i];
+    llvm::outs() << "], \"text\": " << jsonString(text)
+                 << llvm::formatv(", \"seconds\": {0:f2}}\n", m.seconds);
+  } else {
+    llvm::outs() << prompt << text << "\n";
+  }
+  return 0;
+}
+
+static void writeNpy(StringRef path, const float *data, int64_t rows,
+                     int64_t cols) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    fail("cannot write '" + path + "': " + ec.message());
+  std::string header =
+      llvm::formatv("{{'descr': '<f4', 'fortran_order': False, 'shape': "
+                    "({0}, {1}), }",
+                    rows, cols)
+          .str();
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  os << "\x93NUMPY" << char(1) << char(0);
+  uint16_t len = header.size();
+  os << char(len & 0xff) << char(len >> 8) << header;
+  os.write(reinterpret_cast<const char *>(data), rows * cols * sizeof(float));
+}
+
+static int runLogits(Model &m) {
+  if (inputFile.empty())
+    fail("--logits-out needs --input-file");
+  std::vector<int64_t> ids = readBytes(inputFile, inputBytes);
+  if (ids.empty())
+    fail("--input-file gives no bytes");
+  Tensor logits = m.forward(ids);
+  int64_t vocab = logits.shape.back();
+  writeNpy(logitsOut, logits.f(), int64_t(ids.size()), vocab);
+  if (json)
+    llvm::outs() << llvm::formatv("{{\"logits\": {0}, \"shape\": [{1}, {2}], "
+                                  "\"seconds\": {3:f3}}\n",
+                                  jsonString(logitsOut), ids.size(), vocab,
+                                  m.seconds);
+  return 0;
+}
+
+/// Parses --inputs for the function's arguments.
+static std::vector<Tensor> parseInputs(func::FuncOp func) {
+  std::vector<Tensor> inputs;
+  SmallVector<StringRef> groups;
+  StringRef spec = inputsSpec;
+  if (!spec.empty())
+    spec.split(groups, ';');
+  FunctionType type = func.getFunctionType();
+  if (groups.size() != type.getNumInputs())
+    fail("@" + func.getSymName() + " takes " + Twine(type.getNumInputs()) +
+         " arguments, --inputs gives " + Twine(groups.size()));
+  for (auto [i, group] : llvm::enumerate(groups)) {
+    auto t = dyn_cast<RankedTensorType>(type.getInput(i));
+    if (!t || !t.hasStaticShape())
+      fail("argument " + Twine(i) + " needs a static tensor type for --inputs");
+    SmallVector<StringRef> items;
+    if (!group.trim().empty())
+      group.split(items, ',');
+    if (int64_t(items.size()) != t.getNumElements())
+      fail("argument " + Twine(i) + " of type " +
+           llvm::formatv("{0}", Type(t)).str() + " needs " +
+           Twine(t.getNumElements()) + " values, got " + Twine(items.size()));
+    Tensor x = Tensor::alloc(storageFor(t.getElementType()), t.getShape());
+    for (auto [k, item] : llvm::enumerate(items)) {
+      StringRef s = item.trim();
+      if (x.storage == Storage::F32) {
+        double d;
+        if (s == "nan")
+          d = NAN;
+        else if (s == "inf")
+          d = INFINITY;
+        else if (s == "-inf")
+          d = -INFINITY;
+        else if (s.getAsDouble(d))
+          fail("bad number '" + s + "' in --inputs");
+        float f = float(d);
+        if (t.getElementType().isF16())
+          f = roundToF16(f);
+        else if (t.getElementType().isBF16())
+          f = roundToBF16(f);
+        x.f()[k] = f;
+      } else {
+        int64_t v;
+        if (s == "true")
+          v = 1;
+        else if (s == "false")
+          v = 0;
+        else if (s.getAsInteger(10, v))
+          fail("bad integer '" + s + "' in --inputs");
+        if (x.storage == Storage::I64)
+          x.i()[k] = v;
+        else
+          x.b()[k] = v != 0;
+      }
+    }
+    inputs.push_back(x);
+  }
+  return inputs;
+}
+
+static int runFunction(Model &m) {
+  std::vector<Tensor> inputs = parseInputs(m.func);
+  std::vector<Tensor> outs;
+  if (failed(m.exec->run(inputs, outs))) {
+    llvm::outs().flush();
+    return 1;
+  }
+  FunctionType type = m.func.getFunctionType();
+  for (auto [i, t] : llvm::enumerate(outs)) {
+    Type elem = cast<ShapedType>(type.getResult(i)).getElementType();
+    llvm::outs() << "result " << i << ": ";
+    for (int64_t d : t.shape)
+      llvm::outs() << d << "x";
+    llvm::outs() << elem << " = [";
+    for (int64_t k = 0, n = t.numel(); k < n; ++k) {
+      if (k)
+        llvm::outs() << ", ";
+      if (t.storage == Storage::F32)
+        llvm::outs() << llvm::format("%.7g", double(t.f()[k]));
+      else if (t.storage == Storage::I64)
+        llvm::outs() << t.i()[k];
+      else
+        llvm::outs() << (t.b()[k] ? "true" : "false");
+    }
+    llvm::outs() << "]\n";
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  std::vector<const char *> args;
+  for (int i = 0; i < argc; ++i) {
+    StringRef a = argv[i];
+    if (i > 0 && (a == "--threads" || a == "-threads")) {
+      if (i + 1 >= argc)
+        fail("--threads needs a value");
+      a = argv[++i];
+    } else if (i > 0 && (a.consume_front("--threads=") ||
+                         a.consume_front("-threads="))) {
+    } else {
+      args.push_back(argv[i]);
+      continue;
+    }
+    if (a.getAsInteger(10, threads))
+      fail("--threads needs an integer, got '" + a + "'");
+  }
+  cl::HideUnrelatedOptions({&category});
+  cl::ParseCommandLineOptions(
+      int(args.size()), args.data(),
+      "sieve-run: run a model on the CPU reference executor (float32)\n\n"
+      "  sieve-run model.onnx --eval valid.txt [--window 512] [--json]\n"
+      "  sieve-run model.onnx --prompt TEXT --max-new-tokens N\n"
+      "  sieve-run model.mlir --logits-out l.npy --input-file F "
+      "--input-bytes N\n"
+      "  sieve-run ops.mlir --func NAME [--inputs \"1,2;3\"]\n"
+      "  sieve-run ops.mlir      (runs every argument-free function)\n\n"
+      "--threads=N sets the worker threads (default 0: one per hardware\n"
+      "thread).\n"
+      "MODEL is an ONNX file (imported in-process) or an .mlir file at the\n"
+      "onnx level. Byte-level models: token id = byte value. Weights named\n"
+      "by #onnx.external are found through the module's onnx.model_dir\n"
+      "(for .mlir files without it: the file's folder) and memory-mapped.\n");
+
+  if (device != "cpu")
+    fail("unknown --device '" + device + "' (only cpu is supported)");
+  if (window <= 1)
+    fail("--window must be at least 2, got " + Twine(window.getValue()));
+  if (maxWindows < 0)
+    fail("--max-windows must be >= 0");
+  if (maxNewTokens < 0)
+    fail("--max-new-tokens must be >= 0, got " +
+         Twine(maxNewTokens.getValue()));
+  if (temperature < 0 || !std::isfinite(temperature))
+    fail("--temperature must be >= 0");
+  if (topK < 0)
+    fail("--top-k must be >= 0");
+  if (!(topP > 0 && topP <= 1))
+    fail("--top-p must be in (0, 1]");
+  if (threads < 0 || threads > 1024)
+    fail("--threads must be between 0 and 1024");
+  if (inputBytes < -1 || inputBytes == 0)
+    fail("--input-bytes must be positive");
+  int modes = !evalFile.empty() + !prompt.empty() + !logitsOut.empty();
+  if (modes > 1)
+    fail("choose one of --eval, --prompt and --logits-out");
+
+  StringRef ext = llvm::sys::path::extension(modelPath);
+  if (ext != ".onnx" && ext != ".mlir")
+    fail("'" + modelPath + "': unknown model kind (expected .onnx or .mlir)");
+  if (!llvm::sys::fs::exists(modelPath))
+    fail("'" + modelPath + "': no such file");
+
+  DialectRegistry registry;
+  sieve::registerImportDialects(registry);
+  MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Error)
+      return success();
+    std::string where = locString(diag.getLocation());
+    llvm::errs() << "sieve-run: error: " << (where.empty() ? "" : where + ": ")
+                 << diag.str() << "\n";
+    return success();
+  });
+
+  Model m;
+  std::string baseDir;
+  if (ext == ".onnx") {
+    m.module = sieve::importONNXModel(modelPath, &context);
+  } else {
+    llvm::SourceMgr sourceMgr;
+    m.module = parseSourceFile<ModuleOp>(modelPath, sourceMgr,
+                                         ParserConfig(&context));
+  }
+  if (!m.module)
+    return 1;
+  if (auto dir = (*m.module)->getAttrOfType<StringAttr>("onnx.model_dir"))
+    baseDir = dir.getValue().str();
+  else
+    baseDir = llvm::sys::path::parent_path(modelPath).str();
+  if (baseDir.empty())
+    baseDir = ".";
+  bool modelMode = !evalFile.empty() || !prompt.empty() || !logitsOut.empty();
+  auto funcs = llvm::to_vector(m.module->getOps<func::FuncOp>());
+  if (!modelMode && funcName.empty() && inputsSpec.getNumOccurrences() == 0 &&
+      funcs.size() > 1 && !m.module->lookupSymbol<func::FuncOp>("main")) {
+    // Op tests: run every function without arguments, in order.
+    int status = 0;
+    for (func::FuncOp f : funcs) {
+      if (f.isExternal() || f.getNumArguments() > 0)
+        continue;
+      llvm::outs() << "@" << f.getSymName() << "\n";
+      llvm::outs().flush();
+      m.func = f;
+      m.exec = std::make_unique<Executor>(f, baseDir, threads);
+      if (runFunction(m))
+        status = 1;
+    }
+    return status;
+  }
+  m.func = findFunction(*m.module, funcName);
+  if (!m.func)
+    return 1;
+  m.exec = std::make_unique<Executor>(m.func, baseDir, threads);
+
+  if (modelMode) {
+    checkTokenModel(m.func);
+    if (!evalFile.empty())
+      return runEval(m);
+    if (!prompt.empty())
+      return runGenerate(m);
+    return runLogits(m);
+  }
+  if (m.func.getNumArguments() > 0 && inputsSpec.getNumOccurrences() == 0)
+    fail("nothing to do: give --eval, --prompt, --logits-out, or --inputs "
+         "for @" + m.func.getSymName() + "'s arguments");
+  return runFunction(m);
+}
