@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sieve/Dialect/ONNX/ONNXDialect.h"
+#include "sieve/Dialect/Sieve/SieveOps.h"
 #include "sieve/Passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,7 +18,8 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   sieve::registerSievePasses();
   mlir::DialectRegistry registry;
-  registry.insert<sieve::onnx::ONNXDialect, mlir::func::FuncDialect>();
+  registry.insert<sieve::onnx::ONNXDialect, sieve::SieveDialect,
+                  mlir::func::FuncDialect>();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "sieve optimizer: runs sieve passes on MLIR files\n",
       registry));

@@ -1,0 +1,281 @@
+//===- SieveOps.cpp - sieve dialect operations and verifiers --------------===//
+
+#include "sieve/Dialect/Sieve/SieveOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace sieve;
+
+namespace {
+/// Size of the last dimension (kDynamic if unknown).
+int64_t lastDim(Type type) {
+  auto t = cast<RankedTensorType>(type);
+  return t.getRank() ? t.getShape().back() : ShapedType::kDynamic;
+}
+
+/// Checks that static size `actual` equals `expected` (unless either is
+/// dynamic).
+LogicalResult expectSize(Operation *op, int64_t actual, int64_t expected,
+                         StringRef what) {
+  if (ShapedType::isDynamic(actual) || ShapedType::isDynamic(expected) ||
+      actual == expected)
+    return success();
+  return op->emitOpError() << what << " is " << actual << ", expected "
+                           << expected;
+}
+
+LogicalResult expectRank(Operation *op, Value v, int64_t rank,
+                         StringRef what) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getRank() != rank)
+    return op->emitOpError() << what << " must have rank " << rank
+                             << ", got " << t;
+  return success();
+}
+
+int64_t dim(Value v, unsigned i) {
+  return cast<RankedTensorType>(v.getType()).getDimSize(i);
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Structure
+//===----------------------------------------------------------------------===//
+
+void ModelOp::build(OpBuilder &builder, OperationState &state, Type logits,
+                    Value inputIds, StringRef architecture, int64_t vocabSize,
+                    int64_t hiddenSize, int64_t numLayers) {
+  state.addOperands(inputIds);
+  state.addTypes(logits);
+  state.addAttribute(getArchitectureAttrName(state.name),
+                     builder.getStringAttr(architecture));
+  state.addAttribute(getVocabSizeAttrName(state.name),
+                     builder.getI64IntegerAttr(vocabSize));
+  state.addAttribute(getHiddenSizeAttrName(state.name),
+                     builder.getI64IntegerAttr(hiddenSize));
+  state.addAttribute(getNumLayersAttrName(state.name),
+                     builder.getI64IntegerAttr(numLayers));
+  Region *body = state.addRegion();
+  Block *block = new Block();
+  block->addArgument(inputIds.getType(), state.location);
+  body->push_back(block);
+}
+
+SmallVector<DecoderLayerOp> ModelOp::getLayers() {
+  SmallVector<DecoderLayerOp> layers;
+  for (Operation &op : getBody().front())
+    if (auto layer = dyn_cast<DecoderLayerOp>(op))
+      layers.push_back(layer);
+  return layers;
+}
+
+LogicalResult ModelOp::verifyRegions() {
+  Block &block = getBody().front();
+  if (block.getNumArguments() != 1 ||
+      block.getArgument(0).getType() != getInputIds().getType())
+    return emitOpError("body must take one argument of the input_ids type");
+  auto output = dyn_cast<OutputOp>(block.getTerminator());
+  if (!output)
+    return emitOpError("body must end with sieve.output");
+  if (output.getLogits().getType() != getLogits().getType())
+    return emitOpError("sieve.output type ")
+           << output.getLogits().getType() << " differs from the result type "
+           << getLogits().getType();
+  SmallVector<DecoderLayerOp> layers = getLayers();
+  if (layers.size() != getNumLayers())
+    return emitOpError("num_layers is ")
+           << getNumLayers() << " but the body has " << layers.size()
+           << " decoder layers";
+  for (size_t i = 1; i < layers.size(); ++i)
+    if (layers[i].getIndex() <= layers[i - 1].getIndex())
+      return layers[i].emitOpError("index ")
+             << layers[i].getIndex() << " does not follow index "
+             << layers[i - 1].getIndex();
+  if (failed(expectSize(*this, lastDim(getLogits().getType()), getVocabSize(),
+                        "logits' last dimension")))
+    return failure();
+  return success();
+}
+
+void DecoderLayerOp::build(OpBuilder &builder, OperationState &state,
+                           Value input, int64_t index) {
+  state.addOperands(input);
+  state.addTypes(input.getType());
+  state.addAttribute(getIndexAttrName(state.name),
+                     builder.getI64IntegerAttr(index));
+  Region *body = state.addRegion();
+  Block *block = new Block();
+  block->addArgument(input.getType(), state.location);
+  body->push_back(block);
+}
+
+LogicalResult DecoderLayerOp::verifyRegions() {
+  if (getInput().getType() != getOutput().getType())
+    return emitOpError("input and output types differ");
+  if (static_cast<int64_t>(getIndex()) < 0)
+    return emitOpError("index must be >= 0");
+  Block &block = getBody().front();
+  if (block.getNumArguments() != 1 ||
+      block.getArgument(0).getType() != getInput().getType())
+    return emitOpError("body must take one argument of the input type");
+  auto yield = dyn_cast<YieldOp>(block.getTerminator());
+  if (!yield)
+    return emitOpError("body must end with sieve.yield");
+  if (yield.getOutput().getType() != getOutput().getType())
+    return emitOpError("sieve.yield type differs from the result type");
+  return success();
+}
+
+LogicalResult WeightOp::verify() {
+  auto typed = dyn_cast<TypedAttr>(getValue());
+  if (!typed || typed.getType() != getType())
+    return emitOpError("value type differs from the result type ")
+           << getType();
+  return success();
+}
+
+OpFoldResult WeightOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// Transformer operations
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::verify() {
+  if (failed(expectRank(*this, getIds(), 2, "ids")) ||
+      failed(expectRank(*this, getTable(), 2, "table")) ||
+      failed(expectRank(*this, getResult(), 3, "result")))
+    return failure();
+  if (failed(expectSize(*this, dim(getResult(), 2), dim(getTable(), 1),
+                        "the result's hidden size")))
+    return failure();
+  return success();
+}
+
+LogicalResult PositionEmbeddingOp::verify() {
+  if (failed(expectRank(*this, getTable(), 2, "table")) ||
+      failed(expectRank(*this, getInput(), 3, "input")))
+    return failure();
+  if (getInput().getType() != getResult().getType())
+    return emitOpError("input and result types differ");
+  return expectSize(*this, dim(getTable(), 1), lastDim(getInput().getType()),
+                    "the table's width");
+}
+
+LogicalResult RMSNormOp::verify() {
+  if (failed(expectRank(*this, getWeight(), 1, "weight")))
+    return failure();
+  if (getEpsilon().isNegative())
+    return emitOpError("epsilon must be >= 0");
+  return expectSize(*this, dim(getWeight(), 0), lastDim(getInput().getType()),
+                    "weight size");
+}
+
+LogicalResult LayerNormOp::verify() {
+  if (failed(expectRank(*this, getWeight(), 1, "weight")))
+    return failure();
+  if (getBias() && failed(expectRank(*this, getBias(), 1, "bias")))
+    return failure();
+  if (getEpsilon().isNegative())
+    return emitOpError("epsilon must be >= 0");
+  return expectSize(*this, dim(getWeight(), 0), lastDim(getInput().getType()),
+                    "weight size");
+}
+
+LogicalResult LinearOp::verify() {
+  if (failed(expectRank(*this, getWeight(), 2, "weight")))
+    return failure();
+  if (failed(expectSize(*this, lastDim(getInput().getType()),
+                        dim(getWeight(), 0), "the input's last dimension")) ||
+      failed(expectSize(*this, lastDim(getResult().getType()),
+                        dim(getWeight(), 1), "the result's last dimension")))
+    return failure();
+  if (getBias()) {
+    if (failed(expectRank(*this, getBias(), 1, "bias")) ||
+        failed(expectSize(*this, dim(getBias(), 0), dim(getWeight(), 1),
+                          "bias size")))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult RotaryOp::verify() {
+  if (failed(expectRank(*this, getInvFreq(), 1, "inv_freq")))
+    return failure();
+  if (getNumHeads() <= 0 || getHeadDim() <= 0)
+    return emitOpError("num_heads and head_dim must be positive");
+  if (getRotaryDim() <= 0 || getRotaryDim() % 2 || getRotaryDim() > getHeadDim())
+    return emitOpError("rotary_dim must be even and in (0, head_dim]");
+  if (failed(expectSize(*this, dim(getInvFreq(), 0), getRotaryDim() / 2,
+                        "inv_freq size")))
+    return failure();
+  return expectSize(*this, lastDim(getInput().getType()),
+                    getNumHeads() * getHeadDim(), "the input's last dimension");
+}
+
+LogicalResult AttentionOp::verify() {
+  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads(), hd = getHeadDim();
+  if (heads <= 0 || kvHeads <= 0 || hd <= 0)
+    return emitOpError("num_heads, num_kv_heads and head_dim must be positive");
+  if (heads % kvHeads)
+    return emitOpError("num_heads (")
+           << heads << ") must be a multiple of num_kv_heads (" << kvHeads
+           << ")";
+  if (!(getScale().convertToFloat() > 0))
+    return emitOpError("scale must be positive");
+  if (failed(expectSize(*this, lastDim(getQuery().getType()), heads * hd,
+                        "the query's last dimension")) ||
+      failed(expectSize(*this, lastDim(getKey().getType()), kvHeads * hd,
+                        "the key's last dimension")) ||
+      failed(expectSize(*this, lastDim(getValue().getType()), kvHeads * hd,
+                        "the value's last dimension")) ||
+      failed(expectSize(*this, lastDim(getResult().getType()), heads * hd,
+                        "the result's last dimension")))
+    return failure();
+  return success();
+}
+
+LogicalResult MLPOp::verify() {
+  if (failed(expectRank(*this, getUp(), 2, "up")) ||
+      failed(expectRank(*this, getDown(), 2, "down")))
+    return failure();
+  int64_t hidden = lastDim(getInput().getType());
+  if (failed(expectSize(*this, dim(getUp(), 0), hidden, "up's rows")) ||
+      failed(expectSize(*this, dim(getDown(), 0), dim(getUp(), 1),
+                        "down's rows")) ||
+      failed(expectSize(*this, dim(getDown(), 1), hidden, "down's columns")))
+    return failure();
+  return success();
+}
+
+LogicalResult GatedMLPOp::verify() {
+  if (failed(expectRank(*this, getGate(), 2, "gate")) ||
+      failed(expectRank(*this, getUp(), 2, "up")) ||
+      failed(expectRank(*this, getDown(), 2, "down")))
+    return failure();
+  if (getGate().getType() != getUp().getType())
+    return emitOpError("gate and up have different types");
+  int64_t hidden = lastDim(getInput().getType());
+  if (failed(expectSize(*this, dim(getUp(), 0), hidden, "up's rows")) ||
+      failed(expectSize(*this, dim(getDown(), 0), dim(getUp(), 1),
+                        "down's rows")) ||
+      failed(expectSize(*this, dim(getDown(), 1), hidden, "down's columns")))
+    return failure();
+  return success();
+}
+
+LogicalResult LMHeadOp::verify() {
+  if (failed(expectRank(*this, getWeight(), 2, "weight")))
+    return failure();
+  unsigned in = getTransposed() ? 1 : 0, out = getTransposed() ? 0 : 1;
+  if (failed(expectSize(*this, lastDim(getInput().getType()),
+                        dim(getWeight(), in), "the input's last dimension")) ||
+      failed(expectSize(*this, lastDim(getResult().getType()),
+                        dim(getWeight(), out), "the vocabulary size")))
+    return failure();
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "sieve/SieveOps.cpp.inc"
