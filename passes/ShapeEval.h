@@ -88,6 +88,11 @@ public:
   /// their type (static sizes; a fresh symbol per dynamic dimension).
   const SymTensor &get(mlir::Value v);
   void set(mlir::Value v, SymTensor t) { values[v] = std::move(t); }
+  /// Takes in the static sizes of `v`'s (refined) type.
+  void refine(mlir::Value v) {
+    SymTensor t = get(v);
+    values[v] = merge(std::move(t), v.getType());
+  }
   bool has(mlir::Value v) const { return values.count(v); }
 
   /// Computes the results of `op` and records them, also merging in what

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -169,19 +170,38 @@ bool ShapeFolder::foldToConstant(Operation *op) {
   return changed;
 }
 
-/// Gives results the static sizes (and ranks) that the analysis proves.
+/// Gives results the static sizes (and ranks) that the analysis proves,
+/// or that the op's own type inference gives for its refined operands.
 bool ShapeFolder::refineTypes(Operation *op) {
   bool changed = false;
-  for (Value r : op->getResults()) {
+  SmallVector<Type> inferred;
+  if (auto infer = dyn_cast<InferTypeOpInterface>(op))
+    if (failed(infer.inferReturnTypes(
+            op->getContext(), /*location=*/std::nullopt, op->getOperands(),
+            op->getAttrDictionary(), op->getPropertiesStorage(),
+            op->getRegions(), inferred)) ||
+        inferred.size() != op->getNumResults())
+      inferred.clear();
+  for (auto [i, r] : llvm::enumerate(op->getResults())) {
     auto tt = dyn_cast<TensorType>(r.getType());
     if (!tt)
       continue;
     const SymTensor &t = analysis.get(r);
-    if (!t.shape)
+    auto fromInference =
+        inferred.empty() ? nullptr : dyn_cast<RankedTensorType>(inferred[i]);
+    if (!t.shape && !fromInference)
       continue;
     SmallVector<int64_t> shape;
-    for (const SymInt &d : *t.shape)
-      shape.push_back(d.isConstant() ? d.off : ShapedType::kDynamic);
+    if (t.shape)
+      for (const SymInt &d : *t.shape)
+        shape.push_back(d.isConstant() ? d.off : ShapedType::kDynamic);
+    else
+      shape.assign(fromInference.getShape().begin(),
+                   fromInference.getShape().end());
+    if (fromInference && fromInference.getRank() == int64_t(shape.size()))
+      for (auto [s, f] : llvm::zip(shape, fromInference.getShape()))
+        if (ShapedType::isDynamic(s))
+          s = f;
     auto refined = RankedTensorType::get(shape, tt.getElementType());
     if (refined == tt)
       continue;
@@ -196,6 +216,7 @@ bool ShapeFolder::refineTypes(Operation *op) {
         continue;
     }
     r.setType(refined);
+    analysis.refine(r);
     changed = true;
   }
   return changed;

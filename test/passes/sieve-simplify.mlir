@@ -288,6 +288,23 @@ func.func @refine_function_result(%x: tensor<2x3x4xf32>) -> tensor<?x?xf32> {
 
 // -----
 
+// Ops the analysis does not model get their types from their own type
+// inference once their operands are refined.
+// CHECK-LABEL: func.func @refine_by_op_inference
+// CHECK-SAME:    -> tensor<6x4xf32>
+// CHECK:         onnx.Flatten %{{.*}} : (tensor<6x4xf32>) -> tensor<6x4xf32>
+// CHECK:         onnx.Trilu %{{.*}} : (tensor<6x4xf32>, none) -> tensor<6x4xf32>
+func.func @refine_by_op_inference(%x: tensor<2x3x4xf32>) -> tensor<?x?xf32> {
+  %none = onnx.NoValue
+  %t = onnx.Constant {value = dense<[6, -1]> : tensor<2xi64>} : tensor<2xi64>
+  %r = onnx.Reshape %x, %t : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  %f = onnx.Flatten %r {axis = 1 : i64} : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  %g = onnx.Trilu %f, %none : (tensor<?x?xf32>, none) -> tensor<?x?xf32>
+  return %g : tensor<?x?xf32>
+}
+
+// -----
+
 // Near miss: two dynamic sizes that trade places cannot be written as one
 // constant target.
 // CHECK-LABEL: func.func @reshape_two_dynamic_sizes
