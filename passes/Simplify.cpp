@@ -644,6 +644,77 @@ struct UnsqueezeUnsqueezePattern : public RewritePattern {
   }
 };
 
+/// Reshape(Transpose(Reshape(x), p)) where the outer Reshape only adds or
+/// drops sizes of 1 -> Transpose(Reshape(x), p'): the two Reshapes become
+/// one. Exporters write K^T of grouped-query attention this way
+/// (1x2x2x?x64 -> 4x?x64 -> 4x64x? -> 1x4x64x?).
+struct ReshapeThroughTransposePattern : public RewritePattern {
+  ReshapeThroughTransposePattern(MLIRContext *ctx)
+      : RewritePattern("onnx.Reshape", /*benefit=*/1, ctx) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    Operation *transpose = op->getOperand(0).getDefiningOp();
+    if (!transpose || transpose->getName().getStringRef() != "onnx.Transpose" ||
+        !transpose->hasOneUse())
+      return failure();
+    Operation *inner = transpose->getOperand(0).getDefiningOp();
+    if (!inner || inner->getName() != op->getName())
+      return failure();
+    auto y = dyn_cast<RankedTensorType>(transpose->getOperand(0).getType());
+    auto t = dyn_cast<RankedTensorType>(transpose->getResult(0).getType());
+    auto out = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    auto perm = transpose->getAttrOfType<DenseI64ArrayAttr>("perm");
+    if (!y || !t || !out || !perm || perm.size() != y.getRank())
+      return failure();
+    auto nonUnit = [](ArrayRef<int64_t> shape) {
+      SmallVector<int64_t> idx;
+      for (auto [i, d] : llvm::enumerate(shape))
+        if (d != 1)
+          idx.push_back(i);
+      return idx;
+    };
+    SmallVector<int64_t> tIdx = nonUnit(t.getShape()),
+                         oIdx = nonUnit(out.getShape()),
+                         yIdx = nonUnit(y.getShape());
+    if (tIdx.size() != oIdx.size() || y.getNumDynamicDims() > 1)
+      return failure();
+    for (auto [i, o] : llvm::zip(tIdx, oIdx))
+      if (t.getShape()[i] != out.getShape()[o])
+        return failure(); // more than unit sizes change
+    // y' = [1] * k ++ y's non-unit sizes, so that out = transpose(y', p').
+    int64_t k = out.getRank() - int64_t(oIdx.size());
+    SmallVector<int64_t> target(k, 1), yShape(k, 1);
+    for (int64_t i : yIdx) {
+      int64_t d = y.getShape()[i];
+      target.push_back(ShapedType::isDynamic(d) ? -1 : d);
+      yShape.push_back(d);
+    }
+    SmallVector<int64_t> newPerm;
+    int64_t nextUnit = 0;
+    size_t n = 0;
+    for (int64_t o = 0; o < out.getRank(); ++o) {
+      if (n < oIdx.size() && oIdx[n] == o) {
+        int64_t source = perm[tIdx[n++]];
+        newPerm.push_back(k + (llvm::find(yIdx, source) - yIdx.begin()));
+      } else {
+        newPerm.push_back(nextUnit++);
+      }
+    }
+    Value shape = makeI64Constant(rewriter, op->getLoc(), target);
+    auto yType = RankedTensorType::get(yShape, y.getElementType());
+    OperationState reshape(op->getLoc(), op->getName());
+    reshape.addOperands({transpose->getOperand(0), shape});
+    reshape.addTypes(yType);
+    Value newY = rewriter.create(reshape)->getResult(0);
+    OperationState tr(transpose->getLoc(), transpose->getName());
+    tr.addOperands(newY);
+    tr.addTypes(out);
+    tr.addAttribute("perm", rewriter.getDenseI64ArrayAttr(newPerm));
+    rewriter.replaceOp(op, rewriter.create(tr)->getResults());
+    return success();
+  }
+};
+
 struct SimplifyPass : public sieve::impl::SieveSimplifyBase<SimplifyPass> {
   using SieveSimplifyBase::SieveSimplifyBase;
 
@@ -653,7 +724,8 @@ struct SimplifyPass : public sieve::impl::SieveSimplifyBase<SimplifyPass> {
     patterns.add<IdentityOpPattern, CastIdentityPattern,
                  TransposeIdentityPattern, ReshapeIdentityPattern,
                  ExpandIdentityPattern, SliceIdentityPattern,
-                 ReshapeReshapePattern, UnsqueezeUnsqueezePattern>(ctx);
+                 ReshapeReshapePattern, UnsqueezeUnsqueezePattern,
+                 ReshapeThroughTransposePattern>(ctx);
     sieve::populateConstantFoldPatterns(patterns, maxFoldElements);
     for (RegisteredOperationName name : ctx->getRegisteredOperations())
       if (name.getDialectNamespace() == "onnx")

@@ -107,6 +107,40 @@ func.func @unsqueeze_of_unsqueeze(%x: tensor<?xf32>) -> tensor<1x1x?x1xf32> {
 
 // -----
 
+// A Reshape that only adds a unit size after a Transpose moves before it
+// and merges with the Reshape there (K^T of grouped-query attention).
+// CHECK-LABEL: func.func @reshape_through_transpose
+// CHECK-DAG:     %[[T:.*]] = onnx.Constant {value = dense<[1, 4, -1, 64]> : tensor<4xi64>}
+// CHECK:         %[[R:.*]] = onnx.Reshape %arg0, %[[T]] : (tensor<1x2x2x?x64xf32>, tensor<4xi64>) -> tensor<1x4x?x64xf32>
+// CHECK-NEXT:    %[[P:.*]] = onnx.Transpose %[[R]] {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x4x?x64xf32>) -> tensor<1x4x64x?xf32>
+// CHECK-NEXT:    return %[[P]]
+func.func @reshape_through_transpose(%x: tensor<1x2x2x?x64xf32>) -> tensor<1x4x64x?xf32> {
+  %a = onnx.Constant {value = dense<[4, -1, 64]> : tensor<3xi64>} : tensor<3xi64>
+  %b = onnx.Constant {value = dense<[1, 4, 64, -1]> : tensor<4xi64>} : tensor<4xi64>
+  %r = onnx.Reshape %x, %a : (tensor<1x2x2x?x64xf32>, tensor<3xi64>) -> tensor<4x?x64xf32>
+  %t = onnx.Transpose %r {perm = array<i64: 0, 2, 1>} : (tensor<4x?x64xf32>) -> tensor<4x64x?xf32>
+  %q = onnx.Reshape %t, %b : (tensor<4x64x?xf32>, tensor<4xi64>) -> tensor<1x4x64x?xf32>
+  return %q : tensor<1x4x64x?xf32>
+}
+
+// -----
+
+// Near miss: the outer Reshape regroups sizes, not only units.
+// CHECK-LABEL: func.func @reshape_through_transpose_regroups
+// CHECK:         onnx.Reshape
+// CHECK:         onnx.Transpose
+// CHECK:         onnx.Reshape
+func.func @reshape_through_transpose_regroups(%x: tensor<2x3x4xf32>) -> tensor<8x3xf32> {
+  %a = onnx.Constant {value = dense<[6, 4]> : tensor<2xi64>} : tensor<2xi64>
+  %b = onnx.Constant {value = dense<[8, 3]> : tensor<2xi64>} : tensor<2xi64>
+  %r = onnx.Reshape %x, %a : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<6x4xf32>
+  %t = onnx.Transpose %r {perm = array<i64: 1, 0>} : (tensor<6x4xf32>) -> tensor<4x6xf32>
+  %q = onnx.Reshape %t, %b : (tensor<4x6xf32>, tensor<2xi64>) -> tensor<8x3xf32>
+  return %q : tensor<8x3xf32>
+}
+
+// -----
+
 // Expand to the input's own shape is the input.
 // CHECK-LABEL: func.func @expand_identity
 // CHECK-NOT:     onnx.Expand
