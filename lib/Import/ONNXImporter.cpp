@@ -164,12 +164,16 @@ public:
   Importer(MLIRContext *ctx, const ONNXImportOptions &options)
       : ctx(ctx), options(options), builder(ctx) {}
 
+  /// Imports the model; all diagnostics of the import (the importer's own,
+  /// type inference's and the verifier's) come out as one error.
   OwningOpRef<ModuleOp> run(StringRef path);
 
 private:
   // Diagnostics: each returns failure() so callers can `return error(...)`.
   LogicalResult error(Location loc, const Twine &message) {
+    ownDiagnostic = true;
     emitError(loc) << message;
+    ownDiagnostic = false;
     return failure();
   }
   LogicalResult error(const Twine &message) {
@@ -218,6 +222,13 @@ private:
   llvm::StringMap<const ::onnx::TypeProto *> valueTypes;
   Value none;
   unsigned resourceCounter = 0;
+  /// What each node's and initializer's location stands for ("node 'n'
+  /// (Add)"), to name it in diagnostics that MLIR (type inference, the
+  /// verifier) emits at that location.
+  llvm::DenseMap<Location, std::string> locDescriptions;
+  bool ownDiagnostic = false;
+
+  OwningOpRef<ModuleOp> importModel(StringRef path);
 };
 
 LogicalResult Importer::checkOpsets(const ::onnx::ModelProto &model) {
@@ -627,6 +638,7 @@ LogicalResult Importer::importConstantNode(const ::onnx::NodeProto &node) {
 }
 
 LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
+  locDescriptions.try_emplace(nodeLoc(node), describe(node));
   if (node.op_type() == "Constant" &&
       (node.domain().empty() || node.domain() == "ai.onnx"))
     return importConstantNode(node);
@@ -790,6 +802,7 @@ LogicalResult Importer::importGraph(const ::onnx::GraphProto &graph) {
     if (failed(value))
       return failure();
     Location loc = NameLoc::get(builder.getStringAttr(init.name()), fileLoc);
+    locDescriptions.try_emplace(loc, "initializer '" + init.name() + "'");
     auto op = onnx::ConstantOp::create(
         builder, loc, cast<TypedAttr>(*value).getType(), *value);
     values[init.name()] = op.getResult();
@@ -860,6 +873,37 @@ LogicalResult Importer::importGraph(const ::onnx::GraphProto &graph) {
 }
 
 OwningOpRef<ModuleOp> Importer::run(StringRef path) {
+  // Keep the first error and drop the rest (a failed inference or
+  // verification emits follow-on errors); name the node that MLIR's own
+  // diagnostics are about. Warnings and remarks pass through.
+  std::optional<std::string> firstError;
+  Location firstLoc = UnknownLoc::get(ctx);
+  OwningOpRef<ModuleOp> module;
+  {
+    ScopedDiagnosticHandler capture(ctx, [&](Diagnostic &diag) {
+      if (diag.getSeverity() != DiagnosticSeverity::Error)
+        return failure();
+      if (firstError)
+        return success();
+      firstLoc = diag.getLocation();
+      firstError = diag.str();
+      if (!ownDiagnostic) {
+        auto it = locDescriptions.find(firstLoc);
+        if (it != locDescriptions.end())
+          *firstError = it->second + ": " + *firstError;
+      }
+      return success();
+    });
+    module = importModel(path);
+  }
+  if (firstError) {
+    emitError(firstLoc) << *firstError;
+    return nullptr;
+  }
+  return module;
+}
+
+OwningOpRef<ModuleOp> Importer::importModel(StringRef path) {
   fileLoc = FileLineColLoc::get(ctx, path, 0, 0);
   SmallString<256> dir(path);
   llvm::sys::fs::make_absolute(dir);

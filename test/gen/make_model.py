@@ -366,6 +366,43 @@ def raw_mismatch(out):
     return model([], [], [vi("w", F, [2, 3])], [t])
 
 
+@case
+def missing_attr(out):
+    """Cast without `to`, its output untyped: type inference must not run on
+    the incomplete attributes."""
+    nodes = [helper.make_node("Cast", ["x"], ["c"], name="cast_noto"),
+             helper.make_node("Relu", ["c"], ["y"], name="relu")]
+    return model(nodes, [vi("x", F, [2])], [vi("y", F, [2])])
+
+
+@case
+def attr_wrong_kind(out):
+    """Concat with a FLOAT axis, its output untyped."""
+    nodes = [helper.make_node("Concat", ["x", "x"], ["c"], name="cat",
+                              axis=1.5),
+             helper.make_node("Relu", ["c"], ["y"], name="relu")]
+    return model(nodes, [vi("x", F, [2, 3])], [vi("y", F, [2, 6])])
+
+
+@case
+def no_broadcast(out):
+    """Add of shapes that do not broadcast: the op verifier's error must
+    name the node."""
+    n = helper.make_node("Add", ["x", "y"], ["z"], name="add_bad")
+    return model([n], [vi("x", F, [2, 3]), vi("y", F, [4, 5])],
+                 [vi("z", F, [2, 3])])
+
+
+@case
+def default_attrs(out):
+    """Gather and Softmax without their optional attributes, outputs untyped:
+    inference sees the ODS defaults (axis 0, axis -1)."""
+    nodes = [helper.make_node("Gather", ["x", "i"], ["g"], name="gather"),
+             helper.make_node("Softmax", ["g"], ["y"], name="softmax")]
+    return model(nodes, [vi("x", F, [4, 3]), vi("i", I64, [2])],
+                 [helper.make_tensor_value_info("y", F, None)])
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print("\n".join(CASES))
