@@ -687,6 +687,9 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
       return failure();
     attributes.append(*attr);
   }
+  // ODS defaults (Gather's axis = 0, ...): Operation::create adds them, but
+  // type inference below reads `attributes` first and expects them there.
+  opName.populateDefaultAttrs(attributes);
 
   // Result types: from the graph's value_info and outputs, else from the
   // op's type inference.
@@ -723,6 +726,31 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
       return error(loc, describe(node) +
                             ": the graph gives no type for its outputs and " +
                             *name + " has no type inference");
+    // Type inference reads the attributes unchecked (a missing Cast `to` or
+    // a float Concat `axis` would crash it): first verify a detached copy
+    // with placeholder result types and stop on ODS's attribute errors
+    // ("requires attribute 'x'", "attribute 'x' failed to satisfy
+    // constraint"). Other complaints (about the placeholders) are expected.
+    {
+      OperationState probe(loc, opName);
+      probe.addOperands(operands);
+      for (Type t : resultTypes)
+        probe.addTypes(t ? t : UnrankedTensorType::get(Float32Type::get(ctx)));
+      probe.addAttributes(attributes);
+      Operation *copy = Operation::create(probe);
+      std::optional<std::string> invalid;
+      {
+        ScopedDiagnosticHandler quiet(ctx, [&](Diagnostic &diag) {
+          if (!invalid && diag.getSeverity() == DiagnosticSeverity::Error)
+            invalid = diag.str();
+          return success();
+        });
+        (void)opName.verifyInvariants(copy);
+      }
+      copy->destroy();
+      if (invalid && StringRef(*invalid).contains("attribute '"))
+        return error(loc, describe(node) + ": " + *invalid);
+    }
     if (failed(infer->inferReturnTypes(
             ctx, loc, operands, attributes.getDictionary(ctx),
             OpaqueProperties(nullptr), RegionRange(), inferred)))
