@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <thread>
 #include <unistd.h>
 
@@ -50,18 +51,26 @@ struct Executor::Impl {
 
   // SIEVE_REF_PROFILE=1: seconds per op kind, printed at destruction.
   bool profile = std::getenv("SIEVE_REF_PROFILE") != nullptr;
-  llvm::StringMap<std::pair<double, int64_t>> opTimes;
+  struct OpTime {
+    double wall = 0, cpu = 0;
+    int64_t count = 0;
+  };
+  llvm::StringMap<OpTime> opTimes;
 
   ~Impl() {
     if (!profile)
       return;
-    std::vector<std::pair<double, std::string>> rows;
+    std::vector<std::pair<OpTime, std::string>> rows;
     for (auto &e : opTimes)
-      rows.push_back({e.second.first, e.getKey().str() + " x" +
-                                          std::to_string(e.second.second)});
-    std::sort(rows.rbegin(), rows.rend());
+      rows.push_back({e.second, e.getKey().str()});
+    std::sort(rows.begin(), rows.end(), [](auto &a, auto &b) {
+      return a.first.cpu > b.first.cpu;
+    });
+    llvm::errs() << "      wall        cpu  op\n";
     for (auto &r : rows)
-      llvm::errs() << llvm::format("%10.3f s  ", r.first) << r.second << "\n";
+      llvm::errs() << llvm::format("%8.3f s %8.3f s  ", r.first.wall,
+                                   r.first.cpu)
+                   << r.second << " x" << r.first.count << "\n";
   }
 
   Impl(func::FuncOp func, StringRef baseDir, int threads)
@@ -74,6 +83,12 @@ struct Executor::Impl {
                                                  StringRef location);
   FailureOr<Tensor> loadConstant(Operation *op);
 };
+
+static double processCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
 
 static bool isNone(Value v) { return isa<NoneType>(v.getType()); }
 
@@ -352,14 +367,16 @@ LogicalResult Executor::run(ArrayRef<Tensor> inputs,
         return op->emitError() << "the CPU reference does not support '"
                                << name << "'";
       auto start = std::chrono::steady_clock::now();
+      double cpuStart = I.profile ? processCpuSeconds() : 0;
       if (failed(it->second(ctx, op, in, out)))
         return failure();
       if (I.profile) {
         auto &entry = I.opTimes[name];
-        entry.first += std::chrono::duration<double>(
-                           std::chrono::steady_clock::now() - start)
-                           .count();
-        ++entry.second;
+        entry.wall += std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+        entry.cpu += processCpuSeconds() - cpuStart;
+        ++entry.count;
       }
       for (auto [r, result] : llvm::enumerate(op->getResults())) {
         if (isNone(result))

@@ -8,11 +8,15 @@
 // MR rows (k-major, MR floats per k) and Bp a packed panel of NR columns (NR
 // floats per k). Edge tiles pass mr < MR / nr < NR; the panels are
 // zero-padded.
-#define SIEVE_GEMM_MR 6
-#define SIEVE_GEMM_NR 16
+// The AVX2 and portable kernels are 6 x 16, the AVX-512 one 12 x 32.
 
 extern "C" void sieve_sgemm_kernel_avx2(int64_t k, const float *ap,
                                         const float *bp, float *c, int64_t ldc,
                                         int accumulate, int mr, int nr);
+
+extern "C" void sieve_sgemm_kernel_avx512(int64_t k, const float *ap,
+                                          const float *bp, float *c,
+                                          int64_t ldc, int accumulate, int mr,
+                                          int nr);
 
 #endif

@@ -13,12 +13,17 @@
 #include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <cstring>
 #include <numeric>
 
 using namespace mlir;
 using namespace sieve::ref;
+
+#ifdef SIEVE_HAVE_AVX2_KERNEL
+#include "VecKernels.h"
+#endif
 
 using Inputs = ArrayRef<const Tensor *>;
 using Outputs = std::vector<Tensor>;
@@ -29,6 +34,23 @@ using Shape = std::vector<int64_t>;
 //===----------------------------------------------------------------------===//
 
 namespace {
+
+/// Whether the AVX2 vector kernels (exp, softmax, sigmoid) run here;
+/// SIEVE_REF_KERNEL=portable turns them off.
+bool useAVX2() {
+#ifdef SIEVE_HAVE_AVX2_KERNEL
+  static const bool enabled = [] {
+    __builtin_cpu_init();
+    const char *want = std::getenv("SIEVE_REF_KERNEL");
+    if (want && StringRef(want) == "portable")
+      return false;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return enabled;
+#else
+  return false;
+#endif
+}
 
 int64_t product(ArrayRef<int64_t> s, size_t from = 0, size_t to = ~size_t(0)) {
   int64_t n = 1;
@@ -582,7 +604,23 @@ LogicalResult floatUnary(OpContext &ctx, Operation *op, Inputs in, Outputs &out,
 
 FLOAT_UNARY(sqrtOp, std::sqrt(x))
 FLOAT_UNARY(reciprocalOp, 1.0f / x)
-FLOAT_UNARY(sigmoidOp, 1.0f / (1.0f + std::exp(-x)))
+LogicalResult sigmoidOp(OpContext &ctx, Operation *op, Inputs in,
+                        Outputs &out) {
+#ifdef SIEVE_HAVE_AVX2_KERNEL
+  if (useAVX2() && in.size() == 1 && in[0] && in[0]->storage == Storage::F32) {
+    Tensor r = Tensor::f32(in[0]->shape);
+    const float *px = in[0]->f();
+    float *pr = r.f();
+    parallelRange(ctx.pool, r.numel(), 16384, [&](int64_t b, int64_t e) {
+      sieve_sigmoid_avx2(px + b, pr + b, e - b);
+    });
+    out.push_back(r);
+    return success();
+  }
+#endif
+  return floatUnary(ctx, op, in, out,
+                    [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
+}
 FLOAT_UNARY(cosOp, std::cos(x))
 FLOAT_UNARY(sinOp, std::sin(x))
 FLOAT_UNARY(tanOp, std::tan(x))
@@ -889,6 +927,12 @@ LogicalResult softmaxOp(OpContext &ctx, Operation *op, Inputs in,
   parallelRange(ctx.pool, outer * inner, std::max<int64_t>(1, 8192 / std::max<int64_t>(len, 1)),
                 [&](int64_t b, int64_t e) {
     for (int64_t row = b; row < e; ++row) {
+#ifdef SIEVE_HAVE_AVX2_KERNEL
+      if (!Log && inner == 1 && useAVX2()) {
+        sieve_softmax_row_avx2(px + row * len, pr + row * len, len);
+        continue;
+      }
+#endif
       int64_t o = row / inner, i = row % inner;
       const float *s = px + o * len * inner + i;
       float *d = pr + o * len * inner + i;

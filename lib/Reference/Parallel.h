@@ -51,6 +51,9 @@ void sgemmBatched(ThreadPool &pool, int64_t batch, int64_t M, int64_t N,
                   int64_t rsB, int64_t csB, float *c, const int64_t *cOff,
                   int64_t ldc);
 
+/// The SGEMM micro-kernel in use: "avx512", "avx2" or "portable".
+const char *sgemmKernelName();
+
 } // namespace sieve::ref
 
 #endif

@@ -8,6 +8,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 
 using namespace sieve::ref;
 
@@ -30,16 +33,64 @@ static size_t elementBytes(Storage s) {
   return 8;
 }
 
+namespace {
+/// Keeps freed large buffers for reuse: a forward pass allocates the same
+/// sizes over and over, and fresh pages from the kernel cost page faults and
+/// zeroing. Capped; buffers below 64 KiB go straight back to malloc.
+class BufferPool {
+public:
+  void *get(size_t bytes) {
+    if (bytes >= kMinPooled) {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto it = buffers.find(bytes);
+      if (it != buffers.end() && !it->second.empty()) {
+        void *p = it->second.back();
+        it->second.pop_back();
+        cached -= bytes;
+        return p;
+      }
+    }
+    void *p = std::aligned_alloc(64, bytes);
+    if (!p)
+      llvm::report_fatal_error("sieve reference: out of memory");
+    return p;
+  }
+  void put(void *p, size_t bytes) {
+    if (bytes >= kMinPooled) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (cached + bytes <= kMaxCached) {
+        buffers[bytes].push_back(p);
+        cached += bytes;
+        return;
+      }
+    }
+    std::free(p);
+  }
+
+private:
+  static constexpr size_t kMinPooled = size_t(64) << 10;
+  static constexpr size_t kMaxCached = size_t(1) << 30;
+  std::mutex mutex;
+  std::unordered_map<size_t, std::vector<void *>> buffers;
+  size_t cached = 0;
+};
+
+BufferPool &bufferPool() {
+  static BufferPool *pool = new BufferPool; // never destroyed: tensors may
+  return *pool;                             // outlive static destructors
+}
+} // namespace
+
 Tensor Tensor::alloc(Storage storage, llvm::ArrayRef<int64_t> shape) {
   Tensor t;
   t.storage = storage;
   t.shape.assign(shape.begin(), shape.end());
   size_t bytes = std::max<size_t>(1, size_t(t.numel()) * elementBytes(storage));
+  bytes = (bytes + 63) / 64 * 64;
   // 64-byte aligned, uninitialized (every op writes all of its output).
-  void *p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
-  if (!p)
-    llvm::report_fatal_error("sieve reference: out of memory");
-  t.hold = std::shared_ptr<void>(p, [](void *q) { std::free(q); });
+  void *p = bufferPool().get(bytes);
+  t.hold = std::shared_ptr<void>(
+      p, [bytes](void *q) { bufferPool().put(q, bytes); });
   t.data = p;
   return t;
 }

@@ -1,0 +1,14 @@
+//===- VecKernels.h - vectorized elementwise kernels ------------*- C++ -*-===//
+#ifndef SIEVE_LIB_REFERENCE_VECKERNELS_H
+#define SIEVE_LIB_REFERENCE_VECKERNELS_H
+
+#include <cstdint>
+
+extern "C" {
+void sieve_exp_avx2(const float *x, float *y, int64_t n);
+void sieve_sigmoid_avx2(const float *x, float *y, int64_t n);
+/// y = softmax(x) over n contiguous floats.
+void sieve_softmax_row_avx2(const float *x, float *y, int64_t n);
+}
+
+#endif
