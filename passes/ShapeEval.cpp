@@ -242,7 +242,8 @@ SymTensor ShapeAnalysis::fromType(Type type) {
     return t;
   t.shape.emplace();
   for (int64_t d : rt.getShape())
-    t.shape->push_back(ShapedType::isDynamic(d) ? fresh() : SymInt::constant(d));
+    t.shape->push_back(ShapedType::isDynamic(d) ? fresh()
+                                                : SymInt::constant(d));
   return t;
 }
 
@@ -256,11 +257,11 @@ const SymTensor &ShapeAnalysis::get(Value v) {
     if (dense && isTrackedType(v.getType())) {
       t.elems.emplace();
       for (const APInt &x : dense.getValues<APInt>())
-        t.elems->push_back(SymInt::constant(
-            dense.getElementType().isUnsignedInteger() ||
-                    dense.getElementType().isInteger(1)
-                ? int64_t(x.getZExtValue())
-                : x.getSExtValue()));
+        t.elems->push_back(
+            SymInt::constant(dense.getElementType().isUnsignedInteger() ||
+                                     dense.getElementType().isInteger(1)
+                                 ? int64_t(x.getZExtValue())
+                                 : x.getSExtValue()));
     }
   }
   return values[v] = std::move(t);
@@ -425,8 +426,7 @@ ShapeAnalysis::transferAffine(Operation *op, const SymTensor &result) {
     if (!v)
       return std::nullopt;
     return splatAffine(
-        SymInt::constant((*v.getValues<APInt>().begin()).getSExtValue()),
-        rank);
+        SymInt::constant((*v.getValues<APInt>().begin()).getSExtValue()), rank);
   }
   std::optional<SymTensor::Affine> x = inAffine(0);
   if (!x)
@@ -535,7 +535,8 @@ ShapeAnalysis::transferAffine(Operation *op, const SymTensor &result) {
         if (int64_t(k) != int64_t(axis) && af.coef[k] != r.coef[k] &&
             (*result.shape)[k].getConstant() != 1)
           return std::nullopt;
-      SymInt expected = add(r.base, mul(SymInt::constant(r.coef[axis]), offset));
+      SymInt expected =
+          add(r.base, mul(SymInt::constant(r.coef[axis]), offset));
       if (af.base != expected)
         return std::nullopt;
       offset = add(offset, (*t.shape)[axis]);
@@ -729,9 +730,10 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
   using UFn = std::function<SymInt(SymInt)>;
   UFn ufn = llvm::StringSwitch<UFn>(name)
                 .Cases({"Identity", "Cast"}, [](SymInt x) { return x; })
-                .Case("Neg", [](SymInt x) -> SymInt {
-                  return {-x.coef, x.sym, -x.off};
-                })
+                .Case("Neg",
+                      [](SymInt x) -> SymInt {
+                        return {-x.coef, x.sym, -x.off};
+                      })
                 .Case("Not",
                       [&](SymInt x) {
                         return x.isConstant() ? SymInt::constant(x.off == 0)
@@ -739,26 +741,44 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
                       })
                 .Case("Abs",
                       [&](SymInt x) {
-                        return x.isConstant() ? SymInt::constant(std::abs(x.off))
-                                              : fresh();
+                        return x.isConstant()
+                                   ? SymInt::constant(std::abs(x.off))
+                                   : fresh();
                       })
                 .Default(nullptr);
-  bool sameShape = llvm::is_contained(
-      {"Sqrt",    "Reciprocal", "Sigmoid", "Cos",      "Sin",
-       "Exp",     "Log",        "Tanh",    "Relu",     "IsNaN",
-       "IsInf",   "Erf",        "Softmax", "LogSoftmax", "CumSum",
-       "Floor",   "Ceil",       "Round",   "Sign",     "Gelu",
-       "LayerNormalization",    "ms.SimplifiedLayerNormalization",
-       "RMSNormalization"},
-      name);
+  bool sameShape = llvm::is_contained({"Sqrt",
+                                       "Reciprocal",
+                                       "Sigmoid",
+                                       "Cos",
+                                       "Sin",
+                                       "Exp",
+                                       "Log",
+                                       "Tanh",
+                                       "Relu",
+                                       "IsNaN",
+                                       "IsInf",
+                                       "Erf",
+                                       "Softmax",
+                                       "LogSoftmax",
+                                       "CumSum",
+                                       "Floor",
+                                       "Ceil",
+                                       "Round",
+                                       "Sign",
+                                       "Gelu",
+                                       "LayerNormalization",
+                                       "ms.SimplifiedLayerNormalization",
+                                       "RMSNormalization"},
+                                      name);
   if (ufn || sameShape) {
     SymTensor x = in(0);
     SymTensor r;
     r.shape = x.shape;
     if (ufn && x.elems) {
       r.elems.emplace();
-      Type to = name == "Cast" ? getElementTypeOrSelf(op->getResult(0).getType())
-                               : Type();
+      Type to = name == "Cast"
+                    ? getElementTypeOrSelf(op->getResult(0).getType())
+                    : Type();
       auto toInt = dyn_cast_or_null<IntegerType>(to);
       for (SymInt e : *x.elems) {
         SymInt v = ufn(e);
@@ -952,7 +972,8 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
     }
     if (data.elems && allConst(dims)) {
       SmallVector<int64_t> in = staticDims(*data.shape), out = staticDims(dims);
-      SmallVector<int64_t> inStrides = stridesOf(in), outStrides = stridesOf(out);
+      SmallVector<int64_t> inStrides = stridesOf(in),
+                           outStrides = stridesOf(out);
       r.elems.emplace();
       for (int64_t i = 0, e = product(out); i < e; ++i) {
         int64_t src = 0;
@@ -994,7 +1015,8 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
       r.elems.emplace();
       for (int64_t o = 0; o < outer; ++o)
         for (const SymTensor &t : ins) {
-          int64_t chunk = product(ArrayRef(staticDims(*t.shape)).drop_front(*axis));
+          int64_t chunk =
+              product(ArrayRef(staticDims(*t.shape)).drop_front(*axis));
           for (int64_t k = 0; k < chunk; ++k)
             r.elems->push_back((*t.elems)[o * chunk + k]);
         }
@@ -1208,7 +1230,8 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
     SymTensor r = shapeOf(dims);
     if (x.elems && allConst(dims)) {
       SmallVector<int64_t> in = staticDims(*x.shape), out = staticDims(dims);
-      SmallVector<int64_t> inStrides = stridesOf(in), outStrides = stridesOf(out);
+      SmallVector<int64_t> inStrides = stridesOf(in),
+                           outStrides = stridesOf(out);
       r.elems.emplace();
       for (int64_t i = 0, e = product(out); i < e; ++i) {
         int64_t src = 0;
@@ -1227,7 +1250,8 @@ SmallVector<SymTensor> ShapeAnalysis::transfer(Operation *op) {
     ArrayRef<SymInt> as = *a.shape, bs = *b.shape;
     ArrayRef<SymInt> ba = as.drop_back(std::min<size_t>(2, as.size()));
     ArrayRef<SymInt> bb = bs.drop_back(std::min<size_t>(2, bs.size()));
-    SmallVector<SymInt> dims(std::max(ba.size(), bb.size()), SymInt::constant(1));
+    SmallVector<SymInt> dims(std::max(ba.size(), bb.size()),
+                             SymInt::constant(1));
     for (size_t i = 0; i < ba.size(); ++i)
       dims[dims.size() - ba.size() + i] = ba[i];
     for (size_t i = 0; i < bb.size(); ++i) {

@@ -25,8 +25,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace sieve {
 #define GEN_PASS_DEF_SIEVESIMPLIFY
@@ -63,8 +63,8 @@ Value makeIntConstant(OpBuilder &b, Location loc, RankedTensorType type,
   auto et = cast<IntegerType>(type.getElementType());
   SmallVector<APInt> ints;
   for (int64_t v : values)
-    ints.push_back(APInt(et.getWidth(), uint64_t(v), /*isSigned=*/!et.isUnsigned() &&
-                                                          et.getWidth() > 1,
+    ints.push_back(APInt(et.getWidth(), uint64_t(v),
+                         /*isSigned=*/!et.isUnsigned() && et.getWidth() > 1,
                          /*implicitTrunc=*/true));
   return onnx::ConstantOp::create(b, loc, type,
                                   DenseElementsAttr::get(type, ints));
@@ -401,8 +401,7 @@ bool ShapeFolder::rewriteSliceBounds(Operation *op) {
     auto et = cast<TensorType>(v.getType()).getElementType();
     builder.setInsertionPoint(op);
     Value c = makeIntConstant(
-        builder, op->getLoc(),
-        RankedTensorType::get({int64_t(n)}, et),
+        builder, op->getLoc(), RankedTensorType::get({int64_t(n)}, et),
         et.isInteger(32)
             ? SmallVector<int64_t>(llvm::map_range(
                   values,
@@ -547,13 +546,15 @@ struct SliceIdentityPattern : ForwardOperandPattern {
     for (size_t k = 0; k < n; ++k)
       axes.push_back(k);
     if (op->getNumOperands() > 3 && !isNone(op->getOperand(3))) {
-      std::optional<SmallVector<int64_t>> a = getConstantInts(op->getOperand(3));
+      std::optional<SmallVector<int64_t>> a =
+          getConstantInts(op->getOperand(3));
       if (!a || a->size() != n)
         return false;
       axes = *a;
     }
     if (op->getNumOperands() > 4 && !isNone(op->getOperand(4))) {
-      std::optional<SmallVector<int64_t>> s = getConstantInts(op->getOperand(4));
+      std::optional<SmallVector<int64_t>> s =
+          getConstantInts(op->getOperand(4));
       if (!s || s->size() != n)
         return false;
       steps = *s;
@@ -593,8 +594,8 @@ struct ReshapeReshapePattern : public RewritePattern {
       allowZero = a.getInt() != 0;
     if (!target || (!allowZero && llvm::is_contained(*target, 0)))
       return failure();
-    rewriter.modifyOpInPlace(
-        op, [&] { op->setOperand(0, inner->getOperand(0)); });
+    rewriter.modifyOpInPlace(op,
+                             [&] { op->setOperand(0, inner->getOperand(0)); });
     return success();
   }
 };
@@ -609,7 +610,8 @@ struct UnsqueezeUnsqueezePattern : public RewritePattern {
     if (!inner || inner->getName() != op->getName())
       return failure();
     auto inType = dyn_cast<RankedTensorType>(inner->getOperand(0).getType());
-    std::optional<SmallVector<int64_t>> a = getConstantInts(inner->getOperand(1));
+    std::optional<SmallVector<int64_t>> a =
+        getConstantInts(inner->getOperand(1));
     std::optional<SmallVector<int64_t>> b = getConstantInts(op->getOperand(1));
     if (!inType || !a || !b)
       return failure();
@@ -617,7 +619,8 @@ struct UnsqueezeUnsqueezePattern : public RewritePattern {
     SmallVector<int64_t> dims;
     for (int64_t i = 0; i < inType.getRank(); ++i)
       dims.push_back(i);
-    for (ArrayRef<int64_t> axes : {ArrayRef<int64_t>(*a), ArrayRef<int64_t>(*b)}) {
+    for (ArrayRef<int64_t> axes :
+         {ArrayRef<int64_t>(*a), ArrayRef<int64_t>(*b)}) {
       int64_t rank = dims.size() + axes.size();
       SmallVector<bool> inserted(rank, false);
       for (int64_t ax : axes) {
@@ -721,11 +724,11 @@ struct SimplifyPass : public sieve::impl::SieveSimplifyBase<SimplifyPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
-    patterns.add<IdentityOpPattern, CastIdentityPattern,
-                 TransposeIdentityPattern, ReshapeIdentityPattern,
-                 ExpandIdentityPattern, SliceIdentityPattern,
-                 ReshapeReshapePattern, UnsqueezeUnsqueezePattern,
-                 ReshapeThroughTransposePattern>(ctx);
+    patterns
+        .add<IdentityOpPattern, CastIdentityPattern, TransposeIdentityPattern,
+             ReshapeIdentityPattern, ExpandIdentityPattern,
+             SliceIdentityPattern, ReshapeReshapePattern,
+             UnsqueezeUnsqueezePattern, ReshapeThroughTransposePattern>(ctx);
     sieve::populateConstantFoldPatterns(patterns, maxFoldElements);
     for (RegisteredOperationName name : ctx->getRegisteredOperations())
       if (name.getDialectNamespace() == "onnx")

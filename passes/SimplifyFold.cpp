@@ -266,25 +266,31 @@ struct FoldConstantOperands : public RewritePattern {
       return failure();
 
     // Ops that only reinterpret the shape.
-    if (llvm::is_contained({"Reshape", "Unsqueeze", "Squeeze", "Flatten",
-                            "Identity"},
-                           name)) {
+    if (llvm::is_contained(
+            {"Reshape", "Unsqueeze", "Squeeze", "Flatten", "Identity"}, name)) {
       auto c = op->getOperand(0).getDefiningOp<sieve::onnx::ConstantOp>();
       auto attr = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : nullptr;
       if (!attr || attr.getType().getNumElements() != type.getNumElements() ||
           attr.getElementType() != type.getElementType() ||
           (!attr.isSplat() && type.getNumElements() > maxElements))
         return failure();
-      rewriter.replaceOpWithNewOp<sieve::onnx::ConstantOp>(
-          op, type, attr.reshape(type));
+      rewriter.replaceOpWithNewOp<sieve::onnx::ConstantOp>(op, type,
+                                                           attr.reshape(type));
       return success();
     }
 
-    bool known = llvm::is_contained(
-        {"Add", "Sub", "Mul", "Div", "Max", "Min", "And", "Or", "Xor",
-         "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Neg",
-         "Abs", "Not", "Sqrt", "Reciprocal", "IsNaN", "Where", "Cast"},
-        name);
+    bool known = llvm::is_contained({"Add",        "Sub",
+                                     "Mul",        "Div",
+                                     "Max",        "Min",
+                                     "And",        "Or",
+                                     "Xor",        "Equal",
+                                     "Less",       "LessOrEqual",
+                                     "Greater",    "GreaterOrEqual",
+                                     "Neg",        "Abs",
+                                     "Not",        "Sqrt",
+                                     "Reciprocal", "IsNaN",
+                                     "Where",      "Cast"},
+                                    name);
     if (!known)
       return failure();
     if ((name == "Max" || name == "Min") && op->getNumOperands() != 2)
@@ -296,8 +302,8 @@ struct FoldConstantOperands : public RewritePattern {
         return failure();
       ins.push_back(std::move(*o));
     }
-    Type et = getElementTypeOrSelf(
-        op->getOperand(name == "Where" ? 1 : 0).getType());
+    Type et =
+        getElementTypeOrSelf(op->getOperand(name == "Where" ? 1 : 0).getType());
     Type resultEt = type.getElementType();
     bool allSplat = llvm::all_of(ins, [](const Operand &o) { return o.splat; });
     int64_t n = allSplat ? 1 : type.getNumElements();
@@ -307,8 +313,9 @@ struct FoldConstantOperands : public RewritePattern {
     SmallVector<Val> args(ins.size());
     for (int64_t i = 0; i < n; ++i) {
       for (auto [k, o] : llvm::enumerate(ins))
-        args[k] = o.splat ? o.elems[0]
-                          : o.elems[broadcastIndex(i, type.getShape(), o.shape)];
+        args[k] = o.splat
+                      ? o.elems[0]
+                      : o.elems[broadcastIndex(i, type.getShape(), o.shape)];
       std::optional<Val> v = apply(name, args, et, resultEt);
       if (!v || v->isFloat != isa<FloatType>(resultEt))
         return failure();
