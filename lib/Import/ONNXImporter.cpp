@@ -220,7 +220,10 @@ private:
   llvm::StringMap<int64_t> opsets;
   llvm::StringMap<Value> values;
   llvm::StringMap<const ::onnx::TypeProto *> valueTypes;
+  /// The shared `none` value for absent optional inputs, made on first use
+  /// at the top of `entryBlock`.
   Value none;
+  Block *entryBlock = nullptr;
   unsigned resourceCounter = 0;
   /// What each node's and initializer's location stands for ("node 'n'
   /// (Add)"), to name it in diagnostics that MLIR (type inference, the
@@ -507,7 +510,14 @@ FailureOr<Attribute> Importer::inlineTensor(RankedTensorType type,
   return Attribute(DenseResourceElementsAttr::get(type, name, std::move(blob)));
 }
 
-Value Importer::noValue() { return none; }
+Value Importer::noValue() {
+  if (!none) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(entryBlock);
+    none = onnx::NoValueOp::create(builder, fileLoc);
+  }
+  return none;
+}
 
 FailureOr<std::string> Importer::opNameFor(const ::onnx::NodeProto &node) {
   std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
@@ -822,7 +832,7 @@ LogicalResult Importer::importGraph(const ::onnx::GraphProto &graph) {
   builder.setInsertionPointToStart(entry);
   for (auto [i, arg] : llvm::enumerate(args))
     values[arg->name()] = entry->getArgument(i);
-  none = onnx::NoValueOp::create(builder, fileLoc);
+  entryBlock = entry;
 
   for (const auto &init : graph.initializer()) {
     FailureOr<Attribute> value =

@@ -30,9 +30,9 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdo
                                        cl::value_desc("file"), cl::init("-"),
                                        cl::cat(category));
 
-enum class Mode { ImportONNX };
+enum class Mode { None, ImportONNX };
 static cl::opt<Mode> mode(
-    cl::desc("Translation:"), cl::Required,
+    cl::desc("Translation:"), cl::init(Mode::None),
     cl::values(clEnumValN(Mode::ImportONNX, "import-onnx",
                           "ONNX model (.onnx) -> onnx dialect MLIR")),
     cl::cat(category));
@@ -60,6 +60,12 @@ int main(int argc, char **argv) {
       "  sieve-translate --import-onnx model.onnx -o model.mlir\n\n"
       "Weights kept as ONNX external data stay in their files: the IR names\n"
       "them by file, offset and length (#onnx.external).\n");
+
+  if (mode == Mode::None) {
+    llvm::errs() << "sieve-translate: choose a translation (--import-onnx); "
+                    "see --help\n";
+    return 1;
+  }
 
   DialectRegistry registry;
   sieve::registerImportDialects(registry);
