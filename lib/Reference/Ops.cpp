@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <type_traits>
 
 using namespace mlir;
 using namespace sieve::ref;
@@ -550,6 +551,15 @@ LogicalResult whereOp(OpContext &ctx, Operation *op, Inputs in, Outputs &out) {
   Tensor r = Tensor::alloc(x.storage, shape);
   auto run = [&](auto *px, auto *py, auto *pr) {
     int64_t cols = bc.cols;
+    // Inner loops with the broadcast pattern fixed at compile time.
+    auto rowLoop = [&](auto sc, auto sx, auto sy, const uint8_t *a,
+                       decltype(px) b1, decltype(py) b2, decltype(pr) o) {
+      for (int64_t j = 0; j < cols; ++j)
+        o[j] = a[j * sc] ? b1[j * sx] : b2[j * sy];
+    };
+    using I0 = std::integral_constant<int64_t, 0>;
+    using I1 = std::integral_constant<int64_t, 1>;
+    int pattern = bc.inner[0] * 4 + bc.inner[1] * 2 + bc.inner[2];
     parallelRange(ctx.pool, bc.rows,
                   std::max<int64_t>(1, 32768 / std::max<int64_t>(cols, 1)),
                   [&](int64_t r0, int64_t r1) {
@@ -558,9 +568,16 @@ LogicalResult whereOp(OpContext &ctx, Operation *op, Inputs in, Outputs &out) {
                       auto *b1 = px + bc.offset(1, row);
                       auto *b2 = py + bc.offset(2, row);
                       auto *o = pr + row * cols;
-                      for (int64_t j = 0; j < cols; ++j)
-                        o[j] = a[j * bc.inner[0]] ? b1[j * bc.inner[1]]
-                                                  : b2[j * bc.inner[2]];
+                      switch (pattern) {
+                      case 7: rowLoop(I1(), I1(), I1(), a, b1, b2, o); break;
+                      case 6: rowLoop(I1(), I1(), I0(), a, b1, b2, o); break;
+                      case 5: rowLoop(I1(), I0(), I1(), a, b1, b2, o); break;
+                      case 4: rowLoop(I1(), I0(), I0(), a, b1, b2, o); break;
+                      case 3: rowLoop(I0(), I1(), I1(), a, b1, b2, o); break;
+                      case 2: rowLoop(I0(), I1(), I0(), a, b1, b2, o); break;
+                      case 1: rowLoop(I0(), I0(), I1(), a, b1, b2, o); break;
+                      default: rowLoop(I0(), I0(), I0(), a, b1, b2, o); break;
+                      }
                     }
                   });
   };
@@ -1763,6 +1780,274 @@ LogicalResult triluOp(OpContext &, Operation *op, Inputs in, Outputs &out) {
   return success();
 }
 
+
+//===----------------------------------------------------------------------===//
+// More of the common set
+//===----------------------------------------------------------------------===//
+
+LogicalResult clipOp(OpContext &ctx, Operation *op, Inputs in, Outputs &out) {
+  if (failed(need(op, in, 1)))
+    return failure();
+  const Tensor &x = *in[0];
+  const Tensor *lo = in.size() > 1 ? in[1] : nullptr;
+  const Tensor *hi = in.size() > 2 ? in[2] : nullptr;
+  Tensor r = Tensor::alloc(x.storage, x.shape);
+  int64_t n = x.numel();
+  if (x.storage == Storage::F32) {
+    float l = lo ? lo->f()[0] : attrFloat(op, "min", -INFINITY);
+    float h = hi ? hi->f()[0] : attrFloat(op, "max", INFINITY);
+    for (int64_t i = 0; i < n; ++i) {
+      float v = x.f()[i];
+      r.f()[i] = v < l ? l : v > h ? h : v;
+    }
+  } else if (x.storage == Storage::I64) {
+    int64_t l = lo ? lo->i()[0] : INT64_MIN, h = hi ? hi->i()[0] : INT64_MAX;
+    for (int64_t i = 0; i < n; ++i)
+      r.i()[i] = std::clamp(x.i()[i], l, std::max(l, h));
+  } else {
+    return op->emitError() << "needs a numeric input";
+  }
+  out.push_back(r);
+  return success();
+}
+
+LogicalResult dropoutOp(OpContext &, Operation *op, Inputs in, Outputs &out) {
+  if (failed(need(op, in, 1)))
+    return failure();
+  out.push_back(*in[0]); // inference: identity
+  Tensor mask = Tensor::alloc(Storage::Bool, in[0]->shape);
+  std::memset(mask.data, 1, mask.numel());
+  out.push_back(mask);
+  return success();
+}
+
+LogicalResult argMaxOp(OpContext &, Operation *op, Inputs in, Outputs &out) {
+  if (failed(need(op, in, 1)))
+    return failure();
+  const Tensor &x = *in[0];
+  int64_t rank = x.shape.size(), axis = attrInt(op, "axis", 0);
+  if (failed(normAxis(op, axis, rank)))
+    return failure();
+  bool keep = attrInt(op, "keepdims", 1), last = attrInt(op, "select_last_index", 0);
+  Shape shape;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis || keep)
+      shape.push_back(d == axis ? 1 : x.shape[d]);
+  Tensor r = Tensor::i64(shape);
+  int64_t len = x.shape[axis], inner = product(x.shape, axis + 1),
+          outer = product(x.shape, 0, axis);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      int64_t best = 0;
+      auto val = [&](int64_t k) {
+        int64_t idx = (o * len + k) * inner + i;
+        return x.storage == Storage::F32   ? double(x.f()[idx])
+               : x.storage == Storage::I64 ? double(x.i()[idx])
+                                           : double(x.b()[idx]);
+      };
+      for (int64_t k = 1; k < len; ++k)
+        if (val(k) > val(best) || (last && val(k) == val(best)))
+          best = k;
+      r.i()[o * inner + i] = best;
+    }
+  out.push_back(r);
+  return success();
+}
+
+LogicalResult topKOp(OpContext &, Operation *op, Inputs in, Outputs &out) {
+  if (failed(need(op, in, 2)))
+    return failure();
+  const Tensor &x = *in[0];
+  if (x.storage != Storage::F32 && x.storage != Storage::I64)
+    return op->emitError() << "needs a numeric input";
+  int64_t rank = x.shape.size(), axis = attrInt(op, "axis", -1);
+  if (failed(normAxis(op, axis, rank)))
+    return failure();
+  int64_t k = toInts(*in[1]).at(0), len = x.shape[axis];
+  if (k < 0 || k > len)
+    return op->emitError() << "k = " << k << " is out of range for axis size "
+                           << len;
+  bool largest = attrInt(op, "largest", 1);
+  Shape shape = x.shape;
+  shape[axis] = k;
+  Tensor values = Tensor::alloc(x.storage, shape), indices = Tensor::i64(shape);
+  int64_t inner = product(x.shape, axis + 1), outer = product(x.shape, 0, axis);
+  std::vector<int64_t> order(len);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      auto val = [&](int64_t j) {
+        int64_t idx = (o * len + j) * inner + i;
+        return x.storage == Storage::F32 ? double(x.f()[idx])
+                                         : double(x.i()[idx]);
+      };
+      std::iota(order.begin(), order.end(), 0);
+      // Ties keep the lower index first (onnxruntime's order).
+      std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+        return largest ? val(a) > val(b) : val(a) < val(b);
+      });
+      for (int64_t j = 0; j < k; ++j) {
+        int64_t dst = (o * k + j) * inner + i,
+                src = (o * len + order[j]) * inner + i;
+        if (x.storage == Storage::F32)
+          values.f()[dst] = x.f()[src];
+        else
+          values.i()[dst] = x.i()[src];
+        indices.i()[dst] = order[j];
+      }
+    }
+  out.push_back(values);
+  out.push_back(indices);
+  return success();
+}
+
+LogicalResult tileOp(OpContext &ctx, Operation *op, Inputs in, Outputs &out) {
+  if (failed(need(op, in, 2)))
+    return failure();
+  const Tensor &x = *in[0];
+  std::vector<int64_t> reps = toInts(*in[1]);
+  if (reps.size() != x.shape.size())
+    return op->emitError() << "repeats has " << reps.size()
+                           << " entries for rank " << x.shape.size();
+  Shape shape;
+  for (size_t d = 0; d < reps.size(); ++d) {
+    if (reps[d] < 0)
+      return op->emitError() << "negative repeat";
+    shape.push_back(x.shape[d] * reps[d]);
+  }
+  Tensor r = Tensor::alloc(x.storage, shape);
+  std::vector<int64_t> strides = contiguousStrides(x.shape);
+  size_t eb = elemBytes(x.storage);
+  int64_t n = r.numel(), rank = shape.size();
+  const char *src = static_cast<const char *>(x.data);
+  char *dst = static_cast<char *>(r.data);
+  for (int64_t e = 0; e < n; ++e) {
+    int64_t rem = e, off = 0;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      off += (rem % shape[d]) % x.shape[d] * strides[d];
+      rem /= shape[d];
+    }
+    std::memcpy(dst + e * eb, src + off * eb, eb);
+  }
+  (void)ctx;
+  out.push_back(r);
+  return success();
+}
+
+LogicalResult gatherElementsOp(OpContext &, Operation *op, Inputs in,
+                               Outputs &out) {
+  if (failed(need(op, in, 2)))
+    return failure();
+  const Tensor &x = *in[0], &indices = *in[1];
+  std::vector<int64_t> idx = toInts(indices);
+  int64_t rank = x.shape.size(), axis = attrInt(op, "axis", 0);
+  if (failed(normAxis(op, axis, rank)))
+    return failure();
+  if (int64_t(indices.shape.size()) != rank)
+    return op->emitError() << "indices must have the data's rank";
+  Tensor r = Tensor::alloc(x.storage, indices.shape);
+  std::vector<int64_t> strides = contiguousStrides(x.shape);
+  size_t eb = elemBytes(x.storage);
+  int64_t dim = x.shape[axis];
+  for (int64_t e = 0, n = r.numel(); e < n; ++e) {
+    int64_t rem = e, off = 0;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      int64_t c = rem % indices.shape[d];
+      rem /= indices.shape[d];
+      if (d == axis) {
+        c = idx[e];
+        if (c < -dim || c >= dim)
+          return op->emitError() << "index " << c << " out of range";
+        if (c < 0)
+          c += dim;
+      }
+      off += c * strides[d];
+    }
+    std::memcpy(static_cast<char *>(r.data) + e * eb,
+                static_cast<const char *>(x.data) + off * eb, eb);
+  }
+  out.push_back(r);
+  return success();
+}
+
+LogicalResult scatterNDOp(OpContext &, Operation *op, Inputs in, Outputs &out) {
+  if (failed(need(op, in, 3)))
+    return failure();
+  const Tensor &x = *in[0], &indices = *in[1], &updates = *in[2];
+  if (updates.storage != x.storage)
+    return op->emitError() << "updates and data differ in kind";
+  std::vector<int64_t> idx = toInts(indices);
+  int64_t m = indices.shape.empty() ? 0 : indices.shape.back();
+  if (m < 1 || m > int64_t(x.shape.size()))
+    return op->emitError() << "bad index tuple length " << m;
+  StringRef red = attrStr(op, "reduction", "none");
+  Tensor r = Tensor::alloc(x.storage, x.shape);
+  size_t eb = elemBytes(x.storage);
+  std::memcpy(r.data, x.data, x.numel() * eb);
+  std::vector<int64_t> strides = contiguousStrides(x.shape);
+  int64_t slice = product(x.shape, m), tuples = indices.numel() / m;
+  if (updates.numel() != tuples * slice)
+    return op->emitError() << "updates have the wrong size";
+  for (int64_t t = 0; t < tuples; ++t) {
+    int64_t off = 0;
+    for (int64_t k = 0; k < m; ++k) {
+      int64_t dim = x.shape[k], i = idx[t * m + k];
+      if (i < -dim || i >= dim)
+        return op->emitError() << "index " << i << " out of range";
+      off += (i < 0 ? i + dim : i) * strides[k];
+    }
+    for (int64_t j = 0; j < slice; ++j) {
+      auto apply = [&](auto *d, auto *u) {
+        auto &a = d[off + j];
+        auto v = u[t * slice + j];
+        if (red == "add")
+          a = a + v;
+        else if (red == "mul")
+          a = a * v;
+        else if (red == "max")
+          a = std::max(a, v);
+        else if (red == "min")
+          a = std::min(a, v);
+        else
+          a = v;
+      };
+      if (x.storage == Storage::F32)
+        apply(r.f(), updates.f());
+      else if (x.storage == Storage::I64)
+        apply(r.i(), updates.i());
+      else
+        apply(r.b(), updates.b());
+    }
+  }
+  out.push_back(r);
+  return success();
+}
+
+LogicalResult quickGeluOp(OpContext &ctx, Operation *op, Inputs in,
+                          Outputs &out) {
+  float alpha = attrFloat(op, "alpha", 1.702f);
+  return floatUnary(ctx, op, in.take_front(1), out, [alpha](float x) {
+    return x * (1.0f / (1.0f + std::exp(-alpha * x)));
+  });
+}
+
+LogicalResult fastGeluOp(OpContext &ctx, Operation *op, Inputs in,
+                         Outputs &out) {
+  if (failed(need(op, in, 1)))
+    return failure();
+  Tensor x = *in[0];
+  if (in.size() > 1 && in[1]) {
+    Tensor biased;
+    if (failed(binaryArith(ctx, op, x, *in[1], Bin::Add, biased)))
+      return failure();
+    x = biased;
+  }
+  const Tensor *xs[] = {&x};
+  return floatUnary(ctx, op, xs, out, [](float v) {
+    return 0.5f * v *
+           (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+  });
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -1909,6 +2194,17 @@ const llvm::StringMap<OpHandler> &sieve::ref::opTable() {
       {"onnx.Range", rangeOp},
       {"onnx.ConstantOfShape", constantOfShapeOp},
       {"onnx.Trilu", triluOp},
+      {"onnx.Clip", clipOp},
+      {"onnx.CastLike", castOp},
+      {"onnx.Dropout", dropoutOp},
+      {"onnx.ArgMax", argMaxOp},
+      {"onnx.TopK", topKOp},
+      {"onnx.Tile", tileOp},
+      {"onnx.GatherElements", gatherElementsOp},
+      {"onnx.ScatterND", scatterNDOp},
+      {"onnx.RMSNormalization", rmsNormOp},
+      {"onnx.ms.QuickGelu", quickGeluOp},
+      {"onnx.ms.FastGelu", fastGeluOp},
   };
   return table;
 }
