@@ -67,4 +67,79 @@ def SieveSimplify : Pass<"sieve-simplify", "mlir::ModuleOp"> {
   let dependentDialects = ["sieve::onnx::ONNXDialect"];
 }
 
+def SieveRaise : Pass<"sieve-raise", "mlir::ModuleOp"> {
+  let summary = "Raise an imported ONNX graph to the sieve transformer dialect";
+  let description = [{
+    Run after `--sieve-simplify`. First, in the flat function, constructs
+    are matched bottom-up into sieve ops (one pattern file per construct in
+    passes/raise/), each phase on the ops of the previous ones:
+
+    1. RMSNorm (`x * 1/sqrt(mean(x^2) + eps) * w` in the exporters' forms;
+       eps must be a constant) -> `sieve.rms_norm`; Gather of a table by
+       token ids -> `sieve.embedding`; MatMul by a constant [K, N] weight
+       (+ a constant bias Add) -> `sieve.linear`.
+    2. `q * cos + rotate_half(q) * sin` on a [B, H, S, D] head view, with
+       cos/sin the Cos/Sin of positions x inv_freq -> `sieve.rotary` on the
+       flat [B, S, H*D] tensor (inv_freq is its operand).
+    3. `Softmax(Q K^T * scale + mask) V` back in [B, S, H*D] ->
+       `sieve.attention`, with GQA from the Unsqueeze/Expand/Reshape of the
+       KV heads, the scale from the constants (multiplied on Q, K or the
+       scores), and the mask checked to be exactly causal. A trailing
+       `Where(IsNaN(p), 0, p)` is absorbed (no causal row is fully masked).
+    4. `linear(silu(linear(x, gate)) * linear(x, up), down)` ->
+       `sieve.gated_mlp` (SiLU as x * Sigmoid(x); GELU from onnx.Gelu).
+    5. The remaining Add of two activations -> `sieve.add`.
+
+    Weights become `sieve.weight` ops. A widening Cast of a weight (f16 ->
+    f32) is absorbed: the `sieve.weight` keeps the stored f16 tensor and the
+    sieve op computes in its activations' type, upcasting the weight
+    exactly as the Cast did.
+
+    Then the residual chain from the embedding is followed; each layer (the
+    adds up to and including the one after the MLP) moves into a
+    `sieve.decoder_layer i` with clones of its weights, and everything into
+    `sieve.model` (architecture "llama" for RMSNorm + rotary + SwiGLU).
+
+    A construct that is recognized but fails a check (a non-constant eps, a
+    mask that is not causal, rotary tables that do not come from positions)
+    is reported with a remark at its op and stays at the onnx level; when
+    the structure is incomplete no model op is created (a remark says why)
+    but the constructs that did raise stay raised.
+
+    Before (one layer, abridged):
+    ```mlir
+    %e = onnx.Gather %table, %ids : ...
+    %p = onnx.Pow %e, %two ...   %m = onnx.ReduceMean ...  %n = onnx.Mul ...
+    %q = onnx.MatMul %n, %wq ... (Reshape, Transpose, rotary, Softmax, ...)
+    %r = onnx.Add %e, %o ...
+    ...
+    %logits = onnx.MatMul %final, %lm : ...
+    ```
+    After:
+    ```mlir
+    %logits = sieve.model "llama" (%ids) {hidden_size = 256 : i64,
+        num_layers = 12 : i64, vocab_size = 256 : i64} {
+    ^bb0(%t: tensor<1x?xi64>):
+      %w = sieve.weight "model.embed_tokens.weight" {value = ...}
+      %x = sieve.embedding %t, %w : ...
+      %l0 = sieve.decoder_layer 0 (%x) {
+      ^bb0(%h: tensor<1x?x256xf32>):
+        %n = sieve.rms_norm %h, %g {epsilon = 9.99999997E-7 : f32} : ...
+        %q = sieve.linear %n, %wq : ...
+        %qr = sieve.rotary %q, %inv {head_dim = 64 : i64, num_heads = 4 : i64,
+            rotary_dim = 64 : i64, style = #sieve.rotary_style<half>} : ...
+        %a = sieve.attention %qr, %kr, %v {causal = true, head_dim = 64 : i64,
+            num_heads = 4 : i64, num_kv_heads = 2 : i64, scale = 1.250000e-01 : f32}
+        ...
+        sieve.yield %r : tensor<1x?x256xf32>
+      } : (tensor<1x?x256xf32>) -> tensor<1x?x256xf32>
+      ...
+      %l = sieve.lm_head %f, %wl : ...
+      sieve.output %l : tensor<1x?x256xf32>
+    } : (tensor<1x?xi64>) -> tensor<1x?x256xf32>
+    ```
+  }];
+  let dependentDialects = ["sieve::onnx::ONNXDialect", "sieve::SieveDialect"];
+}
+
 #endif // SIEVE_PASSES_TD

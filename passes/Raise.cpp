@@ -1,0 +1,85 @@
+//===- Raise.cpp - raise an imported onnx graph to the sieve dialect ------===//
+//
+// Runs the construct patterns of passes/raise/ in phases (each phase needs
+// the ops the previous one produced), then groups the result into decoder
+// layers and a sieve.model. Recognized constructs that fail a check, and an
+// incomplete model structure, are reported as remarks; what does not raise
+// stays at the onnx level and the function stays valid.
+//
+//===----------------------------------------------------------------------===//
+
+#include "raise/Raise.h"
+
+#include "sieve/Passes/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace sieve {
+#define GEN_PASS_DEF_SIEVERAISE
+#include "passes/Passes.h.inc"
+} // namespace sieve
+
+using namespace mlir;
+using namespace sieve;
+
+namespace {
+
+struct SieveRaisePass : public sieve::impl::SieveRaiseBase<SieveRaisePass> {
+  using SieveRaiseBase::SieveRaiseBase;
+
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    using Populate = void (*)(RewritePatternSet &, raise::Notes &);
+    const Populate phases[] = {
+        // Leaves first: norms, embeddings, linears.
+        [](RewritePatternSet &p, raise::Notes &n) {
+          raise::populateRaiseNormPatterns(p, n);
+          raise::populateRaiseEmbeddingPatterns(p, n);
+          raise::populateRaiseLinearPatterns(p, n);
+        },
+        raise::populateRaiseRotaryPatterns,
+        raise::populateRaiseAttentionPatterns,
+        raise::populateRaiseMLPPatterns,
+        raise::populateRaiseResidualPatterns,
+    };
+    raise::Notes notes;
+    for (Populate populate : phases) {
+      RewritePatternSet patterns(ctx);
+      populate(patterns, notes);
+      GreedyRewriteConfig config;
+      config.setListener(&notes);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                       config))) {
+        getOperation().emitError("sieve-raise: the rewrites did not converge");
+        return signalPassFailure();
+      }
+    }
+    for (auto &[op, why] : notes.byOp)
+      op->emitRemark() << "not raised: " << why;
+
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      std::string why;
+      if (failed(raise::groupIntoModel(func, why))) {
+        SmallVector<std::string> left;
+        func.walk([&](Operation *op) {
+          if (op->getDialect() &&
+              op->getDialect()->getNamespace() == "onnx" &&
+              !isa<onnx::ConstantOp, onnx::NoValueOp>(op) && left.size() < 8)
+            left.push_back(op->getName().getStringRef().str());
+        });
+        auto diag = func.emitRemark()
+                    << "sieve-raise: no sieve.model for @" << func.getName()
+                    << ": " << why;
+        if (!left.empty()) {
+          diag << "; onnx ops left include";
+          for (auto &name : left)
+            diag << " " << name;
+        }
+      }
+    }
+  }
+};
+
+} // namespace

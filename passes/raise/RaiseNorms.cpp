@@ -1,0 +1,139 @@
+//===- RaiseNorms.cpp - RMSNorm -> sieve.rms_norm -------------------------===//
+//
+// x * reciprocal(sqrt(mean(x^2, -1) + eps)) * w in the exporters' forms:
+// the inverse as Reciprocal(Sqrt), Div(1, Sqrt), Pow(., -0.5) or a Div of x
+// by the Sqrt; x^2 as Pow(x, 2) or Mul(x, x); the weight on either side.
+// eps must be a constant.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Raise.h"
+
+using namespace mlir;
+
+namespace sieve::raise {
+namespace {
+
+bool isConstEq(Value v, double expected) {
+  auto c = getScalarFloat(v);
+  return c && *c == expected;
+}
+
+/// mean(x^2) over the last axis with keepdims: returns x.
+Value matchMeanSquare(Value v) {
+  auto mean = v.getDefiningOp<onnx::ReduceMeanOp>();
+  if (!mean || mean.getKeepdims() != 1)
+    return nullptr;
+  int64_t rank = rankOf(mean.getData());
+  SmallVector<int64_t> axes;
+  if (auto a = mean.getAxesAttr())
+    axes.assign(a.asArrayRef().begin(), a.asArrayRef().end());
+  else if (auto ints = getConstInts(mean.getAxesInput()))
+    axes = *ints;
+  if (axes.size() != 1 || (axes[0] != -1 && axes[0] != rank - 1))
+    return nullptr;
+  Value sq = mean.getData();
+  if (auto pow = sq.getDefiningOp<onnx::PowOp>())
+    return isConstEq(pow.getY(), 2.0) ? pow.getX() : nullptr;
+  if (auto mul = sq.getDefiningOp<onnx::MulOp>())
+    return mul.getA() == mul.getB() ? mul.getA() : nullptr;
+  return nullptr;
+}
+
+/// The variance + eps: returns (x, eps value).
+std::pair<Value, Value> matchVarEps(Value v) {
+  auto add = v.getDefiningOp<onnx::AddOp>();
+  if (!add)
+    return {};
+  if (Value x = matchMeanSquare(add.getA()))
+    return {x, add.getB()};
+  if (Value x = matchMeanSquare(add.getB()))
+    return {x, add.getA()};
+  return {};
+}
+
+/// x * rsqrt(var + eps) in any form: returns (x, eps value).
+std::pair<Value, Value> matchNormalized(Value v) {
+  auto fromInverse = [](Value x, Value inv) -> std::pair<Value, Value> {
+    Value var;
+    if (auto r = inv.getDefiningOp<onnx::ReciprocalOp>()) {
+      if (auto s = r.getX().getDefiningOp<onnx::SqrtOp>())
+        var = s.getX();
+    } else if (auto d = inv.getDefiningOp<onnx::DivOp>()) {
+      if (isConstEq(d.getA(), 1.0))
+        if (auto s = d.getB().getDefiningOp<onnx::SqrtOp>())
+          var = s.getX();
+    } else if (auto p = inv.getDefiningOp<onnx::PowOp>()) {
+      if (isConstEq(p.getY(), -0.5))
+        var = p.getX();
+    }
+    if (!var)
+      return {};
+    auto [x2, eps] = matchVarEps(var);
+    if (x2 != x)
+      return {};
+    return {x, eps};
+  };
+  if (auto mul = v.getDefiningOp<onnx::MulOp>()) {
+    auto r = fromInverse(mul.getA(), mul.getB());
+    if (!r.first)
+      r = fromInverse(mul.getB(), mul.getA());
+    return r;
+  }
+  if (auto div = v.getDefiningOp<onnx::DivOp>()) {
+    if (auto s = div.getB().getDefiningOp<onnx::SqrtOp>()) {
+      auto [x, eps] = matchVarEps(s.getX());
+      if (x == div.getA())
+        return {x, eps};
+    }
+  }
+  return {};
+}
+
+struct RaiseRMSNorm : public OpRewritePattern<onnx::MulOp> {
+  RaiseRMSNorm(MLIRContext *ctx, Notes &notes)
+      : OpRewritePattern(ctx, /*benefit=*/2), notes(notes) {}
+
+  LogicalResult matchAndRewrite(onnx::MulOp op,
+                                PatternRewriter &rewriter) const override {
+    for (int i = 0; i < 2; ++i) {
+      Value w = op->getOperand(i), normed = op->getOperand(1 - i);
+      if (!isWeight(w) || rankOf(w) != 1)
+        continue;
+      auto [x, eps] = matchNormalized(normed);
+      if (!x)
+        continue;
+      auto type = dyn_cast<RankedTensorType>(x.getType());
+      if (!type || type != op.getType() || !isa<FloatType>(type.getElementType()) ||
+          shapeOf(w)[0] != type.getShape().back()) {
+        notes.note(op, "RMSNorm: the weight or result shape does not match "
+                       "the input's");
+        return failure();
+      }
+      auto epsValue = getScalarFloat(eps);
+      if (!epsValue) {
+        notes.note(op, "RMSNorm: epsilon is not a constant");
+        return failure();
+      }
+      if (*epsValue < 0) {
+        notes.note(op, "RMSNorm: epsilon is negative");
+        return failure();
+      }
+      Value weight = makeWeight(rewriter, w);
+      rewriter.replaceOpWithNewOp<RMSNormOp>(
+          op, type, x, weight, rewriter.getF32FloatAttr(*epsValue),
+          rewriter.getF32FloatAttr(0.0));
+      return success();
+    }
+    return failure();
+  }
+  Notes &notes;
+};
+
+} // namespace
+
+void populateRaiseNormPatterns(RewritePatternSet &patterns, Notes &notes) {
+  patterns.add<RaiseRMSNorm>(patterns.getContext(), notes);
+}
+
+} // namespace sieve::raise
