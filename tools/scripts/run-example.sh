@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds sieve and runs the main job on the bundled
-# example model (models/llama12): import it, simplify it and print a summary.
+# example model (models/llama12): import it, simplify it, print a summary,
+# and run it on the CPU reference executor (no GPU path yet): generate a
+# continuation of a prompt and measure bits per byte on held-out text.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="${SIEVE_BUILD_DIR:-$ROOT/build}"
@@ -8,7 +10,7 @@ SCRIPTS="$ROOT/tools/scripts"
 MODEL="${1:-$ROOT/models/llama12/llama12_fp16w.onnx}"
 
 bash "$SCRIPTS/install-deps.sh"
-bash "$SCRIPTS/build.sh" "$BUILD" sieve-opt sieve-translate
+bash "$SCRIPTS/build.sh" "$BUILD" sieve-opt sieve-translate sieve-run
 OUT="$BUILD/example"
 mkdir -p "$OUT"
 echo "sieve: importing $MODEL"
@@ -16,3 +18,10 @@ echo "sieve: importing $MODEL"
 echo "sieve: simplifying"
 "$BUILD/bin/sieve-opt" --sieve-simplify "$OUT/imported.mlir" -o "$OUT/simplified.mlir"
 python3 "$SCRIPTS/summarize-mlir.py" "$OUT/imported.mlir" "$OUT/simplified.mlir"
+echo "sieve: generating on the CPU reference executor"
+"$BUILD/bin/sieve-run" "$OUT/simplified.mlir" --device=cpu \
+  --prompt "The list type in Python" --max-new-tokens 64
+echo
+echo "sieve: bits per byte on the first 16 windows of valid.txt"
+"$BUILD/bin/sieve-run" "$OUT/simplified.mlir" --device=cpu \
+  --eval "$ROOT/models/llama12/valid.txt" --max-windows 16
