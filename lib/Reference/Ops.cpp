@@ -242,6 +242,19 @@ Broadcast planBroadcast(ArrayRef<Shape> shapes, const Shape &out) {
       }
     }
   }
+  // Cut very long rows (a fully contiguous operand collapses into one row)
+  // into chunks, so that the rows can be shared among threads.
+  if (b.cols > 16384) {
+    for (int64_t c = 16384; c >= 1024; --c) {
+      if (b.cols % c)
+        continue;
+      b.groupSize.push_back(b.cols / c);
+      for (size_t k = 0; k < n; ++k)
+        b.strides[k].push_back(b.inner[k] ? c : 0);
+      b.cols = c;
+      break;
+    }
+  }
   b.rows = product(b.out) / std::max<int64_t>(b.cols, 1);
   if (product(b.out) == 0)
     b.rows = 0;
