@@ -3,6 +3,7 @@
   check_json.py tokens REPORT REFERENCE_JSON   # tokens == greedy_fp32_ids
   check_json.py bpb REPORT LOW HIGH            # LOW <= bits_per_byte <= HIGH
   check_json.py same-bpb REPORT1 REPORT2 TOL   # |difference| <= TOL
+  check_json.py same-tokens REPORT1 REPORT2    # equal "tokens"
 """
 import json
 import sys
@@ -32,4 +33,8 @@ if kind == "same-bpb":
     ok = abs(a - b) <= float(sys.argv[4])
     print(f"bits_per_byte {a:.6f} vs {b:.6f}: " + ("OK" if ok else "FAIL"))
     sys.exit(0 if ok else 1)
+if kind == "same-tokens":
+    a, b = load(sys.argv[2])["tokens"], load(sys.argv[3])["tokens"]
+    print(f"{len(a)} tokens, " + ("same" if a == b else f"differ: {a} vs {b}"))
+    sys.exit(0 if a == b else 1)
 sys.exit(f"unknown check {kind}")
