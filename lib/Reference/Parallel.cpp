@@ -23,10 +23,8 @@ ThreadPool::~ThreadPool() {
 
 void ThreadPool::drain() {
   int64_t i;
-  while ((i = next.fetch_add(1, std::memory_order_relaxed)) < jobSize) {
+  while ((i = next.fetch_add(1, std::memory_order_relaxed)) < jobSize)
     (*job)(i);
-    finished.fetch_add(1, std::memory_order_release);
-  }
 }
 
 void ThreadPool::worker() {
@@ -37,12 +35,16 @@ void ThreadPool::worker() {
     if (stop)
       return;
     seen = generation;
+    // A worker that wakes after the job closed does not touch it; the caller
+    // waits only for the workers that joined, not for every worker to wake
+    // (on a loaded machine a worker may not be scheduled for a while).
+    if (!open)
+      continue;
+    ++active;
     lock.unlock();
     drain();
     lock.lock();
-    // Every worker reports every generation, so no worker can still be
-    // looking at a job once parallelFor returns.
-    if (++active == numThreads - 1)
+    if (--active == 0)
       done.notify_all();
   }
 }
@@ -60,14 +62,14 @@ void ThreadPool::parallelFor(int64_t n, const std::function<void(int64_t)> &fn) 
     job = &fn;
     jobSize = n;
     next.store(0);
-    finished.store(0);
-    active = 0;
+    open = true;
     ++generation;
   }
   wake.notify_all();
   drain();
   std::unique_lock<std::mutex> lock(mutex);
-  done.wait(lock, [&] { return active == numThreads - 1; });
+  open = false; // every item is claimed; wait for those still running
+  done.wait(lock, [&] { return active == 0; });
   job = nullptr;
   jobSize = 0;
 }

@@ -31,9 +31,9 @@ private:
   const std::function<void(int64_t)> *job = nullptr;
   int64_t jobSize = 0;
   std::atomic<int64_t> next{0};
-  std::atomic<int64_t> finished{0};
   uint64_t generation = 0;
-  int active = 0;
+  int active = 0;    // workers inside the current job
+  bool open = false; // whether workers may still join the current job
   bool stop = false;
 };
 
