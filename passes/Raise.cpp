@@ -61,7 +61,7 @@ struct SieveRaisePass : public sieve::impl::SieveRaiseBase<SieveRaisePass> {
       if (func.isExternal())
         continue;
       std::string why;
-      if (failed(raise::groupIntoModel(func, why))) {
+      if (failed(raise::groupIntoModel(func, why)) && !why.empty()) {
         SmallVector<std::string> left;
         func.walk([&](Operation *op) {
           if (op->getDialect() &&

@@ -106,7 +106,8 @@ void populateRaiseResidualPatterns(mlir::RewritePatternSet &patterns,
 
 /// Groups the raised ops of `func` into decoder layers and a `sieve.model`.
 /// Leaves the function unchanged (and returns why) when the structure is
-/// incomplete.
+/// incomplete; `why` stays empty when the function has no embedding (it is
+/// no model, which is not worth a remark).
 mlir::LogicalResult groupIntoModel(mlir::func::FuncOp func,
                                    std::string &why);
 

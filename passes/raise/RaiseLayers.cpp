@@ -135,9 +135,10 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
     return failure();
   }
   SmallVector<EmbeddingOp> embs(block.getOps<EmbeddingOp>());
+  if (embs.empty())
+    return failure(); // Not a model: nothing to report.
   if (embs.size() != 1) {
-    why = embs.empty() ? "no embedding was raised"
-                       : "more than one embedding";
+    why = "more than one embedding";
     return failure();
   }
   EmbeddingOp emb = embs.front();
