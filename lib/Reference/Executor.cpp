@@ -48,6 +48,7 @@ struct Executor::Impl {
   llvm::DenseMap<Value, unsigned> slots;
   std::vector<std::vector<unsigned>> freeAfter; // per op index
   std::vector<std::vector<int>> operandSlots;   // -1: none
+  std::vector<int> lastUse;                     // per slot: op index
 
   // SIEVE_REF_PROFILE=1: seconds per op kind, printed at destruction.
   bool profile = std::getenv("SIEVE_REF_PROFILE") != nullptr;
@@ -102,7 +103,7 @@ void Executor::Impl::plan() {
     for (Value r : op.getResults())
       slots[r] = next++;
   }
-  std::vector<int> lastUse(next, -1);
+  lastUse.assign(next, -1);
   operandSlots.resize(ops.size());
   for (auto [i, op] : llvm::enumerate(ops)) {
     for (Value v : op->getOperands()) {
@@ -335,14 +336,18 @@ LogicalResult Executor::run(ArrayRef<Tensor> inputs,
     }
     values[I.slots[arg]] = inputs[i];
   }
-  OpContext ctx{I.pool};
+  OpContext ctx{I.pool, {}};
   const llvm::StringMap<OpHandler> &table = opTable();
   std::vector<const Tensor *> in;
   std::vector<Tensor> out;
   for (auto [idx, op] : llvm::enumerate(I.ops)) {
     in.clear();
-    for (int s : I.operandSlots[idx])
+    ctx.reusable.clear();
+    for (int s : I.operandSlots[idx]) {
       in.push_back(s < 0 ? nullptr : &values[s]);
+      ctx.reusable.push_back(s >= 0 && I.lastUse[s] == int(idx) &&
+                             values[s].hold.use_count() == 1);
+    }
     StringRef name = op->getName().getStringRef();
     if (isa<func::ReturnOp>(op)) {
       outputs.clear();
@@ -391,11 +396,10 @@ LogicalResult Executor::run(ArrayRef<Tensor> inputs,
           return op->emitError()
                  << "internal error: result " << r << " computed as "
                  << storageName(out[r].storage) << " but typed " << type;
-        bool aliased = false;
-        for (const Tensor *t : in)
-          aliased |= t && t->data == out[r].data;
-        if (!aliased)
-          storeAs(type.getElementType(), out[r], I.pool);
+        // Rounding and wrapping are idempotent, so views of inputs (which
+        // already hold values of the same type) are safe to pass again;
+        // f16/bf16 and narrow integer buffers are never memory-mapped.
+        storeAs(type.getElementType(), out[r], I.pool);
       }
     }
     for (auto [r, result] : llvm::enumerate(op->getResults()))

@@ -146,6 +146,17 @@ Tensor aliasAs(const Tensor &t, Shape shape) {
   return r;
 }
 
+/// The buffer for an elementwise result of `shape`: operand k's if the
+/// executor says it dies here, else a new one.
+Tensor resultFor(OpContext &ctx, Inputs in, std::initializer_list<int> operands,
+                 Storage storage, const Shape &shape) {
+  for (int k : operands)
+    if (k < int(ctx.reusable.size()) && ctx.reusable[k] && in[k] &&
+        in[k]->storage == storage && in[k]->shape == shape)
+      return *in[k];
+  return Tensor::alloc(storage, shape);
+}
+
 size_t elemBytes(Storage s) {
   return s == Storage::F32 ? 4 : s == Storage::I64 ? 8 : 1;
 }
@@ -322,13 +333,15 @@ enum class Cmp { Eq, Lt, Le, Gt, Ge };
 enum class Logic { And, Or, Xor };
 
 LogicalResult binaryArith(OpContext &ctx, Operation *op, const Tensor &a,
-                          const Tensor &b, Bin kind, Tensor &result) {
+                          const Tensor &b, Bin kind, Tensor &result,
+                          Inputs reuse = {}) {
   Shape out;
   if (failed(broadcastOf(op, {a.shape, b.shape}, out)))
     return failure();
   Broadcast bc = planBroadcast({a.shape, b.shape}, out);
   if (a.storage == Storage::F32) {
-    result = Tensor::f32(out);
+    result = reuse.empty() ? Tensor::f32(out)
+                           : resultFor(ctx, reuse, {0, 1}, Storage::F32, out);
     const float *pa = a.f();
     float *pc = result.f();
     if (b.storage != Storage::F32) {
@@ -380,7 +393,8 @@ LogicalResult binaryArith(OpContext &ctx, Operation *op, const Tensor &a,
   if (a.storage != Storage::I64 || b.storage != Storage::I64)
     return op->emitError() << "arithmetic needs float or integer operands of "
                               "one kind";
-  result = Tensor::i64(out);
+  result = reuse.empty() ? Tensor::i64(out)
+                         : resultFor(ctx, reuse, {0, 1}, Storage::I64, out);
   const int64_t *pa = a.i(), *pb = b.i();
   int64_t *pc = result.i();
   switch (kind) {
@@ -451,7 +465,7 @@ LogicalResult binaryOp(OpContext &ctx, Operation *op, Inputs in, Outputs &out) {
   if (K == Bin::Mod && attrInt(op, "fmod", 0))
     kind = Bin::FMod;
   out.emplace_back();
-  return binaryArith(ctx, op, *in[0], *in[1], kind, out[0]);
+  return binaryArith(ctx, op, *in[0], *in[1], kind, out[0], in);
 }
 
 /// Max, Min, Sum, Mean: variadic with broadcasting.
@@ -561,7 +575,7 @@ LogicalResult whereOp(OpContext &ctx, Operation *op, Inputs in, Outputs &out) {
   if (failed(broadcastOf(op, {c.shape, x.shape, y.shape}, shape)))
     return failure();
   Broadcast bc = planBroadcast({c.shape, x.shape, y.shape}, shape);
-  Tensor r = Tensor::alloc(x.storage, shape);
+  Tensor r = resultFor(ctx, in, {1, 2}, x.storage, shape);
   auto run = [&](auto *px, auto *py, auto *pr) {
     int64_t cols = bc.cols;
     // Inner loops with the broadcast pattern fixed at compile time.
@@ -616,7 +630,7 @@ LogicalResult floatUnary(OpContext &ctx, Operation *op, Inputs in, Outputs &out,
   const Tensor &x = *in[0];
   if (x.storage != Storage::F32)
     return op->emitError() << "needs a float input";
-  Tensor r = Tensor::f32(x.shape);
+  Tensor r = resultFor(ctx, in, {0}, Storage::F32, x.shape);
   const float *px = x.f();
   float *pr = r.f();
   parallelRange(ctx.pool, x.numel(), 16384, [&](int64_t b, int64_t e) {
@@ -638,7 +652,7 @@ LogicalResult sigmoidOp(OpContext &ctx, Operation *op, Inputs in,
                         Outputs &out) {
 #ifdef SIEVE_HAVE_AVX2_KERNEL
   if (useAVX2() && in.size() == 1 && in[0] && in[0]->storage == Storage::F32) {
-    Tensor r = Tensor::f32(in[0]->shape);
+    Tensor r = resultFor(ctx, in, {0}, Storage::F32, in[0]->shape);
     const float *px = in[0]->f();
     float *pr = r.f();
     parallelRange(ctx.pool, r.numel(), 16384, [&](int64_t b, int64_t e) {
@@ -951,7 +965,7 @@ LogicalResult softmaxOp(OpContext &ctx, Operation *op, Inputs in,
   int64_t len = rank ? x.shape[axis] : 1;
   int64_t inner = product(x.shape, axis + 1);
   int64_t outer = product(x.shape, 0, axis);
-  Tensor r = Tensor::f32(x.shape);
+  Tensor r = resultFor(ctx, in, {0}, Storage::F32, x.shape);
   const float *px = x.f();
   float *pr = r.f();
   parallelRange(ctx.pool, outer * inner, std::max<int64_t>(1, 8192 / std::max<int64_t>(len, 1)),

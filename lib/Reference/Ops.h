@@ -15,6 +15,9 @@ namespace sieve::ref {
 /// the op.
 struct OpContext {
   ThreadPool &pool;
+  /// Per operand: this op is its last use and nothing else holds its
+  /// buffer, so an elementwise op may write its result there.
+  std::vector<bool> reusable;
 };
 using OpHandler = mlir::LogicalResult (*)(OpContext &, mlir::Operation *,
                                           llvm::ArrayRef<const Tensor *>,
