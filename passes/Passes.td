@@ -84,7 +84,11 @@ def SieveRaise : Pass<"sieve-raise", "mlir::ModuleOp"> {
     3. `Softmax(Q K^T * scale + mask) V` back in [B, S, H*D] ->
        `sieve.attention`, with GQA from the Unsqueeze/Expand/Reshape of the
        KV heads, the scale from the constants (multiplied on Q, K or the
-       scores), and the mask checked to be exactly causal. A trailing
+       scores, or divided out: their product, computed in double and
+       rounded once to f32, so llama12's 0.353553385 on Q and on K gives
+       0.124999993), and the mask checked to be exactly causal
+       (Where(j <= i, 0, x) with x <= -1e9 over the positions). Scores must
+       be f32: sieve.attention's softmax is fp32. A trailing
        `Where(IsNaN(p), 0, p)` is absorbed (no causal row is fully masked).
     4. `linear(silu(linear(x, gate)) * linear(x, up), down)` ->
        `sieve.gated_mlp` (SiLU as x * Sigmoid(x); GELU from onnx.Gelu).

@@ -7,7 +7,9 @@ using namespace mlir;
 namespace sieve::raise {
 namespace {
 
-/// Gather(table [vocab, hidden], ids [batch, seq], axis 0).
+/// Gather(table [vocab, hidden], ids [batch, seq], axis 0) where the ids are
+/// a function argument (the token ids; other gathers of constant tables,
+/// such as cos/sin caches indexed by positions, are not embeddings).
 struct RaiseEmbedding : public OpRewritePattern<onnx::GatherOp> {
   RaiseEmbedding(MLIRContext *ctx, Notes &notes)
       : OpRewritePattern(ctx), notes(notes) {}
@@ -15,7 +17,8 @@ struct RaiseEmbedding : public OpRewritePattern<onnx::GatherOp> {
   LogicalResult matchAndRewrite(onnx::GatherOp op,
                                 PatternRewriter &rewriter) const override {
     Value table = op.getData(), ids = op.getIndices();
-    if (!isWeight(table) || rankOf(table) != 2 || rankOf(ids) != 2)
+    if (!isWeight(table) || rankOf(table) != 2 || rankOf(ids) != 2 ||
+        !isa<BlockArgument>(ids))
       return failure();
     auto idsType = cast<RankedTensorType>(ids.getType());
     if (!idsType.getElementType().isInteger(64) &&
