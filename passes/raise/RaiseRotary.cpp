@@ -3,8 +3,10 @@
 // q * cos + rotate_half(q) * sin on a head view [B, H, S, D] of a flat
 // activation, where rotate_half(q) = Concat(-q[..., D/2:], q[..., :D/2]) and
 // cos/sin = Cos/Sin(Concat(f, f)) of the angles f = positions x inv_freq.
-// The sieve.rotary takes the flat activation and inv_freq; the head view is
-// rebuilt on its result for the consumers (attention raising absorbs it).
+// Partial rotary (rotary_dim < head_dim) rotates q[..., :rd] and concatenates
+// q[..., rd:] unchanged. The sieve.rotary takes the flat activation and
+// inv_freq; the head view is rebuilt on its result for the consumers
+// (attention raising absorbs it).
 //
 //===----------------------------------------------------------------------===//
 
@@ -161,9 +163,31 @@ struct RaiseRotary : public OpRewritePattern<onnx::AddOp> {
     }
     if (!x || !isRotateHalf(rotated, x))
       return failure();
+    // Full rotary: x is the head view. Partial rotary: x = xh[..., :rd] and
+    // the result is Concat(rotated, xh[..., rd:]).
+    Value xh = x;
+    Operation *root = op;
     auto view = matchHeads(x);
-    if (!view || view->rank != 4 || view->transposed || view->rep != 1 ||
-        op.getType() != x.getType())
+    int64_t rd = shapeOf(x).back();
+    if (!view) {
+      auto slice = x.getDefiningOp<onnx::SliceOp>();
+      if (!slice || !op->hasOneUse())
+        return failure();
+      xh = slice.getData();
+      view = matchHeads(xh);
+      auto cat = dyn_cast<onnx::ConcatOp>(*op->getUsers().begin());
+      if (!view || !cat || !isLastAxisSlice(x, xh, 0, rd) ||
+          cat.getInputs().size() != 2 || cat.getInputs()[0] != op.getResult() ||
+          (static_cast<int64_t>(cat.getAxis()) != -1 &&
+           static_cast<int64_t>(cat.getAxis()) != 3) ||
+          !isLastAxisSlice(cat.getInputs()[1], xh, rd, view->headDim) ||
+          cat.getType() != xh.getType())
+        return failure();
+      root = cat;
+    } else if (op.getType() != x.getType()) {
+      return failure();
+    }
+    if (view->rank != 4 || view->transposed || view->rep != 1)
       return failure();
     int64_t d = view->headDim;
     if (cosAngles != sinAngles) {
@@ -171,31 +195,32 @@ struct RaiseRotary : public OpRewritePattern<onnx::AddOp> {
       return failure();
     }
     std::string why;
-    Value inv = matchAngles(cosAngles, d, why);
+    Value inv = matchAngles(cosAngles, rd, why);
     if (!inv) {
       notes.note(op, "rotary: the cos/sin tables do not come from positions "
                      "x inv_freq: " + why);
       return failure();
     }
     // The rotary on the flat activation, then the same head view.
-    Value invFreq = makeWeight(rewriter, inv, ArrayRef<int64_t>{d / 2});
+    rewriter.setInsertionPoint(root);
+    Value invFreq = makeWeight(rewriter, inv, ArrayRef<int64_t>{rd / 2});
     if (!invFreq)
       return failure();
     auto flatType = cast<RankedTensorType>(view->flat.getType());
     Value rot = RotaryOp::create(
         rewriter, op.getLoc(), flatType, view->flat, invFreq,
         rewriter.getI64IntegerAttr(view->kvHeads),
-        rewriter.getI64IntegerAttr(d), rewriter.getI64IntegerAttr(d),
+        rewriter.getI64IntegerAttr(d), rewriter.getI64IntegerAttr(rd),
         RotaryStyleAttr::get(rewriter.getContext(), RotaryStyle::half),
         rewriter.getF32FloatAttr(1.0));
-    auto tr = x.getDefiningOp<onnx::TransposeOp>();
+    auto tr = xh.getDefiningOp<onnx::TransposeOp>();
     auto rs = tr.getData().getDefiningOp<onnx::ReshapeOp>();
     IRMapping map;
     map.map(view->flat, rot);
     Operation *newRs = rewriter.clone(*rs, map);
     map.map(rs.getResult(), newRs->getResult(0));
     Operation *newTr = rewriter.clone(*tr, map);
-    rewriter.replaceOp(op, newTr->getResults());
+    rewriter.replaceOp(root, newTr->getResults());
     return success();
   }
   Notes &notes;

@@ -174,6 +174,55 @@ func.func @rotary(%ids: tensor<1x?xi64>, %x: tensor<1x?x8xf32>) -> tensor<1x2x?x
 
 // -----
 
+// CHECK-LABEL: func.func @rotary_partial
+// CHECK: %[[INV:.*]] = sieve.weight {value = dense<1.000000e+00> : tensor<1xf32>} : tensor<1xf32>
+// CHECK: %[[R:.*]] = sieve.rotary %arg1, %[[INV]] {head_dim = 4 : i64, num_heads = 2 : i64, rotary_dim = 2 : i64, style = #sieve.rotary_style<half>}
+// CHECK: %[[H:.*]] = onnx.Reshape %[[R]]
+// CHECK: %[[T:.*]] = onnx.Transpose %[[H]]
+// CHECK: return %[[T]]
+// CHECK-NOT: onnx.Concat
+func.func @rotary_partial(%ids: tensor<1x?xi64>, %x: tensor<1x?x8xf32>) -> tensor<1x2x?x4xf32> {
+    %none = onnx.NoValue
+    %c0 = onnx.Constant {value = dense<0> : tensor<i64>} : tensor<i64>
+    %c1 = onnx.Constant {value = dense<1> : tensor<i64>} : tensor<i64>
+    %len1 = onnx.Shape %ids {end = 2 : i64, start = 1 : i64} : (tensor<1x?xi64>) -> tensor<1xi64>
+    %len = onnx.Squeeze %len1, %none : (tensor<1xi64>, none) -> tensor<i64>
+    %pos = onnx.Range %c0, %len, %c1 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+    %qs = onnx.Constant {value = dense<[1, -1, 2, 4]> : tensor<4xi64>} : tensor<4xi64>
+    %qr = onnx.Reshape %x, %qs {allowzero = 1 : i64} : (tensor<1x?x8xf32>, tensor<4xi64>) -> tensor<1x?x2x4xf32>
+    %qt = onnx.Transpose %qr {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x?x2x4xf32>) -> tensor<1x2x?x4xf32>
+    %ax01 = onnx.Constant {value = dense<[0, 1]> : tensor<2xi64>} : tensor<2xi64>
+    %ax1 = onnx.Constant {value = dense<1> : tensor<1xi64>} : tensor<1xi64>
+    %inv = onnx.Constant {value = dense<1.0> : tensor<1x1x1xf32>} : tensor<1x1x1xf32>
+    %pos3 = onnx.Unsqueeze %pos, %ax01 : (tensor<?xi64>, tensor<2xi64>) -> tensor<1x1x?xi64>
+    %posf = onnx.Cast %pos3 {to = f32} : (tensor<1x1x?xi64>) -> tensor<1x1x?xf32>
+    %fr = onnx.MatMul %inv, %posf : (tensor<1x1x1xf32>, tensor<1x1x?xf32>) -> tensor<1x1x?xf32>
+    %frt = onnx.Transpose %fr {perm = array<i64: 0, 2, 1>} : (tensor<1x1x?xf32>) -> tensor<1x?x1xf32>
+    %emb = onnx.Concat %frt, %frt {axis = -1 : i64} : (tensor<1x?x1xf32>, tensor<1x?x1xf32>) -> tensor<1x?x2xf32>
+    %cos = onnx.Cos %emb : (tensor<1x?x2xf32>) -> tensor<1x?x2xf32>
+    %sin = onnx.Sin %emb : (tensor<1x?x2xf32>) -> tensor<1x?x2xf32>
+    %cos4 = onnx.Unsqueeze %cos, %ax1 : (tensor<1x?x2xf32>, tensor<1xi64>) -> tensor<1x1x?x2xf32>
+    %sin4 = onnx.Unsqueeze %sin, %ax1 : (tensor<1x?x2xf32>, tensor<1xi64>) -> tensor<1x1x?x2xf32>
+    %i0 = onnx.Constant {value = dense<0> : tensor<1xi64>} : tensor<1xi64>
+    %i1 = onnx.Constant {value = dense<1> : tensor<1xi64>} : tensor<1xi64>
+    %i2 = onnx.Constant {value = dense<2> : tensor<1xi64>} : tensor<1xi64>
+    %imax = onnx.Constant {value = dense<9223372036854775807> : tensor<1xi64>} : tensor<1xi64>
+    %am1 = onnx.Constant {value = dense<-1> : tensor<1xi64>} : tensor<1xi64>
+    %xr = onnx.Slice %qt, %i0, %i2, %am1, %none : (tensor<1x2x?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, none) -> tensor<1x2x?x2xf32>
+    %xp = onnx.Slice %qt, %i2, %imax, %am1, %none : (tensor<1x2x?x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, none) -> tensor<1x2x?x2xf32>
+    %a = onnx.Mul %xr, %cos4 : (tensor<1x2x?x2xf32>, tensor<1x1x?x2xf32>) -> tensor<1x2x?x2xf32>
+    %lo = onnx.Slice %xr, %i0, %i1, %am1, %none : (tensor<1x2x?x2xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, none) -> tensor<1x2x?x1xf32>
+    %hi = onnx.Slice %xr, %i1, %imax, %am1, %none : (tensor<1x2x?x2xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, none) -> tensor<1x2x?x1xf32>
+    %nhi = onnx.Neg %hi : (tensor<1x2x?x1xf32>) -> tensor<1x2x?x1xf32>
+    %rh = onnx.Concat %nhi, %lo {axis = -1 : i64} : (tensor<1x2x?x1xf32>, tensor<1x2x?x1xf32>) -> tensor<1x2x?x2xf32>
+    %b = onnx.Mul %sin4, %rh : (tensor<1x1x?x2xf32>, tensor<1x2x?x2xf32>) -> tensor<1x2x?x2xf32>
+    %rot = onnx.Add %b, %a : (tensor<1x2x?x2xf32>, tensor<1x2x?x2xf32>) -> tensor<1x2x?x2xf32>
+    %y = onnx.Concat %rot, %xp {axis = -1 : i64} : (tensor<1x2x?x2xf32>, tensor<1x2x?x2xf32>) -> tensor<1x2x?x4xf32>
+    return %y : tensor<1x2x?x4xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @rotary_positions_not_from_zero
 // CHECK-NOT: sieve.rotary
 // CHECK: onnx.Cos
