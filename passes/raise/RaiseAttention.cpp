@@ -6,8 +6,8 @@
 // with Q, K, V head views of flat [B, S, heads * D] activations (K
 // transposed, K and V possibly repeated for GQA), the scale from scalar
 // constants multiplied into Q, K or the scores (or divided out), and the
-// mask exactly causal: Where(j <= i, 0, -big) over positions i (rows) and
-// j (columns). Scores are fp32, as sieve.attention's softmax is.
+// mask exactly causal: an added Where(j <= i, 0, -big), or Where(j <= i,
+// scores, -big) on the scores, over positions i (rows) and j (columns). Scores are fp32, as sieve.attention's softmax is.
 //
 //===----------------------------------------------------------------------===//
 
@@ -95,6 +95,25 @@ Rel matchCompare(Value cond, std::string &why) {
   return Rel::Unknown;
 }
 
+/// A score that softmax turns into an exact 0 weight.
+bool isMaskedValue(double v) { return v <= -1e9; }
+
+/// Whether a condition of relation `r` between key j and query i selects
+/// exactly the causal keys j <= i (when `allowedIfTrue`) or exactly the
+/// others.
+bool isCausalCondition(Rel r, bool allowedIfTrue, std::string &why) {
+  Rel allowed = allowedIfTrue ? r
+                : r == Rel::LE ? Rel::GT
+                : r == Rel::LT ? Rel::GE
+                : r == Rel::GE ? Rel::LT
+                               : Rel::LE;
+  if (allowed != Rel::LE) {
+    why = "the mask does not allow exactly the keys j <= i";
+    return false;
+  }
+  return true;
+}
+
 /// Whether `mask` (added to the scores) is exactly causal.
 bool isCausalMask(Value mask, std::string &why) {
   while (auto ex = mask.getDefiningOp<onnx::ExpandOp>())
@@ -115,27 +134,19 @@ bool isCausalMask(Value mask, std::string &why) {
     why = "the mask values are not constants";
     return false;
   }
-  auto isBig = [](double v) { return v <= -1e9; };
-  Rel allowed;
   Rel r = matchCompare(where.getCondition(), why);
   if (r == Rel::Unknown)
     return false;
-  if (*x == 0 && isBig(*y))
-    allowed = r;
-  else if (isBig(*x) && *y == 0)
-    allowed = r == Rel::LE   ? Rel::GT
-              : r == Rel::LT ? Rel::GE
-              : r == Rel::GE ? Rel::LT
-                             : Rel::LE;
+  bool allowedIfTrue;
+  if (*x == 0 && isMaskedValue(*y))
+    allowedIfTrue = true;
+  else if (isMaskedValue(*x) && *y == 0)
+    allowedIfTrue = false;
   else {
     why = "the mask values are not 0 and a large negative number";
     return false;
   }
-  if (allowed != Rel::LE) {
-    why = "the mask does not allow exactly the keys j <= i";
-    return false;
-  }
-  return true;
+  return isCausalCondition(r, allowedIfTrue, why);
 }
 
 struct RaiseAttention : public OpRewritePattern<onnx::ReshapeOp> {
@@ -174,9 +185,23 @@ struct RaiseAttention : public OpRewritePattern<onnx::ReshapeOp> {
       return failure();
     // The mask.
     Value mask;
-    if (auto add = scores.getDefiningOp<onnx::AddOp>()) {
+    // Where(cond, scores, -big) (or Where(cond, -big, scores)).
+    Value maskCond;
+    bool allowedIfTrue = true;
+    if (auto w = scores.getDefiningOp<onnx::WhereOp>()) {
+      auto x = getScalarFloat(w.getX()), y = getScalarFloat(w.getY());
+      if (y && isMaskedValue(*y) && !x) {
+        scores = w.getX();
+        maskCond = w.getCondition();
+      } else if (x && isMaskedValue(*x) && !y) {
+        scores = w.getY();
+        maskCond = w.getCondition();
+        allowedIfTrue = false;
+      }
+    } else if (auto add = scores.getDefiningOp<onnx::AddOp>()) {
       double ignored = 1.0;
-      bool aIsScores = peelScale(add.getA(), ignored).getDefiningOp<onnx::MatMulOp>();
+      bool aIsScores =
+          peelScale(add.getA(), ignored).getDefiningOp<onnx::MatMulOp>();
       scores = aIsScores ? add.getA() : add.getB();
       mask = aIsScores ? add.getB() : add.getA();
     }
@@ -206,6 +231,15 @@ struct RaiseAttention : public OpRewritePattern<onnx::ReshapeOp> {
     if (mask) {
       std::string why;
       if (!isCausalMask(mask, why)) {
+        notes.note(op, "attention: the mask is not causal: " + why);
+        return failure();
+      }
+      causal = true;
+    } else if (maskCond) {
+      std::string why;
+      Rel r = matchCompare(maskCond, why);
+      if (r == Rel::Unknown ||
+          !isCausalCondition(r, allowedIfTrue, why)) {
         notes.note(op, "attention: the mask is not causal: " + why);
         return failure();
       }

@@ -455,6 +455,84 @@ func.func @attention_mha_div_scale(%ids: tensor<1x?xi64>, %q: tensor<1x?x8xf32>,
 
 // -----
 
+// CHECK-LABEL: func.func @attention_where_on_scores
+// CHECK: %[[A:.*]] = sieve.attention %arg1, %arg2, %arg3 {head_dim = 4 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, scale = 1.000000e+00 : f32}
+// CHECK: return %[[A]]
+// CHECK-NOT: onnx.
+func.func @attention_where_on_scores(%ids: tensor<1x?xi64>, %q: tensor<1x?x8xf32>, %k: tensor<1x?x8xf32>, %v: tensor<1x?x8xf32>) -> tensor<1x?x8xf32> {
+    %none = onnx.NoValue
+    %c0 = onnx.Constant {value = dense<0> : tensor<i64>} : tensor<i64>
+    %c1 = onnx.Constant {value = dense<1> : tensor<i64>} : tensor<i64>
+    %len1 = onnx.Shape %ids {end = 2 : i64, start = 1 : i64} : (tensor<1x?xi64>) -> tensor<1xi64>
+    %len = onnx.Squeeze %len1, %none : (tensor<1xi64>, none) -> tensor<i64>
+    %pos = onnx.Range %c0, %len, %c1 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+    %qs = onnx.Constant {value = dense<[1, -1, 2, 4]> : tensor<4xi64>} : tensor<4xi64>
+    %qr = onnx.Reshape %q, %qs {allowzero = 1 : i64} : (tensor<1x?x8xf32>, tensor<4xi64>) -> tensor<1x?x2x4xf32>
+    %qt = onnx.Transpose %qr {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x?x2x4xf32>) -> tensor<1x2x?x4xf32>
+    %ks = onnx.Constant {value = dense<[1, -1, 2, 4]> : tensor<4xi64>} : tensor<4xi64>
+    %kr = onnx.Reshape %k, %ks {allowzero = 1 : i64} : (tensor<1x?x8xf32>, tensor<4xi64>) -> tensor<1x?x2x4xf32>
+    %kt = onnx.Transpose %kr {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x?x2x4xf32>) -> tensor<1x2x?x4xf32>
+    %vs = onnx.Constant {value = dense<[1, -1, 2, 4]> : tensor<4xi64>} : tensor<4xi64>
+    %vr = onnx.Reshape %v, %vs {allowzero = 1 : i64} : (tensor<1x?x8xf32>, tensor<4xi64>) -> tensor<1x?x2x4xf32>
+    %vt = onnx.Transpose %vr {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x?x2x4xf32>) -> tensor<1x2x?x4xf32>
+    %ax013 = onnx.Constant {value = dense<[0, 1, 3]> : tensor<3xi64>} : tensor<3xi64>
+    %ax012 = onnx.Constant {value = dense<[0, 1, 2]> : tensor<3xi64>} : tensor<3xi64>
+    %os = onnx.Constant {value = dense<[1, -1, 8]> : tensor<3xi64>} : tensor<3xi64>
+    %big = onnx.Constant {value = dense<-3.40282347E+38> : tensor<f32>} : tensor<f32>
+    %kT = onnx.Transpose %kt {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x?x4xf32>) -> tensor<1x2x4x?xf32>
+    %row = onnx.Unsqueeze %pos, %ax013 : (tensor<?xi64>, tensor<3xi64>) -> tensor<1x1x?x1xi64>
+    %col = onnx.Unsqueeze %pos, %ax012 : (tensor<?xi64>, tensor<3xi64>) -> tensor<1x1x1x?xi64>
+    %cond = onnx.GreaterOrEqual %row, %col : (tensor<1x1x?x1xi64>, tensor<1x1x1x?xi64>) -> tensor<1x1x?x?xi1>
+    %sc = onnx.MatMul %qt, %kT : (tensor<1x2x?x4xf32>, tensor<1x2x4x?xf32>) -> tensor<1x2x?x?xf32>
+    %scm = onnx.Where %cond, %sc, %big : (tensor<1x1x?x?xi1>, tensor<1x2x?x?xf32>, tensor<f32>) -> tensor<1x2x?x?xf32>
+    %p = onnx.Softmax %scm : (tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32>
+    %ao = onnx.MatMul %p, %vt : (tensor<1x2x?x?xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+    %ot = onnx.Transpose %ao {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x?x4xf32>) -> tensor<1x?x2x4xf32>
+    %att = onnx.Reshape %ot, %os {allowzero = 1 : i64} : (tensor<1x?x2x4xf32>, tensor<3xi64>) -> tensor<1x?x8xf32>
+    return %att : tensor<1x?x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @attention_where_strictly_causal
+// CHECK-NOT: sieve.attention
+// CHECK: onnx.Softmax
+func.func @attention_where_strictly_causal(%ids: tensor<1x?xi64>, %q: tensor<1x?x8xf32>, %k: tensor<1x?x8xf32>, %v: tensor<1x?x8xf32>) -> tensor<1x?x8xf32> {
+    %none = onnx.NoValue
+    %c0 = onnx.Constant {value = dense<0> : tensor<i64>} : tensor<i64>
+    %c1 = onnx.Constant {value = dense<1> : tensor<i64>} : tensor<i64>
+    %len1 = onnx.Shape %ids {end = 2 : i64, start = 1 : i64} : (tensor<1x?xi64>) -> tensor<1xi64>
+    %len = onnx.Squeeze %len1, %none : (tensor<1xi64>, none) -> tensor<i64>
+    %pos = onnx.Range %c0, %len, %c1 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+    %qs = onnx.Constant {value = dense<[1, -1, 2, 4]> : tensor<4xi64>} : tensor<4xi64>
+    %qr = onnx.Reshape %q, %qs {allowzero = 1 : i64} : (tensor<1x?x8xf32>, tensor<4xi64>) -> tensor<1x?x2x4xf32>
+    %qt = onnx.Transpose %qr {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x?x2x4xf32>) -> tensor<1x2x?x4xf32>
+    %ks = onnx.Constant {value = dense<[1, -1, 2, 4]> : tensor<4xi64>} : tensor<4xi64>
+    %kr = onnx.Reshape %k, %ks {allowzero = 1 : i64} : (tensor<1x?x8xf32>, tensor<4xi64>) -> tensor<1x?x2x4xf32>
+    %kt = onnx.Transpose %kr {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x?x2x4xf32>) -> tensor<1x2x?x4xf32>
+    %vs = onnx.Constant {value = dense<[1, -1, 2, 4]> : tensor<4xi64>} : tensor<4xi64>
+    %vr = onnx.Reshape %v, %vs {allowzero = 1 : i64} : (tensor<1x?x8xf32>, tensor<4xi64>) -> tensor<1x?x2x4xf32>
+    %vt = onnx.Transpose %vr {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x?x2x4xf32>) -> tensor<1x2x?x4xf32>
+    %ax013 = onnx.Constant {value = dense<[0, 1, 3]> : tensor<3xi64>} : tensor<3xi64>
+    %ax012 = onnx.Constant {value = dense<[0, 1, 2]> : tensor<3xi64>} : tensor<3xi64>
+    %os = onnx.Constant {value = dense<[1, -1, 8]> : tensor<3xi64>} : tensor<3xi64>
+    %big = onnx.Constant {value = dense<-3.40282347E+38> : tensor<f32>} : tensor<f32>
+    %kT = onnx.Transpose %kt {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x?x4xf32>) -> tensor<1x2x4x?xf32>
+    %row = onnx.Unsqueeze %pos, %ax013 : (tensor<?xi64>, tensor<3xi64>) -> tensor<1x1x?x1xi64>
+    %col = onnx.Unsqueeze %pos, %ax012 : (tensor<?xi64>, tensor<3xi64>) -> tensor<1x1x1x?xi64>
+    %cond = onnx.Greater %row, %col : (tensor<1x1x?x1xi64>, tensor<1x1x1x?xi64>) -> tensor<1x1x?x?xi1>
+    %sc = onnx.MatMul %qt, %kT : (tensor<1x2x?x4xf32>, tensor<1x2x4x?xf32>) -> tensor<1x2x?x?xf32>
+    %scm = onnx.Where %cond, %sc, %big : (tensor<1x1x?x?xi1>, tensor<1x2x?x?xf32>, tensor<f32>) -> tensor<1x2x?x?xf32>
+    %p = onnx.Softmax %scm : (tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32>
+    %ao = onnx.MatMul %p, %vt : (tensor<1x2x?x?xf32>, tensor<1x2x?x4xf32>) -> tensor<1x2x?x4xf32>
+    %ot = onnx.Transpose %ao {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x?x4xf32>) -> tensor<1x?x2x4xf32>
+    // expected-remark @+1 {{not raised: attention: the mask is not causal: the mask does not allow exactly the keys j <= i}}
+    %att = onnx.Reshape %ot, %os {allowzero = 1 : i64} : (tensor<1x?x2x4xf32>, tensor<3xi64>) -> tensor<1x?x8xf32>
+    return %att : tensor<1x?x8xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @rms_norm_pow_form
 // CHECK: sieve.rms_norm %arg0, %{{.*}} {epsilon = 9.99999974E-6 : f32}
 // CHECK-NOT: onnx.
