@@ -222,6 +222,15 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
     return failure();
   }
 
+  // The weights outside the layers are sieve.weight ops to clone.
+  auto isWeightOp = [](Value v) { return !v || v.getDefiningOp<WeightOp>(); };
+  if (!isWeightOp(emb.getTable()) ||
+      !llvm::all_of(norm->getOperands().drop_front(), isWeightOp) ||
+      !isWeightOp(head.getWeight()) || !isWeightOp(head.getBias())) {
+    why = "the embedding, final norm or LM head weights are not constants";
+    return failure();
+  }
+
   // Every op of a layer must be used only inside it (its output aside).
   for (auto [i, layer] : llvm::enumerate(layers)) {
     for (Operation *op : layer.ops)
@@ -271,11 +280,8 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
     x = dl.getResult();
   }
   map.map(cur, x);
-  map.map(norm->getOperand(1), mb.clone(*norm->getOperand(1).getDefiningOp())
-                                   ->getResult(0));
-  for (Value o : norm->getOperands().drop_front(2))
-    if (o)
-      map.map(o, mb.clone(*o.getDefiningOp())->getResult(0));
+  for (Value o : norm->getOperands().drop_front())
+    map.map(o, mb.clone(*o.getDefiningOp())->getResult(0));
   Value normed = mb.clone(*norm, map)->getResult(0);
   Value headW = mb.clone(*head.getWeight().getDefiningOp())->getResult(0);
   Value headB;

@@ -163,6 +163,17 @@ struct RaiseRotary : public OpRewritePattern<onnx::AddOp> {
     }
     if (!x || !isRotateHalf(rotated, x))
       return failure();
+    // The tables broadcast as [.., S, rd] against x [B, H, S, rd].
+    for (Operation *m : {lhs.getOperation(), rhs.getOperation()})
+      for (Value t : m->getOperands()) {
+        if (t == x || t == rotated)
+          continue;
+        ArrayRef<int64_t> ts = shapeOf(t), xs = shapeOf(x);
+        if (ts.size() < 2 || ts.size() > xs.size() || ts.back() != xs.back() ||
+            ts[ts.size() - 2] != xs[xs.size() - 2] ||
+            llvm::any_of(ts.drop_back(2), [](int64_t d) { return d != 1; }))
+          return failure();
+      }
     // Full rotary: x is the head view. Partial rotary: x = xh[..., :rd] and
     // the result is Concat(rotated, xh[..., rd:]).
     Value xh = x;
