@@ -127,6 +127,23 @@ func.func @gated_mlp(%x: tensor<1x?x8xf32>) -> tensor<1x?x8xf32> {
 
 // -----
 
+// CHECK-LABEL: func.func @gated_mlp_gelu_tanh
+// CHECK: sieve.gated_mlp %arg0, %{{.*}}, %{{.*}}, %{{.*}} {activation = #sieve.activation<gelu_tanh>}
+// CHECK-NOT: onnx.
+func.func @gated_mlp_gelu_tanh(%x: tensor<1x?x8xf32>) -> tensor<1x?x8xf32> {
+    %g = onnx.Constant {value = dense<1.0> : tensor<8x16xf32>} : tensor<8x16xf32>
+    %u = onnx.Constant {value = dense<2.0> : tensor<8x16xf32>} : tensor<8x16xf32>
+    %d = onnx.Constant {value = dense<3.0> : tensor<16x8xf32>} : tensor<16x8xf32>
+    %gx = onnx.MatMul %x, %g : (tensor<1x?x8xf32>, tensor<8x16xf32>) -> tensor<1x?x16xf32>
+    %act = onnx.Gelu %gx {approximate = "tanh"} : (tensor<1x?x16xf32>) -> tensor<1x?x16xf32>
+    %ux = onnx.MatMul %x, %u : (tensor<1x?x8xf32>, tensor<8x16xf32>) -> tensor<1x?x16xf32>
+    %h = onnx.Mul %ux, %act : (tensor<1x?x16xf32>, tensor<1x?x16xf32>) -> tensor<1x?x16xf32>
+    %y = onnx.MatMul %h, %d : (tensor<1x?x16xf32>, tensor<16x8xf32>) -> tensor<1x?x8xf32>
+    return %y : tensor<1x?x8xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @rotary
 // CHECK-SAME: (%[[IDS:.*]]: tensor<1x?xi64>, %[[X:.*]]: tensor<1x?x8xf32>)
 // CHECK: %[[INV:.*]] = sieve.weight {value = dense<[1.000000e+00, 0.00999999977]> : tensor<2xf32>} : tensor<2xf32>
