@@ -163,24 +163,27 @@ LogicalResult PositionEmbeddingOp::verify() {
                     "the table's width");
 }
 
-LogicalResult RMSNormOp::verify() {
-  if (failed(expectRank(*this, getWeight(), 1, "weight")))
+/// Shared by the norms: a rank-1 weight (and bias) of the input's width and
+/// a non-negative epsilon.
+static LogicalResult verifyNorm(Operation *op, Value input, Value weight,
+                                Value bias, APFloat epsilon) {
+  if (failed(expectRank(op, weight, 1, "weight")) ||
+      (bias && failed(expectRank(op, bias, 1, "bias"))))
     return failure();
-  if (getEpsilon().isNegative())
-    return emitOpError("epsilon must be >= 0");
-  return expectSize(*this, dim(getWeight(), 0), lastDim(getInput().getType()),
-                    "weight size");
+  if (epsilon.isNegative())
+    return op->emitOpError("epsilon must be >= 0");
+  int64_t width = lastDim(input.getType());
+  if (failed(expectSize(op, dim(weight, 0), width, "weight size")))
+    return failure();
+  return bias ? expectSize(op, dim(bias, 0), width, "bias size") : success();
+}
+
+LogicalResult RMSNormOp::verify() {
+  return verifyNorm(*this, getInput(), getWeight(), Value(), getEpsilon());
 }
 
 LogicalResult LayerNormOp::verify() {
-  if (failed(expectRank(*this, getWeight(), 1, "weight")))
-    return failure();
-  if (getBias() && failed(expectRank(*this, getBias(), 1, "bias")))
-    return failure();
-  if (getEpsilon().isNegative())
-    return emitOpError("epsilon must be >= 0");
-  return expectSize(*this, dim(getWeight(), 0), lastDim(getInput().getType()),
-                    "weight size");
+  return verifyNorm(*this, getInput(), getWeight(), getBias(), getEpsilon());
 }
 
 LogicalResult LinearOp::verify() {
@@ -236,33 +239,42 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
-LogicalResult MLPOp::verify() {
-  if (failed(expectRank(*this, getUp(), 2, "up")) ||
-      failed(expectRank(*this, getDown(), 2, "down")))
+/// Shared by the MLPs: [hidden, intermediate] projections in, an
+/// [intermediate, hidden] projection out.
+static LogicalResult verifyMLP(Operation *op, Value input, Value up,
+                               Value down) {
+  if (failed(expectRank(op, up, 2, "up")) ||
+      failed(expectRank(op, down, 2, "down")))
     return failure();
-  int64_t hidden = lastDim(getInput().getType());
-  if (failed(expectSize(*this, dim(getUp(), 0), hidden, "up's rows")) ||
-      failed(expectSize(*this, dim(getDown(), 0), dim(getUp(), 1),
-                        "down's rows")) ||
-      failed(expectSize(*this, dim(getDown(), 1), hidden, "down's columns")))
+  int64_t hidden = lastDim(input.getType());
+  if (failed(expectSize(op, dim(up, 0), hidden, "up's rows")) ||
+      failed(expectSize(op, dim(down, 0), dim(up, 1), "down's rows")) ||
+      failed(expectSize(op, dim(down, 1), hidden, "down's columns")))
     return failure();
   return success();
 }
 
+LogicalResult MLPOp::verify() {
+  if (failed(verifyMLP(*this, getInput(), getUp(), getDown())))
+    return failure();
+  if (Value b = getUpBias())
+    if (failed(expectRank(*this, b, 1, "up_bias")) ||
+        failed(expectSize(*this, dim(b, 0), dim(getUp(), 1), "up_bias size")))
+      return failure();
+  if (Value b = getDownBias())
+    if (failed(expectRank(*this, b, 1, "down_bias")) ||
+        failed(expectSize(*this, dim(b, 0), dim(getDown(), 1),
+                          "down_bias size")))
+      return failure();
+  return success();
+}
+
 LogicalResult GatedMLPOp::verify() {
-  if (failed(expectRank(*this, getGate(), 2, "gate")) ||
-      failed(expectRank(*this, getUp(), 2, "up")) ||
-      failed(expectRank(*this, getDown(), 2, "down")))
+  if (failed(expectRank(*this, getGate(), 2, "gate")))
     return failure();
   if (getGate().getType() != getUp().getType())
     return emitOpError("gate and up have different types");
-  int64_t hidden = lastDim(getInput().getType());
-  if (failed(expectSize(*this, dim(getUp(), 0), hidden, "up's rows")) ||
-      failed(expectSize(*this, dim(getDown(), 0), dim(getUp(), 1),
-                        "down's rows")) ||
-      failed(expectSize(*this, dim(getDown(), 1), hidden, "down's columns")))
-    return failure();
-  return success();
+  return verifyMLP(*this, getInput(), getUp(), getDown());
 }
 
 LogicalResult LMHeadOp::verify() {

@@ -88,3 +88,19 @@ func.func @isolated(%ids: tensor<1x?xi64>, %w: tensor<8x8xf32>) -> tensor<1x?x8x
   } : (tensor<1x?xi64>) -> tensor<1x?x8xf32>
   return %l : tensor<1x?x8xf32>
 }
+
+// -----
+
+func.func @mlp_bias(%x: tensor<1x?x8xf32>, %up: tensor<8x32xf32>, %ub: tensor<16xf32>, %dn: tensor<32x8xf32>) -> tensor<1x?x8xf32> {
+  // expected-error @+1 {{up_bias size is 16, expected 32}}
+  %m = sieve.mlp %x, %up bias %ub, %dn {activation = #sieve.activation<gelu>} : (tensor<1x?x8xf32>, tensor<8x32xf32>, tensor<16xf32>, tensor<32x8xf32>) -> tensor<1x?x8xf32>
+  return %m : tensor<1x?x8xf32>
+}
+
+// -----
+
+func.func @layer_norm_bias(%x: tensor<1x?x8xf32>, %w: tensor<8xf32>, %b: tensor<4xf32>) -> tensor<1x?x8xf32> {
+  // expected-error @+1 {{bias size is 4, expected 8}}
+  %y = sieve.layer_norm %x, %w, %b {epsilon = 1.0e-5 : f32} : (tensor<1x?x8xf32>, tensor<8xf32>, tensor<4xf32>) -> tensor<1x?x8xf32>
+  return %y : tensor<1x?x8xf32>
+}
