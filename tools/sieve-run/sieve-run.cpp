@@ -4,14 +4,23 @@
 //   sieve-run model.onnx --prompt "The list type" --max-new-tokens 32
 //   sieve-run model.mlir --logits-out l.npy --input-file f --input-bytes 128
 //   sieve-run ops.mlir --func=slice [--inputs "1,2,3;4,5"]
+//   sieve-run model.onnx --raise --prompt "The list" [--check-kv]
+//   sieve-run raised.mlir --batch-prompts prompts.txt [--check-batch]
 //
+// A module holding a `sieve.model` (an .mlir file after sieve-raise, or an
+// .onnx file with --raise) runs at the sieve level through a Session with a
+// KV cache: generation is one prefill and then one decode step per token;
+// --eval prefills each window.
 // Errors are one line on stderr and a non-zero exit.
 //
 //===----------------------------------------------------------------------===//
 
 #include "sieve/Dialect/ONNX/ONNXDialect.h"
+#include "sieve/Dialect/Sieve/SieveOps.h"
 #include "sieve/Import/ONNXImporter.h"
+#include "sieve/Passes/Passes.h"
 #include "sieve/Reference/Executor.h"
+#include "sieve/Reference/Session.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -19,6 +28,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -104,6 +114,36 @@ static cl::opt<int64_t> inputBytes("input-bytes",
                                    cl::desc("Bytes of --input-file to use "
                                             "(default -1: all)"),
                                    cl::init(-1), cl::cat(category));
+// The sieve level.
+static cl::opt<bool>
+    raise("raise",
+          cl::desc("Run --sieve-simplify and --sieve-raise on the model "
+                   "first and execute the raised sieve.model (with a KV "
+                   "cache); if nothing raises to a sieve.model, say why and "
+                   "run at the onnx level"),
+          cl::cat(category));
+static cl::opt<std::string> batchPrompts(
+    "batch-prompts",
+    cl::desc("Generate for every line of this file (one prompt per line) as "
+             "one batch at the sieve level; rows keep their own lengths"),
+    cl::value_desc("file"), cl::cat(category));
+static cl::opt<bool> checkKV(
+    "check-kv",
+    cl::desc("With --prompt at the sieve level: also recompute every step "
+             "from the full prefix, report the max abs logits difference "
+             "against the KV-cache decode, fail if above 1e-4"),
+    cl::cat(category));
+static cl::opt<bool> checkBatch(
+    "check-batch",
+    cl::desc("With --batch-prompts: also run every prompt alone (batch 1) "
+             "on the same tokens, report the max abs logits difference, "
+             "fail if above 1e-5"),
+    cl::cat(category));
+static cl::opt<int64_t> maxContext(
+    "max-context",
+    cl::desc("KV cache positions per row at the sieve level (default 0: the "
+             "longest prompt plus --max-new-tokens)"),
+    cl::init(0), cl::cat(category));
 // Running one function.
 static cl::opt<std::string>
     funcName("func", cl::desc("Run this function of an .mlir file and print "
@@ -164,7 +204,25 @@ struct Model {
   OwningOpRef<ModuleOp> module;
   func::FuncOp func;
   std::unique_ptr<Executor> exec;
+  // The sieve level: the loaded sieve.model and a batch-1 session.
+  std::unique_ptr<SieveModel> sieve;
+  std::unique_ptr<Session> session;
   double seconds = 0; // time spent running
+
+  int numThreads() const {
+    return sieve ? sieve->numThreads() : exec->numThreads();
+  }
+
+  /// A batch-1 session holding at least `context` positions.
+  Session &sessionFor(int64_t context) {
+    if (!session || session->maxContext() < context) {
+      auto s = Session::create(*sieve, 1, context);
+      if (failed(s))
+        std::exit(1);
+      session = std::move(*s);
+    }
+    return *session;
+  }
 
   /// Runs on token ids [1, n] and returns logits [n, vocab] (row-major).
   Tensor forward(ArrayRef<int64_t> ids) {
@@ -172,7 +230,12 @@ struct Model {
     std::copy(ids.begin(), ids.end(), in.i());
     std::vector<Tensor> outs;
     auto start = std::chrono::steady_clock::now();
-    if (failed(exec->run({in}, outs)))
+    if (sieve) {
+      Tensor logits;
+      if (failed(sessionFor(int64_t(ids.size())).prefill(in, {}, logits)))
+        std::exit(1);
+      outs.push_back(logits);
+    } else if (failed(exec->run({in}, outs)))
       std::exit(1);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                              start)
@@ -268,7 +331,7 @@ static int runEval(Model &m) {
         "{{\"bits_per_byte\": {0:f6}, \"predicted_bytes\": {1}, "
         "\"windows\": {2}, \"window\": {3}, \"seconds\": {4:f2}, "
         "\"threads\": {5}}\n",
-        bpb, predicted, total, window.getValue(), secs, m.exec->numThreads());
+        bpb, predicted, total, window.getValue(), secs, m.numThreads());
   else
     llvm::outs() << llvm::formatv(
         "bits per byte: {0:f4} ({1} predicted bytes, {2} windows of {3}, "
@@ -322,12 +385,259 @@ static int64_t pickToken(const float *row, int64_t vocab, std::mt19937_64 &rng) 
   return probs[keep - 1].second;
 }
 
+static double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                       start)
+      .count();
+}
+
+static double maxAbsDiff(const float *a, const float *b, int64_t n) {
+  double d = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double x = std::fabs(double(a[i]) - double(b[i]));
+    if (!(x <= d)) // NaN counts as infinitely different
+      d = std::isnan(x) ? INFINITY : x;
+  }
+  return d;
+}
+
+static int64_t sieveContext(int64_t longestPrompt) {
+  return maxContext > 0 ? int64_t(maxContext)
+                        : longestPrompt + std::max<int64_t>(maxNewTokens, 1);
+}
+
+/// Generation at the sieve level: one prefill, then one decode step per
+/// token with the KV cache. --check-kv recomputes every step from scratch.
+static int runGenerateSieve(Model &m, std::vector<int64_t> ids) {
+  std::mt19937_64 rng(seed);
+  int64_t vocab = m.sieve->vocabSize();
+  if (vocab != 256)
+    fail("--prompt needs a byte-level model (vocabulary 256), this one has " +
+         Twine(vocab));
+  auto created = Session::create(*m.sieve, 1, sieveContext(ids.size()));
+  if (failed(created))
+    return 1;
+  Session &session = **created;
+  std::unique_ptr<Session> check;
+  if (checkKV) {
+    auto c = Session::create(*m.sieve, 1,
+                             ids.size() + std::max<int64_t>(maxNewTokens, 1));
+    if (failed(c))
+      return 1;
+    check = std::move(*c);
+  }
+  double kvDiff = 0;
+  auto start = std::chrono::steady_clock::now();
+  std::vector<int64_t> generated;
+  std::string text;
+  Tensor logits;
+  const float *row = nullptr;
+  for (int64_t step = 0; step < maxNewTokens; ++step) {
+    if (step == 0) {
+      Tensor in = Tensor::i64({1, int64_t(ids.size())});
+      std::copy(ids.begin(), ids.end(), in.i());
+      if (failed(session.prefill(in, {}, logits)))
+        return 1;
+      row = logits.f() + (ids.size() - 1) * vocab;
+    } else {
+      if (failed(session.decode({ids.back()}, logits)))
+        return 1;
+      row = logits.f();
+    }
+    if (check) {
+      // The whole prefix from position 0, no cached state.
+      Tensor in = Tensor::i64({1, int64_t(ids.size())});
+      std::copy(ids.begin(), ids.end(), in.i());
+      Tensor full;
+      if (failed(check->prefill(in, {}, full)))
+        return 1;
+      kvDiff = std::max(kvDiff,
+                        maxAbsDiff(row, full.f() + (ids.size() - 1) * vocab,
+                                   vocab));
+    }
+    int64_t next = pickToken(row, vocab, rng);
+    ids.push_back(next);
+    generated.push_back(next);
+    text += char(next);
+  }
+  m.seconds += secondsSince(start);
+  bool kvOK = kvDiff <= 1e-4;
+  if (json) {
+    llvm::outs() << "{\"tokens\": [";
+    for (size_t i = 0; i < generated.size(); ++i)
+      llvm::outs() << (i ? ", " : "") << generated[i];
+    llvm::outs() << "], \"text\": " << jsonString(text);
+    if (checkKV)
+      llvm::outs() << llvm::formatv(", \"kv_max_abs_diff\": {0:e}", kvDiff);
+    llvm::outs() << llvm::formatv(", \"seconds\": {0:f2}}\n", m.seconds);
+  } else {
+    llvm::outs() << prompt << text << "\n";
+    if (checkKV)
+      llvm::outs() << llvm::formatv(
+          "KV cache vs recompute: max abs logits difference {0:e} over {1} "
+          "steps: {2}\n",
+          kvDiff, generated.size(), kvOK ? "OK" : "FAIL");
+  }
+  if (checkKV && !kvOK) {
+    llvm::errs() << llvm::formatv("sieve-run: error: --check-kv: KV-cache "
+                                  "decode differs from recompute by {0:e} "
+                                  "(> 1e-4)\n",
+                                  kvDiff);
+    return 1;
+  }
+  return 0;
+}
+
+/// Reads --batch-prompts: one prompt per line (a final newline is not a
+/// prompt; "\r\n" line ends are accepted). Empty lines are errors.
+static std::vector<std::string> readPrompts(StringRef path) {
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!buf)
+    fail("--batch-prompts: cannot read '" + path +
+         "': " + buf.getError().message());
+  StringRef data = (*buf)->getBuffer();
+  if (data.ends_with("\n"))
+    data = data.drop_back();
+  std::vector<std::string> prompts;
+  if (data.empty())
+    fail("--batch-prompts: '" + path + "' holds no prompt");
+  SmallVector<StringRef> lines;
+  data.split(lines, '\n');
+  for (auto [i, line] : llvm::enumerate(lines)) {
+    line.consume_back("\r");
+    if (line.empty())
+      fail("--batch-prompts: line " + Twine(i + 1) + " of '" + path +
+           "' is empty");
+    prompts.push_back(line.str());
+  }
+  return prompts;
+}
+
+/// Generation for a batch of prompts of any lengths, one row each.
+static int runBatch(Model &m) {
+  std::vector<std::string> prompts = readPrompts(batchPrompts);
+  int64_t B = prompts.size(), S = 0;
+  for (auto &p : prompts)
+    S = std::max<int64_t>(S, p.size());
+  int64_t vocab = m.sieve->vocabSize();
+  if (vocab != 256)
+    fail("--batch-prompts needs a byte-level model (vocabulary 256), this "
+         "one has " + Twine(vocab));
+  auto created = Session::create(*m.sieve, B, sieveContext(S));
+  if (failed(created))
+    return 1;
+  Session &session = **created;
+  Tensor in = Tensor::i64({B, S});
+  std::fill(in.i(), in.i() + B * S, 0); // padding: never read
+  std::vector<int64_t> lengths;
+  for (int64_t b = 0; b < B; ++b) {
+    for (size_t i = 0; i < prompts[b].size(); ++i)
+      in.i()[b * S + i] = (unsigned char)prompts[b][i];
+    lengths.push_back(prompts[b].size());
+  }
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<int64_t>> generated(B);
+  // Per row and step: the logits the batched run used (for --check-batch):
+  // the prefill's rows for the prompt, then one row per decode step.
+  std::vector<std::vector<float>> seen(B);
+  auto start = std::chrono::steady_clock::now();
+  Tensor logits;
+  for (int64_t step = 0; step < maxNewTokens; ++step) {
+    std::vector<int64_t> next(B);
+    if (step == 0) {
+      if (failed(session.prefill(in, lengths, logits)))
+        return 1;
+    } else {
+      std::vector<int64_t> last(B);
+      for (int64_t b = 0; b < B; ++b)
+        last[b] = generated[b].back();
+      if (failed(session.decode(last, logits)))
+        return 1;
+    }
+    for (int64_t b = 0; b < B; ++b) {
+      const float *rows = logits.f() + (step == 0 ? b * S * vocab : b * vocab);
+      int64_t n = step == 0 ? lengths[b] : 1;
+      if (checkBatch)
+        seen[b].insert(seen[b].end(), rows, rows + n * vocab);
+      const float *row = rows + (n - 1) * vocab;
+      generated[b].push_back(pickToken(row, vocab, rng));
+    }
+  }
+  m.seconds += secondsSince(start);
+  double batchDiff = 0;
+  if (checkBatch && maxNewTokens > 0) {
+    for (int64_t b = 0; b < B; ++b) {
+      auto one = Session::create(*m.sieve, 1, sieveContext(lengths[b]));
+      if (failed(one))
+        return 1;
+      Tensor x = Tensor::i64({1, lengths[b]});
+      std::copy(in.i() + b * S, in.i() + b * S + lengths[b], x.i());
+      Tensor l;
+      if (failed((*one)->prefill(x, {}, l)))
+        return 1;
+      size_t at = 0;
+      batchDiff = std::max(batchDiff,
+                           maxAbsDiff(seen[b].data(), l.f(),
+                                      lengths[b] * vocab));
+      at += lengths[b] * vocab;
+      for (int64_t step = 1; step < maxNewTokens; ++step) {
+        if (failed((*one)->decode({generated[b][step - 1]}, l)))
+          return 1;
+        batchDiff = std::max(batchDiff,
+                             maxAbsDiff(seen[b].data() + at, l.f(), vocab));
+        at += vocab;
+      }
+    }
+  }
+  bool batchOK = batchDiff <= 1e-5;
+  if (json) {
+    llvm::outs() << "{\"batch\": [";
+    for (int64_t b = 0; b < B; ++b) {
+      std::string text;
+      llvm::outs() << (b ? ", " : "") << "{\"tokens\": [";
+      for (size_t i = 0; i < generated[b].size(); ++i) {
+        llvm::outs() << (i ? ", " : "") << generated[b][i];
+        text += char(generated[b][i]);
+      }
+      llvm::outs() << "], \"text\": " << jsonString(text) << "}";
+    }
+    llvm::outs() << "]";
+    if (checkBatch)
+      llvm::outs() << llvm::formatv(", \"batch_max_abs_diff\": {0:e}",
+                                    batchDiff);
+    llvm::outs() << llvm::formatv(", \"seconds\": {0:f2}}\n", m.seconds);
+  } else {
+    for (int64_t b = 0; b < B; ++b) {
+      std::string text;
+      for (int64_t t : generated[b])
+        text += char(t);
+      llvm::outs() << prompts[b] << text << "\n";
+    }
+    if (checkBatch)
+      llvm::outs() << llvm::formatv(
+          "batch of {0} vs one prompt at a time: max abs logits difference "
+          "{1:e}: {2}\n",
+          B, batchDiff, batchOK ? "OK" : "FAIL");
+  }
+  if (checkBatch && !batchOK) {
+    llvm::errs() << llvm::formatv("sieve-run: error: --check-batch: batched "
+                                  "logits differ from batch-1 logits by "
+                                  "{0:e} (> 1e-5)\n",
+                                  batchDiff);
+    return 1;
+  }
+  return 0;
+}
+
 static int runGenerate(Model &m) {
   std::vector<int64_t> ids;
   for (unsigned char c : prompt)
     ids.push_back(c);
   if (ids.empty())
     fail("--prompt is empty");
+  if (m.sieve)
+    return runGenerateSieve(m, ids);
   std::mt19937_64 rng(seed);
   std::vector<int64_t> generated;
   std::string text;
@@ -507,11 +817,13 @@ int main(int argc, char **argv) {
       "  sieve-run model.mlir --logits-out l.npy --input-file F "
       "--input-bytes N\n"
       "  sieve-run ops.mlir --func NAME [--inputs \"1,2;3\"]\n"
+      "  sieve-run model.onnx --raise --prompt TEXT [--check-kv]\n"
+      "  sieve-run raised.mlir --batch-prompts FILE [--check-batch]\n"
       "  sieve-run ops.mlir      (runs every argument-free function)\n\n"
       "--threads=N sets the worker threads (default 0: one per hardware\n"
       "thread).\n"
       "MODEL is an ONNX file (imported in-process) or an .mlir file at the\n"
-      "onnx level. Byte-level models: token id = byte value. Weights named\n"
+      "onnx or the sieve level (a sieve.model runs with a KV cache). Byte-level models: token id = byte value. Weights named\n"
       "by #onnx.external are found through the module's onnx.model_dir\n"
       "(for .mlir files without it: the file's folder) and memory-mapped.\n");
 
@@ -534,9 +846,16 @@ int main(int argc, char **argv) {
     fail("--threads must be between 0 and 1024");
   if (inputBytes < -1 || inputBytes == 0)
     fail("--input-bytes must be positive");
-  int modes = !evalFile.empty() + !prompt.empty() + !logitsOut.empty();
+  int modes = !evalFile.empty() + !prompt.empty() + !logitsOut.empty() +
+              !batchPrompts.empty();
   if (modes > 1)
-    fail("choose one of --eval, --prompt and --logits-out");
+    fail("choose one of --eval, --prompt, --batch-prompts and --logits-out");
+  if (checkKV && prompt.empty())
+    fail("--check-kv goes with --prompt");
+  if (checkBatch && batchPrompts.empty())
+    fail("--check-batch goes with --batch-prompts");
+  if (maxContext < 0)
+    fail("--max-context must be >= 0");
 
   StringRef ext = llvm::sys::path::extension(modelPath);
   if (ext != ".onnx" && ext != ".mlir")
@@ -546,9 +865,19 @@ int main(int argc, char **argv) {
 
   DialectRegistry registry;
   sieve::registerImportDialects(registry);
+  registry.insert<sieve::SieveDialect>();
   MLIRContext context(registry);
   context.printOpOnDiagnostic(false);
+  std::string noModelWhy; // sieve-raise's remark when no sieve.model formed
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Remark) {
+      std::string text = diag.str();
+      StringRef t = text;
+      size_t at = t.find("no sieve.model");
+      if (at != StringRef::npos && noModelWhy.empty())
+        noModelWhy = t.drop_front(at).str();
+      return success();
+    }
     if (diag.getSeverity() != DiagnosticSeverity::Error)
       return success();
     std::string where = locString(diag.getLocation());
@@ -568,13 +897,47 @@ int main(int argc, char **argv) {
   }
   if (!m.module)
     return 1;
+  if (raise) {
+    PassManager pm(&context);
+    pm.addPass(sieve::createSieveSimplify());
+    pm.addPass(sieve::createSieveRaise());
+    if (failed(pm.run(*m.module)))
+      fail("--raise: sieve-simplify / sieve-raise failed");
+    if (!SieveModel::contains(*m.module))
+      llvm::errs() << "sieve-run: note: --raise formed no sieve.model ("
+                   << (noModelWhy.empty()
+                           ? std::string("no transformer structure found")
+                           : noModelWhy)
+                   << "); running at the onnx level\n";
+  }
   if (auto dir = (*m.module)->getAttrOfType<StringAttr>("onnx.model_dir"))
     baseDir = dir.getValue().str();
   else
     baseDir = llvm::sys::path::parent_path(modelPath).str();
   if (baseDir.empty())
     baseDir = ".";
-  bool modelMode = !evalFile.empty() || !prompt.empty() || !logitsOut.empty();
+  bool modelMode = !evalFile.empty() || !prompt.empty() ||
+                   !logitsOut.empty() || !batchPrompts.empty();
+  if (modelMode && SieveModel::contains(*m.module)) {
+    // The sieve level: the Session runs the sieve.model itself.
+    auto loaded = SieveModel::open(*m.module, baseDir, threads);
+    if (failed(loaded))
+      return 1;
+    m.sieve = std::move(*loaded);
+    if (!evalFile.empty())
+      return runEval(m);
+    if (!prompt.empty())
+      return runGenerate(m);
+    if (!batchPrompts.empty())
+      return runBatch(m);
+    return runLogits(m);
+  }
+  if (!batchPrompts.empty())
+    fail("--batch-prompts runs at the sieve level: the model holds no "
+         "sieve.model (try --raise)");
+  if (checkKV)
+    fail("--check-kv needs the sieve level: the model holds no sieve.model "
+         "(try --raise)");
   auto funcs = llvm::to_vector(m.module->getOps<func::FuncOp>());
   if (!modelMode && funcName.empty() && inputsSpec.getNumOccurrences() == 0 &&
       funcs.size() > 1 && !m.module->lookupSymbol<func::FuncOp>("main")) {

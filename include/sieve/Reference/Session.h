@@ -1,0 +1,96 @@
+//===- Session.h - CPU reference executor for the sieve level ---*- C++ -*-===//
+//
+// Runs a `sieve.model` in float32 with a KV cache, at any batch size:
+//
+//   auto model = SieveModel::open(module, baseDir, threads);   // weights once
+//   auto session = Session::create(**model, maxBatch, maxContext);
+//   (*session)->prefill(ids /*[B, S] i64*/, lengths, logits /*[B, S, V]*/);
+//   (*session)->decode(next /*B ids*/, logits /*[B, V]*/);
+//   (*session)->reset();
+//
+// Each row of a batch has its own length: prefill takes per-row lengths
+// (rows shorter than S are padded at the end; their padding positions are
+// never read), and decode appends one position to every row at that row's
+// own offset. Rotary and learned positions of row b are offset[b] + s.
+//
+// Every op follows its description in SieveOps.td; values whose IR element
+// type is f16/bf16 are rounded to that type when stored (weights are upcast
+// exactly). Errors (context full, batch too big, an op or attribute the
+// executor does not support) are emitted as MLIR errors and returned as
+// failure(), never aborts.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SIEVE_REFERENCE_SESSION_H
+#define SIEVE_REFERENCE_SESSION_H
+
+#include "sieve/Reference/Executor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <memory>
+#include <vector>
+
+namespace sieve::ref {
+
+/// A loaded `sieve.model`: its weights (memory-mapped or converted to f32 once)
+/// and a thread pool. Shared by the sessions created from it.
+class SieveModel {
+public:
+  /// Finds the one `sieve.model` in `module` and loads its weights;
+  /// #onnx.external paths resolve against `baseDir`. Emits an error and
+  /// returns failure if there is none or loading fails.
+  static mlir::FailureOr<std::unique_ptr<SieveModel>>
+  open(mlir::ModuleOp module, llvm::StringRef baseDir, int threads);
+  ~SieveModel();
+
+  /// Whether `module` holds a `sieve.model` op.
+  static bool contains(mlir::ModuleOp module);
+
+  int64_t vocabSize() const;
+  int64_t numLayers() const;
+  int numThreads() const;
+
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+
+private:
+  SieveModel();
+};
+
+/// A KV cache for every attention of the model (in layer order) and the
+/// per-row positions.
+class Session {
+public:
+  static mlir::FailureOr<std::unique_ptr<Session>>
+  create(SieveModel &model, int64_t maxBatch, int64_t maxContext);
+  ~Session();
+
+  /// Runs ids [B, S] (int64) from position 0 of every row (the session is
+  /// reset first). `lengths` (optional, B entries in [1, S]) gives each row's
+  /// real length; empty means S for all. `logits` becomes [B, S, V]; rows'
+  /// positions past their length hold padding results.
+  mlir::LogicalResult prefill(const Tensor &ids,
+                              llvm::ArrayRef<int64_t> lengths, Tensor &logits);
+  /// Appends one token per row (B = the prefill's batch) and returns logits
+  /// [B, V].
+  mlir::LogicalResult decode(llvm::ArrayRef<int64_t> ids, Tensor &logits);
+  /// Forgets every cached position.
+  void reset();
+
+  int64_t batch() const;
+  /// Positions held for row b.
+  int64_t length(int64_t b) const;
+  int64_t maxContext() const;
+  int64_t maxBatch() const;
+
+  struct Impl;
+
+private:
+  Session();
+  std::unique_ptr<Impl> impl;
+};
+
+} // namespace sieve::ref
+
+#endif // SIEVE_REFERENCE_SESSION_H

@@ -1,0 +1,810 @@
+//===- Session.cpp - runs a sieve.model with a KV cache -------------------===//
+//
+// Interprets the body of a `sieve.model` (and of each `sieve.decoder_layer`)
+// op by op on [batch, seq, hidden] float32 tensors. Every `sieve.attention`
+// owns a KV cache [maxBatch, kvHeads, maxContext, headDim] for keys and for
+// values; a step writes its new keys/values at each row's offset and attends
+// over the cached positions (causal). GEMMs go through sgemmBatched, the
+// attention's two products as one batched GEMM over (row, head).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Ops.h"
+#include "Parallel.h"
+#include "sieve/Dialect/ONNX/ONNXDialect.h"
+#include "sieve/Dialect/ONNX/ONNXOps.h"
+#include "sieve/Dialect/Sieve/SieveOps.h"
+#include "sieve/Reference/Session.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <unistd.h>
+
+using namespace mlir;
+using namespace sieve::ref;
+
+//===----------------------------------------------------------------------===//
+// The model: weights and structure
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct Mapped {
+  std::unique_ptr<llvm::sys::fs::mapped_file_region> region;
+};
+} // namespace
+
+struct SieveModel::Impl {
+  sieve::ModelOp model;
+  std::string baseDir;
+  ThreadPool pool;
+  llvm::StringMap<std::shared_ptr<Mapped>> files;
+  llvm::DenseMap<Operation *, Tensor> weights;
+  /// Attention ops in program order; their index is their cache slot.
+  std::vector<sieve::AttentionOp> attentions;
+  llvm::DenseMap<Operation *, unsigned> cacheSlot;
+
+  Impl(int threads)
+      : pool(threads > 0 ? threads
+                         : std::max(1u, std::thread::hardware_concurrency())) {}
+
+  FailureOr<std::shared_ptr<Mapped>> mapFile(Operation *op, StringRef loc);
+  FailureOr<Tensor> loadWeight(sieve::WeightOp op);
+};
+
+FailureOr<std::shared_ptr<Mapped>>
+SieveModel::Impl::mapFile(Operation *op, StringRef location) {
+  SmallString<256> path;
+  if (llvm::sys::path::is_absolute(location))
+    path = location;
+  else {
+    path = baseDir;
+    llvm::sys::path::append(path, location);
+  }
+  auto it = files.find(path);
+  if (it != files.end())
+    return it->second;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::openFileForRead(path, fd)) {
+    op->emitError() << "cannot open external data file '" << path
+                    << "': " << ec.message();
+    return failure();
+  }
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(fd, status)) {
+    ::close(fd);
+    op->emitError() << "cannot stat '" << path << "': " << ec.message();
+    return failure();
+  }
+  auto mapped = std::make_shared<Mapped>();
+  std::error_code ec;
+  if (status.getSize() > 0)
+    mapped->region = std::make_unique<llvm::sys::fs::mapped_file_region>(
+        llvm::sys::fs::convertFDToNativeFile(fd),
+        llvm::sys::fs::mapped_file_region::readonly, status.getSize(), 0, ec);
+  ::close(fd);
+  if (ec) {
+    op->emitError() << "cannot map '" << path << "': " << ec.message();
+    return failure();
+  }
+  files[path] = mapped;
+  return mapped;
+}
+
+FailureOr<Tensor> SieveModel::Impl::loadWeight(sieve::WeightOp op) {
+  auto type = dyn_cast<RankedTensorType>(op.getType());
+  if (!type || !type.hasStaticShape())
+    return op.emitError() << "weight needs a static shape";
+  Type et = type.getElementType();
+  if (!et.isIntOrFloat() ||
+      (et.getIntOrFloatBitWidth() < 8 && !et.isInteger(1)))
+    return op.emitError() << "weight of unsupported element type " << et;
+  Attribute value = op.getValue();
+  if (auto ext = dyn_cast<sieve::onnx::ExternalTensorAttr>(value)) {
+    auto file = mapFile(op, ext.getLocation());
+    if (failed(file))
+      return failure();
+    uint64_t size = (*file)->region ? (*file)->region->size() : 0;
+    int64_t need = type.getNumElements() * (et.isInteger(1) ? 1 : et.getIntOrFloatBitWidth() / 8);
+    if (ext.getOffset() + ext.getLength() > size ||
+        int64_t(ext.getLength()) < need)
+      return op.emitError() << "external data [" << ext.getOffset() << ", "
+                            << ext.getOffset() + ext.getLength()
+                            << ") of '" << ext.getLocation()
+                            << "' does not hold " << type << " (file has "
+                            << size << " bytes)";
+    const char *base = (*file)->region->const_data() + ext.getOffset();
+    return tensorFromRaw(et, type.getShape(), base,
+                         std::shared_ptr<void>(*file, const_cast<char *>(base)));
+  }
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob)
+      return op.emitError() << "weight's resource blob has no data (was it "
+                               "elided when printed?)";
+    ArrayRef<char> data = blob->getData();
+    int64_t bits = et.isInteger(1) ? 8 : et.getIntOrFloatBitWidth();
+    if (int64_t(data.size()) < type.getNumElements() * bits / 8)
+      return op.emitError() << "weight's resource blob is too small for "
+                            << type;
+    return tensorFromRaw(et, type.getShape(), data.data(),
+                         std::shared_ptr<void>());
+  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    Storage s = storageFor(et);
+    Tensor t = Tensor::alloc(s, type.getShape());
+    int64_t i = 0, n = t.numel();
+    if (s == Storage::F32) {
+      auto conv = [](APFloat v) {
+        bool lost;
+        v.convert(llvm::APFloat::IEEEsingle(),
+                  llvm::APFloat::rmNearestTiesToEven, &lost);
+        return v.convertToFloat();
+      };
+      if (dense.isSplat())
+        for (float v = conv(dense.getSplatValue<APFloat>()); i < n; ++i)
+          t.f()[i] = v;
+      else
+        for (APFloat v : dense.getValues<APFloat>())
+          t.f()[i++] = conv(v);
+    } else if (s == Storage::I64) {
+      bool u = et.isUnsignedInteger();
+      auto get = [&](const APInt &v) {
+        return u ? int64_t(v.getZExtValue()) : v.getSExtValue();
+      };
+      if (dense.isSplat())
+        for (int64_t v = get(dense.getSplatValue<APInt>()); i < n; ++i)
+          t.i()[i] = v;
+      else
+        for (const APInt &v : dense.getValues<APInt>())
+          t.i()[i++] = get(v);
+    } else {
+      if (dense.isSplat())
+        for (bool v = dense.getSplatValue<bool>(); i < n; ++i)
+          t.b()[i] = v;
+      else
+        for (bool v : dense.getValues<bool>())
+          t.b()[i++] = v;
+    }
+    return t;
+  }
+  return op.emitError() << "weight value " << value
+                        << " is not supported by the CPU reference";
+}
+
+SieveModel::SieveModel() = default;
+SieveModel::~SieveModel() = default;
+
+bool SieveModel::contains(ModuleOp module) {
+  bool found = false;
+  module.walk([&](sieve::ModelOp) {
+    found = true;
+    return WalkResult::interrupt();
+  });
+  return found;
+}
+
+FailureOr<std::unique_ptr<SieveModel>>
+SieveModel::open(ModuleOp module, StringRef baseDir, int threads) {
+  SmallVector<sieve::ModelOp> models;
+  module.walk([&](sieve::ModelOp m) { models.push_back(m); });
+  if (models.size() != 1)
+    return module.emitError() << "expected one sieve.model, found "
+                              << models.size();
+  std::unique_ptr<SieveModel> m(new SieveModel());
+  m->impl = std::make_unique<Impl>(threads);
+  Impl &I = *m->impl;
+  I.model = models[0];
+  I.baseDir = baseDir.empty() ? "." : baseDir.str();
+  WalkResult r = I.model.walk([&](Operation *op) {
+    if (auto w = dyn_cast<sieve::WeightOp>(op)) {
+      FailureOr<Tensor> t = I.loadWeight(w);
+      if (failed(t))
+        return WalkResult::interrupt();
+      I.weights[op] = *t;
+    } else if (auto a = dyn_cast<sieve::AttentionOp>(op)) {
+      I.cacheSlot[op] = I.attentions.size();
+      I.attentions.push_back(a);
+    }
+    return WalkResult::advance();
+  });
+  if (r.wasInterrupted())
+    return failure();
+  return m;
+}
+
+int64_t SieveModel::vocabSize() const {
+  return impl->model.getVocabSize();
+}
+int64_t SieveModel::numLayers() const {
+  return impl->model.getLayers().size();
+}
+int SieveModel::numThreads() const { return impl->pool.size(); }
+
+//===----------------------------------------------------------------------===//
+// The session
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct FreeDeleter {
+  void operator()(float *p) const { std::free(p); }
+};
+struct KV {
+  int64_t kvHeads = 0, headDim = 0;
+  // [maxBatch, kvHeads, maxContext, headDim], zero-initialized
+  std::unique_ptr<float, FreeDeleter> k, v;
+};
+
+/// One step: B rows of S positions, row b starting at position start[b].
+struct Step {
+  int64_t B = 0, S = 0;
+  std::vector<int64_t> start;
+};
+} // namespace
+
+struct Session::Impl {
+  SieveModel::Impl &M;
+  int64_t maxBatch, maxCtx;
+  int64_t curBatch = 0;
+  std::vector<int64_t> lengths; // per row
+  std::vector<KV> caches;
+
+  Impl(SieveModel::Impl &m, int64_t maxBatch, int64_t maxCtx)
+      : M(m), maxBatch(maxBatch), maxCtx(maxCtx) {}
+
+  LogicalResult step(const Step &st, const Tensor &ids, Tensor &logits);
+  LogicalResult runBlock(Block &block, ArrayRef<Tensor> args,
+                         std::vector<Tensor> &results, const Step &st);
+  LogicalResult runOp(Operation *op, ArrayRef<const Tensor *> in, Tensor &out,
+                      const Step &st);
+  LogicalResult attention(sieve::AttentionOp op, const Tensor &q,
+                          const Tensor &k, const Tensor &v, Tensor &out,
+                          const Step &st);
+};
+
+Session::Session() = default;
+Session::~Session() = default;
+int64_t Session::batch() const { return impl->curBatch; }
+int64_t Session::length(int64_t b) const { return impl->lengths[b]; }
+int64_t Session::maxContext() const { return impl->maxCtx; }
+int64_t Session::maxBatch() const { return impl->maxBatch; }
+
+FailureOr<std::unique_ptr<Session>>
+Session::create(SieveModel &model, int64_t maxBatch, int64_t maxContext) {
+  SieveModel::Impl &M = *model.impl;
+  if (maxBatch < 1 || maxContext < 1)
+    return M.model.emitError() << "a session needs max batch >= 1 and max "
+                                  "context >= 1, got "
+                               << maxBatch << " and " << maxContext;
+  std::unique_ptr<Session> s(new Session());
+  s->impl = std::make_unique<Impl>(M, maxBatch, maxContext);
+  for (sieve::AttentionOp a : M.attentions) {
+    if (!isa<sieve::DenseAttr>(a.getSparsityOrDense()))
+      return a.emitError() << "the CPU reference runs only #sieve.dense "
+                              "attention, not "
+                           << a.getSparsityOrDense();
+    if (!a.getCausal())
+      return a.emitError() << "non-causal attention cannot run with a KV "
+                              "cache (a later position would change earlier "
+                              "outputs)";
+    KV kv;
+    kv.kvHeads = a.getNumKvHeads();
+    kv.headDim = a.getHeadDim();
+    if (kv.kvHeads < 1 || kv.headDim < 1 || a.getNumHeads() % kv.kvHeads)
+      return a.emitError() << "bad head counts";
+    size_t n = size_t(maxBatch) * kv.kvHeads * maxContext * kv.headDim;
+    kv.k.reset(static_cast<float *>(std::calloc(n, sizeof(float))));
+    kv.v.reset(static_cast<float *>(std::calloc(n, sizeof(float))));
+    if (!kv.k || !kv.v)
+      return a.emitError() << "cannot allocate a KV cache of 2 x " << n
+                           << " floats";
+    s->impl->caches.push_back(std::move(kv));
+  }
+  s->impl->lengths.assign(maxBatch, 0);
+  return s;
+}
+
+void Session::reset() {
+  impl->curBatch = 0;
+  std::fill(impl->lengths.begin(), impl->lengths.end(), 0);
+}
+
+LogicalResult Session::prefill(const Tensor &ids, ArrayRef<int64_t> lengths,
+                               Tensor &logits) {
+  Impl &I = *impl;
+  reset();
+  if (ids.storage != Storage::I64 || ids.shape.size() != 2)
+    return I.M.model.emitError() << "prefill takes int64 ids [batch, seq]";
+  int64_t B = ids.shape[0], S = ids.shape[1];
+  if (B < 1 || S < 1)
+    return I.M.model.emitError() << "prefill needs at least one token";
+  if (B > I.maxBatch)
+    return I.M.model.emitError() << "batch " << B
+                                 << " exceeds the session's max batch "
+                                 << I.maxBatch;
+  if (S > I.maxCtx)
+    return I.M.model.emitError()
+           << "context full: the prompt has " << S
+           << " positions, the session holds " << I.maxCtx;
+  if (!lengths.empty() && int64_t(lengths.size()) != B)
+    return I.M.model.emitError() << "prefill: " << lengths.size()
+                                 << " lengths for " << B << " rows";
+  for (int64_t l : lengths)
+    if (l < 1 || l > S)
+      return I.M.model.emitError() << "prefill: row length " << l
+                                   << " outside [1, " << S << "]";
+  Step st;
+  st.B = B;
+  st.S = S;
+  st.start.assign(B, 0);
+  if (failed(I.step(st, ids, logits)))
+    return failure();
+  I.curBatch = B;
+  for (int64_t b = 0; b < B; ++b)
+    I.lengths[b] = lengths.empty() ? S : lengths[b];
+  return success();
+}
+
+LogicalResult Session::decode(ArrayRef<int64_t> ids, Tensor &logits) {
+  Impl &I = *impl;
+  if (I.curBatch == 0)
+    return I.M.model.emitError() << "decode before prefill";
+  int64_t B = I.curBatch;
+  if (int64_t(ids.size()) != B)
+    return I.M.model.emitError() << "decode takes one id per row (" << B
+                                 << "), got " << ids.size();
+  for (int64_t b = 0; b < B; ++b)
+    if (I.lengths[b] + 1 > I.maxCtx)
+      return I.M.model.emitError()
+             << "context full: row " << b << " holds " << I.lengths[b]
+             << " of " << I.maxCtx << " positions";
+  Tensor in = Tensor::i64({B, 1});
+  std::copy(ids.begin(), ids.end(), in.i());
+  Step st;
+  st.B = B;
+  st.S = 1;
+  st.start.assign(I.lengths.begin(), I.lengths.begin() + B);
+  Tensor out;
+  if (failed(I.step(st, in, out)))
+    return failure();
+  int64_t V = out.shape.back();
+  logits = out;
+  logits.shape = {B, V};
+  for (int64_t b = 0; b < B; ++b)
+    ++I.lengths[b];
+  return success();
+}
+
+LogicalResult Session::Impl::step(const Step &st, const Tensor &ids,
+                                  Tensor &logits) {
+  Block &body = M.model.getBody().front();
+  std::vector<Tensor> results;
+  if (failed(runBlock(body, {ids}, results, st)))
+    return failure();
+  if (results.size() != 1 || results[0].storage != Storage::F32 ||
+      results[0].shape.size() != 3)
+    return M.model.emitError() << "the model body did not produce logits "
+                                  "[batch, seq, vocab]";
+  logits = results[0];
+  return success();
+}
+
+LogicalResult Session::Impl::runBlock(Block &block, ArrayRef<Tensor> args,
+                                      std::vector<Tensor> &results,
+                                      const Step &st) {
+  llvm::DenseMap<Value, Tensor> values;
+  for (auto [arg, t] : llvm::zip(block.getArguments(), args))
+    values[arg] = t;
+  std::vector<const Tensor *> in;
+  for (Operation &op : block) {
+    in.clear();
+    for (Value v : op.getOperands()) {
+      auto it = values.find(v);
+      if (it == values.end())
+        return op.emitError() << "operand not computed (defined outside the "
+                                 "block?)";
+      in.push_back(&it->second);
+    }
+    if (isa<sieve::OutputOp, sieve::YieldOp>(op)) {
+      results.clear();
+      for (const Tensor *t : in)
+        results.push_back(*t);
+      return success();
+    }
+    if (op.getNumResults() != 1)
+      return op.emitError() << "the sieve-level CPU reference does not "
+                               "support '"
+                            << op.getName() << "'";
+    Tensor out;
+    if (failed(runOp(&op, in, out, st)))
+      return failure();
+    // Round to the stored type (weights are exact already).
+    if (!isa<sieve::WeightOp>(op)) {
+      Type et = cast<ShapedType>(op.getResult(0).getType()).getElementType();
+      float (*round)(float) = et.isF16()    ? roundToF16
+                              : et.isBF16() ? roundToBF16
+                                            : nullptr;
+      if (round && out.storage == Storage::F32) {
+        float *p = out.f();
+        for (int64_t i = 0, n = out.numel(); i < n; ++i)
+          p[i] = round(p[i]);
+      }
+    }
+    values[op.getResult(0)] = std::move(out);
+  }
+  return block.getParentOp()->emitError() << "block has no terminator";
+}
+
+//===----------------------------------------------------------------------===//
+// Op implementations
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// y[M, N] = x[M, K] @ w (w is [K, N], or [N, K] when transposed).
+Tensor matmul(ThreadPool &pool, const Tensor &x, const Tensor &w,
+              bool transposed) {
+  int64_t K = x.shape.back(), M = x.numel() / K;
+  int64_t N = transposed ? w.shape[0] : w.shape[1];
+  std::vector<int64_t> shape(x.shape.begin(), x.shape.end() - 1);
+  shape.push_back(N);
+  Tensor y = Tensor::f32(shape);
+  int64_t zero = 0;
+  sgemmBatched(pool, 1, M, N, K, x.f(), &zero, K, 1, w.f(), &zero,
+               transposed ? 1 : N, transposed ? K : 1, y.f(), &zero, N);
+  return y;
+}
+
+void addBias(ThreadPool &pool, Tensor &y, const Tensor *bias) {
+  if (!bias)
+    return;
+  int64_t N = y.shape.back(), rows = y.numel() / N;
+  float *p = y.f();
+  const float *b = bias->f();
+  parallelRange(pool, rows, 64, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t n = 0; n < N; ++n)
+        p[r * N + n] += b[n];
+  });
+}
+
+float activate(sieve::Activation act, float x) {
+  switch (act) {
+  case sieve::Activation::silu:
+    return x * (1.0f / (1.0f + std::exp(-x)));
+  case sieve::Activation::gelu:
+    return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
+  case sieve::Activation::gelu_tanh:
+    return 0.5f * x *
+           (1.0f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+  case sieve::Activation::relu:
+    return x < 0.0f ? 0.0f : x;
+  }
+  return x;
+}
+
+bool isFloat(const Tensor *t) { return t && t->storage == Storage::F32; }
+
+} // namespace
+
+LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
+                                   Tensor &out, const Step &st) {
+  ThreadPool &pool = M.pool;
+  for (auto [i, t] : llvm::enumerate(in)) {
+    Type et = mlir::getElementTypeOrSelf(op->getOperand(i).getType());
+    if (isa<FloatType>(et) && !isFloat(t))
+      return op->emitError() << "operand " << i << " is not float";
+  }
+  auto hiddenCheck = [&](const Tensor &x) -> LogicalResult {
+    if (x.shape.size() != 3 || x.shape[0] != st.B || x.shape[1] != st.S)
+      return op->emitError() << "expected a [batch, seq, hidden] input";
+    return success();
+  };
+
+  if (auto w = dyn_cast<sieve::WeightOp>(op)) {
+    out = M.weights.lookup(op);
+    return success();
+  }
+  if (auto e = dyn_cast<sieve::EmbeddingOp>(op)) {
+    const Tensor &ids = *in[0], &table = *in[1];
+    if (ids.storage != Storage::I64 || table.shape.size() != 2)
+      return op->emitError() << "embedding needs int ids and a 2-d table";
+    int64_t V = table.shape[0], H = table.shape[1], n = ids.numel();
+    float scale = e.getScale().convertToFloat();
+    out = Tensor::f32({st.B, st.S, H});
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t id = ids.i()[i];
+      if (id < 0 || id >= V)
+        return op->emitError() << "token id " << id << " outside [0, " << V
+                               << ")";
+      const float *src = table.f() + id * H;
+      float *dst = out.f() + i * H;
+      if (scale == 1.0f)
+        std::memcpy(dst, src, H * sizeof(float));
+      else
+        for (int64_t h = 0; h < H; ++h)
+          dst[h] = src[h] * scale;
+    }
+    return success();
+  }
+  if (isa<sieve::PositionEmbeddingOp>(op)) {
+    const Tensor &x = *in[0], &table = *in[1];
+    if (failed(hiddenCheck(x)))
+      return failure();
+    int64_t H = x.shape[2], P = table.shape[0];
+    out = Tensor::f32(x.shape);
+    for (int64_t b = 0; b < st.B; ++b)
+      for (int64_t s = 0; s < st.S; ++s) {
+        int64_t pos = st.start[b] + s;
+        if (pos >= P)
+          return op->emitError() << "position " << pos
+                                 << " beyond the learned table's " << P
+                                 << " positions";
+        const float *px = x.f() + (b * st.S + s) * H, *pt = table.f() + pos * H;
+        float *po = out.f() + (b * st.S + s) * H;
+        for (int64_t h = 0; h < H; ++h)
+          po[h] = px[h] + pt[h];
+      }
+    return success();
+  }
+  if (auto n = dyn_cast<sieve::RMSNormOp>(op)) {
+    const Tensor &x = *in[0], &w = *in[1];
+    int64_t H = x.shape.back(), rows = x.numel() / H;
+    if (w.numel() != H)
+      return op->emitError() << "norm weight size mismatch";
+    float eps = n.getEpsilon().convertToFloat();
+    float off = n.getWeightOffset().convertToFloat();
+    out = Tensor::f32(x.shape);
+    parallelRange(pool, rows, 16, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const float *px = x.f() + r * H;
+        float *po = out.f() + r * H;
+        double sum = 0;
+        for (int64_t h = 0; h < H; ++h)
+          sum += double(px[h] * px[h]);
+        float mean = float(sum / double(H));
+        float inv = 1.0f / std::sqrt(mean + eps);
+        for (int64_t h = 0; h < H; ++h)
+          po[h] = (px[h] * inv) * (off == 0.0f ? w.f()[h] : w.f()[h] + off);
+      }
+    });
+    return success();
+  }
+  if (auto n = dyn_cast<sieve::LayerNormOp>(op)) {
+    const Tensor &x = *in[0], &w = *in[1];
+    const Tensor *bias = in.size() > 2 ? in[2] : nullptr;
+    int64_t H = x.shape.back(), rows = x.numel() / H;
+    float eps = n.getEpsilon().convertToFloat();
+    out = Tensor::f32(x.shape);
+    parallelRange(pool, rows, 16, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const float *px = x.f() + r * H;
+        float *po = out.f() + r * H;
+        double sum = 0;
+        for (int64_t h = 0; h < H; ++h)
+          sum += px[h];
+        float mean = float(sum / double(H));
+        double var = 0;
+        for (int64_t h = 0; h < H; ++h)
+          var += double((px[h] - mean) * (px[h] - mean));
+        float inv = 1.0f / std::sqrt(float(var / double(H)) + eps);
+        for (int64_t h = 0; h < H; ++h) {
+          float y = (px[h] - mean) * inv * w.f()[h];
+          po[h] = bias ? y + bias->f()[h] : y;
+        }
+      }
+    });
+    return success();
+  }
+  if (isa<sieve::LinearOp>(op)) {
+    if (in[1]->shape.size() != 2 || in[1]->shape[0] != in[0]->shape.back())
+      return op->emitError() << "linear weight shape mismatch";
+    out = matmul(pool, *in[0], *in[1], false);
+    addBias(pool, out, in.size() > 2 ? in[2] : nullptr);
+    return success();
+  }
+  if (auto h = dyn_cast<sieve::LMHeadOp>(op)) {
+    bool tr = h.getTransposed();
+    const Tensor &w = *in[1];
+    if (w.shape.size() != 2 || w.shape[tr ? 1 : 0] != in[0]->shape.back())
+      return op->emitError() << "lm_head weight shape mismatch";
+    out = matmul(pool, *in[0], w, tr);
+    addBias(pool, out, in.size() > 2 ? in[2] : nullptr);
+    return success();
+  }
+  if (auto r = dyn_cast<sieve::RotaryOp>(op)) {
+    const Tensor &x = *in[0], &invFreq = *in[1];
+    if (failed(hiddenCheck(x)))
+      return failure();
+    int64_t heads = r.getNumHeads(), D = r.getHeadDim(),
+            rd = r.getRotaryDim(), half = rd / 2;
+    if (x.shape[2] != heads * D || rd > D || rd % 2 ||
+        invFreq.numel() < half)
+      return op->emitError() << "rotary shapes do not fit";
+    bool interleaved = r.getStyle() == sieve::RotaryStyle::interleaved;
+    float scaling = r.getAttentionScaling().convertToFloat();
+    out = Tensor::f32(x.shape);
+    int64_t rows = st.B * st.S;
+    parallelRange(pool, rows, 4, [&](int64_t r0, int64_t r1) {
+      std::vector<float> cs(half), sn(half);
+      for (int64_t row = r0; row < r1; ++row) {
+        int64_t b = row / st.S, s = row % st.S;
+        // As the exported graphs compute it: float(position) * inv_freq in
+        // float32, then cos / sin, then the attention scaling.
+        float pos = float(st.start[b] + s);
+        for (int64_t i = 0; i < half; ++i) {
+          float angle = pos * invFreq.f()[i];
+          cs[i] = std::cos(angle) * scaling;
+          sn[i] = std::sin(angle) * scaling;
+        }
+        for (int64_t hd = 0; hd < heads; ++hd) {
+          const float *px = x.f() + row * heads * D + hd * D;
+          float *po = out.f() + row * heads * D + hd * D;
+          for (int64_t i = 0; i < half; ++i) {
+            int64_t a = interleaved ? 2 * i : i;
+            int64_t c = interleaved ? 2 * i + 1 : i + half;
+            float xa = px[a], xc = px[c];
+            po[a] = xa * cs[i] + (-xc) * sn[i];
+            po[c] = xc * cs[i] + xa * sn[i];
+          }
+          for (int64_t d = rd; d < D; ++d)
+            po[d] = px[d];
+        }
+      }
+    });
+    return success();
+  }
+  if (auto a = dyn_cast<sieve::AttentionOp>(op)) {
+    for (int i = 0; i < 3; ++i)
+      if (failed(hiddenCheck(*in[i])))
+        return failure();
+    return attention(a, *in[0], *in[1], *in[2], out, st);
+  }
+  if (auto g = dyn_cast<sieve::GatedMLPOp>(op)) {
+    const Tensor &x = *in[0];
+    if (in[1]->shape.size() != 2 || in[1]->shape[0] != x.shape.back() ||
+        in[2]->shape != in[1]->shape || in[3]->shape.size() != 2 ||
+        in[3]->shape[0] != in[1]->shape[1])
+      return op->emitError() << "gated_mlp weight shapes do not fit";
+    Tensor gate = matmul(pool, x, *in[1], false);
+    Tensor up = matmul(pool, x, *in[2], false);
+    sieve::Activation act = g.getActivation();
+    float *pg = gate.f();
+    const float *pu = up.f();
+    parallelRange(pool, gate.numel(), 4096, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i)
+        pg[i] = activate(act, pg[i]) * pu[i];
+    });
+    out = matmul(pool, gate, *in[3], false);
+    return success();
+  }
+  if (auto m = dyn_cast<sieve::MLPOp>(op)) {
+    const Tensor &x = *in[0];
+    const Tensor *up = in[1], *upBias = nullptr, *down, *downBias = nullptr;
+    unsigned i = 2;
+    if (m.getUpBias())
+      upBias = in[i++];
+    down = in[i++];
+    if (m.getDownBias())
+      downBias = in[i++];
+    if (up->shape.size() != 2 || up->shape[0] != x.shape.back() ||
+        down->shape.size() != 2 || down->shape[0] != up->shape[1])
+      return op->emitError() << "mlp weight shapes do not fit";
+    Tensor h = matmul(pool, x, *up, false);
+    addBias(pool, h, upBias);
+    sieve::Activation act = m.getActivation();
+    float *ph = h.f();
+    parallelRange(pool, h.numel(), 4096, [&](int64_t i0, int64_t i1) {
+      for (int64_t k = i0; k < i1; ++k)
+        ph[k] = activate(act, ph[k]);
+    });
+    out = matmul(pool, h, *down, false);
+    addBias(pool, out, downBias);
+    return success();
+  }
+  if (isa<sieve::AddOp>(op)) {
+    if (in[0]->shape != in[1]->shape)
+      return op->emitError() << "add of different shapes";
+    out = Tensor::f32(in[0]->shape);
+    const float *pa = in[0]->f(), *pb = in[1]->f();
+    float *po = out.f();
+    for (int64_t i = 0, n = out.numel(); i < n; ++i)
+      po[i] = pa[i] + pb[i];
+    return success();
+  }
+  if (auto layer = dyn_cast<sieve::DecoderLayerOp>(op)) {
+    std::vector<Tensor> results;
+    if (failed(runBlock(layer.getBody().front(), {*in[0]}, results, st)))
+      return failure();
+    if (results.size() != 1)
+      return op->emitError() << "decoder layer yields " << results.size()
+                             << " values";
+    out = results[0];
+    return success();
+  }
+  return op->emitError() << "the sieve-level CPU reference does not support '"
+                         << op->getName() << "'";
+}
+
+LogicalResult Session::Impl::attention(sieve::AttentionOp op, const Tensor &q,
+                                       const Tensor &k, const Tensor &v,
+                                       Tensor &out, const Step &st) {
+  if (!isa<sieve::DenseAttr>(op.getSparsityOrDense()))
+    return op.emitError() << "the CPU reference runs only #sieve.dense "
+                             "attention";
+  if (!op.getCausal())
+    return op.emitError() << "non-causal attention cannot run with a KV cache";
+  KV &kv = caches[M.cacheSlot.lookup(op)];
+  int64_t H = op.getNumHeads(), KVH = kv.kvHeads, D = kv.headDim;
+  int64_t B = st.B, S = st.S, group = H / KVH;
+  if (q.shape[2] != H * D || k.shape[2] != KVH * D || v.shape[2] != KVH * D)
+    return op.emitError() << "attention input widths do not match the heads";
+  float scale = op.getScale().convertToFloat();
+  int64_t P = 0; // keys covered: up to the last query of the longest row
+  for (int64_t b = 0; b < B; ++b) {
+    if (st.start[b] + S > maxCtx)
+      return op.emitError() << "context full";
+    P = std::max(P, st.start[b] + S);
+  }
+  // Append the new keys and values.
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t h = 0; h < KVH; ++h) {
+        size_t dst = ((size_t(b) * KVH + h) * maxCtx + st.start[b] + s) * D;
+        const float *pk = k.f() + (b * S + s) * KVH * D + h * D;
+        const float *pv = v.f() + (b * S + s) * KVH * D + h * D;
+        std::memcpy(kv.k.get() + dst, pk, D * sizeof(float));
+        std::memcpy(kv.v.get() + dst, pv, D * sizeof(float));
+      }
+  // scores[b, h, s, j] = q[b, s, h, :] . K[b, h / group, j, :]
+  int64_t problems = B * H;
+  std::vector<float> scores(size_t(problems) * S * P);
+  std::vector<int64_t> qOff(problems), kOff(problems), sOff(problems),
+      oOff(problems);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h) {
+      int64_t p = b * H + h;
+      qOff[p] = b * S * H * D + h * D;
+      kOff[p] = ((b * KVH + h / group) * maxCtx) * D;
+      sOff[p] = p * S * P;
+      oOff[p] = qOff[p];
+    }
+  sgemmBatched(M.pool, problems, S, P, D, q.f(), qOff.data(), H * D, 1,
+               kv.k.get(), kOff.data(), 1, D, scores.data(), sOff.data(), P);
+  // Scale, causal mask over the cached positions, softmax in float32.
+  parallelRange(M.pool, problems * S, 8, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t b = r / (H * S), s = r % S;
+      int64_t n = st.start[b] + s + 1;
+      float *row = scores.data() + r * P;
+      float mx = -INFINITY;
+      for (int64_t j = 0; j < n; ++j) {
+        row[j] *= scale;
+        mx = std::max(mx, row[j]);
+      }
+      float sum = 0.0f;
+      for (int64_t j = 0; j < n; ++j) {
+        row[j] = std::exp(row[j] - mx);
+        sum += row[j];
+      }
+      for (int64_t j = 0; j < n; ++j)
+        row[j] /= sum;
+      std::fill(row + n, row + P, 0.0f);
+    }
+  });
+  // out[b, s, h, :] = probs[b, h, s, :] @ V[b, h / group, :, :]
+  out = Tensor::f32({B, S, H * D});
+  sgemmBatched(M.pool, problems, S, D, P, scores.data(), sOff.data(), P, 1,
+               kv.v.get(), kOff.data(), D, 1, out.f(), oOff.data(), H * D);
+  return success();
+}
