@@ -390,6 +390,18 @@ LogicalResult binaryArith(OpContext &ctx, Operation *op, const Tensor &a,
     }
     return success();
   }
+  if (kind == Bin::Pow && a.storage == Storage::I64 &&
+      b.storage == Storage::F32) {
+    // Integer base, float exponent: the result has the base's type
+    // (numpy's power(x, y).astype(x.dtype): truncated).
+    result = Tensor::i64(out);
+    const int64_t *pa = a.i();
+    const float *pb = b.f();
+    binaryLoop(ctx.pool, bc, pa, pb, result.i(), [](int64_t x, float y) {
+      return int64_t(std::pow(double(x), double(y)));
+    });
+    return success();
+  }
   if (a.storage != Storage::I64 || b.storage != Storage::I64)
     return op->emitError() << "arithmetic needs float or integer operands of "
                               "one kind";
@@ -1841,6 +1853,17 @@ LogicalResult clipOp(OpContext &ctx, Operation *op, Inputs in, Outputs &out) {
 LogicalResult dropoutOp(OpContext &, Operation *op, Inputs in, Outputs &out) {
   if (failed(need(op, in, 1)))
     return failure();
+  // Training mode drops random elements: not reproducible here, so refuse
+  // it rather than return the input (a ratio of 0 keeps everything).
+  bool training = in.size() > 2 && in[2] && in[2]->numel() == 1 &&
+                  toInts(*in[2])[0] != 0;
+  float ratio = 0.5f;
+  if (in.size() > 1 && in[1] && in[1]->numel() == 1)
+    ratio = in[1]->storage == Storage::F32 ? in[1]->f()[0]
+                                           : float(toInts(*in[1])[0]);
+  if (training && ratio != 0.0f)
+    return op->emitError() << "Dropout in training mode (random) is not "
+                              "supported by the CPU reference";
   out.push_back(*in[0]); // inference: identity
   Tensor mask = Tensor::alloc(Storage::Bool, in[0]->shape);
   std::memset(mask.data, 1, mask.numel());

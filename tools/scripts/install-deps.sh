@@ -8,6 +8,7 @@ PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libonnx-dev libprotobuf-dev protobuf-compiler libzstd-dev zlib1g-dev
   python3-onnx python3-numpy
+  libonnx-testdata  # the ONNX backend node tests (test/conformance)
 )
 
 missing=()
