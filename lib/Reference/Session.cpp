@@ -11,6 +11,7 @@
 
 #include "Ops.h"
 #include "Parallel.h"
+#include "VecKernels.h"
 #include "sieve/Dialect/ONNX/ONNXDialect.h"
 #include "sieve/Dialect/ONNX/ONNXOps.h"
 #include "sieve/Dialect/Sieve/SieveOps.h"
@@ -22,9 +23,11 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -254,6 +257,20 @@ struct Step {
 
 struct Session::Impl {
   SieveModel::Impl &M;
+  // SIEVE_REF_PROFILE=1: wall seconds per op kind, printed at destruction.
+  bool profile = std::getenv("SIEVE_REF_PROFILE") != nullptr;
+  llvm::StringMap<std::pair<double, int64_t>> opTimes;
+  ~Impl() {
+    if (!profile)
+      return;
+    std::vector<std::pair<double, std::string>> rows;
+    for (auto &e : opTimes)
+      rows.push_back({e.second.first, e.getKey().str() + " x" +
+                                          std::to_string(e.second.second)});
+    std::sort(rows.rbegin(), rows.rend());
+    for (auto &r : rows)
+      llvm::errs() << llvm::format("%8.3f s  ", r.first) << r.second << "\n";
+  }
   int64_t maxBatch, maxCtx;
   int64_t curBatch = 0;
   std::vector<int64_t> lengths; // per row
@@ -426,8 +443,16 @@ LogicalResult Session::Impl::runBlock(Block &block, ArrayRef<Tensor> args,
                                "support '"
                             << op.getName() << "'";
     Tensor out;
+    auto t0 = std::chrono::steady_clock::now();
     if (failed(runOp(&op, in, out, st)))
       return failure();
+    if (profile && !isa<sieve::DecoderLayerOp>(op)) {
+      auto &e = opTimes[op.getName().getStringRef()];
+      e.first += std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - t0)
+                     .count();
+      ++e.second;
+    }
     // Round to the stored type (weights are exact already).
     if (!isa<sieve::WeightOp>(op)) {
       Type et = cast<ShapedType>(op.getResult(0).getType()).getElementType();
@@ -494,6 +519,43 @@ float activate(sieve::Activation act, float x) {
 }
 
 bool isFloat(const Tensor *t) { return t && t->storage == Storage::F32; }
+
+/// Whether the AVX2 softmax runs here (as in Ops.cpp; SIEVE_REF_KERNEL=portable
+/// turns it off).
+bool useVectorKernels() {
+#ifdef SIEVE_HAVE_AVX2_KERNEL
+  static const bool enabled = [] {
+    __builtin_cpu_init();
+    const char *want = std::getenv("SIEVE_REF_KERNEL");
+    if (want && StringRef(want) == "portable")
+      return false;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return enabled;
+#else
+  return false;
+#endif
+}
+
+/// row[0, n) = softmax(row[0, n)) in float32.
+void softmaxRow(float *row, int64_t n, bool vec) {
+#ifdef SIEVE_HAVE_AVX2_KERNEL
+  if (vec) {
+    sieve_softmax_row_avx2(row, row, n);
+    return;
+  }
+#endif
+  float mx = -INFINITY;
+  for (int64_t j = 0; j < n; ++j)
+    mx = std::max(mx, row[j]);
+  float sum = 0.0f;
+  for (int64_t j = 0; j < n; ++j) {
+    row[j] = std::exp(row[j] - mx);
+    sum += row[j];
+  }
+  for (int64_t j = 0; j < n; ++j)
+    row[j] /= sum;
+}
 
 } // namespace
 
@@ -681,7 +743,22 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
     sieve::Activation act = g.getActivation();
     float *pg = gate.f();
     const float *pu = up.f();
+    bool vec = act == sieve::Activation::silu && useVectorKernels();
     parallelRange(pool, gate.numel(), 4096, [&](int64_t i0, int64_t i1) {
+#ifdef SIEVE_HAVE_AVX2_KERNEL
+      if (vec) {
+        // x * sigmoid(x) with the vectorized sigmoid the onnx level uses.
+        constexpr int64_t C = 1024;
+        float sig[C];
+        for (int64_t c = i0; c < i1; c += C) {
+          int64_t n = std::min(C, i1 - c);
+          sieve_sigmoid_avx2(pg + c, sig, n);
+          for (int64_t i = 0; i < n; ++i)
+            pg[c + i] = (pg[c + i] * sig[i]) * pu[c + i];
+        }
+        return;
+      }
+#endif
       for (int64_t i = i0; i < i1; ++i)
         pg[i] = activate(act, pg[i]) * pu[i];
     });
@@ -766,45 +843,46 @@ LogicalResult Session::Impl::attention(sieve::AttentionOp op, const Tensor &q,
         std::memcpy(kv.k.get() + dst, pk, D * sizeof(float));
         std::memcpy(kv.v.get() + dst, pv, D * sizeof(float));
       }
+  // Queries in blocks of QB rows: block [s0, s1) reads keys [0, P) with
+  // P = max_b start[b] + s1, so a long prefill skips most masked keys.
   // scores[b, h, s, j] = q[b, s, h, :] . K[b, h / group, j, :]
-  int64_t problems = B * H;
-  std::vector<float> scores(size_t(problems) * S * P);
-  std::vector<int64_t> qOff(problems), kOff(problems), sOff(problems),
-      oOff(problems);
+  constexpr int64_t QB = 64;
+  int64_t maxStart = 0;
   for (int64_t b = 0; b < B; ++b)
-    for (int64_t h = 0; h < H; ++h) {
-      int64_t p = b * H + h;
-      qOff[p] = b * S * H * D + h * D;
-      kOff[p] = ((b * KVH + h / group) * maxCtx) * D;
-      sOff[p] = p * S * P;
-      oOff[p] = qOff[p];
-    }
-  sgemmBatched(M.pool, problems, S, P, D, q.f(), qOff.data(), H * D, 1,
-               kv.k.get(), kOff.data(), 1, D, scores.data(), sOff.data(), P);
-  // Scale, causal mask over the cached positions, softmax in float32.
-  parallelRange(M.pool, problems * S, 8, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      int64_t b = r / (H * S), s = r % S;
-      int64_t n = st.start[b] + s + 1;
-      float *row = scores.data() + r * P;
-      float mx = -INFINITY;
-      for (int64_t j = 0; j < n; ++j) {
-        row[j] *= scale;
-        mx = std::max(mx, row[j]);
-      }
-      float sum = 0.0f;
-      for (int64_t j = 0; j < n; ++j) {
-        row[j] = std::exp(row[j] - mx);
-        sum += row[j];
-      }
-      for (int64_t j = 0; j < n; ++j)
-        row[j] /= sum;
-      std::fill(row + n, row + P, 0.0f);
-    }
-  });
-  // out[b, s, h, :] = probs[b, h, s, :] @ V[b, h / group, :, :]
+    maxStart = std::max(maxStart, st.start[b]);
+  int64_t problems = B * H;
+  std::vector<float> scores(size_t(problems) * std::min(S, QB) * P);
+  std::vector<int64_t> qOff(problems), kOff(problems), sOff(problems);
   out = Tensor::f32({B, S, H * D});
-  sgemmBatched(M.pool, problems, S, D, P, scores.data(), sOff.data(), P, 1,
-               kv.v.get(), kOff.data(), D, 1, out.f(), oOff.data(), H * D);
+  bool vec = useVectorKernels();
+  for (int64_t s0 = 0; s0 < S; s0 += QB) {
+    int64_t rows = std::min(QB, S - s0), keys = maxStart + s0 + rows;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t h = 0; h < H; ++h) {
+        int64_t p = b * H + h;
+        qOff[p] = (b * S + s0) * H * D + h * D;
+        kOff[p] = ((b * KVH + h / group) * maxCtx) * D;
+        sOff[p] = p * rows * keys;
+      }
+    sgemmBatched(M.pool, problems, rows, keys, D, q.f(), qOff.data(), H * D,
+                 1, kv.k.get(), kOff.data(), 1, D, scores.data(), sOff.data(),
+                 keys);
+    // Scale, causal mask over the cached positions, softmax in float32.
+    parallelRange(M.pool, problems * rows, 8, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        int64_t b = r / (H * rows), s = s0 + r % rows;
+        int64_t n = st.start[b] + s + 1;
+        float *row = scores.data() + r * keys;
+        for (int64_t j = 0; j < n; ++j)
+          row[j] *= scale;
+        softmaxRow(row, n, vec);
+        std::fill(row + n, row + keys, 0.0f);
+      }
+    });
+    // out[b, s, h, :] = probs[b, h, s, :] @ V[b, h / group, :, :]
+    sgemmBatched(M.pool, problems, rows, D, keys, scores.data(), sOff.data(),
+                 keys, 1, kv.v.get(), kOff.data(), D, 1, out.f(), qOff.data(),
+                 H * D);
+  }
   return success();
 }
