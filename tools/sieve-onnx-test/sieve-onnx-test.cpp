@@ -91,6 +91,12 @@ static cl::opt<double> timeoutOpt("timeout",
                                   cl::desc("Seconds per test before it is "
                                            "killed (default 60)"),
                                   cl::init(60), cl::cat(category));
+static cl::opt<bool> readAsOpset13(
+    "read-as-opset-13",
+    cl::desc("Import a model of a default-domain opset below 13 as opset 13 "
+             "when each of its operators has the same version at both (the "
+             "importer takes opsets 13 and above)"),
+    cl::cat(category));
 static cl::opt<int> jobs("j", cl::desc("Tests run at once (default 1)"),
                          cl::init(1), cl::cat(category));
 static cl::opt<int> execThreads("exec-threads",
@@ -109,6 +115,7 @@ struct Outcome {
   std::string status; // PASS, FAIL, UNSUPPORTED
   std::string reason;
   double seconds = 0;
+  int64_t readFromOpset = 0; // --read-as-opset-13 applied: the old opset
 };
 
 /// Thrown nowhere: errors travel as strings.
@@ -366,6 +373,130 @@ std::vector<std::string> sortedMatches(StringRef dir, StringRef prefix) {
   return r;
 }
 
+//===----------------------------------------------------------------------===//
+// Reading an older opset as opset 13
+//===----------------------------------------------------------------------===//
+
+/// The versions (since_version <= 13) of every default-domain operator, from
+/// ONNX 1.12's schemas (onnx.defs.get_all_schemas_with_history()).
+const char *const kSinceVersions =
+    "Abs 1 6 13;Acos 7;Acosh 9;Add 1 6 7 13;And 1 7;ArgMax 1 11 12 13;"
+    "ArgMin 1 11 12 13;Asin 7;Asinh 9;Atan 7;Atanh 9;AveragePool 1 7 10 11;"
+    "BatchNormalization 1 6 7 9;BitShift 11;Cast 1 6 9 13;Ceil 1 6 13;"
+    "Celu 12;Clip 1 6 11 12 13;Compress 9 11;Concat 1 4 11 13;"
+    "ConcatFromSequence 11;Constant 1 9 11 12 13;ConstantOfShape 9;"
+    "Conv 1 11;ConvInteger 10;ConvTranspose 1 11;Cos 7;Cosh 9;CumSum 11;"
+    "DepthToSpace 1 11 13;DequantizeLinear 10 13;Det 11;Div 1 6 7 13;"
+    "Dropout 1 6 7 10 12 13;DynamicQuantizeLinear 11;Einsum 12;Elu 1 6;"
+    "Equal 1 7 11 13;Erf 9 13;Exp 1 6 13;Expand 8 13;EyeLike 9;"
+    "Flatten 1 9 11 13;Floor 1 6 13;GRU 1 3 7;Gather 1 11 13;"
+    "GatherElements 11 13;GatherND 11 12 13;Gemm 1 6 7 9 11 13;"
+    "GlobalAveragePool 1;GlobalLpPool 1 2;GlobalMaxPool 1;Greater 1 7 9 13;"
+    "GreaterOrEqual 12;HardSigmoid 1 6;Hardmax 1 11 13;Identity 1 13;"
+    "If 1 11 13;InstanceNormalization 1 6;IsInf 10;IsNaN 9 13;LRN 1 13;"
+    "LSTM 1 7;LeakyRelu 1 6;Less 1 7 9 13;LessOrEqual 12;Log 1 6 13;"
+    "LogSoftmax 1 11 13;Loop 1 11 13;LpNormalization 1;LpPool 1 2 11;"
+    "MatMul 1 9 13;MatMulInteger 10;Max 1 6 8 12 13;MaxPool 1 8 10 11 12;"
+    "MaxRoiPool 1;MaxUnpool 9 11;Mean 1 6 8 13;"
+    "MeanVarianceNormalization 9 13;Min 1 6 8 12 13;Mod 10 13;Mul 1 6 7 13;"
+    "Multinomial 7;Neg 1 6 13;NegativeLogLikelihoodLoss 12 13;"
+    "NonMaxSuppression 10 11;NonZero 9 13;Not 1;OneHot 9 11;Or 1 7;"
+    "PRelu 1 6 7 9;Pad 1 2 11 13;Pow 1 7 12 13;QLinearConv 10;"
+    "QLinearMatMul 10;QuantizeLinear 10 13;RNN 1 7;RandomNormal 1;"
+    "RandomNormalLike 1;RandomUniform 1;RandomUniformLike 1;Range 11;"
+    "Reciprocal 1 6 13;ReduceL1 1 11 13;ReduceL2 1 11 13;"
+    "ReduceLogSum 1 11 13;ReduceLogSumExp 1 11 13;ReduceMax 1 11 12 13;"
+    "ReduceMean 1 11 13;ReduceMin 1 11 12 13;ReduceProd 1 11 13;"
+    "ReduceSum 1 11 13;ReduceSumSquare 1 11 13;Relu 1 6 13;Reshape 1 5 13;"
+    "Resize 10 11 13;ReverseSequence 10;RoiAlign 10;Round 11;Scan 8 9 11;"
+    "Scatter 9 11;ScatterElements 11 13;ScatterND 11 13;Selu 1 6;"
+    "SequenceAt 11;SequenceConstruct 11;SequenceEmpty 11;SequenceErase 11;"
+    "SequenceInsert 11;SequenceLength 11;Shape 1 13;Shrink 9;"
+    "Sigmoid 1 6 13;Sign 9 13;Sin 7;Sinh 9;Size 1 13;Slice 1 10 11 13;"
+    "Softmax 1 11 13;SoftmaxCrossEntropyLoss 12 13;Softplus 1;Softsign 1;"
+    "SpaceToDepth 1 13;Split 1 2 11 13;SplitToSequence 11;Sqrt 1 6 13;"
+    "Squeeze 1 11 13;StringNormalizer 10;Sub 1 6 7 13;Sum 1 6 8 13;Tan 7;"
+    "Tanh 1 6 13;TfIdfVectorizer 9;ThresholdedRelu 10;Tile 1 6 13;"
+    "TopK 1 10 11;Transpose 1 13;Unique 11;Unsqueeze 1 11 13;"
+    "Upsample 1 7 9 10;Where 9;Xor 1 7;";
+
+/// The version of `op` that opset `opset` selects, or -1 if unknown.
+int versionAt(StringRef op, int64_t opset) {
+  static const llvm::StringMap<std::vector<int>> table = [] {
+    llvm::StringMap<std::vector<int>> t;
+    SmallVector<StringRef> entries;
+    StringRef(kSinceVersions).split(entries, ';', -1, false);
+    for (StringRef e : entries) {
+      SmallVector<StringRef> words;
+      e.split(words, ' ', -1, false);
+      std::vector<int> &v = t[words[0]];
+      for (StringRef w : ArrayRef(words).drop_front()) {
+        int x = 0;
+        if (!w.getAsInteger(10, x))
+          v.push_back(x);
+      }
+    }
+    return t;
+  }();
+  auto it = table.find(op);
+  if (it == table.end())
+    return -1;
+  int best = -1;
+  for (int v : it->second)
+    if (v <= opset)
+      best = std::max(best, v);
+  return best;
+}
+
+/// If `model` imports a default-domain opset below 13 and every node is an
+/// operator whose version is the same at that opset and at 13 (so the
+/// model means the same thing), writes a copy that imports opset 13 to
+/// `out` and returns the old opset; else returns 0.
+int64_t upgradeOpset(StringRef modelPath, std::string &out) {
+  auto buf = llvm::MemoryBuffer::getFile(modelPath);
+  if (!buf)
+    return 0;
+  onnx::ModelProto model;
+  if (!model.ParseFromArray((*buf)->getBufferStart(),
+                            int((*buf)->getBufferSize())))
+    return 0;
+  onnx::OperatorSetIdProto *opset = nullptr;
+  for (auto &o : *model.mutable_opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx")
+      opset = &o;
+  if (!opset || opset->version() >= 13 || model.functions_size() ||
+      model.opset_import_size() != 1)
+    return 0;
+  int64_t old = opset->version();
+  for (const auto &node : model.graph().node()) {
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      return 0;
+    for (const auto &a : node.attribute())
+      if (a.has_g() || a.graphs_size())
+        return 0;
+    int v = versionAt(node.op_type(), old);
+    if (v < 0 || v != versionAt(node.op_type(), 13))
+      return 0;
+  }
+  opset->set_version(13);
+  SmallString<128> tmp;
+  int fd;
+  if (fs::createTemporaryFile("sieve-onnx-test", "onnx", fd, tmp))
+    return 0;
+  std::string bytes = model.SerializeAsString();
+  bool ok = ::write(fd, bytes.data(), bytes.size()) == ssize_t(bytes.size());
+  ::close(fd);
+  if (!ok) {
+    fs::remove(tmp);
+    return 0;
+  }
+  out = tmp.str().str();
+  return old;
+}
+
+/// Set by runTest: the opset that --read-as-opset-13 replaced, or 0.
+int64_t childReadFromOpset = 0;
+
 /// Runs one test in this (child) process.
 Outcome runTest(const TestCase &test) {
   MLIRContext ctx(MLIRContext::Threading::DISABLED);
@@ -382,7 +513,15 @@ Outcome runTest(const TestCase &test) {
 
   SmallString<256> model(test.dir);
   path::append(model, "model.onnx");
-  OwningOpRef<ModuleOp> module = sieve::importONNXModel(model, &ctx);
+  std::string upgraded;
+  int64_t oldOpset = 0;
+  if (readAsOpset13)
+    oldOpset = upgradeOpset(model, upgraded);
+  OwningOpRef<ModuleOp> module = sieve::importONNXModel(
+      oldOpset ? StringRef(upgraded) : StringRef(model), &ctx);
+  if (oldOpset)
+    fs::remove(upgraded);
+  childReadFromOpset = oldOpset;
   if (!module) {
     // Unsupported ops, opsets, element types and untyped values are gaps;
     // any other import error (a malformed model) is a failure.
@@ -542,7 +681,10 @@ Outcome finish(Child &c) {
             "runner exited with status " + std::to_string(WEXITSTATUS(status)),
             o.seconds};
   o.status = d.take_front(tab).str();
-  o.reason = oneLine(d.drop_front(tab + 1).str());
+  auto [opset, reason] = d.drop_front(tab + 1).split('\t');
+  if (opset.getAsInteger(10, o.readFromOpset))
+    o.readFromOpset = 0;
+  o.reason = oneLine(reason.str());
   return o;
 }
 
@@ -679,7 +821,9 @@ int main(int argc, char **argv) {
       if (pid == 0) {
         close(fds[0]);
         Outcome o = runTest(tests[next]);
-        std::string msg = o.status + "\t" + o.reason;
+        std::string msg = o.status + "\t" +
+                          std::to_string(childReadFromOpset) + "\t" +
+                          o.reason;
         const char *p = msg.data();
         size_t left = msg.size();
         while (left) {
@@ -766,7 +910,9 @@ int main(int argc, char **argv) {
       arr.push_back(llvm::json::Object{{"name", tests[i].name},
                                        {"status", outcomes[i]->status},
                                        {"reason", outcomes[i]->reason},
-                                       {"seconds", outcomes[i]->seconds}});
+                                       {"seconds", outcomes[i]->seconds},
+                                       {"read_from_opset",
+                                        outcomes[i]->readFromOpset}});
     llvm::json::Object root{{"run", int64_t(tests.size())},
                             {"passed", pass},
                             {"failed", fail},
