@@ -898,17 +898,22 @@ int main(int argc, char **argv) {
   if (!m.module)
     return 1;
   if (raise) {
+    // Kept to run at the onnx level if raising forms no sieve.model (a
+    // partial raise leaves sieve ops the onnx-level executor does not run).
+    OwningOpRef<ModuleOp> unraised(m.module->clone());
     PassManager pm(&context);
     pm.addPass(sieve::createSieveSimplify());
     pm.addPass(sieve::createSieveRaise());
     if (failed(pm.run(*m.module)))
       fail("--raise: sieve-simplify / sieve-raise failed");
-    if (!SieveModel::contains(*m.module))
+    if (!SieveModel::contains(*m.module)) {
       llvm::errs() << "sieve-run: note: --raise formed no sieve.model ("
                    << (noModelWhy.empty()
                            ? std::string("no transformer structure found")
                            : noModelWhy)
                    << "); running at the onnx level\n";
+      m.module = std::move(unraised);
+    }
   }
   if (auto dir = (*m.module)->getAttrOfType<StringAttr>("onnx.model_dir"))
     baseDir = dir.getValue().str();
