@@ -75,9 +75,16 @@ def SieveRaise : Pass<"sieve-raise", "mlir::ModuleOp"> {
     passes/raise/), each phase on the ops of the previous ones:
 
     1. RMSNorm (`x * 1/sqrt(mean(x^2) + eps) * w` in the exporters' forms;
-       eps must be a constant) -> `sieve.rms_norm`; Gather of a table by
-       token ids -> `sieve.embedding`; MatMul by a constant [K, N] weight
-       (+ a constant bias Add) -> `sieve.linear`.
+       eps must be a constant; a weight written `w + 1` gives
+       weight_offset = 1) -> `sieve.rms_norm`; LayerNormalization over the
+       last axis -> `sieve.layer_norm`; Gather of a table by token ids ->
+       `sieve.embedding` (a scalar constant multiplied into it, Gemma's
+       sqrt(hidden), becomes its scale), plus a Gather of a position table
+       by Range(0, seq) added to it -> `sieve.position_embedding`; MatMul by
+       a constant [K, N] weight (+ a constant bias Add), or a Gemm between
+       Reshapes (GPT-2's Conv1D) -> `sieve.linear`; a Split of a linear's
+       last axis, or Slices tiling it (fused qkv / gate_up projections) ->
+       `sieve.split`.
     2. `q * cos + rotate_half(q) * sin` on a [B, H, S, D] head view, with
        cos/sin the Cos/Sin of positions x inv_freq -> `sieve.rotary` on the
        flat [B, S, H*D] tensor (inv_freq is its operand).
@@ -90,8 +97,11 @@ def SieveRaise : Pass<"sieve-raise", "mlir::ModuleOp"> {
        (Where(j <= i, 0, x) with x <= -1e9 over the positions). Scores must
        be f32: sieve.attention's softmax is fp32. A trailing
        `Where(IsNaN(p), 0, p)` is absorbed (no causal row is fully masked).
-    4. `linear(silu(linear(x, gate)) * linear(x, up), down)` ->
-       `sieve.gated_mlp` (SiLU as x * Sigmoid(x); GELU from onnx.Gelu).
+    4. `linear(act(linear(x, gate)) * linear(x, up), down)` ->
+       `sieve.gated_mlp` (SiLU as x * Sigmoid(x); GELU from onnx.Gelu; tanh
+       GELU also written out, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715
+       x^3)))); `linear(act(linear(x, up) + b), down) + b` -> `sieve.mlp`;
+       `act(g) * u` of two pieces of one `sieve.split` -> `sieve.glu`.
     5. The remaining Add of two activations -> `sieve.add`.
 
     Weights become `sieve.weight` ops. A widening Cast of a weight (f16 ->
@@ -102,7 +112,14 @@ def SieveRaise : Pass<"sieve-raise", "mlir::ModuleOp"> {
     Then the residual chain from the embedding is followed; each layer (the
     adds up to and including the one after the MLP) moves into a
     `sieve.decoder_layer i` with clones of its weights, and everything into
-    `sieve.model` (architecture "llama" for RMSNorm + rotary + SwiGLU).
+    `sieve.model`. The LM head is the last linear, or MatMul by the
+    transposed constant embedding table (tied: `sieve.lm_head
+    {transposed}`). The architecture string comes from the structure:
+    "llama" (RMSNorm, rotary, SwiGLU gated_mlp; Mistral too), "qwen2" (the
+    same with biased q/k projections and a tied head), "phi3" (split fused
+    projections and a silu glu), "gemma" (scaled embedding, gelu_tanh
+    gated_mlp), "gpt2" (learned positions, LayerNorm, no rotary, mlp), and
+    "decoder" otherwise.
 
     A construct that is recognized but fails a check (a non-constant eps, a
     mask that is not causal, rotary tables that do not come from positions)

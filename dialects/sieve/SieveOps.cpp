@@ -277,6 +277,34 @@ LogicalResult GatedMLPOp::verify() {
   return verifyMLP(*this, getInput(), getUp(), getDown());
 }
 
+LogicalResult SplitOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  ArrayRef<int64_t> sizes = getSizes();
+  if (sizes.size() != getNumResults())
+    return emitOpError("has ") << getNumResults() << " results but "
+                               << sizes.size() << " sizes";
+  if (in.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  int64_t total = 0;
+  for (auto [size, r] : llvm::zip(sizes, getResults())) {
+    if (size <= 0)
+      return emitOpError("sizes must be positive");
+    total += size;
+    auto rt = cast<RankedTensorType>(r.getType());
+    if (rt.getElementType() != in.getElementType() ||
+        rt.getShape().drop_back() != in.getShape().drop_back() ||
+        rt.getShape().back() != size)
+      return emitOpError("result type ")
+             << rt << " is not the input's with last dimension " << size;
+  }
+  if (!ShapedType::isDynamic(in.getShape().back()) &&
+      total != in.getShape().back())
+    return emitOpError("sizes add up to ")
+           << total << ", not the input's last dimension "
+           << in.getShape().back();
+  return success();
+}
+
 LogicalResult LMHeadOp::verify() {
   if (failed(expectRank(*this, getWeight(), 2, "weight")))
     return failure();

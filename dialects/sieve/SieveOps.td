@@ -263,6 +263,47 @@ def Sieve_GatedMLPOp : Sieve_Op<"gated_mlp", [Pure,
   let hasVerifier = 1;
 }
 
+def Sieve_SplitOp : Sieve_Op<"split", [Pure]> {
+  let summary = "splits the last axis into consecutive pieces (fused projections)";
+  let description = [{
+    Result i is `input[..., o_i : o_i + sizes[i]]` with `o_i` the sum of
+    `sizes[0..i)`; the sizes add up to the input's last dimension (all
+    other dimensions are unchanged). It takes apart the output of a fused
+    projection, such as Phi-3's qkv_proj and gate_up_proj or GPT-2's c_attn
+    (one `sieve.linear` whose weight concatenates the projections' columns):
+
+    ```mlir
+    %qkv = sieve.linear %x, %w : (tensor<1x?x64xf32>, tensor<64x192xf32>) -> tensor<1x?x192xf32>
+    %q, %k, %v = sieve.split %qkv {sizes = array<i64: 64, 64, 64>} : (tensor<1x?x192xf32>) -> (tensor<1x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>)
+    ```
+  }];
+  let arguments = (ins Sieve_Hidden:$input, DenseI64ArrayAttr:$sizes);
+  let results = (outs Variadic<Sieve_Hidden>:$results);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Sieve_GLUOp : Sieve_Op<"glu", [Pure,
+    AllTypesMatch<["gate", "up", "result"]>]> {
+  let summary = "gated activation: act(gate) * up, elementwise";
+  let description = [{
+    `result = act(gate) * up` elementwise, with `act` one of silu
+    (`x * sigmoid(x)`), gelu (erf form), gelu_tanh
+    (`0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`) or relu. Computed in
+    fp32. It is the middle of a gated MLP whose gate and up projections are
+    one fused linear (Phi-3's gate_up_proj): `sieve.gated_mlp` with weights
+    gate, up, down equals `linear(glu(linear(x, gate), linear(x, up)), down)`.
+  }];
+  let arguments = (ins Sieve_Hidden:$gate, Sieve_Hidden:$up,
+                       Sieve_ActivationAttr:$activation);
+  let results = (outs Sieve_Hidden:$result);
+  let assemblyFormat = [{
+    $gate `,` $up attr-dict `:` type($result)
+  }];
+}
+
 def Sieve_AddOp : Sieve_Op<"add", [Pure, Commutative,
     AllTypesMatch<["lhs", "rhs", "result"]>]> {
   let summary = "residual addition";

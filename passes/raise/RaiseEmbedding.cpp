@@ -1,6 +1,14 @@
 //===- RaiseEmbedding.cpp - Gather of a table -> sieve.embedding ----------===//
+//
+// Gather(table, ids) -> sieve.embedding; a scalar constant multiplied into
+// it (Gemma's sqrt(hidden)) -> its scale; plus Gather(positions table,
+// Range(0, seq) positions) added to it (GPT-2) -> sieve.position_embedding.
+//
+//===----------------------------------------------------------------------===//
 
 #include "Raise.h"
+
+#include <cmath>
 
 using namespace mlir;
 
@@ -39,11 +47,71 @@ struct RaiseEmbedding : public OpRewritePattern<onnx::GatherOp> {
   Notes &notes;
 };
 
+/// Mul(embedding, c) with a scalar constant c -> the embedding's scale.
+struct FoldEmbeddingScale : public OpRewritePattern<onnx::MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(onnx::MulOp op,
+                                PatternRewriter &rewriter) const override {
+    for (int i = 0; i < 2; ++i) {
+      auto emb = op->getOperand(i).getDefiningOp<EmbeddingOp>();
+      auto c = getScalarFloat(op->getOperand(1 - i));
+      if (!emb || !c || !emb->hasOneUse() || emb.getType() != op.getType() ||
+          !std::isfinite(*c))
+        continue;
+      rewriter.replaceOpWithNewOp<EmbeddingOp>(
+          op, emb.getType(), emb.getIds(), emb.getTable(),
+          rewriter.getF32FloatAttr(
+              static_cast<float>(*c * emb.getScale().convertToDouble())));
+      rewriter.eraseOp(emb);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// Add(embedding, Gather(table [max_pos, hidden], positions)) with the
+/// positions 0..seq-1 (possibly unsqueezed) -> sieve.position_embedding.
+struct RaisePositionEmbedding : public OpRewritePattern<onnx::AddOp> {
+  RaisePositionEmbedding(MLIRContext *ctx, Notes &notes)
+      : OpRewritePattern(ctx), notes(notes) {}
+
+  LogicalResult matchAndRewrite(onnx::AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (int i = 0; i < 2; ++i) {
+      auto emb = op->getOperand(i).getDefiningOp<EmbeddingOp>();
+      auto g = op->getOperand(1 - i).getDefiningOp<onnx::GatherOp>();
+      if (!emb || !g || emb.getType() != op.getType() || !isWeight(g.getData()) ||
+          rankOf(g.getData()) != 2 || g.getAxis() != 0)
+        continue;
+      std::string why;
+      Value pos = g.getIndices();
+      if (!isPositionsAlong(pos, -1, why)) {
+        notes.note(op, "position embedding: " + why);
+        return failure();
+      }
+      if (shapeOf(g.getData())[1] != emb.getType().getShape().back()) {
+        notes.note(op, "position embedding: the table's width is not the "
+                       "hidden size");
+        return failure();
+      }
+      Value table = makeWeight(rewriter, g.getData());
+      rewriter.replaceOpWithNewOp<PositionEmbeddingOp>(op, emb.getType(), emb,
+                                                       table);
+      return success();
+    }
+    return failure();
+  }
+  Notes &notes;
+};
+
 } // namespace
 
 void populateRaiseEmbeddingPatterns(RewritePatternSet &patterns,
                                     Notes &notes) {
-  patterns.add<RaiseEmbedding>(patterns.getContext(), notes);
+  patterns.add<RaiseEmbedding, RaisePositionEmbedding>(patterns.getContext(),
+                                                       notes);
+  patterns.add<FoldEmbeddingScale>(patterns.getContext());
 }
 
 } // namespace sieve::raise

@@ -5,7 +5,11 @@
 // computed from it); a decoder layer ends at the add whose branch holds the
 // MLP. Each layer's ops (all sieve ops, used only inside the layer) move
 // into a `sieve.decoder_layer` with clones of the weights they use; the
-// final norm and the last linear (-> lm_head) close the `sieve.model`.
+// final norm and the last linear (-> lm_head), or a MatMul by the transposed
+// embedding table (tied embeddings -> lm_head {transposed}), close the
+// `sieve.model`. A position embedding right after the token embedding goes
+// with it. The architecture name comes from the structure (see
+// architectureOf).
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,7 +37,10 @@ struct RaiseResidualAdd : public OpRewritePattern<onnx::AddOp> {
         op.getA().getType() != type || op.getB().getType() != type ||
         matchPattern(op.getA(), m_Constant()) ||
         matchPattern(op.getB(), m_Constant()) || isWeight(op.getA()) ||
-        isWeight(op.getB()))
+        isWeight(op.getB()) ||
+        // A lookup in a table (positions that did not raise) is no branch.
+        op.getA().getDefiningOp<onnx::GatherOp>() ||
+        op.getB().getDefiningOp<onnx::GatherOp>())
       return failure();
     rewriter.replaceOpWithNewOp<AddOp>(op, type, op.getA(), op.getB());
     return success();
@@ -129,14 +136,14 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
     return failure();
   }
   Block &block = func.getBody().front();
+  SmallVector<EmbeddingOp> embs(block.getOps<EmbeddingOp>());
+  if (embs.empty())
+    return failure(); // Not a model: nothing to report.
   auto ret = dyn_cast<func::ReturnOp>(block.getTerminator());
   if (!ret || ret.getNumOperands() != 1) {
     why = "the function does not return exactly the logits";
     return failure();
   }
-  SmallVector<EmbeddingOp> embs(block.getOps<EmbeddingOp>());
-  if (embs.empty())
-    return failure(); // Not a model: nothing to report.
   if (embs.size() != 1) {
     why = "more than one embedding";
     return failure();
@@ -148,13 +155,18 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
     return failure();
   }
 
+  // GPT-2's learned positions follow the token embedding.
+  PositionEmbeddingOp posEmb;
+  if (emb->hasOneUse())
+    posEmb = dyn_cast<PositionEmbeddingOp>(*emb->getUsers().begin());
+
   // The residual chain.
   struct Layer {
     Value in, out;
     SetVector<Operation *> ops, weights;
   };
   SmallVector<Layer> layers;
-  Value cur = emb.getResult(), layerIn = cur;
+  Value cur = posEmb ? posEmb.getResult() : emb.getResult(), layerIn = cur;
   bool sawAttention = false;
   while (true) {
     AddOp next;
@@ -178,7 +190,7 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
       return failure();
     }
     bool hasMLP = llvm::any_of(
-        branch, [](Operation *op) { return isa<GatedMLPOp, MLPOp>(op); });
+        branch, [](Operation *op) { return isa<GatedMLPOp, MLPOp, GLUOp>(op); });
     sawAttention |= llvm::any_of(
         branch, [](Operation *op) { return isa<AttentionOp>(op); });
     cur = next.getResult();
@@ -210,12 +222,31 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
   }
   // Final norm and LM head.
   Value logits = ret.getOperand(0);
-  auto head = logits.getDefiningOp<LinearOp>();
-  if (!head) {
+  // A linear, or MatMul(x, Transpose(table, [1, 0])) of a constant table.
+  Value headIn, headWeight, headBias;
+  bool headTransposed = false;
+  Location headLoc = logits.getLoc();
+  if (auto head = logits.getDefiningOp<LinearOp>()) {
+    headIn = head.getInput();
+    headWeight = head.getWeight();
+    headBias = head.getBias();
+    headLoc = head.getLoc();
+  } else if (auto mm = logits.getDefiningOp<onnx::MatMulOp>()) {
+    auto tr = mm.getB().getDefiningOp<onnx::TransposeOp>();
+    if (tr && tr.getPermAttr() &&
+        tr.getPermAttr().asArrayRef() == ArrayRef<int64_t>{1, 0} &&
+        isWeight(tr.getData()) && rankOf(tr.getData()) == 2) {
+      headIn = mm.getA();
+      headWeight = tr.getData();
+      headTransposed = true;
+      headLoc = mm.getLoc();
+    }
+  }
+  if (!headIn) {
     why = "the logits are not a linear of the final norm";
     return failure();
   }
-  Operation *norm = head.getInput().getDefiningOp();
+  Operation *norm = headIn.getDefiningOp();
   if (!norm || !isa<RMSNormOp, LayerNormOp>(norm) ||
       norm->getOperand(0) != cur) {
     why = "the LM head's input is not a norm of the last residual";
@@ -225,8 +256,9 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
   // The weights outside the layers are sieve.weight ops to clone.
   auto isWeightOp = [](Value v) { return !v || v.getDefiningOp<WeightOp>(); };
   if (!isWeightOp(emb.getTable()) ||
+      (posEmb && !isWeightOp(posEmb.getTable())) ||
       !llvm::all_of(norm->getOperands().drop_front(), isWeightOp) ||
-      !isWeightOp(head.getWeight()) || !isWeightOp(head.getBias())) {
+      !(isWeightOp(headWeight) || headTransposed) || !isWeightOp(headBias)) {
     why = "the embedding, final norm or LM head weights are not constants";
     return failure();
   }
@@ -249,19 +281,51 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
   auto logitsType = cast<RankedTensorType>(logits.getType());
   int64_t vocab = logitsType.getShape().back();
   int64_t hidden = shapeOf(cur).back();
-  bool llama = llvm::all_of(layers, [](const Layer &l) {
-    return llvm::any_of(l.ops, [](Operation *op) { return isa<RotaryOp>(op); }) &&
-           llvm::any_of(l.ops, [](Operation *op) {
-             auto m = dyn_cast<GatedMLPOp>(op);
-             return m && m.getActivation() == Activation::silu;
-           }) &&
-           llvm::all_of(l.ops, [](Operation *op) {
-             return !isa<LayerNormOp>(op);
-           });
-  });
-  auto model = ModelOp::create(b, ret.getLoc(), logitsType, ids,
-                               llama ? "llama" : "decoder", vocab, hidden,
-                               layers.size());
+  // The architecture, from the structure of every layer.
+  auto all = [&](auto pred) {
+    return llvm::all_of(layers, [&](const Layer &l) {
+      return llvm::any_of(l.ops, pred);
+    });
+  };
+  auto none = [&](auto pred) {
+    return llvm::none_of(layers, [&](const Layer &l) {
+      return llvm::any_of(l.ops, pred);
+    });
+  };
+  auto isA = [](auto... tag) {
+    return [](Operation *op) { return (isa<decltype(tag)>(op) || ...); };
+  };
+  auto gatedWith = [](Activation act) {
+    return [act](Operation *op) {
+      auto m = dyn_cast<GatedMLPOp>(op);
+      return m && m.getActivation() == act;
+    };
+  };
+  auto biasedRotaryInput = [](Operation *op) {
+    auto r = dyn_cast<RotaryOp>(op);
+    auto lin = r ? r.getInput().getDefiningOp<LinearOp>() : LinearOp();
+    return lin && lin.getBias();
+  };
+  bool rotary = all(isA(RotaryOp())), rms = none(isA(LayerNormOp()));
+  float embScale = emb.getScale().convertToFloat();
+  StringRef arch = "decoder";
+  if (!posEmb && rotary && rms && embScale == 1.0f && none(isA(SplitOp())) &&
+      all(gatedWith(Activation::silu)))
+    arch = all(biasedRotaryInput) && headTransposed ? "qwen2" : "llama";
+  else if (!posEmb && rotary && rms && embScale == 1.0f &&
+           all(isA(SplitOp())) && all([](Operation *op) {
+             auto g = dyn_cast<GLUOp>(op);
+             return g && g.getActivation() == Activation::silu;
+           }))
+    arch = "phi3";
+  else if (!posEmb && rotary && rms && embScale != 1.0f &&
+           all(gatedWith(Activation::gelu_tanh)))
+    arch = "gemma";
+  else if (posEmb && none(isA(RotaryOp())) && none(isA(RMSNormOp())) &&
+           isa<LayerNormOp>(norm) && all(isA(MLPOp())))
+    arch = "gpt2";
+  auto model = ModelOp::create(b, ret.getLoc(), logitsType, ids, arch, vocab,
+                               hidden, layers.size());
   Block *body = &model.getBody().front();
   OpBuilder mb = OpBuilder::atBlockEnd(body);
   IRMapping map;
@@ -269,6 +333,12 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
   Value table = mb.clone(*emb.getTable().getDefiningOp(), map)->getResult(0);
   map.map(emb.getTable(), table);
   Value x = mb.clone(*emb, map)->getResult(0);
+  if (posEmb) {
+    map.map(emb.getResult(), x);
+    map.map(posEmb.getTable(),
+            mb.clone(*posEmb.getTable().getDefiningOp())->getResult(0));
+    x = mb.clone(*posEmb, map)->getResult(0);
+  }
   for (auto [i, layer] : llvm::enumerate(layers)) {
     auto dl = DecoderLayerOp::create(mb, layer.out.getLoc(), x, i);
     Block *lb = &dl.getBody().front();
@@ -283,12 +353,27 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
   for (Value o : norm->getOperands().drop_front())
     map.map(o, mb.clone(*o.getDefiningOp())->getResult(0));
   Value normed = mb.clone(*norm, map)->getResult(0);
-  Value headW = mb.clone(*head.getWeight().getDefiningOp())->getResult(0);
+  Value headW;
+  if (auto w = headWeight.getDefiningOp<WeightOp>()) {
+    headW = mb.clone(*w)->getResult(0);
+  } else {
+    // An onnx.Constant (possibly widened by a Cast) of the tied table.
+    auto c = headWeight.getDefiningOp<onnx::ConstantOp>();
+    if (!c)
+      c = headWeight.getDefiningOp<onnx::CastOp>()
+              .getInput()
+              .getDefiningOp<onnx::ConstantOp>();
+    StringAttr name;
+    if (auto n = dyn_cast<NameLoc>(c.getLoc()))
+      name = n.getName();
+    headW = WeightOp::create(mb, c.getLoc(), c.getType(), c.getValue(), name)
+                .getResult();
+  }
   Value headB;
-  if (head.getBias())
-    headB = mb.clone(*head.getBias().getDefiningOp())->getResult(0);
-  Value out = LMHeadOp::create(mb, head.getLoc(), logitsType, normed, headW,
-                               headB, BoolAttr::get(ctx, false));
+  if (headBias)
+    headB = mb.clone(*headBias.getDefiningOp())->getResult(0);
+  Value out = LMHeadOp::create(mb, headLoc, logitsType, normed, headW, headB,
+                               BoolAttr::get(ctx, headTransposed));
   OutputOp::create(mb, ret.getLoc(), out);
   ret->setOperand(0, model.getResult());
 

@@ -3,7 +3,9 @@
 // x * reciprocal(sqrt(mean(x^2, -1) + eps)) * w in the exporters' forms:
 // the inverse as Reciprocal(Sqrt), Div(1, Sqrt), Pow(., -0.5) or a Div of x
 // by the Sqrt; x^2 as Pow(x, 2) or Mul(x, x); the weight on either side.
-// eps must be a constant.
+// eps must be a constant. A weight written as Add(w, 1) (Gemma's 1 + w,
+// when not folded) becomes weight_offset = 1. onnx.LayerNormalization over
+// the last axis -> sieve.layer_norm.
 //
 //===----------------------------------------------------------------------===//
 
@@ -125,7 +127,77 @@ struct RaiseRMSNorm : public OpRewritePattern<onnx::MulOp> {
           rewriter.getF32FloatAttr(0.0));
       return success();
     }
+    // normed * (w + 1): weight_offset 1.
+    for (int i = 0; i < 2; ++i) {
+      auto add = op->getOperand(i).getDefiningOp<onnx::AddOp>();
+      Value normed = op->getOperand(1 - i);
+      if (!add)
+        continue;
+      for (int j = 0; j < 2; ++j) {
+        Value w = add->getOperand(j);
+        auto one = getScalarFloat(add->getOperand(1 - j));
+        if (!one || *one != 1.0 || !isWeight(w) || rankOf(w) != 1 ||
+            add.getType() != w.getType())
+          continue;
+        auto [x, eps] = matchNormalized(normed);
+        if (!x)
+          continue;
+        auto type = dyn_cast<RankedTensorType>(x.getType());
+        auto epsValue = getScalarFloat(eps);
+        if (!type || type != op.getType() || shapeOf(w)[0] != type.getShape().back() ||
+            !epsValue || *epsValue < 0) {
+          notes.note(op, "RMSNorm (1 + w): the weight, result shape or "
+                         "epsilon do not match");
+          return failure();
+        }
+        Value weight = makeWeight(rewriter, w);
+        rewriter.replaceOpWithNewOp<RMSNormOp>(
+            op, type, x, weight, rewriter.getF32FloatAttr(*epsValue),
+            rewriter.getF32FloatAttr(1.0));
+        return success();
+      }
+    }
     return failure();
+  }
+  Notes &notes;
+};
+
+/// LayerNormalization(x, scale, bias) over the last axis, Mean and
+/// InvStdDev unused.
+struct RaiseLayerNorm : public OpRewritePattern<onnx::LayerNormalizationOp> {
+  RaiseLayerNorm(MLIRContext *ctx, Notes &notes)
+      : OpRewritePattern(ctx), notes(notes) {}
+
+  LogicalResult matchAndRewrite(onnx::LayerNormalizationOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op.getX(), w = op.getScale(), b = op.getB();
+    auto type = dyn_cast<RankedTensorType>(x.getType());
+    if (!type || !isa<FloatType>(type.getElementType()) ||
+        op.getY().getType() != type)
+      return failure();
+    int64_t axis = op.getAxis();
+    if (axis != -1 && axis != type.getRank() - 1) {
+      notes.note(op, "LayerNorm: not over the last axis only");
+      return failure();
+    }
+    if (!op.getMean().use_empty() || !op.getInvStdDev().use_empty()) {
+      notes.note(op, "LayerNorm: its mean or inverse deviation is used");
+      return failure();
+    }
+    bool hasBias = !isa<NoneType>(b.getType());
+    if (!isWeight(w) || rankOf(w) != 1 || shapeOf(w)[0] != type.getShape().back() ||
+        (hasBias && (!isWeight(b) || rankOf(b) != 1 ||
+                     shapeOf(b)[0] != type.getShape().back()))) {
+      notes.note(op, "LayerNorm: scale or bias is not a [hidden] constant");
+      return failure();
+    }
+    Value weight = makeWeight(rewriter, w);
+    Value bias = hasBias ? makeWeight(rewriter, b) : Value();
+    auto ln = LayerNormOp::create(rewriter, op.getLoc(), type, x, weight, bias,
+                                  op.getEpsilonAttr());
+    rewriter.replaceAllUsesWith(op.getY(), ln.getResult());
+    rewriter.eraseOp(op);
+    return success();
   }
   Notes &notes;
 };
@@ -133,7 +205,7 @@ struct RaiseRMSNorm : public OpRewritePattern<onnx::MulOp> {
 } // namespace
 
 void populateRaiseNormPatterns(RewritePatternSet &patterns, Notes &notes) {
-  patterns.add<RaiseRMSNorm>(patterns.getContext(), notes);
+  patterns.add<RaiseRMSNorm, RaiseLayerNorm>(patterns.getContext(), notes);
 }
 
 } // namespace sieve::raise

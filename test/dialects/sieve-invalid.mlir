@@ -104,3 +104,27 @@ func.func @layer_norm_bias(%x: tensor<1x?x8xf32>, %w: tensor<8xf32>, %b: tensor<
   %y = sieve.layer_norm %x, %w, %b {epsilon = 1.0e-5 : f32} : (tensor<1x?x8xf32>, tensor<8xf32>, tensor<4xf32>) -> tensor<1x?x8xf32>
   return %y : tensor<1x?x8xf32>
 }
+
+// -----
+
+func.func @split_sum(%x: tensor<1x?x16xf32>) -> tensor<1x?x8xf32> {
+  // expected-error @+1 {{sizes add up to 12, not the input's last dimension 16}}
+  %a, %b = sieve.split %x {sizes = array<i64: 8, 4>} : (tensor<1x?x16xf32>) -> (tensor<1x?x8xf32>, tensor<1x?x4xf32>)
+  return %a : tensor<1x?x8xf32>
+}
+
+// -----
+
+func.func @split_type(%x: tensor<1x?x16xf32>) -> tensor<1x?x8xf32> {
+  // expected-error @+1 {{result type 'tensor<1x?x4xf32>' is not the input's with last dimension 8}}
+  %a, %b = sieve.split %x {sizes = array<i64: 8, 8>} : (tensor<1x?x16xf32>) -> (tensor<1x?x8xf32>, tensor<1x?x4xf32>)
+  return %a : tensor<1x?x8xf32>
+}
+
+// -----
+
+func.func @split_count(%x: tensor<1x?x16xf32>) -> tensor<1x?x16xf32> {
+  // expected-error @+1 {{has 1 results but 2 sizes}}
+  %a = sieve.split %x {sizes = array<i64: 8, 8>} : (tensor<1x?x16xf32>) -> (tensor<1x?x16xf32>)
+  return %a : tensor<1x?x16xf32>
+}

@@ -78,3 +78,14 @@ func.func @gpt2_parts(%x: tensor<1x?x8xf32>) -> tensor<1x?x16xf32> {
   %l = sieve.lm_head %m, %tied {transposed = true} : (tensor<1x?x8xf32>, tensor<16x8xf32>) -> tensor<1x?x16xf32>
   return %l : tensor<1x?x16xf32>
 }
+
+// Fused projections (Phi-3 qkv_proj and gate_up_proj): one linear, then
+// sieve.split; the gated activation of a fused gate_up is sieve.glu.
+// CHECK-LABEL: func.func @fused_parts
+// CHECK: %{{.*}}:3 = sieve.split %{{.*}} {sizes = array<i64: 8, 4, 4>} : (tensor<1x?x16xf32>) -> (tensor<1x?x8xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>)
+// CHECK: sieve.glu %{{.*}}, %{{.*}} {activation = #sieve.activation<silu>} : tensor<1x?x4xf32>
+func.func @fused_parts(%x: tensor<1x?x16xf32>) -> (tensor<1x?x8xf32>, tensor<1x?x4xf32>) {
+  %q, %k, %v = sieve.split %x {sizes = array<i64: 8, 4, 4>} : (tensor<1x?x16xf32>) -> (tensor<1x?x8xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>)
+  %g = sieve.glu %k, %v {activation = #sieve.activation<silu>} : tensor<1x?x4xf32>
+  return %q, %g : tensor<1x?x8xf32>, tensor<1x?x4xf32>
+}
