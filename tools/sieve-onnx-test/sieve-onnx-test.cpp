@@ -335,11 +335,14 @@ std::string compare(const Tensor &got, const Tensor &exp, double rtol,
     }
     if (worst < 0)
       return "";
-    return llvm::formatv("{0} of {1} elements differ; max abs error {2:e} at "
-                         "{3}: got {4}, expected {5}",
-                         bad, n, worstErr, indexStr(exp.shape, worst),
-                         got.f()[worst], exp.f()[worst])
-        .str();
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    os << bad << " of " << n << " elements differ; max abs error "
+       << llvm::format("%.3e", worstErr) << " at "
+       << indexStr(exp.shape, worst) << ": got "
+       << llvm::format("%.9g", got.f()[worst]) << ", expected "
+       << llvm::format("%.9g", exp.f()[worst]);
+    return s;
   }
   for (int64_t i = 0; i < n; ++i) {
     int64_t g = exp.storage == Storage::I64 ? got.i()[i] : got.b()[i];
