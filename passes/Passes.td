@@ -116,7 +116,7 @@ def SieveRaise : Pass<"sieve-raise", "mlir::ModuleOp"> {
     transposed constant embedding table (tied: `sieve.lm_head
     {transposed}`). The architecture string comes from the structure:
     "llama" (RMSNorm, rotary, SwiGLU gated_mlp; Mistral too), "qwen2" (the
-    same with biased q/k projections and a tied head), "phi3" (split fused
+    same with biased q/k projections), "phi3" (split fused
     projections and a silu glu), "gemma" (scaled embedding, gelu_tanh
     gated_mlp), "gpt2" (learned positions, LayerNorm, no rotary, mlp), and
     "decoder" otherwise.

@@ -26,7 +26,10 @@ def Sieve_ModelOp : Sieve_Op<"model", [
   let description = [{
     Takes token ids [batch, seq] and returns logits [batch, seq, vocab].
     The body embeds the tokens, runs `num_layers` decoder layers in order of
-    their index, applies the final norm and the LM head.
+    their index, applies the final norm and the LM head. `architecture`
+    names the family the structure was recognized as ("llama", "qwen2",
+    "phi3", "gemma", "gpt2", or "decoder"); it is informational: the body
+    alone defines the computation.
 
     ```mlir
     %logits = sieve.model "llama" (%ids) {vocab_size = 256 : i64, ...} {

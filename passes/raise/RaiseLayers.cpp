@@ -311,7 +311,7 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
   StringRef arch = "decoder";
   if (!posEmb && rotary && rms && embScale == 1.0f && none(isA(SplitOp())) &&
       all(gatedWith(Activation::silu)))
-    arch = all(biasedRotaryInput) && headTransposed ? "qwen2" : "llama";
+    arch = all(biasedRotaryInput) ? "qwen2" : "llama";
   else if (!posEmb && rotary && rms && embScale == 1.0f &&
            all(isA(SplitOp())) && all([](Operation *op) {
              auto g = dyn_cast<GLUOp>(op);
