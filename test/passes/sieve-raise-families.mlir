@@ -253,3 +253,35 @@ func.func @rms_norm_plus_one(%x: tensor<1x?x8xf32>, %w: tensor<8xf32>) -> tensor
   %y = onnx.Mul %nx, %w1 : (tensor<1x?x8xf32>, tensor<8xf32>) -> tensor<1x?x8xf32>
   return %y : tensor<1x?x8xf32>
 }
+
+// -----
+
+// Near miss: two pieces of a fused projection multiplied without an
+// activation are no gated MLP; the Mul stays.
+// CHECK-LABEL: func.func @split_product_without_activation
+// CHECK: %[[T:.*]]:2 = sieve.split
+// CHECK-NOT: sieve.glu
+// CHECK: onnx.Mul %[[T]]#0, %[[T]]#1
+func.func @split_product_without_activation(%x: tensor<1x?x8xf32>) -> tensor<1x?x16xf32> {
+  %wgu = onnx.Constant {value = dense<0.2> : tensor<8x32xf32>} : tensor<8x32xf32>
+  %none = onnx.NoValue
+  %gu = onnx.MatMul %x, %wgu : (tensor<1x?x8xf32>, tensor<8x32xf32>) -> tensor<1x?x32xf32>
+  %p:2 = onnx.Split %gu, %none {axis = 2 : i64, num_outputs = 2 : i64} : (tensor<1x?x32xf32>, none) -> (tensor<1x?x16xf32>, tensor<1x?x16xf32>)
+  %h = onnx.Mul %p#0, %p#1 : (tensor<1x?x16xf32>, tensor<1x?x16xf32>) -> tensor<1x?x16xf32>
+  return %h : tensor<1x?x16xf32>
+}
+
+// -----
+
+// Near miss: a Split along another axis than the last is no fused
+// projection.
+// CHECK-LABEL: func.func @split_other_axis
+// CHECK-NOT: sieve.split
+// CHECK: onnx.Split
+func.func @split_other_axis(%x: tensor<1x4x8xf32>) -> tensor<1x2x32xf32> {
+  %wgu = onnx.Constant {value = dense<0.2> : tensor<8x32xf32>} : tensor<8x32xf32>
+  %none = onnx.NoValue
+  %gu = onnx.MatMul %x, %wgu : (tensor<1x4x8xf32>, tensor<8x32xf32>) -> tensor<1x4x32xf32>
+  %p:2 = onnx.Split %gu, %none {axis = 1 : i64, num_outputs = 2 : i64} : (tensor<1x4x32xf32>, none) -> (tensor<1x2x32xf32>, tensor<1x2x32xf32>)
+  return %p#0 : tensor<1x2x32xf32>
+}
