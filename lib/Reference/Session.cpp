@@ -438,6 +438,27 @@ LogicalResult Session::Impl::runBlock(Block &block, ArrayRef<Tensor> args,
         results.push_back(*t);
       return success();
     }
+    if (auto split = dyn_cast<sieve::SplitOp>(op)) {
+      // Consecutive pieces of the last axis.
+      const Tensor &x = *in[0];
+      int64_t W = x.shape.back(), rows = x.numel() / W, offset = 0;
+      ArrayRef<int64_t> sizes = split.getSizes();
+      if (sizes.size() != op.getNumResults())
+        return op.emitError() << "split sizes do not match its results";
+      for (auto [r, size] : llvm::enumerate(sizes)) {
+        if (size < 0 || offset + size > W)
+          return op.emitError() << "split sizes exceed the last axis " << W;
+        std::vector<int64_t> shape = x.shape;
+        shape.back() = size;
+        Tensor piece = Tensor::f32(shape);
+        for (int64_t row = 0; row < rows; ++row)
+          std::memcpy(piece.f() + row * size, x.f() + row * W + offset,
+                      size * sizeof(float));
+        offset += size;
+        values[op.getResult(r)] = piece;
+      }
+      continue;
+    }
     if (op.getNumResults() != 1)
       return op.emitError() << "the sieve-level CPU reference does not "
                                "support '"
@@ -763,6 +784,19 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
         pg[i] = activate(act, pg[i]) * pu[i];
     });
     out = matmul(pool, gate, *in[3], false);
+    return success();
+  }
+  if (auto g = dyn_cast<sieve::GLUOp>(op)) {
+    if (in[0]->shape != in[1]->shape)
+      return op->emitError() << "glu of different shapes";
+    out = Tensor::f32(in[0]->shape);
+    sieve::Activation act = g.getActivation();
+    const float *pg = in[0]->f(), *pu = in[1]->f();
+    float *po = out.f();
+    parallelRange(pool, out.numel(), 4096, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i)
+        po[i] = activate(act, pg[i]) * pu[i];
+    });
     return success();
   }
   if (auto m = dyn_cast<sieve::MLPOp>(op)) {
