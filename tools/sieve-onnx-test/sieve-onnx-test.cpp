@@ -118,7 +118,7 @@ struct Outcome {
   int64_t readFromOpset = 0; // --read-as-opset-13 applied: the old opset
 };
 
-/// Thrown nowhere: errors travel as strings.
+/// Why a tensor could not be loaded: a status (FAIL / UNSUPPORTED) and text.
 struct Failure {
   std::string status, reason;
 };
@@ -224,7 +224,8 @@ bool loadTensor(MLIRContext *ctx, StringRef file, Type want, Tensor &out,
     return false;
   }
   onnx::TensorProto t;
-  if (!t.ParseFromArray((*buf)->getBufferStart(), int((*buf)->getBufferSize()))) {
+  if (!t.ParseFromArray((*buf)->getBufferStart(),
+                        int((*buf)->getBufferSize()))) {
     err = {"FAIL", "cannot parse " + path::filename(file).str() +
                        " as onnx.TensorProto"};
     return false;
@@ -840,7 +841,8 @@ int main(int argc, char **argv) {
         _exit(0);
       }
       close(fds[1]);
-      running.push_back({next, pid, fds[0], "", std::chrono::steady_clock::now()});
+      running.push_back(
+          {next, pid, fds[0], "", std::chrono::steady_clock::now()});
       ++next;
     }
     std::vector<pollfd> pfds;
@@ -897,7 +899,8 @@ int main(int argc, char **argv) {
       const std::string &name = tests[i].name;
       seen[name] = true;
       auto it = expectedStatus.find(name);
-      std::string want = it == expectedStatus.end() ? "(not listed)" : it->second;
+      std::string want =
+          it == expectedStatus.end() ? "(not listed)" : it->second;
       if (want != outcomes[i]->status)
         diffs.push_back(name + ": expected " + want + ", got " +
                         resultLine(tests[i], *outcomes[i]));
