@@ -937,6 +937,9 @@ int main(int argc, char **argv) {
       return runBatch(m);
     return runLogits(m);
   }
+  if (!modelMode && SieveModel::contains(*m.module))
+    fail("a sieve.model runs with --eval, --prompt, --batch-prompts or "
+         "--logits-out");
   if (!batchPrompts.empty())
     fail("--batch-prompts runs at the sieve level: the model holds no "
          "sieve.model (try --raise)");
