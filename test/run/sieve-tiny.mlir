@@ -41,6 +41,10 @@
 // RUN: not sieve-run %s --prompt "hello" --max-new-tokens 70 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=POS
 // POS: sieve-run: error: {{.*}}position 64 beyond the learned table's 64 positions
+// More prompts than the session's rows.
+// RUN: not sieve-run %s --batch-prompts %t.prompts --max-batch 2 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=BATCH-MAX
+// BATCH-MAX: sieve-run: error: {{.*}}batch 4 exceeds the session's max batch 2
 // Bad --batch-prompts files.
 // RUN: not sieve-run %s --batch-prompts %t.nonexistent 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=NOFILE

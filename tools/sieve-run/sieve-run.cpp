@@ -144,6 +144,11 @@ static cl::opt<int64_t> maxContext(
     cl::desc("KV cache positions per row at the sieve level (default 0: the "
              "longest prompt plus --max-new-tokens)"),
     cl::init(0), cl::cat(category));
+static cl::opt<int64_t> maxBatch(
+    "max-batch",
+    cl::desc("Rows the sieve-level session holds (default 0: the number of "
+             "--batch-prompts)"),
+    cl::init(0), cl::cat(category));
 // Running one function.
 static cl::opt<std::string>
     funcName("func", cl::desc("Run this function of an .mlir file and print "
@@ -524,7 +529,9 @@ static int runBatch(Model &m) {
   if (vocab != 256)
     fail("--batch-prompts needs a byte-level model (vocabulary 256), this "
          "one has " + Twine(vocab));
-  auto created = Session::create(*m.sieve, B, sieveContext(S));
+  auto created =
+      Session::create(*m.sieve, maxBatch > 0 ? int64_t(maxBatch) : B,
+                      sieveContext(S));
   if (failed(created))
     return 1;
   Session &session = **created;
@@ -856,6 +863,8 @@ int main(int argc, char **argv) {
     fail("--check-batch goes with --batch-prompts");
   if (maxContext < 0)
     fail("--max-context must be >= 0");
+  if (maxBatch < 0)
+    fail("--max-batch must be >= 0");
 
   StringRef ext = llvm::sys::path::extension(modelPath);
   if (ext != ".onnx" && ext != ".mlir")
