@@ -274,6 +274,9 @@ SIEVE_REDUCE_VERIFIER(ReduceMinOp)
 SIEVE_REDUCE_VERIFIER(ReduceSumOp)
 SIEVE_REDUCE_VERIFIER(ReduceProdOp)
 SIEVE_REDUCE_VERIFIER(ReduceL2Op)
+SIEVE_REDUCE_VERIFIER(ReduceL1Op)
+SIEVE_REDUCE_VERIFIER(ReduceSumSquareOp)
+SIEVE_REDUCE_VERIFIER(ReduceLogSumExpOp)
 #undef SIEVE_REDUCE_VERIFIER
 
 LogicalResult ArgMaxOp::verify() {
@@ -292,6 +295,10 @@ LogicalResult CumSumOp::verify() {
 }
 
 LogicalResult SoftmaxOp::verify() {
+  return verifyAxis(*this, static_cast<int64_t>(getAxis()), getInput());
+}
+
+LogicalResult LogSoftmaxOp::verify() {
   return verifyAxis(*this, static_cast<int64_t>(getAxis()), getInput());
 }
 

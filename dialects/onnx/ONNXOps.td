@@ -182,7 +182,16 @@ def ONNX_SinOp : ONNX_UnaryElementwiseOp<"Sin", "input", "output"> {
 def ONNX_SoftplusOp : ONNX_UnaryElementwiseOp<"Softplus"> {
   let summary = "log(exp(X) + 1)";
 }
+def ONNX_SoftsignOp : ONNX_UnaryElementwiseOp<"Softsign", "input", "output"> {
+  let summary = "x / (1 + |x|)";
+}
 def ONNX_SqrtOp : ONNX_UnaryElementwiseOp<"Sqrt"> { let summary = "square root"; }
+def ONNX_TanOp : ONNX_UnaryElementwiseOp<"Tan", "input", "output"> {
+  let summary = "tangent";
+}
+def ONNX_AtanOp : ONNX_UnaryElementwiseOp<"Atan", "input", "output"> {
+  let summary = "arctangent";
+}
 def ONNX_TanhOp : ONNX_UnaryElementwiseOp<"Tanh", "input", "output"> {
   let summary = "hyperbolic tangent";
 }
@@ -329,6 +338,15 @@ def ONNX_ReduceProdOp : ONNX_ReduceOp<"ReduceProd"> { let summary = "product ove
 def ONNX_ReduceL2Op : ONNX_ReduceOp<"ReduceL2"> {
   let summary = "Euclidean norm over axes";
 }
+def ONNX_ReduceL1Op : ONNX_ReduceOp<"ReduceL1"> {
+  let summary = "sum of absolute values over axes";
+}
+def ONNX_ReduceSumSquareOp : ONNX_ReduceOp<"ReduceSumSquare"> {
+  let summary = "sum of squares over axes";
+}
+def ONNX_ReduceLogSumExpOp : ONNX_ReduceOp<"ReduceLogSumExp"> {
+  let summary = "log of the sum of exponentials over axes";
+}
 
 def ONNX_ArgMaxOp : ONNX_InferOp<"ArgMax"> {
   let summary = "index of the maximum along an axis (int64 result)";
@@ -355,6 +373,16 @@ def ONNX_CumSumOp : ONNX_InferOp<"CumSum"> {
 
 def ONNX_SoftmaxOp : ONNX_InferOp<"Softmax"> {
   let summary = "softmax along `axis`";
+  let arguments = (ins ONNX_Tensor:$input,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs ONNX_Tensor:$output);
+  let assemblyFormat =
+      "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def ONNX_LogSoftmaxOp : ONNX_InferOp<"LogSoftmax"> {
+  let summary = "log of softmax along `axis`";
   let arguments = (ins ONNX_Tensor:$input,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs ONNX_Tensor:$output);

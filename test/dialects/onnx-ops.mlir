@@ -333,5 +333,21 @@ func.func @every_simple_op(%x: tensor<3xf32>, %b: tensor<3xi1>, %i: tensor<3xi32
   %34 = onnx.ReduceMin %x, %none {keepdims = 0 : i64} : (tensor<3xf32>, none) -> tensor<f32>
   // CHECK: onnx.ReduceProd %{{.*}}, %{{.*}} {keepdims = 0 : i64} : (tensor<3xf32>, none) -> tensor<f32>
   %35 = onnx.ReduceProd %x, %none {keepdims = 0 : i64} : (tensor<3xf32>, none) -> tensor<f32>
+  // CHECK: onnx.Softsign %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %36 = onnx.Softsign %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Tan %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %37 = onnx.Tan %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.Atan %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %38 = onnx.Atan %x : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.ReduceL1 %{{.*}}, %{{.*}} {keepdims = 0 : i64} : (tensor<3xf32>, none) -> tensor<f32>
+  %39 = onnx.ReduceL1 %x, %none {keepdims = 0 : i64} : (tensor<3xf32>, none) -> tensor<f32>
+  // CHECK: onnx.ReduceSumSquare %{{.*}}, %{{.*}} {axes = array<i64: 0>} : (tensor<3xf32>, none) -> tensor<1xf32>
+  %40 = onnx.ReduceSumSquare %x, %none {axes = array<i64: 0>} : (tensor<3xf32>, none) -> tensor<1xf32>
+  // CHECK: onnx.ReduceLogSumExp %{{.*}}, %{{.*}} {keepdims = 0 : i64} : (tensor<3xf32>, none) -> tensor<f32>
+  %41 = onnx.ReduceLogSumExp %x, %none {keepdims = 0 : i64} : (tensor<3xf32>, none) -> tensor<f32>
+  // CHECK: onnx.LogSoftmax %{{.*}} {axis = 0 : i64} : (tensor<3xf32>) -> tensor<3xf32>
+  %42 = onnx.LogSoftmax %x {axis = 0 : i64} : (tensor<3xf32>) -> tensor<3xf32>
+  // CHECK: onnx.LogSoftmax %{{.*}} : (tensor<3xf32>) -> tensor<3xf32>
+  %43 = onnx.LogSoftmax %x : (tensor<3xf32>) -> tensor<3xf32>
   return
 }
