@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -80,6 +81,7 @@ struct Executor::Impl {
                          : std::max(1u, std::thread::hardware_concurrency())) {}
 
   void plan();
+  LogicalResult checkElementTypes();
   FailureOr<std::shared_ptr<MappedFile>> mapFile(Operation *op,
                                                  StringRef location);
   FailureOr<Tensor> loadConstant(Operation *op);
@@ -92,6 +94,29 @@ static double processCpuSeconds() {
 }
 
 static bool isNone(Value v) { return isa<NoneType>(v.getType()); }
+
+/// The reference holds every float as float32, so an f64 value would be
+/// computed in silently narrowed precision: refuse it, at the argument, the
+/// constant or the op whose result has it.
+static bool isUnsupportedElementType(Type t) {
+  return getElementTypeOrSelf(t).isF64();
+}
+
+LogicalResult Executor::Impl::checkElementTypes() {
+  Block &body = func.getBody().front();
+  for (BlockArgument arg : body.getArguments())
+    if (isUnsupportedElementType(arg.getType()))
+      return emitError(arg.getLoc())
+             << "element type f64 is not supported by the CPU reference "
+                "(argument "
+             << arg.getArgNumber() << " of @" << func.getSymName() << ")";
+  for (Operation &op : body.getOperations())
+    for (Type t : op.getResultTypes())
+      if (isUnsupportedElementType(t))
+        return op.emitError()
+               << "element type f64 is not supported by the CPU reference";
+  return success();
+}
 
 void Executor::Impl::plan() {
   Block &body = func.getBody().front();
@@ -316,8 +341,11 @@ static const char *storageName(Storage s) {
 LogicalResult Executor::run(ArrayRef<Tensor> inputs,
                             std::vector<Tensor> &outputs) {
   Impl &I = *impl;
-  if (!I.planned)
+  if (!I.planned) {
+    if (failed(I.checkElementTypes()))
+      return failure();
     I.plan();
+  }
   Block &body = I.func.getBody().front();
   if (inputs.size() != body.getNumArguments())
     return I.func.emitError() << "function takes " << body.getNumArguments()
