@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MappedFiles.h"
 #include "Ops.h"
 #include "sieve/Dialect/ONNX/ONNXDialect.h"
 #include "sieve/Dialect/ONNX/ONNXOps.h"
@@ -31,17 +32,10 @@
 using namespace mlir;
 using namespace sieve::ref;
 
-namespace {
-struct MappedFile {
-  std::unique_ptr<llvm::sys::fs::mapped_file_region> region;
-};
-} // namespace
-
 struct Executor::Impl {
   func::FuncOp func;
-  std::string baseDir;
+  MappedFiles files;
   ThreadPool pool;
-  llvm::StringMap<std::shared_ptr<MappedFile>> files;
   llvm::DenseMap<Operation *, Tensor> constants;
 
   bool planned = false;
@@ -76,14 +70,12 @@ struct Executor::Impl {
   }
 
   Impl(func::FuncOp func, StringRef baseDir, int threads)
-      : func(func), baseDir(baseDir.str()),
+      : func(func), files(baseDir.str()),
         pool(threads > 0 ? threads
                          : std::max(1u, std::thread::hardware_concurrency())) {}
 
   void plan();
   LogicalResult checkElementTypes();
-  FailureOr<std::shared_ptr<MappedFile>> mapFile(Operation *op,
-                                                 StringRef location);
   FailureOr<Tensor> loadConstant(Operation *op);
 };
 
@@ -148,47 +140,6 @@ void Executor::Impl::plan() {
   planned = true;
 }
 
-FailureOr<std::shared_ptr<MappedFile>>
-Executor::Impl::mapFile(Operation *op, StringRef location) {
-  SmallString<256> path;
-  if (llvm::sys::path::is_absolute(location))
-    path = location;
-  else {
-    path = baseDir;
-    llvm::sys::path::append(path, location);
-  }
-  auto it = files.find(path);
-  if (it != files.end())
-    return it->second;
-  int fd;
-  if (std::error_code ec = llvm::sys::fs::openFileForRead(path, fd)) {
-    op->emitError() << "cannot open external data file '" << path
-                    << "': " << ec.message();
-    return failure();
-  }
-  uint64_t size = 0;
-  llvm::sys::fs::file_status status;
-  if (std::error_code ec = llvm::sys::fs::status(fd, status)) {
-    ::close(fd);
-    op->emitError() << "cannot stat '" << path << "': " << ec.message();
-    return failure();
-  }
-  size = status.getSize();
-  auto mapped = std::make_shared<MappedFile>();
-  std::error_code ec;
-  if (size > 0)
-    mapped->region = std::make_unique<llvm::sys::fs::mapped_file_region>(
-        llvm::sys::fs::convertFDToNativeFile(fd),
-        llvm::sys::fs::mapped_file_region::readonly, size, 0, ec);
-  ::close(fd);
-  if (ec) {
-    op->emitError() << "cannot map '" << path << "': " << ec.message();
-    return failure();
-  }
-  files[path] = mapped;
-  return mapped;
-}
-
 FailureOr<Tensor> Executor::Impl::loadConstant(Operation *op) {
   auto it = constants.find(op);
   if (it != constants.end())
@@ -207,7 +158,7 @@ FailureOr<Tensor> Executor::Impl::loadConstant(Operation *op) {
   Tensor t;
   if (auto ext = dyn_cast_or_null<sieve::onnx::ExternalTensorAttr>(value)) {
     FailureOr<std::shared_ptr<MappedFile>> file =
-        mapFile(op, ext.getLocation());
+        files.map(op, ext.getLocation());
     if (failed(file))
       return failure();
     uint64_t fileSize = (*file)->region ? (*file)->region->size() : 0;

@@ -22,9 +22,7 @@
 using namespace mlir;
 using namespace sieve::ref;
 
-#ifdef SIEVE_HAVE_AVX2_KERNEL
 #include "VecKernels.h"
-#endif
 
 using Inputs = ArrayRef<const Tensor *>;
 using Outputs = std::vector<Tensor>;
@@ -34,11 +32,9 @@ using Shape = std::vector<int64_t>;
 // Helpers
 //===----------------------------------------------------------------------===//
 
-namespace {
-
 /// Whether the AVX2 vector kernels (exp, softmax, sigmoid) run here;
 /// SIEVE_REF_KERNEL=portable turns them off.
-bool useAVX2() {
+bool sieve::ref::useVectorKernels() {
 #ifdef SIEVE_HAVE_AVX2_KERNEL
   static const bool enabled = [] {
     __builtin_cpu_init();
@@ -52,6 +48,8 @@ bool useAVX2() {
   return false;
 #endif
 }
+
+namespace {
 
 int64_t product(ArrayRef<int64_t> s, size_t from = 0, size_t to = ~size_t(0)) {
   int64_t n = 1;
@@ -663,7 +661,7 @@ FLOAT_UNARY(reciprocalOp, 1.0f / x)
 LogicalResult sigmoidOp(OpContext &ctx, Operation *op, Inputs in,
                         Outputs &out) {
 #ifdef SIEVE_HAVE_AVX2_KERNEL
-  if (useAVX2() && in.size() == 1 && in[0] && in[0]->storage == Storage::F32) {
+  if (useVectorKernels() && in.size() == 1 && in[0] && in[0]->storage == Storage::F32) {
     Tensor r = resultFor(ctx, in, {0}, Storage::F32, in[0]->shape);
     const float *px = in[0]->f();
     float *pr = r.f();
@@ -984,7 +982,7 @@ LogicalResult softmaxOp(OpContext &ctx, Operation *op, Inputs in,
                 [&](int64_t b, int64_t e) {
     for (int64_t row = b; row < e; ++row) {
 #ifdef SIEVE_HAVE_AVX2_KERNEL
-      if (!Log && inner == 1 && useAVX2()) {
+      if (!Log && inner == 1 && useVectorKernels()) {
         sieve_softmax_row_avx2(px + row * len, pr + row * len, len);
         continue;
       }

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MappedFiles.h"
 #include "Ops.h"
 #include "Parallel.h"
 #include "VecKernels.h"
@@ -41,17 +42,10 @@ using namespace sieve::ref;
 // The model: weights and structure
 //===----------------------------------------------------------------------===//
 
-namespace {
-struct Mapped {
-  std::unique_ptr<llvm::sys::fs::mapped_file_region> region;
-};
-} // namespace
-
 struct SieveModel::Impl {
   sieve::ModelOp model;
-  std::string baseDir;
+  MappedFiles files{"."};
   ThreadPool pool;
-  llvm::StringMap<std::shared_ptr<Mapped>> files;
   llvm::DenseMap<Operation *, Tensor> weights;
   /// Attention ops in program order; their index is their cache slot.
   std::vector<sieve::AttentionOp> attentions;
@@ -61,48 +55,8 @@ struct SieveModel::Impl {
       : pool(threads > 0 ? threads
                          : std::max(1u, std::thread::hardware_concurrency())) {}
 
-  FailureOr<std::shared_ptr<Mapped>> mapFile(Operation *op, StringRef loc);
   FailureOr<Tensor> loadWeight(sieve::WeightOp op);
 };
-
-FailureOr<std::shared_ptr<Mapped>>
-SieveModel::Impl::mapFile(Operation *op, StringRef location) {
-  SmallString<256> path;
-  if (llvm::sys::path::is_absolute(location))
-    path = location;
-  else {
-    path = baseDir;
-    llvm::sys::path::append(path, location);
-  }
-  auto it = files.find(path);
-  if (it != files.end())
-    return it->second;
-  int fd;
-  if (std::error_code ec = llvm::sys::fs::openFileForRead(path, fd)) {
-    op->emitError() << "cannot open external data file '" << path
-                    << "': " << ec.message();
-    return failure();
-  }
-  llvm::sys::fs::file_status status;
-  if (std::error_code ec = llvm::sys::fs::status(fd, status)) {
-    ::close(fd);
-    op->emitError() << "cannot stat '" << path << "': " << ec.message();
-    return failure();
-  }
-  auto mapped = std::make_shared<Mapped>();
-  std::error_code ec;
-  if (status.getSize() > 0)
-    mapped->region = std::make_unique<llvm::sys::fs::mapped_file_region>(
-        llvm::sys::fs::convertFDToNativeFile(fd),
-        llvm::sys::fs::mapped_file_region::readonly, status.getSize(), 0, ec);
-  ::close(fd);
-  if (ec) {
-    op->emitError() << "cannot map '" << path << "': " << ec.message();
-    return failure();
-  }
-  files[path] = mapped;
-  return mapped;
-}
 
 FailureOr<Tensor> SieveModel::Impl::loadWeight(sieve::WeightOp op) {
   auto type = dyn_cast<RankedTensorType>(op.getType());
@@ -114,7 +68,7 @@ FailureOr<Tensor> SieveModel::Impl::loadWeight(sieve::WeightOp op) {
     return op.emitError() << "weight of unsupported element type " << et;
   Attribute value = op.getValue();
   if (auto ext = dyn_cast<sieve::onnx::ExternalTensorAttr>(value)) {
-    auto file = mapFile(op, ext.getLocation());
+    auto file = files.map(op, ext.getLocation());
     if (failed(file))
       return failure();
     uint64_t size = (*file)->region ? (*file)->region->size() : 0;
@@ -208,7 +162,7 @@ SieveModel::open(ModuleOp module, StringRef baseDir, int threads) {
   m->impl = std::make_unique<Impl>(threads);
   Impl &I = *m->impl;
   I.model = models[0];
-  I.baseDir = baseDir.empty() ? "." : baseDir.str();
+  I.files = MappedFiles(baseDir.empty() ? "." : baseDir.str());
   WalkResult r = I.model.walk([&](Operation *op) {
     if (auto w = dyn_cast<sieve::WeightOp>(op)) {
       FailureOr<Tensor> t = I.loadWeight(w);
@@ -540,23 +494,6 @@ float activate(sieve::Activation act, float x) {
 }
 
 bool isFloat(const Tensor *t) { return t && t->storage == Storage::F32; }
-
-/// Whether the AVX2 softmax runs here (as in Ops.cpp; SIEVE_REF_KERNEL=portable
-/// turns it off).
-bool useVectorKernels() {
-#ifdef SIEVE_HAVE_AVX2_KERNEL
-  static const bool enabled = [] {
-    __builtin_cpu_init();
-    const char *want = std::getenv("SIEVE_REF_KERNEL");
-    if (want && StringRef(want) == "portable")
-      return false;
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return enabled;
-#else
-  return false;
-#endif
-}
 
 /// row[0, n) = softmax(row[0, n)) in float32.
 void softmaxRow(float *row, int64_t n, bool vec) {

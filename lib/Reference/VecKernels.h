@@ -4,6 +4,13 @@
 
 #include <cstdint>
 
+namespace sieve::ref {
+/// Whether the AVX2 vector kernels (exp, softmax, sigmoid) run here: built
+/// with them (x86), the CPU has AVX2 and FMA, and SIEVE_REF_KERNEL is not
+/// "portable". Defined in Ops.cpp.
+bool useVectorKernels();
+} // namespace sieve::ref
+
 extern "C" {
 void sieve_exp_avx2(const float *x, float *y, int64_t n);
 void sieve_sigmoid_avx2(const float *x, float *y, int64_t n);
