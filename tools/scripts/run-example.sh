@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds sieve and runs the main job on the bundled
 # example model (models/llama12): import it, simplify it, print a summary,
-# and run it on the CPU reference executor (no GPU path yet): generate a
-# continuation of a prompt and measure bits per byte on held-out text.
+# raise it to the sieve dialect, and run it on the CPU reference executor
+# (no GPU path yet): generate a continuation of a prompt (KV cache) and
+# measure bits per byte on held-out text.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="${SIEVE_BUILD_DIR:-$ROOT/build}"
@@ -15,13 +16,17 @@ OUT="$BUILD/example"
 mkdir -p "$OUT"
 echo "sieve: importing $MODEL"
 "$BUILD/bin/sieve-translate" --import-onnx "$MODEL" -o "$OUT/imported.mlir"
-echo "sieve: simplifying"
+echo "sieve: simplifying and raising to the sieve dialect"
 "$BUILD/bin/sieve-opt" --sieve-simplify "$OUT/imported.mlir" -o "$OUT/simplified.mlir"
+"$BUILD/bin/sieve-opt" --sieve-raise "$OUT/simplified.mlir" -o "$OUT/raised.mlir"
 python3 "$SCRIPTS/summarize-mlir.py" "$OUT/imported.mlir" "$OUT/simplified.mlir"
+echo "== $OUT/raised.mlir"
+echo "   $(grep -c 'sieve.decoder_layer' "$OUT/raised.mlir") decoder layers," \
+     "$(grep -c '= onnx\.' "$OUT/raised.mlir" || true) onnx ops left"
 echo "sieve: generating on the CPU reference executor"
-"$BUILD/bin/sieve-run" "$OUT/simplified.mlir" --device=cpu \
+"$BUILD/bin/sieve-run" "$OUT/raised.mlir" --device=cpu \
   --prompt "The list type in Python" --max-new-tokens 64
 echo
 echo "sieve: bits per byte on the first 16 windows of valid.txt"
-"$BUILD/bin/sieve-run" "$OUT/simplified.mlir" --device=cpu \
+"$BUILD/bin/sieve-run" "$OUT/raised.mlir" --device=cpu \
   --eval "$ROOT/models/llama12/valid.txt" --max-windows 16
