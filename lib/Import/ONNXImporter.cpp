@@ -522,7 +522,16 @@ Value Importer::noValue() {
 FailureOr<std::string> Importer::opNameFor(const ::onnx::NodeProto &node) {
   std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
   std::string name;
-  if (domain.empty())
+  // onnxruntime registers a few of its contrib ops in the default ONNX
+  // domain as well as in com.microsoft (exporters emit them there, e.g.
+  // SimplifiedLayerNormalization from transformers' RMSNorm); they have no
+  // ONNX-standard op of that name, so they map to the onnx.ms.* ops.
+  static const char *const msOpsInDefaultDomain[] = {
+      "SimplifiedLayerNormalization", "SkipSimplifiedLayerNormalization"};
+  if (domain.empty() && llvm::is_contained(msOpsInDefaultDomain,
+                                           StringRef(node.op_type())))
+    name = "onnx.ms." + node.op_type();
+  else if (domain.empty())
     name = "onnx." + node.op_type();
   else if (domain == "com.microsoft")
     name = "onnx.ms." + node.op_type();

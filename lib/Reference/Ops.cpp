@@ -2096,6 +2096,307 @@ LogicalResult fastGeluOp(OpContext &ctx, Operation *op, Inputs in,
   });
 }
 
+bool isNone(Value v) { return isa<NoneType>(v.getType()); }
+
+/// com.microsoft SkipSimplifiedLayerNormalization: sum = input + skip
+/// (+ bias), output = sum / sqrt(mean(sum^2) + epsilon) * gamma over the
+/// last axis; input_skip_bias_sum returns sum. `mean` is never produced
+/// (onnxruntime leaves it empty for the RMS form).
+LogicalResult skipRmsNormOp(OpContext &ctx, Operation *op, Inputs in,
+                            Outputs &out) {
+  if (failed(need(op, in, 3)))
+    return failure();
+  const Tensor &x = *in[0], &skip = *in[1], &gamma = *in[2];
+  const Tensor *bias = in.size() > 3 ? in[3] : nullptr;
+  if (x.storage != Storage::F32 || skip.storage != Storage::F32 ||
+      gamma.storage != Storage::F32 || (bias && bias->storage != Storage::F32))
+    return op->emitError() << "needs float inputs";
+  if (op->getNumResults() > 1 && !isNone(op->getResult(1)))
+    return op->emitError() << "the 'mean' output is not supported (an RMS "
+                              "norm has none)";
+  if (x.shape.empty())
+    return op->emitError() << "input must have rank >= 1";
+  int64_t len = x.shape.back(), rows = x.numel() / std::max<int64_t>(len, 1);
+  int64_t kn = skip.numel();
+  if (kn != x.numel() && (kn == 0 || x.numel() % kn != 0 || kn % len != 0))
+    return op->emitError() << "skip shape " << shapeStr(skip.shape)
+                           << " does not broadcast to " << shapeStr(x.shape);
+  if (gamma.numel() != len || (bias && bias->numel() != len))
+    return op->emitError() << "gamma/bias must have " << len << " elements";
+  float eps = attrFloat(op, "epsilon", 1e-12f);
+  Tensor y = Tensor::f32(x.shape), sum = Tensor::f32(x.shape);
+  Shape statShape(x.shape.begin(), x.shape.end() - 1);
+  statShape.push_back(1);
+  Tensor inv = Tensor::f32(statShape);
+  const float *px = x.f(), *pk = skip.f(), *pg = gamma.f(),
+              *pb = bias ? bias->f() : nullptr;
+  parallelRange(ctx.pool, rows,
+                std::max<int64_t>(1, 8192 / std::max<int64_t>(len, 1)),
+                [&](int64_t b, int64_t e) {
+    for (int64_t row = b; row < e; ++row) {
+      const float *s = px + row * len;
+      const float *k = pk + (row * len) % kn;
+      float *sm = sum.f() + row * len;
+      float ss = 0.0f;
+      for (int64_t j = 0; j < len; ++j) {
+        float v = s[j] + k[j];
+        if (pb)
+          v += pb[j];
+        sm[j] = v;
+        ss += v * v;
+      }
+      float is = 1.0f / std::sqrt(ss / float(len) + eps);
+      inv.f()[row] = is;
+      float *d = y.f() + row * len;
+      for (int64_t j = 0; j < len; ++j)
+        d[j] = sm[j] * is * pg[j];
+    }
+  });
+  out.push_back(y);
+  out.push_back(Tensor());
+  out.push_back(inv);
+  out.push_back(sum);
+  return success();
+}
+
+/// Rotates x (viewed as [batch, seq, heads, head_size] through `layout4d`:
+/// true for a [batch, heads, seq, head_size] buffer, false for
+/// [batch, seq, heads * head_size]) by the cos/sin rows that `cacheRow`
+/// gives for (b, s): rotary_dim / 2 values each.
+template <typename RowFn>
+Tensor applyRotary(OpContext &ctx, const Tensor &x, bool layout4d, int64_t B,
+                   int64_t S, int64_t H, int64_t D, int64_t rd,
+                   bool interleaved, const float *cosC, const float *sinC,
+                   RowFn cacheRow) {
+  Tensor y = Tensor::f32(x.shape);
+  const float *px = x.f();
+  float *py = y.f();
+  int64_t half = rd / 2;
+  parallelRange(ctx.pool, B * S, 16, [&](int64_t b0, int64_t e0) {
+    for (int64_t bs = b0; bs < e0; ++bs) {
+      int64_t b = bs / S, s = bs % S;
+      int64_t row = cacheRow(b, s);
+      const float *c = cosC + row * half, *sn = sinC + row * half;
+      for (int64_t h = 0; h < H; ++h) {
+        int64_t off = layout4d ? ((b * H + h) * S + s) * D
+                               : ((b * S + s) * H + h) * D;
+        const float *xi = px + off;
+        float *yo = py + off;
+        for (int64_t i = 0; i < half; ++i) {
+          int64_t i1 = interleaved ? 2 * i : i;
+          int64_t i2 = interleaved ? 2 * i + 1 : i + half;
+          float x1 = xi[i1], x2 = xi[i2];
+          yo[i1] = c[i] * x1 - sn[i] * x2;
+          yo[i2] = sn[i] * x1 + c[i] * x2;
+        }
+        for (int64_t d = rd; d < D; ++d)
+          yo[d] = xi[d];
+      }
+    }
+  });
+  return y;
+}
+
+/// Opset 23 RotaryEmbedding (X, cos_cache, sin_cache, position_ids?) and
+/// com.microsoft RotaryEmbedding (input, position_ids, cos_cache, sin_cache).
+template <bool MS>
+LogicalResult rotaryEmbeddingOp(OpContext &ctx, Operation *op, Inputs in,
+                                Outputs &out) {
+  if (failed(need(op, in, MS ? 4 : 3)))
+    return failure();
+  const Tensor &x = *in[0];
+  const Tensor &cosT = MS ? *in[2] : *in[1], &sinT = MS ? *in[3] : *in[2];
+  const Tensor *pos = MS ? in[1] : (in.size() > 3 ? in[3] : nullptr);
+  if (x.storage != Storage::F32 || cosT.storage != Storage::F32 ||
+      sinT.storage != Storage::F32)
+    return op->emitError() << "needs float input and caches";
+  if (MS && attrInt(op, "is_packed_batching", 0))
+    return op->emitError() << "is_packed_batching is not supported";
+  if (MS && attrFloat(op, "scale", 1.0f) != 1.0f)
+    return op->emitError() << "scale other than 1 is not supported";
+  bool interleaved = attrInt(op, "interleaved", 0);
+  int64_t rdAttr = attrInt(op, "rotary_embedding_dim", 0);
+  int64_t numHeads = attrInt(op, "num_heads", 0);
+  if (cosT.shape != sinT.shape || cosT.shape.empty())
+    return op->emitError() << "cos_cache and sin_cache must have one shape";
+  int64_t half = cosT.shape.back();
+  int64_t B, S, H, D;
+  bool layout4d = x.shape.size() == 4;
+  if (layout4d) {
+    B = x.shape[0], H = x.shape[1], S = x.shape[2], D = x.shape[3];
+  } else if (x.shape.size() == 3) {
+    B = x.shape[0], S = x.shape[1];
+    if (numHeads <= 0) {
+      if (!MS)
+        return op->emitError() << "num_heads is required for a 3-D input";
+      D = rdAttr > 0 ? rdAttr : 2 * half;
+      if (D <= 0 || x.shape[2] % D)
+        return op->emitError() << "cannot derive the head size";
+      H = x.shape[2] / D;
+    } else {
+      H = numHeads;
+      if (x.shape[2] % H)
+        return op->emitError() << "hidden size " << x.shape[2]
+                               << " is not a multiple of num_heads " << H;
+      D = x.shape[2] / H;
+    }
+  } else {
+    return op->emitError() << "input must be 3-D or 4-D";
+  }
+  int64_t rd = rdAttr > 0 ? rdAttr : D;
+  if (rd > D || rd % 2 || half != rd / 2)
+    return op->emitError() << "rotary dim " << rd << " does not match head size "
+                           << D << " and cache width " << half;
+  if (pos) {
+    if (cosT.shape.size() != 2)
+      return op->emitError() << "with position_ids the caches must be 2-D";
+    std::vector<int64_t> p = toInts(*pos);
+    int64_t maxPos = cosT.shape[0];
+    bool offsetForm = MS && p.size() == 1 && !(B == 1 && S == 1);
+    if (!offsetForm && int64_t(p.size()) != B * S)
+      return op->emitError() << "position_ids must be [batch, seq]";
+    for (int64_t v : p)
+      if (v < 0 || v + (offsetForm ? S - 1 : 0) >= maxPos)
+        return op->emitError() << "position id " << v
+                               << " is out of the cache's range " << maxPos;
+    out.push_back(applyRotary(ctx, x, layout4d, B, S, H, D, rd, interleaved,
+                              cosT.f(), sinT.f(), [&](int64_t b, int64_t s) {
+                                return offsetForm ? p[0] + s : p[b * S + s];
+                              }));
+    return success();
+  }
+  if (cosT.shape.size() != 3 || cosT.shape[0] != B || cosT.shape[1] != S)
+    return op->emitError() << "without position_ids the caches must be "
+                              "[batch, seq, rotary_dim / 2]";
+  out.push_back(applyRotary(ctx, x, layout4d, B, S, H, D, rd, interleaved,
+                            cosT.f(), sinT.f(), [&](int64_t b, int64_t s) {
+                              return b * S + s;
+                            }));
+  return success();
+}
+
+/// Opset 23 Attention without mask or past: softmax(Q K^T * scale (+ causal
+/// mask, softcap)) V, with grouped K/V heads.
+LogicalResult attentionOp(OpContext &ctx, Operation *op, Inputs in,
+                          Outputs &out) {
+  if (failed(need(op, in, 3)))
+    return failure();
+  for (size_t i = 3; i < in.size(); ++i)
+    if (in[i])
+      return op->emitError() << (i == 3   ? "attn_mask"
+                                 : i == 4 ? "past_key"
+                                          : "past_value")
+                             << " is not supported";
+  if (op->getNumResults() > 3 && !isNone(op->getResult(3)))
+    return op->emitError() << "the qk_matmul_output output is not supported";
+  const Tensor &q = *in[0], &k = *in[1], &v = *in[2];
+  if (q.storage != Storage::F32 || k.storage != Storage::F32 ||
+      v.storage != Storage::F32)
+    return op->emitError() << "needs float inputs";
+  size_t rank = q.shape.size();
+  if (rank != k.shape.size() || rank != v.shape.size() ||
+      (rank != 3 && rank != 4))
+    return op->emitError() << "Q, K, V must all be 3-D or all 4-D";
+  int64_t B = q.shape[0], qH, kvH, S, L, D, Dv;
+  if (rank == 4) {
+    qH = q.shape[1], S = q.shape[2], D = q.shape[3];
+    kvH = k.shape[1], L = k.shape[2];
+    Dv = v.shape[3];
+    if (k.shape[3] != D || v.shape[1] != kvH || v.shape[2] != L)
+      return op->emitError() << "K/V shapes do not match Q";
+  } else {
+    qH = attrInt(op, "q_num_heads", 0), kvH = attrInt(op, "kv_num_heads", 0);
+    if (qH <= 0 || kvH <= 0)
+      return op->emitError()
+             << "3-D inputs need q_num_heads and kv_num_heads";
+    S = q.shape[1], L = k.shape[1];
+    if (q.shape[2] % qH || k.shape[2] % kvH || v.shape[2] % kvH ||
+        v.shape[1] != L)
+      return op->emitError() << "K/V shapes do not match the head counts";
+    D = q.shape[2] / qH, Dv = v.shape[2] / kvH;
+    if (k.shape[2] / kvH != D)
+      return op->emitError() << "Q and K head sizes differ";
+  }
+  if (k.shape[0] != B || v.shape[0] != B)
+    return op->emitError() << "Q, K, V batch sizes differ";
+  if (kvH <= 0 || qH % kvH)
+    return op->emitError() << "q heads " << qH
+                           << " are not a multiple of kv heads " << kvH;
+  bool causal = attrInt(op, "is_causal", 0);
+  float scale = attrFloat(op, "scale", 1.0f / std::sqrt(float(D)));
+  float softcap = attrFloat(op, "softcap", 0.0f);
+  // Element (b, h, s, d) of a 4-D or 3-D (heads folded into the last dim)
+  // tensor with `heads` heads, `seq` positions and head size `hd`.
+  auto at = [&](int64_t b, int64_t h, int64_t s, int64_t heads, int64_t seq,
+                int64_t hd) {
+    return rank == 4 ? ((b * heads + h) * seq + s) * hd
+                     : ((b * seq + s) * heads + h) * hd;
+  };
+  Shape yShape = rank == 4 ? Shape{B, qH, S, Dv} : Shape{B, S, qH * Dv};
+  Tensor y = Tensor::f32(yShape);
+  const float *pq = q.f(), *pk = k.f(), *pv = v.f();
+  int64_t group = qH / kvH;
+  parallelRange(ctx.pool, B * qH * S, 4, [&](int64_t b0, int64_t e0) {
+    std::vector<float> w(L);
+    for (int64_t idx = b0; idx < e0; ++idx) {
+      int64_t s = idx % S, h = (idx / S) % qH, b = idx / (S * qH);
+      int64_t kh = h / group;
+      const float *qr = pq + at(b, h, s, qH, S, D);
+      float mx = -INFINITY;
+      for (int64_t j = 0; j < L; ++j) {
+        if (causal && j > s) {
+          w[j] = -INFINITY;
+          continue;
+        }
+        const float *kr = pk + at(b, kh, j, kvH, L, D);
+        float dot = 0.0f;
+        for (int64_t d = 0; d < D; ++d)
+          dot += qr[d] * kr[d];
+        dot *= scale;
+        if (softcap > 0.0f)
+          dot = softcap * std::tanh(dot / softcap);
+        w[j] = dot;
+        mx = std::max(mx, dot);
+      }
+      float sum = 0.0f;
+      for (int64_t j = 0; j < L; ++j) {
+        w[j] = w[j] == -INFINITY ? 0.0f : std::exp(w[j] - mx);
+        sum += w[j];
+      }
+      float *yr = y.f() + at(b, h, s, qH, S, Dv);
+      std::fill(yr, yr + Dv, 0.0f);
+      for (int64_t j = 0; j < L; ++j) {
+        if (w[j] == 0.0f)
+          continue;
+        float p = w[j] / sum;
+        const float *vr = pv + at(b, kh, j, kvH, L, Dv);
+        for (int64_t d = 0; d < Dv; ++d)
+          yr[d] += p * vr[d];
+      }
+    }
+  });
+  out.push_back(y);
+  // Without a past, present_key/present_value are K and V as [B, H, L, D].
+  auto present = [&](const Tensor &t, int64_t hd) {
+    if (rank == 4)
+      return t;
+    Tensor r = Tensor::f32({B, kvH, L, hd});
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t h = 0; h < kvH; ++h)
+        for (int64_t j = 0; j < L; ++j)
+          std::memcpy(r.f() + ((b * kvH + h) * L + j) * hd,
+                      t.f() + at(b, h, j, kvH, L, hd), hd * sizeof(float));
+    return r;
+  };
+  out.push_back(op->getNumResults() > 1 && !isNone(op->getResult(1))
+                    ? present(k, D)
+                    : Tensor());
+  out.push_back(op->getNumResults() > 2 && !isNone(op->getResult(2))
+                    ? present(v, Dv)
+                    : Tensor());
+  return success();
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -2253,6 +2554,10 @@ const llvm::StringMap<OpHandler> &sieve::ref::opTable() {
       {"onnx.RMSNormalization", rmsNormOp},
       {"onnx.ms.QuickGelu", quickGeluOp},
       {"onnx.ms.FastGelu", fastGeluOp},
+      {"onnx.ms.SkipSimplifiedLayerNormalization", skipRmsNormOp},
+      {"onnx.RotaryEmbedding", rotaryEmbeddingOp<false>},
+      {"onnx.ms.RotaryEmbedding", rotaryEmbeddingOp<true>},
+      {"onnx.Attention", attentionOp},
   };
   return table;
 }
