@@ -198,44 +198,7 @@ FailureOr<Tensor> Executor::Impl::loadConstant(Operation *op) {
     t = tensorFromRaw(elementType, type.getShape(), data.data(),
                       std::shared_ptr<void>());
   } else if (auto dense = dyn_cast_or_null<DenseElementsAttr>(value)) {
-    Storage s = storageFor(elementType);
-    t = Tensor::alloc(s, type.getShape());
-    int64_t n = t.numel();
-    if (s == Storage::F32) {
-      int64_t i = 0;
-      if (dense.isSplat()) {
-        float v = dense.getSplatValue<APFloat>().convertToDouble();
-        for (; i < n; ++i)
-          t.f()[i] = v;
-      } else {
-        for (APFloat v : dense.getValues<APFloat>()) {
-          bool lost;
-          v.convert(llvm::APFloat::IEEEsingle(),
-                    llvm::APFloat::rmNearestTiesToEven, &lost);
-          t.f()[i++] = v.convertToFloat();
-        }
-      }
-    } else if (s == Storage::Bool) {
-      int64_t i = 0;
-      if (dense.isSplat())
-        for (bool v = dense.getSplatValue<bool>(); i < n; ++i)
-          t.b()[i] = v;
-      else
-        for (bool v : dense.getValues<bool>())
-          t.b()[i++] = v;
-    } else {
-      bool isUnsigned = elementType.isUnsignedInteger();
-      int64_t i = 0;
-      auto get = [&](const APInt &v) {
-        return isUnsigned ? int64_t(v.getZExtValue()) : v.getSExtValue();
-      };
-      if (dense.isSplat())
-        for (int64_t v = get(dense.getSplatValue<APInt>()); i < n; ++i)
-          t.i()[i] = v;
-      else
-        for (const APInt &v : dense.getValues<APInt>())
-          t.i()[i++] = get(v);
-    }
+    t = tensorFromDense(dense, elementType, type.getShape());
   } else {
     op->emitError() << "constant value " << value
                     << " is not supported by the CPU reference";

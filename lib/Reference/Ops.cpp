@@ -2403,6 +2403,46 @@ LogicalResult attentionOp(OpContext &ctx, Operation *op, Inputs in,
 // Raw data and the op table
 //===----------------------------------------------------------------------===//
 
+Tensor sieve::ref::tensorFromDense(DenseElementsAttr dense, Type et,
+                                   ArrayRef<int64_t> shape) {
+  Storage s = storageFor(et);
+  Tensor t = Tensor::alloc(s, shape);
+  int64_t i = 0, n = t.numel();
+  if (s == Storage::F32) {
+    auto conv = [](APFloat v) {
+      bool lost;
+      v.convert(llvm::APFloat::IEEEsingle(),
+                llvm::APFloat::rmNearestTiesToEven, &lost);
+      return v.convertToFloat();
+    };
+    if (dense.isSplat())
+      for (float v = conv(dense.getSplatValue<APFloat>()); i < n; ++i)
+        t.f()[i] = v;
+    else
+      for (APFloat v : dense.getValues<APFloat>())
+        t.f()[i++] = conv(v);
+  } else if (s == Storage::I64) {
+    bool u = et.isUnsignedInteger();
+    auto get = [&](const APInt &v) {
+      return u ? int64_t(v.getZExtValue()) : v.getSExtValue();
+    };
+    if (dense.isSplat())
+      for (int64_t v = get(dense.getSplatValue<APInt>()); i < n; ++i)
+        t.i()[i] = v;
+    else
+      for (const APInt &v : dense.getValues<APInt>())
+        t.i()[i++] = get(v);
+  } else {
+    if (dense.isSplat())
+      for (bool v = dense.getSplatValue<bool>(); i < n; ++i)
+        t.b()[i] = v;
+    else
+      for (bool v : dense.getValues<bool>())
+        t.b()[i++] = v;
+  }
+  return t;
+}
+
 Tensor sieve::ref::tensorFromRaw(Type elementType, ArrayRef<int64_t> shape,
                                  const char *bytes,
                                  std::shared_ptr<void> owner) {

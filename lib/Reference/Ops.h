@@ -31,6 +31,12 @@ const llvm::StringMap<OpHandler> &opTable();
 Tensor tensorFromRaw(mlir::Type elementType, llvm::ArrayRef<int64_t> shape,
                      const char *bytes, std::shared_ptr<void> owner);
 
+/// Converts an inline elements attribute of `elementType` to a tensor of
+/// `shape`: floats rounded to float32 (nearest even), integers widened to
+/// int64 (unsigned ones zero-extended), bools to bytes.
+Tensor tensorFromDense(mlir::DenseElementsAttr dense, mlir::Type elementType,
+                       llvm::ArrayRef<int64_t> shape);
+
 } // namespace sieve::ref
 
 #endif

@@ -97,44 +97,8 @@ FailureOr<Tensor> SieveModel::Impl::loadWeight(sieve::WeightOp op) {
     return tensorFromRaw(et, type.getShape(), data.data(),
                          std::shared_ptr<void>());
   }
-  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    Storage s = storageFor(et);
-    Tensor t = Tensor::alloc(s, type.getShape());
-    int64_t i = 0, n = t.numel();
-    if (s == Storage::F32) {
-      auto conv = [](APFloat v) {
-        bool lost;
-        v.convert(llvm::APFloat::IEEEsingle(),
-                  llvm::APFloat::rmNearestTiesToEven, &lost);
-        return v.convertToFloat();
-      };
-      if (dense.isSplat())
-        for (float v = conv(dense.getSplatValue<APFloat>()); i < n; ++i)
-          t.f()[i] = v;
-      else
-        for (APFloat v : dense.getValues<APFloat>())
-          t.f()[i++] = conv(v);
-    } else if (s == Storage::I64) {
-      bool u = et.isUnsignedInteger();
-      auto get = [&](const APInt &v) {
-        return u ? int64_t(v.getZExtValue()) : v.getSExtValue();
-      };
-      if (dense.isSplat())
-        for (int64_t v = get(dense.getSplatValue<APInt>()); i < n; ++i)
-          t.i()[i] = v;
-      else
-        for (const APInt &v : dense.getValues<APInt>())
-          t.i()[i++] = get(v);
-    } else {
-      if (dense.isSplat())
-        for (bool v = dense.getSplatValue<bool>(); i < n; ++i)
-          t.b()[i] = v;
-      else
-        for (bool v : dense.getValues<bool>())
-          t.b()[i++] = v;
-    }
-    return t;
-  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(value))
+    return tensorFromDense(dense, et, type.getShape());
   return op.emitError() << "weight value " << value
                         << " is not supported by the CPU reference";
 }
