@@ -42,21 +42,6 @@ constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
 bool isNone(Value v) { return isa<NoneType>(v.getType()); }
 
-/// The integer elements of a value defined by an inline onnx.Constant.
-std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
-  auto c = v.getDefiningOp<onnx::ConstantOp>();
-  if (!c)
-    return std::nullopt;
-  auto dense = dyn_cast<DenseIntElementsAttr>(c.getValue());
-  if (!dense)
-    return std::nullopt;
-  SmallVector<int64_t> result;
-  bool isBool = dense.getElementType().isInteger(1);
-  for (const APInt &x : dense.getValues<APInt>())
-    result.push_back(isBool ? int64_t(x.getZExtValue()) : x.getSExtValue());
-  return result;
-}
-
 /// An onnx.Constant of `type` holding `values`.
 Value makeIntConstant(OpBuilder &b, Location loc, RankedTensorType type,
                       ArrayRef<int64_t> values) {
@@ -479,7 +464,7 @@ struct ReshapeIdentityPattern : ForwardOperandPattern {
   bool isIdentity(Operation *op) const override {
     auto type = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
     std::optional<SmallVector<int64_t>> target =
-        getConstantInts(op->getOperand(1));
+        onnx::getConstantInts(op->getOperand(1));
     if (!type || !target || int64_t(target->size()) != type.getRank())
       return false;
     bool allowZero = false;
@@ -513,7 +498,7 @@ struct ExpandIdentityPattern : ForwardOperandPattern {
   bool isIdentity(Operation *op) const override {
     auto type = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
     std::optional<SmallVector<int64_t>> shape =
-        getConstantInts(op->getOperand(1));
+        onnx::getConstantInts(op->getOperand(1));
     if (!type || !shape || int64_t(shape->size()) > type.getRank())
       return false;
     size_t shift = type.getRank() - shape->size();
@@ -536,9 +521,9 @@ struct SliceIdentityPattern : ForwardOperandPattern {
     if (!type || op->getNumOperands() < 3)
       return false;
     std::optional<SmallVector<int64_t>> starts =
-        getConstantInts(op->getOperand(1));
+        onnx::getConstantInts(op->getOperand(1));
     std::optional<SmallVector<int64_t>> ends =
-        getConstantInts(op->getOperand(2));
+        onnx::getConstantInts(op->getOperand(2));
     if (!starts || !ends || starts->size() != ends->size())
       return false;
     size_t n = starts->size();
@@ -547,14 +532,14 @@ struct SliceIdentityPattern : ForwardOperandPattern {
       axes.push_back(k);
     if (op->getNumOperands() > 3 && !isNone(op->getOperand(3))) {
       std::optional<SmallVector<int64_t>> a =
-          getConstantInts(op->getOperand(3));
+          onnx::getConstantInts(op->getOperand(3));
       if (!a || a->size() != n)
         return false;
       axes = *a;
     }
     if (op->getNumOperands() > 4 && !isNone(op->getOperand(4))) {
       std::optional<SmallVector<int64_t>> s =
-          getConstantInts(op->getOperand(4));
+          onnx::getConstantInts(op->getOperand(4));
       if (!s || s->size() != n)
         return false;
       steps = *s;
@@ -588,7 +573,7 @@ struct ReshapeReshapePattern : public RewritePattern {
     if (!inner || inner->getName() != op->getName())
       return failure();
     std::optional<SmallVector<int64_t>> target =
-        getConstantInts(op->getOperand(1));
+        onnx::getConstantInts(op->getOperand(1));
     bool allowZero = false;
     if (auto a = op->getAttrOfType<IntegerAttr>("allowzero"))
       allowZero = a.getInt() != 0;
@@ -611,8 +596,8 @@ struct UnsqueezeUnsqueezePattern : public RewritePattern {
       return failure();
     auto inType = dyn_cast<RankedTensorType>(inner->getOperand(0).getType());
     std::optional<SmallVector<int64_t>> a =
-        getConstantInts(inner->getOperand(1));
-    std::optional<SmallVector<int64_t>> b = getConstantInts(op->getOperand(1));
+        onnx::getConstantInts(inner->getOperand(1));
+    std::optional<SmallVector<int64_t>> b = onnx::getConstantInts(op->getOperand(1));
     if (!inType || !a || !b)
       return failure();
     // Dimensions as -1 (inserted) or the index of an input dimension.

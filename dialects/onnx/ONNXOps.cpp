@@ -59,6 +59,20 @@ bool sieve::onnx::areCompatibleReturnTypes(TypeRange inferred,
   return true;
 }
 
+std::optional<SmallVector<int64_t>> sieve::onnx::getConstantInts(Value v) {
+  auto c = v.getDefiningOp<ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  auto dense = dyn_cast<DenseIntElementsAttr>(c.getValue());
+  if (!dense)
+    return std::nullopt;
+  SmallVector<int64_t> result;
+  bool isBool = dense.getElementType().isInteger(1);
+  for (const APInt &x : dense.getValues<APInt>())
+    result.push_back(isBool ? int64_t(x.getZExtValue()) : x.getSExtValue());
+  return result;
+}
+
 //===----------------------------------------------------------------------===//
 // Verifiers
 //===----------------------------------------------------------------------===//

@@ -52,9 +52,6 @@ mlir::Value makeWeight(mlir::PatternRewriter &rewriter, mlir::Value v,
 /// The value of a scalar (or one-element) float constant.
 std::optional<double> getScalarFloat(mlir::Value v);
 
-/// The elements of a small inline integer constant.
-std::optional<llvm::SmallVector<int64_t>> getConstInts(mlir::Value v);
-
 /// Whether `v` is the positions 0..seq-1 as a [seq] integer tensor:
 /// Range(0, seq, 1) where seq is the sequence dimension (dimension 1) of a
 /// tensor. Otherwise sets `why`.

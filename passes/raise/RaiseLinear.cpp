@@ -136,7 +136,7 @@ struct RaiseSplit : public OpRewritePattern<onnx::SplitOp> {
       sizes.push_back(shapeOf(r).back());
     }
     if (!isa<NoneType>(op.getSplit().getType())) {
-      auto given = getConstInts(op.getSplit());
+      auto given = onnx::getConstantInts(op.getSplit());
       if (!given || *given != ArrayRef<int64_t>(sizes))
         return failure();
     }
@@ -163,16 +163,16 @@ struct RaiseSlicesToSplit : public OpRewritePattern<LinearOp> {
       auto s = dyn_cast<onnx::SliceOp>(user);
       if (!s || s.getData() != x)
         return failure();
-      auto starts = getConstInts(s.getStarts()), ends = getConstInts(s.getEnds());
+      auto starts = onnx::getConstantInts(s.getStarts()), ends = onnx::getConstantInts(s.getEnds());
       auto axes = isa<NoneType>(s.getAxes().getType())
                       ? std::optional<SmallVector<int64_t>>()
-                      : getConstInts(s.getAxes());
+                      : onnx::getConstantInts(s.getAxes());
       if (!starts || !ends || starts->size() != 1 || ends->size() != 1 ||
           !axes || axes->size() != 1 ||
           ((*axes)[0] != -1 && (*axes)[0] != rank - 1))
         return failure();
       if (!isa<NoneType>(s.getSteps().getType())) {
-        auto steps = getConstInts(s.getSteps());
+        auto steps = onnx::getConstantInts(s.getSteps());
         if (!steps || steps->size() != 1 || (*steps)[0] != 1)
           return failure();
       }

@@ -30,7 +30,7 @@ Value matchMeanSquare(Value v) {
   SmallVector<int64_t> axes;
   if (auto a = mean.getAxesAttr())
     axes.assign(a.asArrayRef().begin(), a.asArrayRef().end());
-  else if (auto ints = getConstInts(mean.getAxesInput()))
+  else if (auto ints = onnx::getConstantInts(mean.getAxesInput()))
     axes = *ints;
   if (axes.size() != 1 || (axes[0] != -1 && axes[0] != rank - 1))
     return nullptr;

@@ -42,11 +42,11 @@ bool isLastAxisSlice(Value v, Value x, int64_t start, int64_t end) {
   if (!s || s.getData() != x)
     return false;
   int64_t rank = rankOf(x), d = shapeOf(x).back();
-  auto starts = getConstInts(s.getStarts()), ends = getConstInts(s.getEnds());
+  auto starts = onnx::getConstantInts(s.getStarts()), ends = onnx::getConstantInts(s.getEnds());
   if (!starts || !ends || starts->size() != 1 || ends->size() != 1)
     return false;
   if (!isa<NoneType>(s.getAxes().getType())) {
-    auto axes = getConstInts(s.getAxes());
+    auto axes = onnx::getConstantInts(s.getAxes());
     if (!axes || axes->size() != 1 ||
         ((*axes)[0] != -1 && (*axes)[0] != rank - 1))
       return false;
@@ -54,7 +54,7 @@ bool isLastAxisSlice(Value v, Value x, int64_t start, int64_t end) {
     return false;
   }
   if (!isa<NoneType>(s.getSteps().getType())) {
-    auto steps = getConstInts(s.getSteps());
+    auto steps = onnx::getConstantInts(s.getSteps());
     if (!steps || steps->size() != 1 || (*steps)[0] != 1)
       return false;
   }

@@ -92,22 +92,10 @@ std::optional<double> getScalarFloat(Value v) {
   return (*dense.getValues<APFloat>().begin()).convertToDouble();
 }
 
-std::optional<SmallVector<int64_t>> getConstInts(Value v) {
-  auto c = v.getDefiningOp<onnx::ConstantOp>();
-  if (!c)
-    return std::nullopt;
-  auto dense = dyn_cast<DenseIntElementsAttr>(c.getValue());
-  if (!dense)
-    return std::nullopt;
-  SmallVector<int64_t> result;
-  for (const APInt &x : dense.getValues<APInt>())
-    result.push_back(x.getSExtValue());
-  return result;
-}
 
 namespace {
 bool isIntScalar(Value v, int64_t expected) {
-  auto ints = getConstInts(v);
+  auto ints = onnx::getConstantInts(v);
   return ints && ints->size() == 1 && (*ints)[0] == expected;
 }
 
@@ -229,7 +217,7 @@ std::optional<HeadsView> matchHeads(Value v) {
 
   if (auto un = dyn_cast<onnx::UnsqueezeOp>(def)) {
     // [B, kv, S, D] -> [B, kv, 1, S, D]
-    auto axes = getConstInts(un.getAxes());
+    auto axes = onnx::getConstantInts(un.getAxes());
     auto inner = matchHeads(un.getData());
     if (!axes || axes->size() != 1 || (*axes)[0] != 2 || !inner ||
         inner->rank != 4 || inner->transposed || inner->rep != 1)

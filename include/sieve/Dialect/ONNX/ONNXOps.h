@@ -30,6 +30,11 @@ namespace sieve::onnx {
 mlir::FailureOr<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
 
+/// The integer elements of `v` when an onnx.Constant with inline dense
+/// integer data defines it (bools as 0/1, other integers sign-extended);
+/// std::nullopt otherwise.
+std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value v);
+
 /// Normalizes an ONNX axis (negative counts from the back) for `rank`.
 mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
