@@ -1,0 +1,110 @@
+/* sieve runtime: the C API of a compiled model (a `model.sieve` folder).
+ *
+ * A compiled model is a folder holding manifest.json, weights.bin and
+ * libmodel.so; libmodel.so exports exactly the functions below. Every call
+ * that can fail returns a sieve_status; sieve_last_error() then gives a
+ * message for the calling thread. Nothing aborts the process.
+ *
+ * Sequences live in slots 0..max_batch-1 of a session. A prefill appends
+ * tokens to slots 0..batch-1 (a slot continues where it stopped, so a long
+ * prompt may arrive in chunks); a decode step appends one token to each of
+ * the slots 0..batch-1. Logits are float32, row-major [rows, vocab_size]. */
+#ifndef SIEVE_RUNTIME_H
+#define SIEVE_RUNTIME_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever this header, the weights.bin format or the generated
+ * code's interface changes; a library and a weights.bin must agree. */
+#define SIEVE_RUNTIME_ABI_VERSION 1
+
+typedef enum sieve_status {
+  SIEVE_OK = 0,
+  SIEVE_ERROR_INVALID_ARGUMENT = 1, /* null pointers, token ids out of range, batch > max_batch */
+  SIEVE_ERROR_BAD_FILE = 2,         /* missing, truncated or corrupt weights.bin */
+  SIEVE_ERROR_VERSION_MISMATCH = 3, /* weights.bin / library ABI differ */
+  SIEVE_ERROR_OUT_OF_MEMORY = 4,    /* device or host allocation failed */
+  SIEVE_ERROR_CONTEXT_FULL = 5,     /* a sequence would exceed max_context */
+  SIEVE_ERROR_CUDA = 6,             /* any other CUDA / cuBLAS failure */
+  SIEVE_ERROR_NO_DEVICE = 7         /* no usable CUDA device */
+} sieve_status;
+
+typedef struct sieve_model sieve_model;
+typedef struct sieve_session sieve_session;
+
+typedef struct sieve_model_config {
+  int32_t abi_version;
+  int32_t vocab_size;
+  int32_t hidden_size;
+  int32_t num_layers;   /* decoder layers in the compiled model */
+  int32_t num_kv_heads;
+  int32_t head_dim;
+  const char *dtype;    /* "f16" or "bf16" */
+  const char *name;     /* model name recorded at compile time */
+} sieve_model_config;
+
+typedef struct sieve_session_options {
+  int32_t max_batch;          /* sequences (slots) */
+  int32_t max_context;        /* tokens per sequence */
+  int32_t max_prefill_tokens; /* tokens per prefill launch (longer prefills
+                                 run in chunks); 0 = min(max_batch *
+                                 max_context, 8192) */
+} sieve_session_options;
+
+typedef struct sieve_sampling {
+  float temperature; /* <= 0: greedy (argmax) */
+  int32_t top_k;     /* 0: off */
+  float top_p;       /* >= 1: off */
+  uint64_t seed;
+} sieve_sampling;
+
+enum { SIEVE_LOGITS_LAST = 0, SIEVE_LOGITS_ALL = 1 };
+
+/* Message of the last failed call on this thread ("" if none). */
+const char *sieve_last_error(void);
+
+/* Opens DIR/weights.bin and uploads the weights to the current device. */
+sieve_status sieve_model_open(const char *model_dir, sieve_model **out);
+sieve_status sieve_model_get_config(const sieve_model *model,
+                                    sieve_model_config *out);
+void sieve_model_close(sieve_model *model);
+
+sieve_status sieve_session_create(sieve_model *model,
+                                  const sieve_session_options *options,
+                                  sieve_session **out);
+void sieve_session_destroy(sieve_session *session);
+/* Empties every slot (the KV cache is reused, not freed). */
+sieve_status sieve_session_reset(sieve_session *session);
+/* Tokens held by each slot: lengths[0..max_batch). */
+sieve_status sieve_session_lengths(const sieve_session *session,
+                                   int32_t *lengths);
+
+/* Appends lengths[b] tokens (tokens[b]) to slot b for b < batch.
+ * logits_mode SIEVE_LOGITS_LAST: logits_out is [batch, vocab] (the last
+ * new position of each slot); SIEVE_LOGITS_ALL: [sum(lengths), vocab] in
+ * slot order. logits_out may be NULL: the last positions' logits stay on
+ * the device for sieve_sample. */
+sieve_status sieve_prefill(sieve_session *session, int32_t batch,
+                           const int32_t *const *tokens,
+                           const int32_t *lengths, int32_t logits_mode,
+                           float *logits_out);
+
+/* Appends tokens[b] to slot b for b < batch; logits_out is [batch, vocab]
+ * or NULL. Runs as a CUDA graph captured on first use per batch size. */
+sieve_status sieve_decode_step(sieve_session *session, int32_t batch,
+                               const int32_t *tokens, float *logits_out);
+
+/* One token per slot 0..batch-1 of the last prefill / decode step, from
+ * the logits of each slot's last position, on the device. */
+sieve_status sieve_sample(sieve_session *session, int32_t batch,
+                          const sieve_sampling *sampling,
+                          int32_t *out_tokens);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SIEVE_RUNTIME_H */

@@ -1,0 +1,97 @@
+// The interface between generated model code (model.cu, written by
+// sieve-compile's CUDA emitter) and the host runtime (runtime/runtime.cu).
+//
+// The generated code is a static schedule: for each entry point it launches
+// a fixed sequence of kernels (runtime/sieve_kernels.cuh) over
+//   - the weights: `StepArgs::weights + offset`, offsets fixed at compile
+//     time into the payload of weights.bin;
+//   - the activation arena: buffer i lives at
+//     `StepArgs::act + per_token_i * StepArgs::max_tokens + fixed_i`
+//     (the compile-time memory plan; every per-token row size is a multiple
+//     of 256 bytes so all buffers stay 256-byte aligned);
+//   - the paged KV cache and the per-step index arrays below, which the
+//     runtime fills before each launch.
+// Everything an entry point reads through a pointer may change between CUDA
+// graph replays; the scalar fields (num_tokens, num_seqs, ...) are fixed per
+// captured graph.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cuda_runtime.h>
+
+namespace sieve::rt {
+
+enum class DType : int32_t { F16 = 0, BF16 = 1 };
+
+// weights.bin: a 4096-byte header, then the payload the offsets refer to.
+struct WeightsHeader {
+  char magic[8];             // "SIEVEWB\0"
+  uint32_t abi_version;      // SIEVE_RUNTIME_ABI_VERSION
+  uint32_t header_bytes;     // 4096
+  uint64_t payload_bytes;
+};
+constexpr size_t kWeightsHeaderBytes = 4096;
+
+// Constants of one compiled model, filled by the generated code.
+struct ModelInfo {
+  int32_t abi_version;       // SIEVE_RUNTIME_ABI_VERSION at generation time
+  DType dtype;               // activations, KV cache, weights
+  int32_t vocab_size;
+  int32_t hidden_size;
+  int32_t num_layers;        // decoder layers
+  int32_t num_kv_layers;     // layers with a KV cache (attention kept)
+  int32_t num_kv_heads;      // the same in every KV layer
+  int32_t head_dim;
+  int32_t num_heads;         // query heads (split-KV scratch sizing)
+  int32_t kv_block_size;     // tokens per KV-cache block
+  uint64_t weights_bytes;    // payload bytes of weights.bin
+  uint64_t act_bytes_per_token; // arena = this * max_tokens + act_bytes_fixed
+  uint64_t act_bytes_fixed;
+  const char *name;
+};
+
+// Everything one launch of an entry point reads. Device pointers unless
+// marked host.
+struct StepArgs {
+  cudaStream_t stream;
+  void *cublaslt;            // cublasLtHandle_t
+  void *gemm_workspace;
+  size_t gemm_workspace_bytes;
+  const char *weights;       // payload base
+  char *act;                 // activation arena base
+  int64_t max_tokens;        // rows the arena holds (the plan's multiplier)
+
+  int32_t num_tokens;        // T: new tokens in this launch, packed by slot
+  int32_t num_seqs;          // B: slots 0..B-1 take part
+  int32_t max_query_len;     // longest run of new tokens of one slot
+  int32_t max_context;       // bound on any kv length (decode split sizing)
+  const int32_t *tokens;     // [T]
+  const int32_t *positions;  // [T] position of each token in its slot
+  const int32_t *token_seq;  // [T] slot of each token
+  const int32_t *query_start;// [B + 1] first packed token of each slot
+  const int32_t *kv_len;     // [B] slot length after this launch's tokens
+  const int32_t *block_table;// [max_batch, max_blocks_per_seq] block ids
+  int32_t max_blocks_per_seq;
+  void *const *k_cache;      // host array [num_kv_layers] of device pools
+  void *const *v_cache;      //   each [num_blocks, kv_heads, block, head_dim]
+  float *attn_scratch;       // split-KV partial results
+  size_t attn_scratch_bytes;
+  const int32_t *logit_rows; // [R] packed rows whose logits are wanted
+  int32_t num_logit_rows;    // R
+  float *logits;             // [R, vocab] float32
+};
+
+} // namespace sieve::rt
+
+extern "C" {
+// Exported by the generated model.cu.
+const sieve::rt::ModelInfo *sieve_generated_info(void);
+// Full forward over StepArgs::num_tokens packed tokens: appends their keys
+// and values to the cache and writes the logits of `logit_rows`.
+// Prefill uses the flash-style attention, decode (one token per slot) the
+// split-KV attention; both read keys and values from the paged cache.
+// Return cudaGetLastError() after the last launch.
+cudaError_t sieve_generated_prefill(const sieve::rt::StepArgs *args);
+cudaError_t sieve_generated_decode(const sieve::rt::StepArgs *args);
+}
