@@ -17,7 +17,7 @@ config.test_exec_root = os.path.join(config.sieve_obj_root, "test")
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.sieve_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["sieve-opt", "sieve-translate"],
+llvm_config.add_tool_substitutions(["sieve-opt", "sieve-translate", "sieve-compile"],
                                    [config.sieve_tools_dir])
 
 # python3-onnx imports only under Debian's interpreter (build-notes.md).

@@ -8,7 +8,7 @@ SCRIPTS="$ROOT/tools/scripts"
 
 bash "$SCRIPTS/install-deps.sh"
 start=$(date +%s)
-bash "$SCRIPTS/build.sh" "$BUILD" sieve-opt sieve-translate sieve-run sieve-onnx-test
+bash "$SCRIPTS/build.sh" "$BUILD" sieve-opt sieve-translate sieve-run sieve-compile sieve-onnx-test
 echo "sieve: build took $(( $(date +%s) - start )) s"
 
 results="$BUILD/lit-results.json"

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "sieve/Dialect/Kernel/KernelOps.h"
 #include "sieve/Dialect/ONNX/ONNXDialect.h"
 #include "sieve/Dialect/Sieve/SieveOps.h"
 #include "sieve/Passes/Passes.h"
@@ -17,8 +18,10 @@
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   sieve::registerSievePasses();
+  sieve::registerSieveKernelPasses();
   mlir::DialectRegistry registry;
   registry.insert<sieve::onnx::ONNXDialect, sieve::SieveDialect,
+                  sieve::kernel::KernelDialect,
                   mlir::func::FuncDialect>();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "sieve optimizer: runs sieve passes on MLIR files\n",

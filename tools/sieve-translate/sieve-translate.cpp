@@ -1,13 +1,19 @@
 //===- sieve-translate.cpp - translations into and out of sieve IR --------===//
 //
 //   sieve-translate --import-onnx model.onnx [-o model.mlir]
+//   sieve-translate --emit-cuda kernels.mlir [-o model.cu]
 //
-// Prints the `onnx`-dialect module of an ONNX model. Errors are one line on
-// stderr and a non-zero exit; no output file is left behind on failure.
+// Prints the `onnx`-dialect module of an ONNX model, or the CUDA source of a
+// planned kernel.program. Errors are one line on stderr and a non-zero exit;
+// no output file is left behind on failure.
 //
 //===----------------------------------------------------------------------===//
 
+#include "sieve/Codegen/Codegen.h"
 #include "sieve/Import/ONNXImporter.h"
+
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/SourceMgr.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -30,11 +36,13 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdo
                                        cl::value_desc("file"), cl::init("-"),
                                        cl::cat(category));
 
-enum class Mode { None, ImportONNX };
+enum class Mode { None, ImportONNX, EmitCUDA };
 static cl::opt<Mode> mode(
     cl::desc("Translation:"), cl::init(Mode::None),
     cl::values(clEnumValN(Mode::ImportONNX, "import-onnx",
-                          "ONNX model (.onnx) -> onnx dialect MLIR")),
+                          "ONNX model (.onnx) -> onnx dialect MLIR"),
+               clEnumValN(Mode::EmitCUDA, "emit-cuda",
+                          "planned kernel.program (.mlir) -> CUDA source")),
     cl::cat(category));
 
 static cl::opt<int64_t> maxDenseElements(
@@ -49,6 +57,39 @@ static cl::opt<int64_t> elideResources(
              "(0 prints them whole; default 4096)"),
     cl::init(4096), cl::cat(category));
 
+/// --emit-cuda: parse a module holding one planned kernel.program and
+/// write its CUDA source.
+static int emitCUDA(MLIRContext &context, bool &failedDiag) {
+  llvm::SourceMgr sourceMgr;
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(inputFile, sourceMgr, ParserConfig(&context));
+  if (!module || failedDiag)
+    return 1;
+  auto programs = llvm::to_vector(module->getOps<sieve::kernel::ProgramOp>());
+  if (programs.size() != 1) {
+    llvm::errs() << "sieve-translate: --emit-cuda expects one kernel.program, "
+                    "found "
+                 << programs.size()
+                 << " (run sieve-opt --sieve-lower-to-kernels "
+                    "--sieve-plan-buffers first)\n";
+    return 1;
+  }
+  std::string source;
+  llvm::raw_string_ostream os(source);
+  if (failed(sieve::emitCUDA(programs.front(), os)) || failedDiag)
+    return 1;
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFile, &error);
+  if (!output) {
+    llvm::errs() << "sieve-translate: " << error << "\n";
+    return 1;
+  }
+  output->os() << source;
+  output->keep();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAsmPrinterCLOptions();
@@ -57,18 +98,20 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "sieve-translate: translations into and out of sieve IR\n\n"
-      "  sieve-translate --import-onnx model.onnx -o model.mlir\n\n"
+      "  sieve-translate --import-onnx model.onnx -o model.mlir\n"
+      "  sieve-translate --emit-cuda kernels.mlir -o model.cu\n\n"
       "Weights kept as ONNX external data stay in their files: the IR names\n"
       "them by file, offset and length (#onnx.external).\n");
 
   if (mode == Mode::None) {
-    llvm::errs() << "sieve-translate: choose a translation (--import-onnx); "
-                    "see --help\n";
+    llvm::errs() << "sieve-translate: choose a translation (--import-onnx, "
+                    "--emit-cuda); see --help\n";
     return 1;
   }
 
   DialectRegistry registry;
   sieve::registerImportDialects(registry);
+  registry.insert<sieve::SieveDialect, sieve::kernel::KernelDialect>();
   MLIRContext context(registry);
   context.printOpOnDiagnostic(false);
   bool failedDiag = false;
@@ -87,6 +130,9 @@ int main(int argc, char **argv) {
     llvm::errs() << "sieve-translate: --max-dense-elements must be >= 0\n";
     return 1;
   }
+  if (mode == Mode::EmitCUDA)
+    return emitCUDA(context, failedDiag);
+
   sieve::ONNXImportOptions options;
   options.maxDenseElements = maxDenseElements;
   OwningOpRef<ModuleOp> module =

@@ -7,6 +7,9 @@
 namespace sieve::onnx {
 class ONNXDialect;
 } // namespace sieve::onnx
+namespace sieve::kernel {
+class KernelDialect;
+} // namespace sieve::kernel
 
 namespace sieve {
 
@@ -15,6 +18,12 @@ namespace sieve {
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
+
+#define GEN_PASS_DECL
+#include "passes/KernelPasses.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/KernelPasses.h.inc"
 
 } // namespace sieve
 

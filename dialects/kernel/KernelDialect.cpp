@@ -1,0 +1,303 @@
+//===- KernelDialect.cpp - the kernel level -------------------------------===//
+
+#include "sieve/Dialect/Kernel/KernelOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace sieve::kernel;
+
+#include "kernel/KernelDialect.cpp.inc"
+
+void KernelDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "kernel/KernelOps.cpp.inc"
+      >();
+}
+
+static int64_t elementBytes(Type type) {
+  return (type.getIntOrFloatBitWidth() + 7) / 8;
+}
+
+int64_t ProgramOp::getElementBytes() { return elementBytes(getDtype()); }
+
+int64_t WeightOp::getByteSize() {
+  RankedTensorType type = getTensorType();
+  return type.getNumElements() * elementBytes(type.getElementType());
+}
+
+/// Shape of one source of a packed weight (external reference or elements).
+static FailureOr<RankedTensorType> sourceType(Attribute source) {
+  if (auto typed = dyn_cast<TypedAttr>(source))
+    if (auto type = dyn_cast<RankedTensorType>(typed.getType()))
+      return type;
+  return failure();
+}
+
+LogicalResult WeightOp::verify() {
+  RankedTensorType type = getTensorType();
+  if (!type.hasStaticShape() || type.getRank() < 1 || type.getRank() > 2)
+    return emitOpError("packs a static 1-D or 2-D tensor, not ") << type;
+  if (getOffset() % 256 != 0 || getOffset() > (uint64_t(1) << 62))
+    return emitOpError("offset ") << getOffset()
+           << " is not a non-negative multiple of 256";
+  if (getSources().empty())
+    return emitOpError("has no sources");
+  int64_t rows = 0;
+  for (Attribute source : getSources()) {
+    FailureOr<RankedTensorType> st = sourceType(source);
+    if (failed(st) || !st->hasStaticShape())
+      return emitOpError("source ") << source << " is not a static tensor";
+    if (st->getRank() != type.getRank())
+      return emitOpError("source rank ") << st->getRank()
+             << " differs from the packed rank " << type.getRank();
+    ArrayRef<int64_t> shape = st->getShape();
+    if (type.getRank() == 1) {
+      rows += shape[0];
+      continue;
+    }
+    // A transposed source [in, out] contributes `out` rows of `in` values.
+    int64_t sourceRows = getTranspose() ? shape[1] : shape[0];
+    int64_t sourceCols = getTranspose() ? shape[0] : shape[1];
+    if (sourceCols != type.getDimSize(1))
+      return emitOpError("source ") << *st << " has " << sourceCols
+             << " columns after packing, the weight has "
+             << type.getDimSize(1);
+    rows += sourceRows;
+  }
+  if (rows != type.getDimSize(0))
+    return emitOpError("sources stack to ") << rows << " rows, the weight has "
+           << type.getDimSize(0);
+  return success();
+}
+
+LogicalResult BufferOp::verify() {
+  if (getRowBytes() <= 0 || getRowBytes() % 256 != 0)
+    return emitOpError("row_bytes ") << getRowBytes()
+           << " is not a positive multiple of 256";
+  if (auto offset = getOffset(); offset && *offset % 256)
+    return emitOpError("offset ") << *offset
+           << " is not a non-negative multiple of 256";
+  return success();
+}
+
+LogicalResult RotaryKVAppendOp::verify() {
+  if (getNumKvHeads() <= 0 || getNumHeads() % getNumKvHeads())
+    return emitOpError("num_heads ") << getNumHeads()
+           << " is not a multiple of num_kv_heads " << getNumKvHeads();
+  if (getRotaryDim() > getHeadDim() || getRotaryDim() % 2)
+    return emitOpError("rotary_dim ") << getRotaryDim()
+           << " must be even and at most head_dim " << getHeadDim();
+  if (getInvFreq().has_value() != getStyle().has_value())
+    return emitOpError("takes inv_freq and style together");
+  int64_t d = getHeadDim();
+  if (getQOffset() + getNumHeads() * d > getLd() ||
+      getKOffset() + getNumKvHeads() * d > getLd() ||
+      getVOffset() + getNumKvHeads() * d > getLd())
+    return emitOpError("query/key/value heads exceed the row of ")
+           << getLd() << " elements";
+  return success();
+}
+
+template <typename AttentionOp>
+static LogicalResult verifyAttention(AttentionOp op) {
+  if (op.getNumKvHeads() <= 0 || op.getNumHeads() % op.getNumKvHeads())
+    return op.emitOpError("num_heads ")
+           << op.getNumHeads() << " is not a multiple of num_kv_heads "
+           << op.getNumKvHeads();
+  return success();
+}
+LogicalResult AttentionPrefillOp::verify() { return verifyAttention(*this); }
+LogicalResult AttentionDecodeOp::verify() { return verifyAttention(*this); }
+
+//===----------------------------------------------------------------------===//
+// Program verification: every symbol a launch names exists, is of the
+// right kind, and is large enough for what the launch reads or writes.
+//===----------------------------------------------------------------------===//
+
+namespace {
+class LaunchChecker {
+public:
+  LaunchChecker(ProgramOp program)
+      : program(program), table(program), esize(program.getElementBytes()) {}
+
+  /// A buffer holding at least `elements` values of the program's dtype
+  /// (or `bytes` when given) per row.
+  LogicalResult buffer(Operation *op, FlatSymbolRefAttr ref, int64_t elements,
+                       int64_t elementBytes = 0) {
+    auto buf = table.lookup<BufferOp>(ref.getValue());
+    if (!buf)
+      return op->emitOpError("names ") << ref << ", which is not a buffer";
+    int64_t need = elements * (elementBytes ? elementBytes : esize);
+    if (static_cast<int64_t>(buf.getRowBytes()) < need)
+      return op->emitOpError("needs ") << need << " bytes per row of " << ref
+             << ", which has " << buf.getRowBytes();
+    return success();
+  }
+  /// A weight of exactly `shape` (element type: dtype unless `f32`).
+  LogicalResult weight(Operation *op, FlatSymbolRefAttr ref,
+                       ArrayRef<int64_t> shape, bool f32 = false) {
+    auto w = table.lookup<WeightOp>(ref.getValue());
+    if (!w)
+      return op->emitOpError("names ") << ref << ", which is not a weight";
+    RankedTensorType type = w.getTensorType();
+    Type want = f32 ? Float32Type::get(op->getContext()) : program.getDtype();
+    if (type.getShape() != shape || type.getElementType() != want) {
+      auto diag = op->emitOpError("expects ") << ref << " of shape [";
+      llvm::interleave(shape, diag, "x");
+      return diag << "] and element type " << want << ", found " << type;
+    }
+    return success();
+  }
+  LogicalResult optBuffer(Operation *op, FlatSymbolRefAttr ref, int64_t n) {
+    return ref ? buffer(op, ref, n) : success();
+  }
+
+  LogicalResult check(Operation *op) {
+    int64_t hidden = program.getHiddenSize();
+    return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+        .Case([&](EmbeddingOp e) -> LogicalResult {
+          int64_t vocab = program.getVocabSize();
+          if (failed(weight(op, e.getTableAttr(), {vocab, hidden})) ||
+              failed(buffer(op, e.getOutAttr(), hidden)))
+            return failure();
+          if (auto pos = e.getPositionsAttr()) {
+            auto w = table.lookup<WeightOp>(pos.getValue());
+            if (!w || w.getTensorType().getRank() != 2 ||
+                w.getTensorType().getDimSize(1) != hidden)
+              return op->emitOpError("positions ")
+                     << pos << " is not a [positions, hidden] weight";
+          }
+          return success();
+        })
+        .Case([&](RMSNormOp n) -> LogicalResult {
+          if (failed(norm(op, n.getAAttr(), n.getBAttr(), n.getSumAttr(),
+                          n.getOutAttr())) ||
+              failed(weight(op, n.getWeightAttr(), {hidden})))
+            return failure();
+          return success();
+        })
+        .Case([&](LayerNormOp n) -> LogicalResult {
+          if (failed(norm(op, n.getAAttr(), n.getBAttr(), n.getSumAttr(),
+                          n.getOutAttr())) ||
+              failed(weight(op, n.getWeightAttr(), {hidden})))
+            return failure();
+          if (auto bias = n.getBiasAttr())
+            return weight(op, bias, {hidden});
+          return success();
+        })
+        .Case([&](AddOp a) -> LogicalResult {
+          if (failed(buffer(op, a.getAAttr(), a.getCols())) ||
+              failed(buffer(op, a.getBAttr(), a.getCols())))
+            return failure();
+          return buffer(op, a.getOutAttr(), a.getCols());
+        })
+        .Case([&](GemmOp g) -> LogicalResult {
+          if (failed(buffer(op, g.getInAttr(), g.getK())) ||
+              failed(weight(op, g.getWeightAttr(), {int64_t(g.getN()), int64_t(g.getK())})))
+            return failure();
+          if (auto bias = g.getBiasAttr())
+            if (failed(weight(op, bias, {int64_t(g.getN())})))
+              return failure();
+          if (g.writesLogits() && g.getN() != program.getVocabSize())
+            return op->emitOpError("writes ") << g.getN()
+                   << " logits per row, the vocabulary has "
+                   << program.getVocabSize();
+          return optBuffer(op, g.getOutAttr(), g.getN());
+        })
+        .Case([&](GatherRowsOp g) -> LogicalResult {
+          if (failed(buffer(op, g.getInAttr(), g.getCols())))
+            return failure();
+          return buffer(op, g.getOutAttr(), g.getCols());
+        })
+        .Case([&](RotaryKVAppendOp r) -> LogicalResult {
+          if (failed(kvLayer(op, r.getLayer(), r.getNumKvHeads(),
+                             r.getHeadDim())) ||
+              failed(buffer(op, r.getQkvAttr(), r.getLd())) ||
+              failed(buffer(op, r.getQOutAttr(),
+                            r.getNumHeads() * r.getHeadDim())))
+            return failure();
+          if (auto f = r.getInvFreqAttr())
+            return weight(op, f, {int64_t(r.getRotaryDim() / 2)}, /*f32=*/true);
+          return success();
+        })
+        .Case<AttentionPrefillOp, AttentionDecodeOp>([&](auto a) {
+          int64_t width = a.getNumHeads() * a.getHeadDim();
+          if (failed(kvLayer(op, a.getLayer(), a.getNumKvHeads(),
+                             a.getHeadDim())) ||
+              failed(buffer(op, a.getQAttr(), width)))
+            return failure();
+          return buffer(op, a.getOutAttr(), width);
+        })
+        .Case([&](GLUOp g) -> LogicalResult {
+          if (g.getGateOffset() + g.getWidth() > g.getLd() ||
+              g.getUpOffset() + g.getWidth() > g.getLd())
+            return op->emitOpError("gate/up columns exceed the row of ")
+                   << g.getLd() << " elements";
+          if (failed(buffer(op, g.getXAttr(), g.getLd())))
+            return failure();
+          return buffer(op, g.getOutAttr(), g.getWidth());
+        })
+        .Case([&](ActivationOp a) {
+          return buffer(op, a.getXAttr(), a.getCols());
+        })
+        .Default([&](Operation *) {
+          return op->emitOpError("is not a kernel launch");
+        });
+  }
+
+private:
+  LogicalResult norm(Operation *op, FlatSymbolRefAttr a, FlatSymbolRefAttr b,
+                     FlatSymbolRefAttr sum, FlatSymbolRefAttr out) {
+    int64_t hidden = program.getHiddenSize();
+    if (sum && !b)
+      return op->emitOpError("stores a residual sum without adding anything");
+    if (failed(buffer(op, a, hidden)) || failed(optBuffer(op, b, hidden)) ||
+        failed(optBuffer(op, sum, hidden)) || failed(buffer(op, out, hidden)))
+      return failure();
+    if (out == a || out == b)
+      return op->emitOpError("normalizes into one of its own inputs");
+    return success();
+  }
+  LogicalResult kvLayer(Operation *op, int64_t layer, int64_t kvHeads,
+                        int64_t headDim) {
+    if (layer < 0 || layer >= int64_t(program.getNumKvLayers()))
+      return op->emitOpError("KV layer ") << layer << " is outside [0, "
+             << program.getNumKvLayers() << ")";
+    if (kvHeads != int64_t(program.getNumKvHeads()) ||
+        headDim != int64_t(program.getHeadDim()))
+      return op->emitOpError("KV shape ") << kvHeads << "x" << headDim
+             << " differs from the program's KV cache "
+             << program.getNumKvHeads() << "x" << program.getHeadDim();
+    return success();
+  }
+
+  ProgramOp program;
+  SymbolTable table;
+  int64_t esize;
+};
+} // namespace
+
+LogicalResult ProgramOp::verifyRegions() {
+  Type dtype = getDtype();
+  if (!dtype.isF16() && !dtype.isBF16())
+    return emitOpError("dtype must be f16 or bf16, not ") << dtype;
+  int64_t end = 0;
+  for (auto w : getBody().getOps<WeightOp>())
+    end = std::max<int64_t>(end, w.getOffset() + w.getByteSize());
+  if (uint64_t(end) > getWeightsBytes())
+    return emitOpError("weights end at byte ") << end
+           << ", past weights_bytes " << getWeightsBytes();
+  LaunchChecker checker(*this);
+  for (auto entry : getBody().getOps<EntryOp>())
+    for (Operation &op : entry.getBody().front())
+      if (failed(checker.check(&op)))
+        return failure();
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "kernel/KernelOps.cpp.inc"

@@ -1,0 +1,234 @@
+//===- KernelOps.td - kernel-level ops ----------------------*- tablegen -*-===//
+
+#ifndef SIEVE_KERNEL_OPS_TD
+#define SIEVE_KERNEL_OPS_TD
+
+include "KernelDialect.td"
+include "SieveAttrs.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/RegionKindInterface.td"
+
+//===----------------------------------------------------------------------===//
+// Structure: program, weights, buffers, entry points
+//===----------------------------------------------------------------------===//
+
+def Kernel_ProgramOp : Kernel_Op<"program", [
+    Symbol, SymbolTable, IsolatedFromAbove, SingleBlock, NoTerminator]> {
+  let summary = "a compiled model: weights, buffers and entry points";
+  let description = [{
+    The attributes are the constants the runtime needs (they become the
+    generated `ModelInfo`): storage type, vocabulary, hidden size, layers,
+    the layers that own a KV cache and its shape, the KV block size. The
+    verifier checks every launch against the weights and buffers it names.
+    ```mlir
+    kernel.program @llama12 attributes {dtype = f16, vocab_size = 256, ...} {
+      kernel.weight @embed : tensor<256x256xf16> at 0 {sources = [...]}
+      kernel.buffer @h : 512 bytes at 0
+      kernel.entry @prefill { ... }
+      kernel.entry @decode { ... }
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, TypeAttr:$dtype,
+                       I64Attr:$vocab_size, I64Attr:$hidden_size,
+                       I64Attr:$num_layers, I64Attr:$num_kv_layers,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads,
+                       I64Attr:$head_dim, I64Attr:$kv_block_size,
+                       I64Attr:$weights_bytes);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Bytes of element type `dtype`.
+    int64_t getElementBytes();
+  }];
+}
+
+def Kernel_WeightOp : Kernel_Op<"weight", [Symbol, HasParent<"ProgramOp">]> {
+  let summary = "a packed weight in weights.bin";
+  let description = [{
+    `type` is the packed tensor, stored row-major at byte `offset` of the
+    payload. It is packed from `sources` (each an `#onnx.external`
+    reference or an elements attribute, converted to the element type of
+    `type`), stacked along the first axis. With `transpose`, each source is
+    an [in, out] matrix whose transpose ([out, in]) is stored: linear
+    weights are packed one row per output feature, which is the layout the
+    GEMMs read, and several projections of one input stack into one GEMM.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, TypeAttr:$type,
+                       I64Attr:$offset, ArrayAttr:$sources,
+                       UnitAttr:$transpose);
+  let assemblyFormat = [{
+    $sym_name `:` $type `at` $offset (`transposed` $transpose^)? attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::RankedTensorType getTensorType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getType());
+    }
+    int64_t getByteSize();
+  }];
+}
+
+def Kernel_BufferOp : Kernel_Op<"buffer", [Symbol, HasParent<"ProgramOp">]> {
+  let summary = "an activation buffer of one row per token";
+  let description = [{
+    `row_bytes` per token row (a multiple of 256). Once planned
+    (`--sieve-plan-buffers`), `offset` places the buffer in the activation
+    arena at `offset * max_tokens` bytes, where max_tokens is the number of
+    token rows the session's arena holds.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$row_bytes,
+                       OptionalAttr<I64Attr>:$offset);
+  let assemblyFormat = [{
+    $sym_name `:` $row_bytes `bytes` (`at` $offset^)? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def Kernel_EntryOp : Kernel_Op<"entry", [
+    Symbol, HasParent<"ProgramOp">, SingleBlock, NoTerminator]> {
+  let summary = "an entry point: a straight-line sequence of launches";
+  let description = [{
+    `@prefill` runs the new tokens of every sequence with flash-style
+    attention; `@decode` runs one token per sequence with split-KV
+    attention (and is replayed as a CUDA graph).
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+}
+
+//===----------------------------------------------------------------------===//
+// Launches. Weights and buffers are named by symbol; `rows` are the T new
+// tokens unless an op says otherwise.
+//===----------------------------------------------------------------------===//
+
+class Kernel_LaunchOp<string mnemonic, list<Trait> traits = []>
+    : Kernel_Op<mnemonic, !listconcat(traits, [HasParent<"EntryOp">])>;
+
+def Kernel_EmbeddingOp : Kernel_LaunchOp<"embedding"> {
+  let summary = "out[t] = table[token t] * scale (+ positions table)";
+  let arguments = (ins FlatSymbolRefAttr:$table,
+                       OptionalAttr<FlatSymbolRefAttr>:$positions,
+                       FlatSymbolRefAttr:$out, F32Attr:$scale);
+  let assemblyFormat = [{
+    $table (`positions` $positions^)? `->` $out attr-dict
+  }];
+}
+
+def Kernel_RMSNormOp : Kernel_LaunchOp<"rms_norm"> {
+  let summary = "optional residual add, then RMS normalization";
+  let description = [{
+    `sum = a (+ b)`, stored to `sum` when given; `out = rms_norm(sum) *
+    (weight + weight_offset)`.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$a, OptionalAttr<FlatSymbolRefAttr>:$b,
+                       OptionalAttr<FlatSymbolRefAttr>:$sum,
+                       FlatSymbolRefAttr:$weight, FlatSymbolRefAttr:$out,
+                       F32Attr:$epsilon, F32Attr:$weight_offset);
+  let assemblyFormat = [{
+    $a (`+` $b^)? (`sum` $sum^)? `weight` $weight `->` $out attr-dict
+  }];
+}
+
+def Kernel_LayerNormOp : Kernel_LaunchOp<"layer_norm"> {
+  let summary = "optional residual add, then layer normalization";
+  let arguments = (ins FlatSymbolRefAttr:$a, OptionalAttr<FlatSymbolRefAttr>:$b,
+                       OptionalAttr<FlatSymbolRefAttr>:$sum,
+                       FlatSymbolRefAttr:$weight,
+                       OptionalAttr<FlatSymbolRefAttr>:$bias,
+                       FlatSymbolRefAttr:$out, F32Attr:$epsilon);
+  let assemblyFormat = [{
+    $a (`+` $b^)? (`sum` $sum^)? `weight` $weight (`bias` $bias^)? `->` $out
+    attr-dict
+  }];
+}
+
+def Kernel_AddOp : Kernel_LaunchOp<"add"> {
+  let summary = "out = a + b over `cols` values per token";
+  let arguments = (ins FlatSymbolRefAttr:$a, FlatSymbolRefAttr:$b,
+                       FlatSymbolRefAttr:$out, I64Attr:$cols);
+  let assemblyFormat = "$a `+` $b `->` $out attr-dict";
+}
+
+def Kernel_GemmOp : Kernel_LaunchOp<"gemm"> {
+  let summary = "out[rows, n] = in[rows, k] * weight[n, k]^T (+ bias)";
+  let description = [{
+    Without `out`, writes the float32 logits of the runtime (rows are then
+    the R logit rows, and `in` must hold R rows).
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$in, FlatSymbolRefAttr:$weight,
+                       OptionalAttr<FlatSymbolRefAttr>:$bias,
+                       OptionalAttr<FlatSymbolRefAttr>:$out,
+                       I64Attr:$n, I64Attr:$k);
+  let assemblyFormat = [{
+    $in `,` $weight (`bias` $bias^)? (`->` $out^)? attr-dict
+  }];
+  let extraClassDeclaration = [{
+    bool writesLogits() { return !getOut(); }
+  }];
+}
+
+def Kernel_GatherRowsOp : Kernel_LaunchOp<"gather_rows"> {
+  let summary = "out[r] = in[logit_rows[r]]: the rows whose logits are wanted";
+  let arguments = (ins FlatSymbolRefAttr:$in, FlatSymbolRefAttr:$out,
+                       I64Attr:$cols);
+  let assemblyFormat = "$in `->` $out attr-dict";
+}
+
+def Kernel_RotaryKVAppendOp : Kernel_LaunchOp<"rotary_kv_append"> {
+  let summary = "rotates queries and keys, appends keys and values to the cache";
+  let description = [{
+    `qkv` rows hold the query heads at `q_offset`, the key heads at
+    `k_offset` and the value heads at `v_offset` (elements; row stride
+    `ld`). Queries go to `q_out`; keys and values to KV layer `layer` of
+    the paged cache. Without `inv_freq` nothing is rotated.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$qkv, FlatSymbolRefAttr:$q_out,
+                       I64Attr:$layer, I64Attr:$ld, I64Attr:$q_offset,
+                       I64Attr:$k_offset, I64Attr:$v_offset,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads,
+                       I64Attr:$head_dim, I64Attr:$rotary_dim,
+                       OptionalAttr<FlatSymbolRefAttr>:$inv_freq,
+                       OptionalAttr<Sieve_RotaryStyleAttr>:$style,
+                       F32Attr:$attention_scaling);
+  let assemblyFormat = [{
+    $qkv `->` $q_out `,` `kv` `[` $layer `]` (`rotary` $inv_freq^)? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+class Kernel_AttentionOp<string mnemonic> : Kernel_LaunchOp<mnemonic> {
+  let arguments = (ins FlatSymbolRefAttr:$q, FlatSymbolRefAttr:$out,
+                       I64Attr:$layer, I64Attr:$num_heads,
+                       I64Attr:$num_kv_heads, I64Attr:$head_dim,
+                       F32Attr:$scale);
+  let assemblyFormat = "$q `,` `kv` `[` $layer `]` `->` $out attr-dict";
+  let hasVerifier = 1;
+}
+
+def Kernel_AttentionPrefillOp : Kernel_AttentionOp<"attention_prefill"> {
+  let summary = "causal flash-style attention over the paged KV cache";
+}
+
+def Kernel_AttentionDecodeOp : Kernel_AttentionOp<"attention_decode"> {
+  let summary = "split-KV attention of one query per sequence";
+}
+
+def Kernel_GLUOp : Kernel_LaunchOp<"glu"> {
+  let summary = "out[:, i] = act(x[:, gate_offset + i]) * x[:, up_offset + i]";
+  let arguments = (ins FlatSymbolRefAttr:$x, FlatSymbolRefAttr:$out,
+                       I64Attr:$ld, I64Attr:$gate_offset, I64Attr:$up_offset,
+                       I64Attr:$width, Sieve_ActivationAttr:$activation);
+  let assemblyFormat = "$x `->` $out attr-dict";
+}
+
+def Kernel_ActivationOp : Kernel_LaunchOp<"activation"> {
+  let summary = "x = act(x) in place over `cols` values per token";
+  let arguments = (ins FlatSymbolRefAttr:$x, I64Attr:$cols,
+                       Sieve_ActivationAttr:$activation);
+  let assemblyFormat = "$x attr-dict";
+}
+
+#endif // SIEVE_KERNEL_OPS_TD

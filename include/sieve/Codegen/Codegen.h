@@ -1,0 +1,36 @@
+//===- Codegen.h - kernel.program -> CUDA source and weights.bin -*- C++ -*-===//
+#ifndef SIEVE_CODEGEN_CODEGEN_H
+#define SIEVE_CODEGEN_CODEGEN_H
+
+#include "sieve/Dialect/Kernel/KernelOps.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <functional>
+
+namespace sieve {
+
+/// Writes the CUDA translation unit of a planned kernel.program: the
+/// ModelInfo constants and one function per entry point, a straight list of
+/// launcher calls (runtime/sieve_kernels.cuh). Fails (with a diagnostic on
+/// the op) when a buffer is unplanned or a launch has no translation.
+mlir::LogicalResult emitCUDA(kernel::ProgramOp program, llvm::raw_ostream &os);
+
+/// Bytes per token of the activation arena a planned program needs.
+int64_t arenaBytesPerToken(kernel::ProgramOp program);
+
+/// Streams the packed weights of `program` to `path` (weights.bin: a
+/// 4096-byte header, then the payload at the offsets of the
+/// kernel.weight ops). Sources named by #onnx.external are read from files
+/// relative to `modelDir`, one source at a time, so memory stays bounded by
+/// the largest single tensor. `progress(done, total)` is called as bytes
+/// are written.
+mlir::LogicalResult
+writeWeights(kernel::ProgramOp program, llvm::StringRef modelDir,
+             llvm::StringRef path,
+             const std::function<void(uint64_t, uint64_t)> &progress = {});
+
+} // namespace sieve
+
+#endif // SIEVE_CODEGEN_CODEGEN_H

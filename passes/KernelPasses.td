@@ -1,0 +1,58 @@
+//===- KernelPasses.td - lowering to the kernel level -------*- tablegen -*-===//
+
+#ifndef SIEVE_KERNEL_PASSES_TD
+#define SIEVE_KERNEL_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def SieveLowerToKernels : Pass<"sieve-lower-to-kernels", "mlir::ModuleOp"> {
+  let summary = "Lower a raised sieve.model to a kernel.program";
+  let description = [{
+    Replaces the function holding the one `sieve.model` of the module by a
+    `kernel.program` with two entry points, `@prefill` and `@decode`, that
+    launch the same kernels except for attention (flash-style over packed
+    prompts, split-KV over one token per sequence). Decisions made here:
+
+    - Linear layers that read the same value become one GEMM: their
+      weights are packed, transposed to one row per output feature, into
+      one `kernel.weight` (q/k/v, gate/up), and each result is a column
+      range of the GEMM's output buffer.
+    - A residual `sieve.add` whose first reader is a norm is fused into
+      that norm (`kernel.rms_norm %a + %b sum %s`).
+    - Rotary embedding and the KV-cache append are one launch; attention
+      reads keys and values from the paged cache.
+    - The LM head runs only on the rows whose logits are wanted
+      (`kernel.gather_rows`), into the runtime's float32 logits.
+    - Weights are converted to `dtype` (rotary frequencies stay f32), laid
+      out at 256-byte aligned offsets; identical sources are packed once
+      (a tied LM head reuses the embedding table).
+
+    What has no kernel is an error naming the op: unraised `onnx` ops,
+    non-causal or sparse attention, attention whose queries, keys and
+    values do not come from one projection, KV shapes that differ between
+    layers.
+  }];
+  let options = [
+    Option<"dtype", "dtype", "std::string", /*default=*/"\"f16\"",
+           "Storage type of weights, activations and KV cache: f16 or bf16">,
+    Option<"kvBlockSize", "kv-block-size", "int64_t", /*default=*/"16",
+           "Tokens per KV-cache block (a power of two, 8 to 256)">,
+    Option<"programName", "name", "std::string", /*default=*/"\"model\"",
+           "Symbol name of the kernel.program">,
+  ];
+  let dependentDialects = ["sieve::kernel::KernelDialect"];
+}
+
+def SievePlanBuffers : Pass<"sieve-plan-buffers", "mlir::ModuleOp"> {
+  let summary = "Place the activation buffers of a kernel.program";
+  let description = [{
+    Gives every `kernel.buffer` its offset in the activation arena (in
+    bytes per token row of the arena's capacity). Two buffers may share
+    bytes when no entry point has both alive at once (a buffer lives from
+    its first to its last launch in each entry, inclusive, so a launch never
+    reads and writes overlapping buffers). Greedy placement, largest
+    buffers first, at the lowest offset that fits.
+  }];
+}
+
+#endif // SIEVE_KERNEL_PASSES_TD

@@ -1,0 +1,125 @@
+// The kernel.program verifier: every launch against the weights and
+// buffers it names.
+// RUN: sieve-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{dtype must be f16 or bf16, not 'f32'}}
+kernel.program @p attributes {dtype = f32, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 0 : i64} {
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64} {
+  // expected-error @+1 {{offset 100 is not a non-negative multiple of 256}}
+  kernel.weight @w : tensor<8x16xf16> at 100 {sources = [dense<1.0> : tensor<8x16xf32>]}
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64} {
+  // expected-error @+1 {{sources stack to 16 rows, the weight has 8}}
+  kernel.weight @w : tensor<8x16xf16> at 0 transposed {sources = [dense<1.0> : tensor<16x16xf32>]}
+}
+
+// -----
+
+// expected-error @+1 {{weights end at byte 256, past weights_bytes 128}}
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 128 : i64} {
+  kernel.weight @w : tensor<8x16xf16> at 0 {sources = [dense<1.0> : tensor<8x16xf32>]}
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64} {
+  // expected-error @+1 {{row_bytes 100 is not a positive multiple of 256}}
+  kernel.buffer @b : 100 bytes
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64} {
+  kernel.weight @w : tensor<8x16xf16> at 0 {sources = [dense<1.0> : tensor<8x16xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{expects @w of shape [32x16] and element type 'f16', found 'tensor<8x16xf16>'}}
+    kernel.gemm @x, @w -> @y {n = 32 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 8192 : i64} {
+  kernel.weight @w : tensor<256x16xf16> at 0 {sources = [dense<1.0> : tensor<256x16xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{needs 512 bytes per row of @y, which has 256}}
+    kernel.gemm @x, @w -> @y {n = 256 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64} {
+  kernel.weight @w : tensor<8x16xf16> at 0 {sources = [dense<1.0> : tensor<8x16xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{names @nope, which is not a buffer}}
+    kernel.gemm @nope, @w -> @x {n = 8 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 512 : i64} {
+  kernel.weight @w : tensor<16x16xf16> at 0 {sources = [dense<1.0> : tensor<16x16xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{writes 16 logits per row, the vocabulary has 8}}
+    kernel.gemm @x, @w {n = 16 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64} {
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @q : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{KV layer 1 is outside [0, 1)}}
+    kernel.rotary_kv_append @x -> @q, kv[1] {attention_scaling = 1.0 : f32, head_dim = 16 : i64, k_offset = 32 : i64, ld = 64 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, q_offset = 0 : i64, rotary_dim = 0 : i64, v_offset = 48 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64} {
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @q : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{query/key/value heads exceed the row of 40 elements}}
+    kernel.rotary_kv_append @x -> @q, kv[0] {attention_scaling = 1.0 : f32, head_dim = 16 : i64, k_offset = 32 : i64, ld = 40 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, q_offset = 0 : i64, rotary_dim = 0 : i64, v_offset = 48 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64} {
+  kernel.buffer @x : 256 bytes
+  kernel.weight @w : tensor<16xf16> at 0 {sources = [dense<1.0> : tensor<16xf32>]}
+  kernel.entry @prefill {
+    // expected-error @+1 {{normalizes into one of its own inputs}}
+    kernel.rms_norm @x weight @w -> @x {epsilon = 1.0e-5 : f32, weight_offset = 0.0 : f32}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 3 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64} {
+  kernel.buffer @q : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{num_heads 3 is not a multiple of num_kv_heads 2}}
+    kernel.attention_decode @q, kv[0] -> @o {head_dim = 16 : i64, num_heads = 3 : i64, num_kv_heads = 2 : i64, scale = 0.25 : f32}
+  }
+}

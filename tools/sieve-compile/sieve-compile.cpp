@@ -1,0 +1,462 @@
+//===- sieve-compile.cpp - ONNX model in, compiled model folder out -------===//
+//
+//   sieve-compile model.onnx -o model.sieve [--dtype f16|bf16]
+//                 [--passes PIPELINE] [--no-build]
+//
+// Runs import, simplify, raise, the requested passes, lowering to the kernel
+// level, buffer planning, CUDA emission, weight packing and nvcc, printing
+// each stage with its time. The folder is assembled beside the destination
+// and moved into place only when everything succeeded, so a failed compile
+// never leaves a half-written model (or destroys the previous one).
+//
+//===----------------------------------------------------------------------===//
+
+#include "sieve/Codegen/Codegen.h"
+#include "sieve/Dialect/Kernel/KernelOps.h"
+#include "sieve/Dialect/ONNX/ONNXDialect.h"
+#include "sieve/Dialect/Sieve/SieveOps.h"
+#include "sieve/Import/ONNXImporter.h"
+#include "sieve/Passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <ctime>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+namespace k = sieve::kernel;
+
+static cl::OptionCategory category("sieve-compile options");
+static cl::opt<std::string> inputPath(cl::Positional,
+                                      cl::desc("<model.onnx | model.mlir>"),
+                                      cl::Required, cl::cat(category));
+static cl::opt<std::string> outputPath("o", cl::desc("Output folder (model.sieve)"),
+                                       cl::value_desc("folder"), cl::Required,
+                                       cl::cat(category));
+static cl::opt<std::string>
+    dtype("dtype", cl::desc("Storage type of weights, activations and KV cache: "
+                            "f16 (default) or bf16"),
+          cl::init("f16"), cl::cat(category));
+static cl::opt<std::string> passes(
+    "passes",
+    cl::desc("Optimization passes to run on the raised model, in MLIR pass "
+             "pipeline syntax (for example 'sieve-skip-layers{count=2}')"),
+    cl::init(""), cl::cat(category));
+static cl::opt<int64_t> kvBlockSize("kv-block-size",
+                                    cl::desc("Tokens per KV-cache block (16)"),
+                                    cl::init(16), cl::cat(category));
+static cl::opt<std::string> modelName("name",
+                                      cl::desc("Model name recorded in the "
+                                               "manifest (default: input file "
+                                               "stem)"),
+                                      cl::init(""), cl::cat(category));
+static cl::opt<bool> noBuild("no-build",
+                             cl::desc("Stop after writing the sources and "
+                                      "weights (no nvcc)"),
+                             cl::init(false), cl::cat(category));
+static cl::opt<std::string>
+    nvccPath("nvcc", cl::desc("nvcc to build with (default: $CUDA_HOME/bin/nvcc, "
+                              "/usr/local/cuda/bin/nvcc, then PATH)"),
+             cl::init(""), cl::cat(category));
+static cl::opt<std::string> arch(
+    "arch",
+    cl::desc("GPU architecture for the machine code (default sm_90a); PTX "
+             "for compute_90 is always included for other GPUs"),
+    cl::init("sm_90a"), cl::cat(category));
+static cl::opt<bool> quiet("quiet", cl::desc("Print only errors"),
+                           cl::init(false), cl::cat(category));
+
+namespace {
+
+[[noreturn]] void fail(const llvm::Twine &message) {
+  llvm::errs() << "sieve-compile: error: " << message << "\n";
+  llvm::errs().flush();
+  std::exit(1);
+}
+
+/// Prints "[i/n] stage ... seconds" lines and keeps the times for the
+/// manifest.
+class Stages {
+public:
+  void begin(StringRef name) {
+    current = name.str();
+    start = std::chrono::steady_clock::now();
+    if (!quiet)
+      llvm::errs() << llvm::formatv("sieve-compile: {0,-10} ...", name);
+    llvm::errs().flush();
+  }
+  void end(StringRef detail = "") {
+    double secs = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+    times.push_back({current, secs});
+    if (!quiet)
+      llvm::errs() << llvm::formatv(" {0:f2} s{1}{2}\n", secs,
+                                    detail.empty() ? "" : ", ", detail);
+  }
+  llvm::json::Array json() const {
+    llvm::json::Array out;
+    for (auto &[name, secs] : times)
+      out.push_back(llvm::json::Object{{"stage", name}, {"seconds", secs}});
+    return out;
+  }
+
+private:
+  std::string current;
+  std::chrono::steady_clock::time_point start;
+  std::vector<std::pair<std::string, double>> times;
+};
+
+/// The runtime sources embedded at build time.
+struct EmbeddedFile {
+  const char *path;
+  const char *content;
+};
+const EmbeddedFile kRuntimeFiles[] = {
+#include "RuntimeSources.inc"
+};
+
+void writeFile(StringRef path, StringRef content) {
+  std::error_code ec = llvm::sys::fs::create_directories(
+      llvm::sys::path::parent_path(path));
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    fail("cannot write '" + path + "': " + ec.message());
+  os << content;
+  os.close();
+  if (os.has_error()) {
+    os.clear_error();
+    fail("cannot write '" + path + "' (disk full?)");
+  }
+}
+
+std::string findNvcc() {
+  if (!nvccPath.empty()) {
+    if (!llvm::sys::fs::can_execute(nvccPath))
+      fail("--nvcc '" + nvccPath + "' is not an executable");
+    return nvccPath;
+  }
+  if (auto home = llvm::sys::Process::GetEnv("CUDA_HOME")) {
+    std::string p = *home + "/bin/nvcc";
+    if (llvm::sys::fs::can_execute(p))
+      return p;
+  }
+  if (llvm::sys::fs::can_execute("/usr/local/cuda/bin/nvcc"))
+    return "/usr/local/cuda/bin/nvcc";
+  if (auto p = llvm::sys::findProgramByName("nvcc"))
+    return *p;
+  fail("nvcc not found (give --nvcc, set CUDA_HOME, or use --no-build to "
+       "stop at the sources)");
+}
+
+/// The kernel.program's constants and weights, for people and tools.
+llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
+                            const Stages &stages, ModuleOp module) {
+  llvm::json::Array weights;
+  for (auto w : program.getBody().getOps<k::WeightOp>()) {
+    llvm::json::Array shape;
+    for (int64_t d : w.getTensorType().getShape())
+      shape.push_back(d);
+    std::string type;
+    llvm::raw_string_ostream(type) << w.getTensorType().getElementType();
+    weights.push_back(llvm::json::Object{{"name", w.getSymName()},
+                                         {"offset", w.getOffset()},
+                                         {"bytes", w.getByteSize()},
+                                         {"shape", std::move(shape)},
+                                         {"dtype", type},
+                                         {"transposed", w.getTranspose()}});
+  }
+  // Whatever the optimization passes recorded on the module (removed
+  // layers, quantization formats, ...), as printed attributes.
+  llvm::json::Object recorded;
+  for (NamedAttribute attr : module->getAttrs()) {
+    StringRef name = attr.getName().getValue();
+    if (name.starts_with("onnx."))
+      continue;
+    std::string text;
+    llvm::raw_string_ostream(text) << attr.getValue();
+    recorded[name] = text;
+  }
+  std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  std::string dt = program.getDtype().isBF16() ? "bf16" : "f16";
+  return llvm::json::Object{
+      {"format", "sieve-model"},
+      {"format_version", 1},
+      {"abi_version", 1},
+      {"tool", "sieve-compile " SIEVE_VERSION},
+      {"created", stamp},
+      {"source", inputPath.getValue()},
+      {"name", program.getSymName()},
+      {"dtype", dt},
+      {"config",
+       llvm::json::Object{{"vocab_size", program.getVocabSize()},
+                          {"hidden_size", program.getHiddenSize()},
+                          {"num_layers", program.getNumLayers()},
+                          {"num_kv_layers", program.getNumKvLayers()},
+                          {"num_heads", program.getNumHeads()},
+                          {"num_kv_heads", program.getNumKvHeads()},
+                          {"head_dim", program.getHeadDim()},
+                          {"kv_block_size", program.getKvBlockSize()}}},
+      {"pipeline", pipeline},
+      {"options", llvm::json::Object{{"dtype", dt},
+                                     {"passes", passes.getValue()},
+                                     {"kv_block_size", kvBlockSize.getValue()},
+                                     {"arch", arch.getValue()},
+                                     {"built", !noBuild}}},
+      {"recorded", std::move(recorded)},
+      {"activation_bytes_per_token", sieve::arenaBytesPerToken(program)},
+      {"weights",
+       llvm::json::Object{{"file", "weights.bin"},
+                          {"header_bytes", 4096},
+                          {"payload_bytes", program.getWeightsBytes()},
+                          {"tensors", std::move(weights)}}},
+      {"library", noBuild ? llvm::json::Value(nullptr)
+                          : llvm::json::Value("libmodel.so")},
+      {"stages", stages.json()},
+  };
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  sieve::registerSievePasses();
+  sieve::registerSieveKernelPasses();
+  cl::HideUnrelatedOptions({&category});
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "sieve-compile: compile an ONNX model into a folder that runs on "
+      "NVIDIA GPUs\n\n"
+      "  sieve-compile model.onnx -o model.sieve\n"
+      "  sieve-compile raised.mlir -o model.sieve --dtype bf16 --no-build\n\n"
+      "The folder holds manifest.json, weights.bin, model.mlir (the kernel\n"
+      "level), src/ (model.cu and the runtime sources) and libmodel.so; run\n"
+      "it with `sieve-run model.sieve`.\n");
+
+  if (dtype != "f16" && dtype != "bf16")
+    fail("--dtype must be f16 or bf16, not '" + dtype + "'");
+  if (kvBlockSize < 8 || kvBlockSize > 256 ||
+      !llvm::isPowerOf2_64(kvBlockSize))
+    fail("--kv-block-size must be a power of two from 8 to 256");
+  StringRef ext = llvm::sys::path::extension(inputPath);
+  if (ext != ".onnx" && ext != ".mlir")
+    fail("'" + inputPath + "': unknown model kind (expected .onnx or .mlir)");
+  if (!llvm::sys::fs::exists(inputPath))
+    fail("'" + inputPath + "': no such file");
+  if (llvm::sys::fs::exists(outputPath) &&
+      !llvm::sys::fs::exists(outputPath + "/manifest.json"))
+    fail("'" + outputPath + "' exists and is not a compiled model; refusing "
+         "to replace it");
+  std::string nvcc = noBuild ? "" : findNvcc();
+
+  DialectRegistry registry;
+  sieve::registerImportDialects(registry);
+  registry.insert<sieve::SieveDialect, k::KernelDialect>();
+  MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Remark)
+      return success();
+    std::string where;
+    if (auto loc = dyn_cast<FileLineColLoc>(diag.getLocation()))
+      where = llvm::formatv("{0}:{1}: ", loc.getFilename().getValue(),
+                            loc.getLine());
+    else if (auto name = dyn_cast<NameLoc>(diag.getLocation()))
+      where = "node '" + name.getName().str() + "': ";
+    llvm::errs() << "\nsieve-compile: "
+                 << (diag.getSeverity() == DiagnosticSeverity::Error
+                         ? "error: "
+                         : "note: ")
+                 << where << diag.str() << "\n";
+    return success();
+  });
+
+  Stages stages;
+  stages.begin("import");
+  OwningOpRef<ModuleOp> module;
+  if (ext == ".onnx") {
+    module = sieve::importONNXModel(inputPath, &context);
+  } else {
+    llvm::SourceMgr sourceMgr;
+    module = parseSourceFile<ModuleOp>(inputPath, sourceMgr,
+                                       ParserConfig(&context));
+  }
+  if (!module)
+    return 1;
+  std::string modelDir;
+  if (auto dir = (*module)->getAttrOfType<StringAttr>("onnx.model_dir"))
+    modelDir = dir.getValue().str();
+  else
+    modelDir = llvm::sys::path::parent_path(inputPath).str();
+  if (modelDir.empty())
+    modelDir = ".";
+  stages.end();
+
+  // Raise unless the input already is a sieve.model.
+  bool raised = false;
+  module->walk([&](sieve::ModelOp) { raised = true; });
+  std::string pipeline;
+  auto runPasses = [&](StringRef stage, StringRef text) {
+    stages.begin(stage);
+    PassManager pm = PassManager::on<ModuleOp>(&context);
+    if (failed(parsePassPipeline(text, pm)))
+      fail("invalid pass pipeline '" + text + "'");
+    if (!pipeline.empty())
+      pipeline += ",";
+    std::string printed;
+    llvm::raw_string_ostream os(printed);
+    pm.printAsTextualPipeline(os);
+    pipeline += printed;
+    if (failed(pm.run(*module)))
+      fail(stage + " failed (see the errors above)");
+    stages.end();
+  };
+  if (!raised) {
+    runPasses("raise", "sieve-simplify,sieve-raise");
+    module->walk([&](sieve::ModelOp) { raised = true; });
+    if (!raised)
+      fail("raising formed no sieve.model: this model's structure is not "
+           "recognized (sieve-opt --sieve-simplify --sieve-raise shows what "
+           "was raised)");
+  }
+  if (!passes.empty())
+    runPasses("passes", passes);
+  std::string name = modelName.empty()
+                         ? llvm::sys::path::stem(inputPath).str()
+                         : modelName.getValue();
+  runPasses("lower", llvm::formatv("sieve-lower-to-kernels{{"
+                                   "dtype={0} kv-block-size={1} name={2}},"
+                                   "sieve-plan-buffers",
+                                   dtype, kvBlockSize.getValue(), name)
+                         .str());
+  auto programs = llvm::to_vector(module->getOps<k::ProgramOp>());
+  if (programs.size() != 1)
+    fail("lowering produced no kernel.program");
+  k::ProgramOp program = programs.front();
+
+  // Assemble beside the destination, then move into place.
+  SmallString<256> staging(outputPath);
+  staging += ".partial";
+  llvm::sys::fs::remove_directories(staging);
+  if (std::error_code ec = llvm::sys::fs::create_directories(staging))
+    fail("cannot create '" + staging + "': " + ec.message());
+  auto cleanupOnExit = llvm::make_scope_exit(
+      [&] { llvm::sys::fs::remove_directories(staging); });
+  auto at = [&](StringRef rel) {
+    SmallString<256> p(staging);
+    llvm::sys::path::append(p, rel);
+    return std::string(p);
+  };
+
+  stages.begin("emit");
+  std::string source;
+  {
+    llvm::raw_string_ostream os(source);
+    if (failed(sieve::emitCUDA(program, os)))
+      fail("CUDA emission failed");
+  }
+  writeFile(at("src/model.cu"), source);
+  for (const EmbeddedFile &f : kRuntimeFiles)
+    writeFile(at(std::string("src/") + f.path), f.content);
+  {
+    std::string ir;
+    llvm::raw_string_ostream os(ir);
+    OpPrintingFlags flags;
+    flags.elideLargeElementsAttrs(16).elideLargeResourceString(64);
+    module->print(os, flags);
+    writeFile(at("model.mlir"), ir);
+  }
+  size_t launches = 0;
+  for (auto entry : program.getBody().getOps<k::EntryOp>())
+    if (entry.getSymName() == "decode")
+      launches = entry.getBody().front().getOperations().size();
+  stages.end(llvm::formatv("{0} launches per decode step", launches).str());
+
+  stages.begin("weights");
+  uint64_t total = program.getWeightsBytes();
+  if (failed(sieve::writeWeights(
+          program, modelDir, at("weights.bin"), [&](uint64_t done, uint64_t) {
+            if (!quiet && total > (256u << 20))
+              llvm::errs() << llvm::formatv("\rsieve-compile: weights    ... "
+                                            "{0:f1}% of {1} MB",
+                                            100.0 * done / total, total >> 20);
+          })))
+    fail("packing the weights failed");
+  if (!quiet && total > (256u << 20))
+    llvm::errs() << "\rsieve-compile: weights    ...";
+  stages.end(llvm::formatv("{0:f1} MB", total / 1048576.0).str());
+
+  if (!noBuild) {
+    stages.begin("nvcc");
+    std::string gencode = "arch=compute_" +
+                          std::string(StringRef(arch).drop_front(3)) +
+                          ",code=" + arch.getValue();
+    if (!StringRef(arch).starts_with("sm_"))
+      fail("--arch must look like sm_90a, not '" + arch + "'");
+    std::vector<std::string> args = {
+        nvcc, "-O3", "-std=c++17", "-shared", "-Xcompiler", "-fPIC",
+        "-gencode", gencode, "-gencode", "arch=compute_90,code=compute_90",
+        "-I", at("src/runtime"), "-I", at("src/include"), at("src/model.cu")};
+    for (const EmbeddedFile &f : kRuntimeFiles)
+      if (StringRef(f.path).ends_with(".cu"))
+        args.push_back(at(std::string("src/") + f.path));
+    args.insert(args.end(), {"-o", at("libmodel.so"), "-lcublasLt", "-lcublas"});
+    std::string log = at("build.log");
+    std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
+                                            StringRef(log)};
+    SmallVector<StringRef> argRefs(args.begin(), args.end());
+    std::string error;
+    int rc = llvm::sys::ExecuteAndWait(nvcc, argRefs, std::nullopt, redirects,
+                                       0, 0, &error);
+    if (rc != 0) {
+      auto text = llvm::MemoryBuffer::getFile(log);
+      llvm::errs() << "\n"
+                   << (text ? (*text)->getBuffer().take_back(4000) : "")
+                   << "\n";
+      fail("nvcc failed (exit " + llvm::Twine(rc) + ")" +
+           (error.empty() ? "" : ": " + error));
+    }
+    stages.end();
+  }
+
+  std::string text;
+  {
+    llvm::raw_string_ostream os(text);
+    os << llvm::formatv("{0:2}",
+                        llvm::json::Value(manifest(program, pipeline, stages,
+                                                   *module)))
+       << "\n";
+  }
+  writeFile(at("manifest.json"), text);
+  if (llvm::sys::fs::exists(outputPath))
+    llvm::sys::fs::remove_directories(outputPath);
+  if (std::error_code ec = llvm::sys::fs::rename(staging, outputPath))
+    fail("cannot move '" + staging + "' to '" + outputPath +
+         "': " + ec.message());
+  cleanupOnExit.release();
+  if (!quiet)
+    llvm::errs() << "sieve-compile: wrote " << outputPath << "\n";
+  return 0;
+}
