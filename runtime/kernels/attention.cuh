@@ -22,6 +22,8 @@
 
 #include "common.cuh"
 
+#include <mma.h>
+
 namespace sieve::rt {
 namespace detail {
 
@@ -34,12 +36,26 @@ constexpr float kLog2e = 1.4426950408889634f;
 
 template <int HeadDim> __host__ __device__ constexpr int paddedRow() { return HeadDim + 2; }
 
+// Stores 8 values at a row offset: one 16-byte store when rows of Stride
+// values keep 16-byte alignment, else four 4-byte stores (padded rows).
+template <int Stride, typename T> __device__ __forceinline__ void storeRow16(T *p, const Vec8<T> &v) {
+  if constexpr (Stride % 8 == 0) {
+    *reinterpret_cast<Vec8<T> *>(p) = v;
+  } else {
+    const uint32_t *w = reinterpret_cast<const uint32_t *>(&v);
+#pragma unroll
+    for (int e = 0; e < 4; ++e)
+      reinterpret_cast<uint32_t *>(p)[e] = w[e];
+  }
+}
+
 inline int decodeSplits(int maxContext) { return ceilDiv(maxContext > 0 ? maxContext : 1, kDecodeSplit); }
 
 // Loads cache positions [first, first + 64) of one slot and KV head into
-// Ks (padded rows) and Vs; positions at or past `end` are zero-filled so a
-// zero probability never meets a NaN from stale memory.
-template <typename T, int HeadDim>
+// Ks and Vs (rows KStride and VStride values apart); positions at or past
+// `end` are zero-filled so a zero probability never meets a NaN from stale
+// memory.
+template <typename T, int HeadDim, int KStride, int VStride>
 __device__ void loadKvTile(const T *kCache, const T *vCache, const int32_t *slotBlocks,
                            int blockSize, int numKvHeads, int kvHead, int first, int end, T *Ks,
                            T *Vs) {
@@ -58,13 +74,8 @@ __device__ void loadKvTile(const T *kCache, const T *vCache, const int32_t *slot
       for (int e = 0; e < 8; ++e)
         k.v[e] = v.v[e] = fromFloat<T>(0.f);
     }
-    // Padded K rows are only 4-byte aligned: store in 4-byte pieces.
-    const uint32_t *kw = reinterpret_cast<const uint32_t *>(&k);
-    uint32_t *kd = reinterpret_cast<uint32_t *>(Ks + j * paddedRow<HeadDim>() + d);
-#pragma unroll
-    for (int e = 0; e < 4; ++e)
-      kd[e] = kw[e];
-    *reinterpret_cast<Vec8<T> *>(Vs + j * HeadDim + d) = v;
+    storeRow16<KStride>(Ks + j * KStride + d, k);
+    storeRow16<VStride>(Vs + j * VStride + d, v);
   }
 }
 
@@ -137,7 +148,7 @@ __global__ void __launch_bounds__(kAttnThreads)
 
   for (int first = 0; first < keyEnd; first += kAttnTileKeys) {
     __syncthreads(); // previous tile fully consumed (and Qs written, first time)
-    loadKvTile<T, HeadDim>(kCache, vCache, slotBlocks, blockSize, numKvHeads, kvHead, first,
+    loadKvTile<T, HeadDim, paddedRow<HeadDim>(), HeadDim>(kCache, vCache, slotBlocks, blockSize, numKvHeads, kvHead, first,
                            keyEnd, Ks, Vs);
     __syncthreads();
     float s[Q][2];
@@ -206,6 +217,162 @@ __global__ void __launch_bounds__(kAttnThreads)
   }
 }
 
+// Tensor-core prefill (wmma, 16x16x16 tiles, fp32 accumulation): one CTA per
+// (64-query tile of one slot, query head), each warp owning 16 query rows.
+// Per 64-key tile a warp computes S = Q K^T into shared memory, runs the
+// online softmax on it (two lanes per row), stores P rounded to T, rescales
+// its running output O (fp32, shared) and accumulates O += P V with the
+// accumulators loaded from and stored back to O.
+namespace tc {
+constexpr int kQueries = 64, kRowsPerWarp = 16, kWarps = 4;
+template <int HeadDim> struct Smem {
+  static constexpr int qk = HeadDim + 8;     // Q, K, V row stride (values)
+  static constexpr int s = kAttnTileKeys + 4; // S row stride (floats)
+  static constexpr int p = kAttnTileKeys + 8; // P row stride (values)
+  static constexpr int o = HeadDim + 4;       // O row stride (floats)
+  static constexpr size_t qBytes = size_t(kQueries) * qk * 2;
+  static constexpr size_t kvBytes = size_t(kAttnTileKeys) * qk * 2;
+  static constexpr size_t sBytes = size_t(kWarps) * kRowsPerWarp * s * 4;
+  static constexpr size_t pBytes = size_t(kWarps) * kRowsPerWarp * p * 2;
+  static constexpr size_t oBytes = size_t(kWarps) * kRowsPerWarp * o * 4;
+  static constexpr size_t total = qBytes + 2 * kvBytes + sBytes + pBytes + oBytes;
+};
+} // namespace tc
+
+template <typename T, int HeadDim>
+__global__ void __launch_bounds__(kAttnThreads)
+    attentionPrefillTcKernel(const T *q, const T *kCache, const T *vCache, T *out, int numHeads,
+                             int numKvHeads, float scaleLog2, int blockSize,
+                             const int32_t *queryStart, const int32_t *positions,
+                             const int32_t *blockTable, int maxBlocksPerSeq) {
+  namespace wmma = nvcuda::wmma;
+  using L = tc::Smem<HeadDim>;
+  extern __shared__ __align__(128) unsigned char smem[];
+  T *Qs = reinterpret_cast<T *>(smem);
+  T *Ks = reinterpret_cast<T *>(smem + L::qBytes);
+  T *Vs = reinterpret_cast<T *>(smem + L::qBytes + L::kvBytes);
+  int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  float *Ss = reinterpret_cast<float *>(smem + L::qBytes + 2 * L::kvBytes) +
+              warp * tc::kRowsPerWarp * L::s;
+  T *Ps = reinterpret_cast<T *>(smem + L::qBytes + 2 * L::kvBytes + L::sBytes) +
+          warp * tc::kRowsPerWarp * L::p;
+  float *Os = reinterpret_cast<float *>(smem + L::qBytes + 2 * L::kvBytes + L::sBytes +
+                                        L::pBytes) +
+              warp * tc::kRowsPerWarp * L::o;
+
+  int slot = blockIdx.z, head = blockIdx.y;
+  int begin = queryStart[slot], count = queryStart[slot + 1] - begin;
+  int tileFirst = blockIdx.x * tc::kQueries;
+  if (tileFirst >= count)
+    return;
+  int tileCount = min(tc::kQueries, count - tileFirst);
+  int kvHead = head / (numHeads / numKvHeads);
+  int ldq = numHeads * HeadDim;
+  const int32_t *slotBlocks = blockTable + int64_t(slot) * maxBlocksPerSeq;
+
+  constexpr int vecPerRow = HeadDim / 8;
+  for (int i = threadIdx.x; i < tc::kQueries * vecPerRow; i += blockDim.x) {
+    int r = i / vecPerRow, d = (i % vecPerRow) * 8;
+    Vec8<T> v;
+    if (r < tileCount) {
+      v = *reinterpret_cast<const Vec8<T> *>(q + int64_t(begin + tileFirst + r) * ldq +
+                                             head * HeadDim + d);
+    } else {
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        v.v[e] = fromFloat<T>(0.f);
+    }
+    *reinterpret_cast<Vec8<T> *>(Qs + r * L::qk + d) = v;
+  }
+  // Two lanes per row: lane / 2 is the row, lane % 2 the half of its columns.
+  int row = lane >> 1, half = lane & 1;
+  int qRow = warp * tc::kRowsPerWarp + row;
+  int myPos = qRow < tileCount ? positions[begin + tileFirst + qRow] : -1;
+  int warpRows = min(tc::kRowsPerWarp, tileCount - warp * tc::kRowsPerWarp);
+  // Positions grow within a slot: the last valid row sees the most keys.
+  int warpLastPos =
+      warpRows > 0 ? positions[begin + tileFirst + warp * tc::kRowsPerWarp + warpRows - 1] : -1;
+  int keyEnd = positions[begin + tileFirst + tileCount - 1] + 1;
+  for (int d = half * (HeadDim / 2); d < (half + 1) * (HeadDim / 2); ++d)
+    Os[row * L::o + d] = 0.f;
+  float m = -INFINITY, l = 0.f;
+
+  for (int first = 0; first < keyEnd; first += kAttnTileKeys) {
+    __syncthreads();
+    loadKvTile<T, HeadDim, L::qk, L::qk>(kCache, vCache, slotBlocks, blockSize, numKvHeads,
+                                         kvHead, first, keyEnd, Ks, Vs);
+    __syncthreads();
+    if (first > warpLastPos)
+      continue; // every key of the tile is in this warp's future
+    // S = Q K^T for the warp's 16 rows and the tile's 64 keys.
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> sAcc[kAttnTileKeys / 16];
+#pragma unroll
+    for (int n = 0; n < kAttnTileKeys / 16; ++n)
+      wmma::fill_fragment(sAcc[n], 0.f);
+#pragma unroll
+    for (int kk = 0; kk < HeadDim / 16; ++kk) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> a;
+      wmma::load_matrix_sync(a, Qs + warp * tc::kRowsPerWarp * L::qk + kk * 16, L::qk);
+#pragma unroll
+      for (int n = 0; n < kAttnTileKeys / 16; ++n) {
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::col_major> b;
+        wmma::load_matrix_sync(b, Ks + n * 16 * L::qk + kk * 16, L::qk);
+        wmma::mma_sync(sAcc[n], a, b, sAcc[n]);
+      }
+    }
+#pragma unroll
+    for (int n = 0; n < kAttnTileKeys / 16; ++n)
+      wmma::store_matrix_sync(Ss + n * 16, sAcc[n], L::s, wmma::mem_row_major);
+    __syncwarp();
+    // Online softmax of row `row`, columns [half * 32, half * 32 + 32).
+    float *sRow = Ss + row * L::s + half * 32;
+    int key0 = first + half * 32;
+    float tileMax = -INFINITY;
+    for (int c = 0; c < 32; ++c)
+      tileMax = fmaxf(tileMax, key0 + c <= myPos ? sRow[c] * scaleLog2 : -INFINITY);
+    tileMax = fmaxf(tileMax, __shfl_xor_sync(0xffffffffu, tileMax, 1));
+    float mNew = fmaxf(m, tileMax);
+    float mSafe = mNew == -INFINITY ? 0.f : mNew; // rows with nothing visible yet
+    float alpha = exp2f(m - mSafe), sum = 0.f;
+    T *pRow = Ps + row * L::p + half * 32;
+    for (int c = 0; c < 32; ++c) {
+      float p = key0 + c <= myPos ? exp2f(sRow[c] * scaleLog2 - mSafe) : 0.f;
+      T pt = fromFloat<T>(p);
+      pRow[c] = pt;
+      sum += toFloat(pt); // l sums the P that multiplies V
+    }
+    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+    l = l * alpha + sum;
+    m = mNew;
+    for (int d = half * (HeadDim / 2); d < (half + 1) * (HeadDim / 2); ++d)
+      Os[row * L::o + d] *= alpha;
+    __syncwarp();
+    // O += P V.
+#pragma unroll
+    for (int j = 0; j < HeadDim / 16; ++j) {
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> o;
+      wmma::load_matrix_sync(o, Os + j * 16, L::o, wmma::mem_row_major);
+#pragma unroll
+      for (int kk = 0; kk < kAttnTileKeys / 16; ++kk) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> a;
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::row_major> b;
+        wmma::load_matrix_sync(a, Ps + kk * 16, L::p);
+        wmma::load_matrix_sync(b, Vs + kk * 16 * L::qk + j * 16, L::qk);
+        wmma::mma_sync(o, a, b, o);
+      }
+      wmma::store_matrix_sync(Os + j * 16, o, L::o, wmma::mem_row_major);
+    }
+    __syncwarp();
+  }
+  __syncwarp();
+  if (myPos < 0)
+    return;
+  float inv = 1.f / l;
+  T *o = out + int64_t(begin + tileFirst + qRow) * ldq + head * HeadDim;
+  for (int d = half * (HeadDim / 2); d < (half + 1) * (HeadDim / 2); ++d)
+    o[d] = fromFloat<T>(Os[row * L::o + d] * inv);
+}
+
 // Scratch layout for B slots, H heads, S splits: float2 (max, sum) at
 // [(b * H + h) * S + s], then the accumulators [B * H * S][HeadDim].
 struct DecodeScratch {
@@ -230,7 +397,7 @@ __global__ void __launch_bounds__(kAttnThreads)
                           int numKvHeads, float scaleLog2, int blockSize, const int32_t *kvLen,
                           const int32_t *blockTable, int maxBlocksPerSeq, float *scratch,
                           int splits) {
-  extern __shared__ __align__(16) unsigned char smem[];
+  extern __shared__ __align__(128) unsigned char smem[];
   int split = blockIdx.x, kvHead = blockIdx.y, slot = blockIdx.z;
   int group = numHeads / numKvHeads;
   // Layout: Ks, Vs (T), then q, acc [group][HeadDim], scores [group][64],
@@ -266,7 +433,7 @@ __global__ void __launch_bounds__(kAttnThreads)
 
   for (int tile = first; tile < end; tile += kAttnTileKeys) {
     __syncthreads();
-    loadKvTile<T, HeadDim>(kCache, vCache, slotBlocks, blockSize, numKvHeads, kvHead, tile, end,
+    loadKvTile<T, HeadDim, paddedRow<HeadDim>(), HeadDim>(kCache, vCache, slotBlocks, blockSize, numKvHeads, kvHead, tile, end,
                            Ks, Vs);
     __syncthreads();
     for (int i = threadIdx.x; i < group * kAttnTileKeys; i += blockDim.x) {
@@ -350,6 +517,21 @@ template <int HeadDim> constexpr void checkHeadDim() {
 
 } // namespace detail
 
+namespace detail {
+// The CUDA-core prefill: the reference the tensor-core kernel is tested
+// against (kernel_test), not used by attention_prefill.
+template <typename T, int HeadDim>
+void attentionPrefillSimt(const StepArgs &args, const T *q, const T *k_cache, const T *v_cache,
+                          T *out, int num_heads, int num_kv_heads, float scale, int block_size) {
+  if (args.num_tokens <= 0 || args.num_seqs <= 0 || args.max_query_len <= 0)
+    return;
+  dim3 grid(ceilDiv(args.max_query_len, kPrefillQueries), num_heads, args.num_seqs);
+  attentionPrefillKernel<T, HeadDim><<<grid, kAttnThreads, 0, args.stream>>>(
+      q, k_cache, v_cache, out, num_heads, num_kv_heads, scale * kLog2e, block_size,
+      args.query_start, args.positions, args.block_table, args.max_blocks_per_seq);
+}
+} // namespace detail
+
 template <typename T, int HeadDim>
 void attention_prefill(const StepArgs &args, const T *q, const T *k_cache, const T *v_cache,
                        T *out, int num_heads, int num_kv_heads, float scale, int block_size) {
@@ -357,9 +539,12 @@ void attention_prefill(const StepArgs &args, const T *q, const T *k_cache, const
   detail::checkHeadDim<HeadDim>();
   if (args.num_tokens <= 0 || args.num_seqs <= 0 || args.max_query_len <= 0)
     return;
-  dim3 grid(detail::ceilDiv(args.max_query_len, detail::kPrefillQueries), num_heads,
-            args.num_seqs);
-  detail::attentionPrefillKernel<T, HeadDim><<<grid, detail::kAttnThreads, 0, args.stream>>>(
+  constexpr size_t smem = detail::tc::Smem<HeadDim>::total;
+  // Above the 48 KiB default: opt in (a host-side attribute, no stream work).
+  cudaFuncSetAttribute(detail::attentionPrefillTcKernel<T, HeadDim>,
+                       cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+  dim3 grid(detail::ceilDiv(args.max_query_len, detail::tc::kQueries), num_heads, args.num_seqs);
+  detail::attentionPrefillTcKernel<T, HeadDim><<<grid, detail::kAttnThreads, smem, args.stream>>>(
       q, k_cache, v_cache, out, num_heads, num_kv_heads, scale * detail::kLog2e, block_size,
       args.query_start, args.positions, args.block_table, args.max_blocks_per_seq);
 }

@@ -1,7 +1,10 @@
 // Kernel launcher tests: every launcher of runtime/sieve_kernels.cuh against
 // a straightforward fp32 CPU reference on random data, in f16 and bf16.
 // Prints one PASS/FAIL line per check and exits non-zero on any failure.
-// `kernel_test --bench` also times attention and GEMM at model-like sizes.
+//   kernel_test [--bench] [--only GROUP]
+// --bench also times attention and GEMM at model-like sizes; --only runs one
+// group (embedding, norm, elementwise, gemm, rotary, attention, sampling),
+// e.g. under compute-sanitizer racecheck.
 #include "sieve_kernels.cuh"
 #include "sieve_sampling.h"
 #include "test_util.h"
@@ -356,9 +359,11 @@ struct StepDev {
   }
 };
 
+enum class AttnKind { Decode, Prefill, PrefillSimt };
+
 template <typename T, int HeadDim>
 void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
-                   const std::vector<int> &fresh, bool decode) {
+                   const std::vector<int> &fresh, AttnKind kind) {
   int slots = int(fresh.size()), blockSize = 16, maxContext = 0;
   for (int s = 0; s < slots; ++s)
     maxContext = std::max(maxContext, existing[s] + fresh[s]);
@@ -374,11 +379,14 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
   Dev<float> scratch(scratchBytes / sizeof(float));
   StepArgs args = sd.args(step, maxContext, cache.maxBlocks, scratch.p, scratchBytes);
   float scale = 1.f / std::sqrt(float(HeadDim));
-  if (decode)
+  if (kind == AttnKind::Decode)
     attention_decode<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale, blockSize);
-  else
+  else if (kind == AttnKind::Prefill)
     attention_prefill<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
                                   blockSize);
+  else
+    detail::attentionPrefillSimt<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads,
+                                             scale, blockSize);
   CUDA_OK(cudaGetLastError());
   CUDA_OK(cudaDeviceSynchronize());
   std::vector<float> ref(q.size());
@@ -390,22 +398,29 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
     lens += " " + std::to_string(existing[s]) + "+" + std::to_string(fresh[s]);
   char name[160];
   std::snprintf(name, sizeof name, "attention_%s %s hd %d heads %d/%d lens%s",
-                decode ? "decode" : "prefill", typeName<T>(), HeadDim, heads, kvHeads,
+                kind == AttnKind::Decode    ? "decode"
+                : kind == AttnKind::Prefill ? "prefill"
+                                            : "prefill(simt)",
+                typeName<T>(), HeadDim, heads, kvHeads,
                 lens.c_str());
   report(name, compare(out.download(), ref), tolerance<T>());
 }
 
 template <typename T> void testAttentions() {
-  // Packed prefill: several slots of different lengths over existing cache.
-  testAttention<T, 64>(4, 2, {0, 20, 65}, {5, 37, 70}, false);
-  testAttention<T, 128>(8, 2, {0, 3}, {130, 1}, false);
-  testAttention<T, 128>(4, 4, {17}, {16}, false);
-  testAttention<T, 64>(8, 1, {0, 0}, {1, 200}, false);
+  // Packed prefill: several slots of different lengths over existing cache,
+  // with the tensor-core kernel and the CUDA-core one.
+  for (AttnKind k : {AttnKind::Prefill, AttnKind::PrefillSimt}) {
+    testAttention<T, 64>(4, 2, {0, 20, 65}, {5, 37, 70}, k);
+    testAttention<T, 128>(8, 2, {0, 3}, {130, 1}, k);
+    testAttention<T, 128>(4, 4, {17}, {16}, k);
+    testAttention<T, 64>(8, 1, {0, 0}, {1, 200}, k);
+    testAttention<T, 128>(4, 2, {100, 0, 7}, {150, 300, 64}, k);
+  }
   // Decode: lengths not multiples of the block (16) or split (128) sizes.
-  testAttention<T, 64>(4, 2, {0, 99, 1000}, {1, 1, 1}, true);
-  testAttention<T, 128>(32, 8, {15, 300}, {1, 1}, true);
-  testAttention<T, 128>(8, 8, {127, 128, 129}, {1, 1, 1}, true);
-  testAttention<T, 64>(16, 1, {700}, {1}, true);
+  testAttention<T, 64>(4, 2, {0, 99, 1000}, {1, 1, 1}, AttnKind::Decode);
+  testAttention<T, 128>(32, 8, {15, 300}, {1, 1}, AttnKind::Decode);
+  testAttention<T, 128>(8, 8, {127, 128, 129}, {1, 1, 1}, AttnKind::Decode);
+  testAttention<T, 64>(16, 1, {700}, {1}, AttnKind::Decode);
 }
 
 template <typename T> void testRotary() {
@@ -593,11 +608,17 @@ template <typename T> void bench(const LtContext &lt) {
     Dev<T> out(size_t(n) * heads * HD);
     StepDev sd(step, cache.table);
     StepArgs a = sd.args(step, n, cache.maxBlocks);
+    double flops = 4.0 * heads * HD * (double(n) * (n + 1) / 2);
     float ms = timeMs([&] {
       attention_prefill<T, HD>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f, blockSize);
     });
-    double flops = 4.0 * heads * HD * (double(n) * (n + 1) / 2);
     std::printf("BENCH attention_prefill %s 1x%d tokens, 32/8 heads, hd 128: %.3f ms, %.1f TFLOP/s\n",
+                typeName<T>(), n, ms, flops / ms / 1e9);
+    ms = timeMs([&] {
+      detail::attentionPrefillSimt<T, HD>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f,
+                                          blockSize);
+    });
+    std::printf("BENCH attention_prefill(simt) %s 1x%d tokens, 32/8 heads, hd 128: %.3f ms, %.1f TFLOP/s\n",
                 typeName<T>(), n, ms, flops / ms / 1e9);
   }
   // Decode attention: 16 slots at 4000 cached tokens (max_context 4096).
@@ -631,28 +652,50 @@ template <typename T> void bench(const LtContext &lt) {
   }
 }
 
-template <typename T> void runAll(const LtContext &lt) {
-  testEmbedding<T>();
-  testNorms<T>();
-  testElementwise<T>();
-  testGemm<T>(lt);
-  testRotary<T>();
-  testAttentions<T>();
+template <typename T> void runAll(const LtContext &lt, const std::string &only) {
+  auto want = [&](const char *group) { return only.empty() || only == group; };
+  if (want("embedding"))
+    testEmbedding<T>();
+  if (want("norm"))
+    testNorms<T>();
+  if (want("elementwise"))
+    testElementwise<T>();
+  if (want("gemm"))
+    testGemm<T>(lt);
+  if (want("rotary"))
+    testRotary<T>();
+  if (want("attention"))
+    testAttentions<T>();
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
-  bool benchToo = argc > 1 && std::strcmp(argv[1], "--bench") == 0;
+  bool benchToo = false;
+  std::string only;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--bench") == 0) {
+      benchToo = true;
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      only = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: %s [--bench] [--only GROUP]\n", argv[0]);
+      return 2;
+    }
+  }
   int devices = 0;
   if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
     std::printf("SKIP kernel_test: no CUDA device\n");
     return 77;
   }
+  cudaDeviceProp prop;
+  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
+  std::printf("device: %s\n", prop.name);
   LtContext lt;
-  runAll<half>(lt);
-  runAll<__nv_bfloat16>(lt);
-  testSampling();
+  runAll<half>(lt, only);
+  runAll<__nv_bfloat16>(lt, only);
+  if (only.empty() || only == "sampling")
+    testSampling();
   if (benchToo) {
     bench<half>(lt);
     bench<__nv_bfloat16>(lt);

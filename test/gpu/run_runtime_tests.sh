@@ -6,7 +6,8 @@
 # --compile-only  nvcc-compiles every runtime and test source (no GPU needed;
 #                 what CI can check) and stops.
 # --bench         also times attention and GEMM (kernel_test --bench).
-# --sanitize      also runs the f16 C-API test under compute-sanitizer memcheck.
+# --sanitize      also runs the f16 C-API test under compute-sanitizer memcheck
+#                 and the attention kernel tests under racecheck.
 # Exit status: non-zero if any build or test fails; 77 when no GPU is present
 # (after the compile step).
 set -euo pipefail
@@ -18,7 +19,7 @@ for arg in "$@"; do
     --compile-only) COMPILE_ONLY=1 ;;
     --bench) BENCH=1 ;;
     --sanitize) SANITIZE=1 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     -*) echo "run_runtime_tests.sh: unknown option $arg" >&2; exit 2 ;;
     *) BUILD="$arg" ;;
   esac
@@ -77,6 +78,7 @@ if [ $SANITIZE -eq 1 ]; then
   SAN="${COMPUTE_SANITIZER:-$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)}"
   run "$SAN" --tool memcheck --error-exitcode 3 --leak-check full "$BUILD/capi_test_f16" \
     "$BUILD/work-sanitize"
+  run "$SAN" --tool racecheck --error-exitcode 3 "$BUILD/kernel_test" --only attention
 fi
 [ $status -eq 0 ] && echo "run_runtime_tests.sh: all passed" || echo "run_runtime_tests.sh: FAILED"
 exit $status
