@@ -1,15 +1,17 @@
-// Attention over the paged KV cache (CUDA cores, fp32 math).
+// Attention over the paged KV cache (fp32 softmax and accumulation).
 //
-// Both kernels stage 64-key tiles of K and V in shared memory, read through
+// All kernels stage 64-key tiles of K and V in shared memory, read through
 // the block table with 16-byte loads, and keep an online softmax in the
-// log2 domain (queries are pre-scaled by scale * log2(e), so exp2f applies).
-// K rows are padded by two values so that lanes reading different keys at
-// the same dimension hit different banks.
+// log2 domain (scores are scaled by scale * log2(e), so exp2f applies).
+// In the CUDA-core kernels K rows are padded by two values so that lanes
+// reading different keys at the same dimension hit different banks.
 //
-// Prefill: one CTA per (16-query tile of one slot, query head); each of the
-// 4 warps owns 4 queries, a lane scores keys lane and lane + 32 and owns
-// HeadDim / 32 output dimensions. The grid is (ceil(max_query_len / 16),
-// heads, slots); tiles past a slot's new tokens exit at once.
+// Prefill (attention_prefill): tensor cores (wmma), one CTA per (64-query
+// tile of one slot, query head), see attentionPrefillTcKernel. The grid is
+// (ceil(max_query_len / 64), heads, slots); tiles past a slot's new tokens
+// exit at once. attentionPrefillKernel is the CUDA-core version (16-query
+// tiles, 4 warps of 4 queries, a lane scores keys lane and lane + 32 and
+// owns HeadDim / 32 output dimensions), kept as the tested reference.
 //
 // Decode: FlashDecoding. One CTA per (split of kDecodeSplit cache positions,
 // KV head, slot) handles the num_heads / num_kv_heads query heads sharing
