@@ -93,9 +93,10 @@ template <typename T, int HeadDim>
 void attention_decode(const StepArgs &args, const T *q, const T *k_cache,
                       const T *v_cache, T *out, int num_heads,
                       int num_kv_heads, float scale, int block_size);
-// Bytes of args.attn_scratch attention_decode needs (host).
-size_t attention_decode_scratch_bytes(int max_batch, int num_heads,
-                                      int max_context);
+// Bytes of args.attn_scratch attention_decode needs (host). head_dim is
+// needed because each split keeps an unnormalized head_dim-wide partial.
+inline size_t attention_decode_scratch_bytes(int max_batch, int num_heads,
+                                             int max_context, int head_dim);
 
 // out[t, i] = act(x[t, gate_offset + i]) * x[t, up_offset + i], i < width;
 // x has row stride ld, out row stride width.

@@ -1,0 +1,187 @@
+// GEMM through cuBLASLt. A row-major [r, c] matrix is a column-major [c, r]
+// one, so row-major out[rows, N] = in[rows, K] * w^T is, column-major,
+// C[N, rows] = A^T * B with A = w viewed as K x N (ld K) and B = in viewed as
+// K x rows (ld K): no data moves. fp32 compute and scale; the bias
+// goes through the BIAS epilogue when the output is T, and through a small
+// kernel when the output is float (the LM head), which keeps to the type
+// combinations cuBLASLt documents. Descriptors and the heuristic's algorithm
+// are cached per problem in a small static table, so a call inside a CUDA
+// graph capture only sets the bias pointer and enqueues the matmul; the
+// workspace comes from StepArgs.
+#pragma once
+
+#include "common.cuh"
+#include <cublasLt.h>
+
+#include <mutex>
+
+namespace sieve::rt {
+namespace detail {
+
+template <typename T> constexpr cudaDataType_t cudaTypeOf();
+template <> constexpr cudaDataType_t cudaTypeOf<half>() { return CUDA_R_16F; }
+template <> constexpr cudaDataType_t cudaTypeOf<__nv_bfloat16>() { return CUDA_R_16BF; }
+template <> constexpr cudaDataType_t cudaTypeOf<float>() { return CUDA_R_32F; }
+
+struct GemmPlan {
+  // Key.
+  cublasLtHandle_t handle = nullptr;
+  int m = 0, n = 0, k = 0;
+  cudaDataType_t inType{}, outType{};
+  bool bias = false;
+  size_t workspace = 0;
+  // Value.
+  cublasLtMatmulDesc_t desc = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+
+  bool matches(const GemmPlan &o) const {
+    return handle == o.handle && m == o.m && n == o.n && k == o.k && inType == o.inType &&
+           outType == o.outType && bias == o.bias && workspace == o.workspace;
+  }
+};
+
+// Builds descriptors and asks the heuristic for the best algorithm.
+inline cublasStatus_t buildGemmPlan(GemmPlan &p) {
+  cublasStatus_t s;
+#define SIEVE_LT(call)                                                                           \
+  if ((s = (call)) != CUBLAS_STATUS_SUCCESS)                                                     \
+    return s;
+  SIEVE_LT(cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  cublasOperation_t transA = CUBLAS_OP_T, transB = CUBLAS_OP_N;
+  SIEVE_LT(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &transA,
+                                          sizeof transA));
+  SIEVE_LT(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &transB,
+                                          sizeof transB));
+  if (p.bias) {
+    cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
+    SIEVE_LT(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi,
+                                            sizeof epi));
+  }
+  SIEVE_LT(cublasLtMatrixLayoutCreate(&p.a, p.inType, p.k, p.m, p.k));
+  SIEVE_LT(cublasLtMatrixLayoutCreate(&p.b, p.inType, p.k, p.n, p.k));
+  SIEVE_LT(cublasLtMatrixLayoutCreate(&p.c, p.outType, p.m, p.n, p.m));
+  cublasLtMatmulPreference_t pref;
+  SIEVE_LT(cublasLtMatmulPreferenceCreate(&pref));
+  s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                                           &p.workspace, sizeof p.workspace);
+  cublasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  if (s == CUBLAS_STATUS_SUCCESS)
+    s = cublasLtMatmulAlgoGetHeuristic(p.handle, p.desc, p.a, p.b, p.c, p.c, pref, 1, &result,
+                                       &found);
+  cublasLtMatmulPreferenceDestroy(pref);
+  if (s != CUBLAS_STATUS_SUCCESS)
+    return s;
+  if (found == 0)
+    return CUBLAS_STATUS_NOT_SUPPORTED;
+  p.algo = result.algo;
+  return CUBLAS_STATUS_SUCCESS;
+#undef SIEVE_LT
+}
+
+inline void destroyGemmPlan(GemmPlan &p) {
+  if (p.a)
+    cublasLtMatrixLayoutDestroy(p.a);
+  if (p.b)
+    cublasLtMatrixLayoutDestroy(p.b);
+  if (p.c)
+    cublasLtMatrixLayoutDestroy(p.c);
+  if (p.desc)
+    cublasLtMatmulDescDestroy(p.desc);
+  p = GemmPlan{};
+}
+
+// The plan cache: a model has a handful of distinct GEMM shapes per batch
+// size, so a small table with round-robin replacement suffices. The lock is
+// held for the whole call: the bias pointer is set on the cached descriptor
+// and a replaced plan's descriptors are destroyed.
+constexpr int kGemmPlanSlots = 128;
+struct GemmPlanCache {
+  std::mutex mutex;
+  GemmPlan plans[kGemmPlanSlots];
+  int used = 0, next = 0;
+};
+inline GemmPlanCache &gemmPlanCache() {
+  static GemmPlanCache cache;
+  return cache;
+}
+
+template <typename OutT>
+__global__ void addBiasKernel(OutT *out, const void *bias, bool biasIsBf16, int rows, int n) {
+  int64_t total = int64_t(rows) * n;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int col = static_cast<int>(i % n);
+    float b = biasIsBf16 ? toFloat(static_cast<const __nv_bfloat16 *>(bias)[col])
+                         : toFloat(static_cast<const half *>(bias)[col]);
+    out[i] = fromFloat<OutT>(toFloat(out[i]) + b);
+  }
+}
+
+} // namespace detail
+
+template <typename T, typename OutT>
+void gemm(const StepArgs &args, const T *in, const T *w, const T *bias, OutT *out, int rows,
+          int N, int K) {
+  static_assert(detail::isStorageType<T>(), "gemm: T must be half or __nv_bfloat16");
+  static_assert(std::is_same_v<OutT, T> || std::is_same_v<OutT, float>,
+                "gemm: the output is T or float");
+  if (rows <= 0 || N <= 0)
+    return;
+  constexpr bool epilogueBias = std::is_same_v<OutT, T>;
+  detail::GemmPlan key;
+  key.handle = static_cast<cublasLtHandle_t>(args.cublaslt);
+  key.m = N;
+  key.n = rows;
+  key.k = K;
+  key.inType = detail::cudaTypeOf<T>();
+  key.outType = detail::cudaTypeOf<OutT>();
+  key.bias = epilogueBias && bias != nullptr;
+  key.workspace = args.gemm_workspace_bytes;
+
+  detail::GemmPlanCache &cache = detail::gemmPlanCache();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  detail::GemmPlan *plan = nullptr;
+  for (int i = 0; i < cache.used && !plan; ++i)
+    if (cache.plans[i].matches(key))
+      plan = &cache.plans[i];
+  if (!plan) {
+    bool appended = cache.used < detail::kGemmPlanSlots;
+    int slot = appended ? cache.used++ : cache.next;
+    if (!appended)
+      cache.next = (cache.next + 1) % detail::kGemmPlanSlots;
+    detail::destroyGemmPlan(cache.plans[slot]);
+    cache.plans[slot] = key;
+    cublasStatus_t s = detail::buildGemmPlan(cache.plans[slot]);
+    if (s != CUBLAS_STATUS_SUCCESS) {
+      detail::destroyGemmPlan(cache.plans[slot]);
+      if (appended)
+        --cache.used;
+      detail::recordLauncherError("gemm: cuBLASLt found no algorithm for the problem", s);
+      return;
+    }
+    plan = &cache.plans[slot];
+  }
+  if (key.bias)
+    cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
+                                   sizeof bias);
+  const float alpha = 1.f, beta = 0.f;
+  cublasStatus_t s = cublasLtMatmul(key.handle, plan->desc, &alpha, w, plan->a, in, plan->b,
+                                    &beta, out, plan->c, out, plan->c, &plan->algo,
+                                    args.gemm_workspace, args.gemm_workspace_bytes, args.stream);
+  if (s != CUBLAS_STATUS_SUCCESS) {
+    detail::recordLauncherError("gemm: cublasLtMatmul failed", s);
+    return;
+  }
+  if constexpr (!epilogueBias) {
+    if (bias) {
+      int blocks = detail::ceilDiv(int64_t(rows) * N, 256);
+      detail::addBiasKernel<OutT><<<blocks < 65535 * 8 ? blocks : 65535 * 8, 256, 0,
+                                    args.stream>>>(out, bias, std::is_same_v<T, __nv_bfloat16>,
+                                                   rows, N);
+    }
+  }
+}
+
+} // namespace sieve::rt

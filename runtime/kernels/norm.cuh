@@ -1,0 +1,182 @@
+// RMSNorm and LayerNorm with the residual add fused in: one CTA per row.
+// The row is read once to form (and store) the sum, then re-read from the
+// stored sum (L1/L2-resident) to normalize, so rows of any width need no
+// register or shared-memory staging. The sum is rounded to T before it is
+// normalized, so the norm sees exactly the residual stream that is stored.
+#pragma once
+
+#include "common.cuh"
+
+namespace sieve::rt {
+namespace detail {
+
+constexpr int kNormThreads = 256;
+
+// Value i of the row's sum a + b, rounded to T.
+template <typename T>
+__device__ __forceinline__ float residualAt(const T *a, const T *b, int64_t i) {
+  float s = toFloat(a[i]);
+  if (b)
+    s = toFloat(roundTo<T>(s + toFloat(b[i])));
+  return s;
+}
+
+// Pass 1: forms the sum, stores it to `sumOut` (when given), returns the
+// block-wide total of f(sum) for each thread's values. Vec == 8 reads 16 bytes.
+template <typename T, int Vec, typename F>
+__device__ float residualPass(const T *a, const T *b, T *sumOut, int cols, F f,
+                              float *scratch) {
+  float acc = 0.f;
+  for (int c = threadIdx.x * Vec; c < cols; c += blockDim.x * Vec) {
+    float v[Vec];
+    if constexpr (Vec == 8) {
+      loadVec8(a + c, v);
+      if (b) {
+        float w[8];
+        loadVec8(b + c, w);
+#pragma unroll
+        for (int k = 0; k < 8; ++k)
+          v[k] = toFloat(roundTo<T>(v[k] + w[k]));
+      }
+      if (sumOut)
+        storeVec8(sumOut + c, v);
+    } else {
+      v[0] = residualAt(a, b, c);
+      if (sumOut)
+        sumOut[c] = fromFloat<T>(v[0]);
+    }
+#pragma unroll
+    for (int k = 0; k < Vec; ++k)
+      acc += f(v[k]);
+  }
+  return blockSum(acc, scratch);
+}
+
+// Re-reads the (rounded) sum: from sumOut if it was stored, else a (+ b).
+template <typename T, int Vec, typename F>
+__device__ void forEachResidual(const T *a, const T *b, const T *sumOut, int cols, F f) {
+  const T *src = sumOut ? sumOut : a;
+  const T *add = sumOut ? nullptr : b;
+  for (int c = threadIdx.x * Vec; c < cols; c += blockDim.x * Vec) {
+    float v[Vec];
+    if constexpr (Vec == 8) {
+      loadVec8(src + c, v);
+      if (add) {
+        float w[8];
+        loadVec8(add + c, w);
+#pragma unroll
+        for (int k = 0; k < 8; ++k)
+          v[k] = toFloat(roundTo<T>(v[k] + w[k]));
+      }
+    } else {
+      v[0] = residualAt(src, add, c);
+    }
+    f(c, v);
+  }
+}
+
+template <typename T, int Vec>
+__global__ void __launch_bounds__(kNormThreads)
+    addRmsNormKernel(const T *a, const T *b, T *sumOut, const T *weight, float weightOffset,
+                     float eps, T *out, int cols) {
+  __shared__ float scratch[32];
+  int64_t base = int64_t(blockIdx.x) * cols;
+  a += base;
+  b = b ? b + base : nullptr;
+  sumOut = sumOut ? sumOut + base : nullptr;
+  out += base;
+  float sumSq = residualPass<T, Vec>(a, b, sumOut, cols, [](float x) { return x * x; }, scratch);
+  float inv = rsqrtf(sumSq / cols + eps);
+  forEachResidual<T, Vec>(a, b, sumOut, cols, [&](int c, float *v) {
+    float w[Vec];
+    if constexpr (Vec == 8)
+      loadVec8(weight + c, w);
+    else
+      w[0] = toFloat(weight[c]);
+#pragma unroll
+    for (int k = 0; k < Vec; ++k)
+      v[k] = v[k] * inv * (w[k] + weightOffset);
+    if constexpr (Vec == 8)
+      storeVec8(out + c, v);
+    else
+      out[c] = fromFloat<T>(v[0]);
+  });
+}
+
+template <typename T, int Vec>
+__global__ void __launch_bounds__(kNormThreads)
+    addLayerNormKernel(const T *a, const T *b, T *sumOut, const T *weight, const T *bias,
+                       float eps, T *out, int cols) {
+  __shared__ float scratch[32];
+  int64_t base = int64_t(blockIdx.x) * cols;
+  a += base;
+  b = b ? b + base : nullptr;
+  sumOut = sumOut ? sumOut + base : nullptr;
+  out += base;
+  float mean = residualPass<T, Vec>(a, b, sumOut, cols, [](float x) { return x; }, scratch) / cols;
+  // Two-pass variance: exact for rows with a large mean.
+  float sq = 0.f;
+  forEachResidual<T, Vec>(a, b, sumOut, cols, [&](int, float *v) {
+#pragma unroll
+    for (int k = 0; k < Vec; ++k)
+      sq += (v[k] - mean) * (v[k] - mean);
+  });
+  float inv = rsqrtf(blockSum(sq, scratch) / cols + eps);
+  forEachResidual<T, Vec>(a, b, sumOut, cols, [&](int c, float *v) {
+    float w[Vec], bb[Vec];
+    if constexpr (Vec == 8) {
+      loadVec8(weight + c, w);
+      if (bias)
+        loadVec8(bias + c, bb);
+    } else {
+      w[0] = toFloat(weight[c]);
+      if (bias)
+        bb[0] = toFloat(bias[c]);
+    }
+#pragma unroll
+    for (int k = 0; k < Vec; ++k)
+      v[k] = (v[k] - mean) * inv * w[k] + (bias ? bb[k] : 0.f);
+    if constexpr (Vec == 8)
+      storeVec8(out + c, v);
+    else
+      out[c] = fromFloat<T>(v[0]);
+  });
+}
+
+inline int normThreads(int cols, int vec) {
+  int work = (cols + vec - 1) / vec;
+  int t = ((work + 31) / 32) * 32;
+  return t < 32 ? 32 : (t > kNormThreads ? kNormThreads : t);
+}
+
+} // namespace detail
+
+template <typename T>
+void add_rms_norm(cudaStream_t stream, const T *a, const T *b, T *sum_out, const T *weight,
+                  float weight_offset, float eps, T *out, int rows, int cols) {
+  static_assert(detail::isStorageType<T>(), "add_rms_norm: T must be half or __nv_bfloat16");
+  if (rows <= 0)
+    return;
+  if (detail::vec8Aligned(cols, a, b, sum_out, out) && detail::vec8Aligned(cols, weight))
+    detail::addRmsNormKernel<T, 8><<<rows, detail::normThreads(cols, 8), 0, stream>>>(
+        a, b, sum_out, weight, weight_offset, eps, out, cols);
+  else
+    detail::addRmsNormKernel<T, 1><<<rows, detail::normThreads(cols, 1), 0, stream>>>(
+        a, b, sum_out, weight, weight_offset, eps, out, cols);
+}
+
+template <typename T>
+void add_layer_norm(cudaStream_t stream, const T *a, const T *b, T *sum_out, const T *weight,
+                    const T *bias, float eps, T *out, int rows, int cols) {
+  static_assert(detail::isStorageType<T>(), "add_layer_norm: T must be half or __nv_bfloat16");
+  if (rows <= 0)
+    return;
+  if (detail::vec8Aligned(cols, a, b, sum_out, out) && detail::vec8Aligned(cols, weight, bias))
+    detail::addLayerNormKernel<T, 8><<<rows, detail::normThreads(cols, 8), 0, stream>>>(
+        a, b, sum_out, weight, bias, eps, out, cols);
+  else
+    detail::addLayerNormKernel<T, 1><<<rows, detail::normThreads(cols, 1), 0, stream>>>(
+        a, b, sum_out, weight, bias, eps, out, cols);
+}
+
+} // namespace sieve::rt

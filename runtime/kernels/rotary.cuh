@@ -1,0 +1,87 @@
+// Rotary embedding of queries and keys fused with the KV-cache append: one
+// CTA per token; each thread produces one output value of one head (reading
+// the value and its rotation partner), so both rotary styles and partial
+// rotary_dim share one code path.
+#pragma once
+
+#include "common.cuh"
+
+namespace sieve::rt {
+namespace detail {
+
+// Value d of a rotated head `x` (head_dim wide) at angle index i's cos/sin.
+__device__ __forceinline__ int rotaryPartner(int d, int rotaryDim, RotaryStyle style,
+                                             int *freqIndex, float *sign) {
+  if (style == RotaryStyle::Half) {
+    int half = rotaryDim / 2;
+    *freqIndex = d < half ? d : d - half;
+    *sign = d < half ? -1.f : 1.f;
+    return d < half ? d + half : d - half;
+  }
+  *freqIndex = d / 2;
+  *sign = (d & 1) ? 1.f : -1.f;
+  return d ^ 1;
+}
+
+template <typename T>
+__device__ __forceinline__ float rotated(const T *head, int d, int rotaryDim, RotaryStyle style,
+                                         const float *invFreq, float pos, float scaling) {
+  float x = toFloat(head[d]);
+  if (style == RotaryStyle::None || d >= rotaryDim)
+    return x;
+  int i;
+  float sign;
+  int p = rotaryPartner(d, rotaryDim, style, &i, &sign);
+  float s, c;
+  sincosf(pos * invFreq[i], &s, &c);
+  return x * c * scaling + sign * toFloat(head[p]) * s * scaling;
+}
+
+template <typename T>
+__global__ void rotaryKvAppendKernel(const T *qkv, int ld, int qOffset, int kOffset, int vOffset,
+                                     int numHeads, int numKvHeads, int headDim, int rotaryDim,
+                                     RotaryStyle style, const float *invFreq, float scaling,
+                                     T *qOut, T *kCache, T *vCache, int blockSize,
+                                     const int32_t *positions, const int32_t *tokenSeq,
+                                     const int32_t *blockTable, int maxBlocksPerSeq) {
+  int t = blockIdx.x;
+  const T *row = qkv + int64_t(t) * ld;
+  int pos = positions[t];
+  float fpos = static_cast<float>(pos);
+  int qValues = numHeads * headDim, kvValues = numKvHeads * headDim;
+  for (int i = threadIdx.x; i < qValues; i += blockDim.x) {
+    int h = i / headDim, d = i % headDim;
+    qOut[int64_t(t) * qValues + i] = fromFloat<T>(
+        rotated(row + qOffset + h * headDim, d, rotaryDim, style, invFreq, fpos, scaling));
+  }
+  int block = blockTable[int64_t(tokenSeq[t]) * maxBlocksPerSeq + pos / blockSize];
+  int64_t slotBase = int64_t(block) * numKvHeads * blockSize + pos % blockSize;
+  for (int i = threadIdx.x; i < kvValues; i += blockDim.x) {
+    int h = i / headDim, d = i % headDim;
+    int64_t at = ((slotBase + int64_t(h) * blockSize) * headDim) + d;
+    kCache[at] = fromFloat<T>(
+        rotated(row + kOffset + h * headDim, d, rotaryDim, style, invFreq, fpos, scaling));
+    vCache[at] = row[vOffset + i];
+  }
+}
+
+} // namespace detail
+
+template <typename T>
+void rotary_kv_append(const StepArgs &args, const T *qkv, int ld, int q_offset, int k_offset,
+                      int v_offset, int num_heads, int num_kv_heads, int head_dim,
+                      int rotary_dim, RotaryStyle style, const float *inv_freq,
+                      float attention_scaling, T *q_out, T *k_cache, T *v_cache,
+                      int block_size) {
+  static_assert(detail::isStorageType<T>(), "rotary_kv_append: T must be half or __nv_bfloat16");
+  if (args.num_tokens <= 0)
+    return;
+  int work = (num_heads > num_kv_heads ? num_heads : num_kv_heads) * head_dim;
+  int threads = work >= 512 ? 512 : ((work + 31) / 32) * 32;
+  detail::rotaryKvAppendKernel<T><<<args.num_tokens, threads, 0, args.stream>>>(
+      qkv, ld, q_offset, k_offset, v_offset, num_heads, num_kv_heads, head_dim, rotary_dim,
+      style, inv_freq, attention_scaling, q_out, k_cache, v_cache, block_size, args.positions,
+      args.token_seq, args.block_table, args.max_blocks_per_seq);
+}
+
+} // namespace sieve::rt

@@ -1,0 +1,740 @@
+// The host runtime behind sieve_runtime.h: loads weights.bin, owns the
+// device state of sessions (activation arena, paged KV cache, per-step index
+// arrays, logits), plans prefill chunks, captures and replays decode graphs,
+// and maps every failure to a status with a message.
+#include "sieve/Runtime/sieve_runtime.h"
+#include "sieve_kernels.cuh"
+
+#include <cublasLt.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace sieve::rt;
+
+static_assert(SIEVE_RUNTIME_ABI_VERSION == 1, "update the weights.bin checks with the ABI");
+
+namespace {
+
+thread_local std::string lastError;
+
+sieve_status fail(sieve_status status, const char *format, ...) {
+  char buffer[1024];
+  va_list ap;
+  va_start(ap, format);
+  std::vsnprintf(buffer, sizeof buffer, format, ap);
+  va_end(ap);
+  lastError = buffer;
+  return status;
+}
+
+sieve_status cudaFail(cudaError_t e, const char *what) {
+  cudaGetLastError(); // clear a non-sticky error so later calls can proceed
+  sieve_status s = SIEVE_ERROR_CUDA;
+  if (e == cudaErrorMemoryAllocation)
+    s = SIEVE_ERROR_OUT_OF_MEMORY;
+  else if (e == cudaErrorNoDevice || e == cudaErrorInsufficientDriver)
+    s = SIEVE_ERROR_NO_DEVICE;
+  return fail(s, "%s: %s (%s)", what, cudaGetErrorName(e), cudaGetErrorString(e));
+}
+
+#define SIEVE_CUDA(call, what)                                                                   \
+  do {                                                                                           \
+    cudaError_t e_ = (call);                                                                     \
+    if (e_ != cudaSuccess)                                                                       \
+      return cudaFail(e_, what);                                                                 \
+  } while (0)
+
+#define SIEVE_TRY(call)                                                                          \
+  do {                                                                                           \
+    sieve_status s_ = (call);                                                                    \
+    if (s_ != SIEVE_OK)                                                                          \
+      return s_;                                                                                 \
+  } while (0)
+
+sieve_status ok() {
+  lastError.clear();
+  return SIEVE_OK;
+}
+
+struct DeviceFree {
+  void operator()(void *p) const { cudaFree(p); }
+};
+using DevicePtr = std::unique_ptr<void, DeviceFree>;
+
+sieve_status deviceAlloc(DevicePtr &out, size_t bytes, const char *what) {
+  void *p = nullptr;
+  cudaError_t e = cudaMalloc(&p, bytes ? bytes : 256);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    return fail(e == cudaErrorMemoryAllocation ? SIEVE_ERROR_OUT_OF_MEMORY : SIEVE_ERROR_CUDA,
+                "cannot allocate %zu bytes of device memory for %s: %s", bytes, what,
+                cudaGetErrorString(e));
+  }
+  out.reset(p);
+  return SIEVE_OK;
+}
+
+struct HostFree {
+  void operator()(void *p) const { cudaFreeHost(p); }
+};
+using PinnedPtr = std::unique_ptr<void, HostFree>;
+
+sieve_status pinnedAlloc(PinnedPtr &out, size_t bytes, const char *what) {
+  void *p = nullptr;
+  cudaError_t e = cudaMallocHost(&p, bytes);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    return fail(SIEVE_ERROR_OUT_OF_MEMORY, "cannot allocate %zu bytes of pinned host memory for %s: %s",
+                bytes, what, cudaGetErrorString(e));
+  }
+  out.reset(p);
+  return SIEVE_OK;
+}
+
+struct FileCloser {
+  void operator()(FILE *f) const { std::fclose(f); }
+};
+
+constexpr size_t kUploadChunk = 16u << 20;       // pinned staging, two of them
+constexpr size_t kGemmWorkspace = 32u << 20;     // cuBLASLt's suggestion for Hopper
+constexpr int kMaxAllLogitsRows = 256;           // rows per launch in SIEVE_LOGITS_ALL
+constexpr size_t kValueBytes = 2;                // f16 and bf16
+
+// Converts the result of an entry point (and any launcher failure it
+// recorded) into a status.
+sieve_status checkLaunch(cudaError_t e, const char *what) {
+  char message[256];
+  if (takeLauncherError(message, sizeof message))
+    return fail(SIEVE_ERROR_CUDA, "%s: %s", what, message);
+  if (e != cudaSuccess)
+    return cudaFail(e, what);
+  return SIEVE_OK;
+}
+
+} // namespace
+
+struct sieve_model {
+  const ModelInfo *info = nullptr;
+  int device = 0;
+  DevicePtr weights;
+  cublasLtHandle_t lt = nullptr;
+  ~sieve_model() {
+    if (lt)
+      cublasLtDestroy(lt);
+  }
+};
+
+// The per-step index arrays, one int32 block in device memory mirrored in
+// pinned host memory, so a step uploads them with one copy and graphs keep
+// fixed pointers.
+struct StepIndex {
+  int32_t *tokens = nullptr, *positions = nullptr, *tokenSeq = nullptr, *queryStart = nullptr,
+          *kvLen = nullptr, *logitRows = nullptr;
+  static size_t count(int cap, int maxBatch) { return size_t(cap) * 4 + 2 * size_t(maxBatch) + 1; }
+  StepIndex() = default;
+  StepIndex(int32_t *base, int cap, int maxBatch)
+      : tokens(base), positions(base + cap), tokenSeq(base + 2 * size_t(cap)),
+        logitRows(base + 3 * size_t(cap)) {
+    queryStart = base + 4 * size_t(cap);
+    kvLen = queryStart + maxBatch + 1;
+  }
+};
+
+struct sieve_session {
+  sieve_model *model = nullptr;
+  sieve_session_options options{};
+  int capacity = 0;      // arena rows: tokens per launch
+  int allRowsCapacity = 0;
+  int maxBlocksPerSeq = 0;
+  cudaStream_t stream = nullptr;
+  cudaEvent_t indexUploaded = nullptr;
+  DevicePtr arena, workspace, scratch, kvPool, blockTable, indexDevice, allLogits, lastLogits,
+      sampled;
+  PinnedPtr indexHost;
+  std::vector<void *> kCaches, vCaches;
+  std::vector<int32_t> lengths;
+  std::vector<bool> hasLogits;
+  uint64_t sampleCounter = 0;
+  std::map<int, cudaGraphExec_t> decodeGraphs;
+  size_t scratchBytes = 0;
+
+  ~sieve_session() {
+    for (auto &g : decodeGraphs)
+      cudaGraphExecDestroy(g.second);
+    if (indexUploaded)
+      cudaEventDestroy(indexUploaded);
+    if (stream)
+      cudaStreamDestroy(stream);
+  }
+
+  int32_t *indexBase(bool host) const {
+    return static_cast<int32_t *>(host ? indexHost.get() : indexDevice.get());
+  }
+  int vocab() const { return model->info->vocab_size; }
+
+  // StepArgs with every pointer of this session; the caller sets the sizes.
+  StepArgs baseArgs() const {
+    StepArgs a{};
+    StepIndex dev(indexBase(false), capacity, options.max_batch);
+    a.stream = stream;
+    a.cublaslt = model->lt;
+    a.gemm_workspace = workspace.get();
+    a.gemm_workspace_bytes = kGemmWorkspace;
+    a.weights = static_cast<const char *>(model->weights.get());
+    a.act = static_cast<char *>(arena.get());
+    a.max_tokens = capacity;
+    a.max_context = options.max_context;
+    a.tokens = dev.tokens;
+    a.positions = dev.positions;
+    a.token_seq = dev.tokenSeq;
+    a.query_start = dev.queryStart;
+    a.kv_len = dev.kvLen;
+    a.block_table = static_cast<const int32_t *>(blockTable.get());
+    a.max_blocks_per_seq = maxBlocksPerSeq;
+    a.k_cache = kCaches.data();
+    a.v_cache = vCaches.data();
+    a.attn_scratch = static_cast<float *>(scratch.get());
+    a.attn_scratch_bytes = scratchBytes;
+    a.logit_rows = dev.logitRows;
+    return a;
+  }
+
+  // Waits until the previous upload has read the host mirror.
+  sieve_status hostIndex(StepIndex &out) {
+    SIEVE_CUDA(cudaEventSynchronize(indexUploaded), "waiting for the index upload");
+    out = StepIndex(indexBase(true), capacity, options.max_batch);
+    return SIEVE_OK;
+  }
+
+  sieve_status uploadIndex() {
+    size_t bytes = StepIndex::count(capacity, options.max_batch) * sizeof(int32_t);
+    SIEVE_CUDA(cudaMemcpyAsync(indexDevice.get(), indexHost.get(), bytes,
+                               cudaMemcpyHostToDevice, stream),
+               "uploading the step indices");
+    SIEVE_CUDA(cudaEventRecord(indexUploaded, stream), "recording the index upload");
+    return SIEVE_OK;
+  }
+};
+
+namespace {
+
+sieve_status useDevice(const sieve_model *model) {
+  SIEVE_CUDA(cudaSetDevice(model->device), "selecting the model's device");
+  return SIEVE_OK;
+}
+
+// Reads and checks the header of weights.bin against the library.
+sieve_status checkWeightsHeader(FILE *f, const std::string &path, const ModelInfo &info) {
+  if (std::fseek(f, 0, SEEK_END) != 0)
+    return fail(SIEVE_ERROR_BAD_FILE, "%s: cannot seek: %s", path.c_str(), std::strerror(errno));
+  long long size = ftello(f);
+  std::rewind(f);
+  WeightsHeader header{};
+  if (size < static_cast<long long>(kWeightsHeaderBytes) ||
+      std::fread(&header, sizeof header, 1, f) != 1)
+    return fail(SIEVE_ERROR_BAD_FILE, "%s: truncated: %lld bytes, shorter than the %zu-byte header",
+                path.c_str(), size, kWeightsHeaderBytes);
+  if (std::memcmp(header.magic, "SIEVEWB", 8) != 0)
+    return fail(SIEVE_ERROR_BAD_FILE, "%s: not a sieve weights file (bad magic)", path.c_str());
+  if (header.abi_version != SIEVE_RUNTIME_ABI_VERSION)
+    return fail(SIEVE_ERROR_VERSION_MISMATCH,
+                "%s: written for runtime ABI %u, this runtime is ABI %d; recompile the model",
+                path.c_str(), header.abi_version, SIEVE_RUNTIME_ABI_VERSION);
+  if (header.header_bytes != kWeightsHeaderBytes)
+    return fail(SIEVE_ERROR_BAD_FILE, "%s: header size %u, expected %zu", path.c_str(),
+                header.header_bytes, kWeightsHeaderBytes);
+  if (header.payload_bytes != info.weights_bytes)
+    return fail(SIEVE_ERROR_BAD_FILE,
+                "%s: holds %llu payload bytes but the library expects %llu (weights of another "
+                "compile?)",
+                path.c_str(), (unsigned long long)header.payload_bytes,
+                (unsigned long long)info.weights_bytes);
+  unsigned long long expected = kWeightsHeaderBytes + header.payload_bytes;
+  if (static_cast<unsigned long long>(size) != expected)
+    return fail(SIEVE_ERROR_BAD_FILE, "%s: %lld bytes, expected %llu (header + payload)%s",
+                path.c_str(), size, expected,
+                static_cast<unsigned long long>(size) < expected ? ": truncated" : "");
+  if (std::fseek(f, static_cast<long>(kWeightsHeaderBytes), SEEK_SET) != 0)
+    return fail(SIEVE_ERROR_BAD_FILE, "%s: cannot seek: %s", path.c_str(), std::strerror(errno));
+  return SIEVE_OK;
+}
+
+// Streams the payload to the device through two pinned staging buffers, so
+// reading chunk i + 1 overlaps the copy of chunk i and host memory stays at
+// 2 * kUploadChunk whatever the model size.
+sieve_status uploadWeights(FILE *f, const std::string &path, void *device, size_t bytes) {
+  PinnedPtr staging;
+  SIEVE_TRY(pinnedAlloc(staging, 2 * kUploadChunk, "weight staging"));
+  cudaStream_t stream;
+  SIEVE_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "creating a stream");
+  cudaEvent_t done[2] = {nullptr, nullptr};
+  sieve_status status = SIEVE_OK;
+  for (auto &e : done)
+    if (status == SIEVE_OK && cudaEventCreateWithFlags(&e, cudaEventDisableTiming) != cudaSuccess)
+      status = cudaFail(cudaGetLastError(), "creating an event");
+  for (size_t at = 0, i = 0; status == SIEVE_OK && at < bytes; at += kUploadChunk, i ^= 1) {
+    size_t n = std::min(kUploadChunk, bytes - at);
+    char *buffer = static_cast<char *>(staging.get()) + i * kUploadChunk;
+    cudaError_t e = cudaEventSynchronize(done[i]);
+    if (e != cudaSuccess) {
+      status = cudaFail(e, "uploading weights");
+      break;
+    }
+    if (std::fread(buffer, 1, n, f) != n) {
+      status = fail(SIEVE_ERROR_BAD_FILE, "%s: read failed at payload byte %zu: %s",
+                    path.c_str(), at, std::ferror(f) ? std::strerror(errno) : "end of file");
+      break;
+    }
+    e = cudaMemcpyAsync(static_cast<char *>(device) + at, buffer, n, cudaMemcpyHostToDevice,
+                        stream);
+    if (e == cudaSuccess)
+      e = cudaEventRecord(done[i], stream);
+    if (e != cudaSuccess)
+      status = cudaFail(e, "uploading weights");
+  }
+  cudaError_t e = cudaStreamSynchronize(stream);
+  if (status == SIEVE_OK && e != cudaSuccess)
+    status = cudaFail(e, "uploading weights");
+  for (auto &ev : done)
+    if (ev)
+      cudaEventDestroy(ev);
+  cudaStreamDestroy(stream);
+  return status;
+}
+
+} // namespace
+
+extern "C" {
+
+const char *sieve_last_error(void) { return lastError.c_str(); }
+
+sieve_status sieve_model_open(const char *model_dir, sieve_model **out) {
+  if (!model_dir || !out)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_model_open: null argument");
+  *out = nullptr;
+  const ModelInfo *info = sieve_generated_info();
+  if (info->abi_version != SIEVE_RUNTIME_ABI_VERSION)
+    return fail(SIEVE_ERROR_VERSION_MISMATCH,
+                "the model code was generated for runtime ABI %d, this runtime is ABI %d",
+                info->abi_version, SIEVE_RUNTIME_ABI_VERSION);
+  if (info->dtype != DType::F16 && info->dtype != DType::BF16)
+    return fail(SIEVE_ERROR_VERSION_MISMATCH, "the model code names an unknown dtype %d",
+                static_cast<int>(info->dtype));
+  int devices = 0;
+  cudaError_t e = cudaGetDeviceCount(&devices);
+  if (e != cudaSuccess || devices == 0) {
+    cudaGetLastError();
+    return fail(SIEVE_ERROR_NO_DEVICE, "no usable CUDA device: %s",
+                e != cudaSuccess ? cudaGetErrorString(e) : "none found");
+  }
+  auto model = std::make_unique<sieve_model>();
+  model->info = info;
+  SIEVE_CUDA(cudaGetDevice(&model->device), "querying the current device");
+
+  std::string path = std::string(model_dir) + "/weights.bin";
+  std::unique_ptr<FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file)
+    return fail(SIEVE_ERROR_BAD_FILE, "cannot open %s: %s", path.c_str(), std::strerror(errno));
+  SIEVE_TRY(checkWeightsHeader(file.get(), path, *info));
+  SIEVE_TRY(deviceAlloc(model->weights, info->weights_bytes, "the weights"));
+  SIEVE_TRY(uploadWeights(file.get(), path, model->weights.get(), info->weights_bytes));
+  cublasStatus_t s = cublasLtCreate(&model->lt);
+  if (s != CUBLAS_STATUS_SUCCESS)
+    return fail(s == CUBLAS_STATUS_ALLOC_FAILED ? SIEVE_ERROR_OUT_OF_MEMORY : SIEVE_ERROR_CUDA,
+                "cublasLtCreate failed (status %d)", static_cast<int>(s));
+  *out = model.release();
+  return ok();
+}
+
+sieve_status sieve_model_get_config(const sieve_model *model, sieve_model_config *out) {
+  if (!model || !out)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_model_get_config: null argument");
+  const ModelInfo &i = *model->info;
+  out->abi_version = i.abi_version;
+  out->vocab_size = i.vocab_size;
+  out->hidden_size = i.hidden_size;
+  out->num_layers = i.num_layers;
+  out->num_kv_heads = i.num_kv_heads;
+  out->head_dim = i.head_dim;
+  out->dtype = i.dtype == DType::BF16 ? "bf16" : "f16";
+  out->name = i.name ? i.name : "";
+  return ok();
+}
+
+void sieve_model_close(sieve_model *model) {
+  if (model)
+    cudaSetDevice(model->device);
+  delete model;
+}
+
+sieve_status sieve_session_create(sieve_model *model, const sieve_session_options *options,
+                                  sieve_session **out) {
+  if (!model || !options || !out)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_session_create: null argument");
+  *out = nullptr;
+  sieve_session_options o = *options;
+  if (o.max_batch < 1 || o.max_batch > 65535)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "max_batch %d is outside [1, 65535]", o.max_batch);
+  if (o.max_context < 1 || o.max_context > (1 << 24))
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "max_context %d is outside [1, 2^24]",
+                o.max_context);
+  if (o.max_prefill_tokens < 0 || o.max_prefill_tokens > (1 << 20))
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "max_prefill_tokens %d is outside [0, 2^20]",
+                o.max_prefill_tokens);
+  if (o.max_prefill_tokens == 0)
+    o.max_prefill_tokens =
+        static_cast<int32_t>(std::min<int64_t>(int64_t(o.max_batch) * o.max_context, 8192));
+  SIEVE_TRY(useDevice(model));
+  const ModelInfo &info = *model->info;
+
+  auto s = std::make_unique<sieve_session>();
+  s->model = model;
+  s->options = o;
+  s->capacity = std::max(o.max_prefill_tokens, o.max_batch);
+  s->allRowsCapacity = std::min(s->capacity, std::max(o.max_batch, kMaxAllLogitsRows));
+  s->maxBlocksPerSeq = (o.max_context + info.kv_block_size - 1) / info.kv_block_size;
+  s->lengths.assign(o.max_batch, 0);
+  s->hasLogits.assign(o.max_batch, false);
+  SIEVE_CUDA(cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking), "creating a stream");
+  SIEVE_CUDA(cudaEventCreateWithFlags(&s->indexUploaded, cudaEventDisableTiming),
+             "creating an event");
+
+  size_t vocab = info.vocab_size;
+  SIEVE_TRY(deviceAlloc(s->arena,
+                        info.act_bytes_per_token * size_t(s->capacity) + info.act_bytes_fixed,
+                        "the activation arena"));
+  SIEVE_TRY(deviceAlloc(s->workspace, kGemmWorkspace, "the GEMM workspace"));
+  s->scratchBytes =
+      attention_decode_scratch_bytes(o.max_batch, info.num_heads, o.max_context, info.head_dim);
+  SIEVE_TRY(deviceAlloc(s->scratch, s->scratchBytes, "the attention scratch"));
+  SIEVE_TRY(deviceAlloc(s->allLogits, size_t(s->allRowsCapacity) * vocab * sizeof(float),
+                        "the logits"));
+  SIEVE_TRY(deviceAlloc(s->lastLogits, size_t(o.max_batch) * vocab * sizeof(float),
+                        "the last-position logits"));
+  SIEVE_TRY(deviceAlloc(s->sampled, size_t(o.max_batch) * sizeof(int32_t), "sampled tokens"));
+
+  // Paged KV cache: every KV layer has a K and a V pool of
+  // [num_blocks, kv_heads, block_size, head_dim] values.
+  size_t numBlocks = size_t(o.max_batch) * s->maxBlocksPerSeq;
+  size_t poolBytes = numBlocks * info.num_kv_heads * info.kv_block_size * info.head_dim * kValueBytes;
+  SIEVE_TRY(deviceAlloc(s->kvPool, poolBytes * 2 * info.num_kv_layers, "the KV cache"));
+  for (int l = 0; l < info.num_kv_layers; ++l) {
+    s->kCaches.push_back(static_cast<char *>(s->kvPool.get()) + poolBytes * (2 * l));
+    s->vCaches.push_back(static_cast<char *>(s->kvPool.get()) + poolBytes * (2 * l + 1));
+  }
+  // Identity block assignment for now; the kernels only ever read the table.
+  std::vector<int32_t> table(numBlocks);
+  for (size_t i = 0; i < numBlocks; ++i)
+    table[i] = static_cast<int32_t>(i);
+  SIEVE_TRY(deviceAlloc(s->blockTable, numBlocks * sizeof(int32_t), "the block table"));
+  SIEVE_CUDA(cudaMemcpy(s->blockTable.get(), table.data(), numBlocks * sizeof(int32_t),
+                        cudaMemcpyHostToDevice),
+             "uploading the block table");
+
+  size_t indexBytes = StepIndex::count(s->capacity, o.max_batch) * sizeof(int32_t);
+  SIEVE_TRY(deviceAlloc(s->indexDevice, indexBytes, "the step indices"));
+  SIEVE_TRY(pinnedAlloc(s->indexHost, indexBytes, "the step indices"));
+  std::memset(s->indexHost.get(), 0, indexBytes);
+  *out = s.release();
+  return ok();
+}
+
+void sieve_session_destroy(sieve_session *session) {
+  if (!session)
+    return;
+  cudaSetDevice(session->model->device);
+  cudaStreamSynchronize(session->stream);
+  delete session;
+}
+
+sieve_status sieve_session_reset(sieve_session *session) {
+  if (!session)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_session_reset: null session");
+  std::fill(session->lengths.begin(), session->lengths.end(), 0);
+  std::fill(session->hasLogits.begin(), session->hasLogits.end(), false);
+  session->sampleCounter = 0;
+  return ok();
+}
+
+sieve_status sieve_session_lengths(const sieve_session *session, int32_t *lengths) {
+  if (!session || !lengths)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_session_lengths: null argument");
+  std::copy(session->lengths.begin(), session->lengths.end(), lengths);
+  return ok();
+}
+
+} // extern "C"
+
+namespace {
+
+sieve_status checkTokens(const sieve_session *s, const int32_t *tokens, int n, int slot) {
+  for (int i = 0; i < n; ++i)
+    if (tokens[i] < 0 || tokens[i] >= s->vocab())
+      return fail(SIEVE_ERROR_INVALID_ARGUMENT, "slot %d: token %d at %d is outside [0, %d)",
+                  slot, tokens[i], i, s->vocab());
+  return SIEVE_OK;
+}
+
+sieve_status checkBatch(const sieve_session *s, int32_t batch, const char *what) {
+  if (batch < 1 || batch > s->options.max_batch)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "%s: batch %d is outside [1, max_batch = %d]", what,
+                batch, s->options.max_batch);
+  return SIEVE_OK;
+}
+
+// One prefill launch: tokens [consumed[b], consumed[b] + take[b]) of slots
+// [first, last] (packed in slot order), then the logits it must produce.
+struct Chunk {
+  int first = 0, last = -1, tokens = 0;
+  std::vector<int> take;
+};
+
+// Fills the chunk greedily in slot order from where the previous one stopped.
+Chunk planChunk(const std::vector<int> &remaining, int cap) {
+  Chunk c;
+  c.take.assign(remaining.size(), 0);
+  for (size_t b = 0; b < remaining.size() && c.tokens < cap; ++b) {
+    if (remaining[b] == 0)
+      continue;
+    int n = std::min(remaining[b], cap - c.tokens);
+    if (c.last < 0)
+      c.first = static_cast<int>(b);
+    c.last = static_cast<int>(b);
+    c.take[b] = n;
+    c.tokens += n;
+  }
+  return c;
+}
+
+sieve_status runPrefillChunk(sieve_session *s, const int32_t *const *tokens,
+                             const std::vector<int> &consumed, const Chunk &c, bool allLogits,
+                             int64_t firstOutputRow, float *logitsOut,
+                             const std::vector<int> &remaining) {
+  StepIndex h;
+  SIEVE_TRY(s->hostIndex(h));
+  int numSeqs = c.last + 1, t = 0, maxQuery = 0;
+  std::vector<int> finishing; // slots whose final token is in this chunk
+  for (int b = 0; b < numSeqs; ++b) {
+    h.queryStart[b] = t;
+    for (int i = 0; i < c.take[b]; ++i, ++t) {
+      h.tokens[t] = tokens[b][consumed[b] + i];
+      h.positions[t] = s->lengths[b] + consumed[b] + i;
+      h.tokenSeq[t] = b;
+    }
+    h.kvLen[b] = s->lengths[b] + consumed[b] + c.take[b];
+    maxQuery = std::max(maxQuery, c.take[b]);
+    if (c.take[b] > 0 && c.take[b] == remaining[b])
+      finishing.push_back(b);
+  }
+  h.queryStart[numSeqs] = t;
+
+  StepArgs args = s->baseArgs();
+  args.num_tokens = c.tokens;
+  args.num_seqs = numSeqs;
+  args.max_query_len = maxQuery;
+  size_t vocab = s->vocab();
+  float *lastLogits = static_cast<float *>(s->lastLogits.get());
+  float *allBuffer = static_cast<float *>(s->allLogits.get());
+  if (allLogits) {
+    for (int i = 0; i < c.tokens; ++i)
+      h.logitRows[i] = i;
+    args.num_logit_rows = c.tokens;
+    args.logits = allBuffer;
+  } else {
+    // Finishing slots are consecutive, so their rows land in place.
+    for (size_t i = 0; i < finishing.size(); ++i)
+      h.logitRows[i] = h.queryStart[finishing[i] + 1] - 1;
+    args.num_logit_rows = static_cast<int32_t>(finishing.size());
+    args.logits = finishing.empty() ? lastLogits : lastLogits + finishing[0] * vocab;
+  }
+  SIEVE_TRY(s->uploadIndex());
+  takeLauncherError(nullptr, 0);
+  SIEVE_TRY(checkLaunch(sieve_generated_prefill(&args), "prefill"));
+  if (allLogits) {
+    for (int b : finishing)
+      SIEVE_CUDA(cudaMemcpyAsync(lastLogits + b * vocab,
+                                 allBuffer + (h.queryStart[b + 1] - 1) * vocab,
+                                 vocab * sizeof(float), cudaMemcpyDeviceToDevice, s->stream),
+                 "copying last-position logits");
+    if (logitsOut)
+      SIEVE_CUDA(cudaMemcpyAsync(logitsOut + firstOutputRow * vocab, allBuffer,
+                                 size_t(c.tokens) * vocab * sizeof(float),
+                                 cudaMemcpyDeviceToHost, s->stream),
+                 "copying logits to the host");
+  }
+  return SIEVE_OK;
+}
+
+} // namespace
+
+extern "C" {
+
+sieve_status sieve_prefill(sieve_session *session, int32_t batch, const int32_t *const *tokens,
+                           const int32_t *lengths, int32_t logits_mode, float *logits_out) {
+  if (!session || !tokens || !lengths)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_prefill: null argument");
+  sieve_session *s = session;
+  SIEVE_TRY(checkBatch(s, batch, "sieve_prefill"));
+  if (logits_mode != SIEVE_LOGITS_LAST && logits_mode != SIEVE_LOGITS_ALL)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_prefill: unknown logits_mode %d",
+                logits_mode);
+  std::vector<int> remaining(batch);
+  for (int b = 0; b < batch; ++b) {
+    if (!tokens[b] || lengths[b] < 1)
+      return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                  "sieve_prefill: slot %d needs at least one token (length %d)", b, lengths[b]);
+    SIEVE_TRY(checkTokens(s, tokens[b], lengths[b], b));
+    if (int64_t(s->lengths[b]) + lengths[b] > s->options.max_context)
+      return fail(SIEVE_ERROR_CONTEXT_FULL,
+                  "sieve_prefill: slot %d holds %d tokens, %d more exceed max_context %d", b,
+                  s->lengths[b], lengths[b], s->options.max_context);
+    remaining[b] = lengths[b];
+  }
+  SIEVE_TRY(useDevice(s->model));
+  bool all = logits_mode == SIEVE_LOGITS_ALL;
+  int cap = all ? s->allRowsCapacity : s->capacity;
+  std::vector<int> consumed(batch, 0);
+  int64_t outputRow = 0;
+  for (;;) {
+    Chunk c = planChunk(remaining, cap);
+    if (c.tokens == 0)
+      break;
+    SIEVE_TRY(runPrefillChunk(s, tokens, consumed, c, all, outputRow, logits_out, remaining));
+    outputRow += c.tokens;
+    for (int b = 0; b < batch; ++b) {
+      consumed[b] += c.take[b];
+      remaining[b] -= c.take[b];
+    }
+  }
+  size_t vocab = s->vocab();
+  if (logits_out && !all)
+    SIEVE_CUDA(cudaMemcpyAsync(logits_out, s->lastLogits.get(), batch * vocab * sizeof(float),
+                               cudaMemcpyDeviceToHost, s->stream),
+               "copying logits to the host");
+  SIEVE_CUDA(cudaStreamSynchronize(s->stream), "prefill");
+  for (int b = 0; b < batch; ++b) {
+    s->lengths[b] += lengths[b];
+    s->hasLogits[b] = true;
+  }
+  return ok();
+}
+
+} // extern "C"
+
+namespace {
+
+// Captures the decode entry point for `batch` slots (the scalars of `args`
+// are baked into the graph, the pointed-to indices are not).
+sieve_status captureDecode(sieve_session *s, const StepArgs &args, cudaGraphExec_t *out) {
+  takeLauncherError(nullptr, 0);
+  SIEVE_CUDA(cudaStreamBeginCapture(s->stream, cudaStreamCaptureModeThreadLocal),
+             "starting the decode graph capture");
+  cudaError_t launched = sieve_generated_decode(&args);
+  cudaGraph_t graph = nullptr;
+  cudaError_t ended = cudaStreamEndCapture(s->stream, &graph);
+  sieve_status status = checkLaunch(launched, "decode (capture)");
+  if (status == SIEVE_OK && ended != cudaSuccess)
+    status = cudaFail(ended, "ending the decode graph capture");
+  if (status == SIEVE_OK) {
+    cudaError_t e = cudaGraphInstantiate(out, graph, 0);
+    if (e != cudaSuccess)
+      status = cudaFail(e, "instantiating the decode graph");
+  }
+  if (graph)
+    cudaGraphDestroy(graph);
+  return status;
+}
+
+} // namespace
+
+extern "C" {
+
+sieve_status sieve_decode_step(sieve_session *session, int32_t batch, const int32_t *tokens,
+                               float *logits_out) {
+  if (!session || !tokens)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_decode_step: null argument");
+  sieve_session *s = session;
+  SIEVE_TRY(checkBatch(s, batch, "sieve_decode_step"));
+  SIEVE_TRY(checkTokens(s, tokens, batch, -1));
+  for (int b = 0; b < batch; ++b)
+    if (s->lengths[b] + 1 > s->options.max_context)
+      return fail(SIEVE_ERROR_CONTEXT_FULL, "sieve_decode_step: slot %d is full (%d tokens)", b,
+                  s->lengths[b]);
+  SIEVE_TRY(useDevice(s->model));
+  StepIndex h;
+  SIEVE_TRY(s->hostIndex(h));
+  for (int b = 0; b < batch; ++b) {
+    h.tokens[b] = tokens[b];
+    h.positions[b] = s->lengths[b];
+    h.tokenSeq[b] = b;
+    h.queryStart[b] = b;
+    h.kvLen[b] = s->lengths[b] + 1;
+    h.logitRows[b] = b;
+  }
+  h.queryStart[batch] = batch;
+  SIEVE_TRY(s->uploadIndex());
+
+  auto found = s->decodeGraphs.find(batch);
+  if (found == s->decodeGraphs.end()) {
+    StepArgs args = s->baseArgs();
+    args.num_tokens = batch;
+    args.num_seqs = batch;
+    args.max_query_len = 1;
+    args.num_logit_rows = batch;
+    args.logits = static_cast<float *>(s->lastLogits.get());
+    cudaGraphExec_t exec = nullptr;
+    SIEVE_TRY(captureDecode(s, args, &exec));
+    found = s->decodeGraphs.emplace(batch, exec).first;
+  }
+  SIEVE_CUDA(cudaGraphLaunch(found->second, s->stream), "launching the decode graph");
+  if (logits_out)
+    SIEVE_CUDA(cudaMemcpyAsync(logits_out, s->lastLogits.get(),
+                               size_t(batch) * s->vocab() * sizeof(float),
+                               cudaMemcpyDeviceToHost, s->stream),
+               "copying logits to the host");
+  SIEVE_CUDA(cudaStreamSynchronize(s->stream), "decode step");
+  for (int b = 0; b < batch; ++b) {
+    s->lengths[b] += 1;
+    s->hasLogits[b] = true;
+  }
+  return ok();
+}
+
+sieve_status sieve_sample(sieve_session *session, int32_t batch, const sieve_sampling *sampling,
+                          int32_t *out_tokens) {
+  if (!session || !sampling || !out_tokens)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_sample: null argument");
+  sieve_session *s = session;
+  SIEVE_TRY(checkBatch(s, batch, "sieve_sample"));
+  for (int b = 0; b < batch; ++b)
+    if (!s->hasLogits[b])
+      return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                  "sieve_sample: slot %d has no logits (no prefill or decode step since reset)", b);
+  const sieve_sampling &p = *sampling;
+  if (!(p.temperature == p.temperature) || p.top_k < 0 || !(p.top_p > 0.f))
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                "sieve_sample: temperature %g, top_k %d, top_p %g (need a number, >= 0, > 0)",
+                p.temperature, p.top_k, p.top_p);
+  SIEVE_TRY(useDevice(s->model));
+  takeLauncherError(nullptr, 0);
+  sample(s->stream, static_cast<const float *>(s->lastLogits.get()), batch, s->vocab(),
+         p.temperature, p.top_k, p.top_p, p.seed, s->sampleCounter,
+         static_cast<int32_t *>(s->sampled.get()));
+  SIEVE_TRY(checkLaunch(cudaGetLastError(), "sampling"));
+  SIEVE_CUDA(cudaMemcpyAsync(out_tokens, s->sampled.get(), batch * sizeof(int32_t),
+                             cudaMemcpyDeviceToHost, s->stream),
+             "copying sampled tokens");
+  SIEVE_CUDA(cudaStreamSynchronize(s->stream), "sampling");
+  ++s->sampleCounter;
+  return ok();
+}
+
+} // extern "C"

@@ -1,0 +1,705 @@
+// Kernel launcher tests: every launcher of runtime/sieve_kernels.cuh against
+// a straightforward fp32 CPU reference on random data, in f16 and bf16.
+// Prints one PASS/FAIL line per check and exits non-zero on any failure.
+//   kernel_test [--bench] [--only GROUP]
+// --bench also times attention and GEMM at model-like sizes; --only runs one
+// group (embedding, norm, elementwise, gemm, rotary, attention, sampling),
+// e.g. under compute-sanitizer racecheck.
+#include "sieve_kernels.cuh"
+#include "sieve_sampling.h"
+#include "test_util.h"
+
+#include <cublasLt.h>
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+using namespace sieve::rt;
+using namespace test;
+
+namespace {
+
+float activateRef(float x, Activation a) {
+  switch (a) {
+  case Activation::Silu:
+    return x / (1.f + std::exp(-x));
+  case Activation::Gelu:
+    return 0.5f * x * (1.f + std::erf(x / std::sqrt(2.f)));
+  case Activation::GeluTanh:
+    return 0.5f * x * (1.f + std::tanh(0.7978845608f * (x + 0.044715f * x * x * x)));
+  case Activation::Relu:
+    return std::max(x, 0.f);
+  }
+  return x;
+}
+
+template <typename T> void testEmbedding() {
+  for (int hidden : {256, 100}) {
+    int rows = 37, vocab = 50, maxPos = 64;
+    auto table = randomT<T>(size_t(vocab) * hidden), pos = randomT<T>(size_t(maxPos) * hidden);
+    std::vector<int32_t> tokens(rows), positions(rows);
+    for (int r = 0; r < rows; ++r) {
+      tokens[r] = rng()() % vocab;
+      positions[r] = rng()() % maxPos;
+    }
+    auto dTable = devT<T>(table), dPos = devT<T>(pos);
+    Dev<int32_t> dTokens(tokens), dPositions(positions);
+    for (bool withPos : {false, true}) {
+      Dev<T> out(size_t(rows) * hidden);
+      out.poison();
+      embedding<T>(0, dTokens.p, dTable.p, 1.5f, withPos ? dPos.p : nullptr, dPositions.p, out.p,
+                   rows, hidden);
+      CUDA_OK(cudaDeviceSynchronize());
+      std::vector<float> ref(size_t(rows) * hidden);
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < hidden; ++c)
+          ref[size_t(r) * hidden + c] =
+              table[size_t(tokens[r]) * hidden + c] * 1.5f +
+              (withPos ? pos[size_t(positions[r]) * hidden + c] : 0.f);
+      report(std::string("embedding ") + typeName<T>() + " hidden " + std::to_string(hidden) +
+                 (withPos ? " +pos" : ""),
+             compare(out.download(), ref), tolerance<T>());
+    }
+  }
+}
+
+// The residual sum rounded to T, as the kernels store it.
+template <typename T>
+std::vector<float> residual(const std::vector<float> &a, const std::vector<float> *b) {
+  std::vector<float> s(a);
+  if (b)
+    for (size_t i = 0; i < s.size(); ++i)
+      s[i] = roundT<T>(a[i] + (*b)[i]);
+  return s;
+}
+
+template <typename T> void testNorms() {
+  for (int cols : {4096, 128, 100}) {
+    int rows = 5;
+    size_t n = size_t(rows) * cols;
+    auto a = randomT<T>(n, -2.f, 3.f), b = randomT<T>(n), w = randomT<T>(cols, 0.5f, 1.5f),
+         bias = randomT<T>(cols);
+    for (bool withB : {false, true}) {
+      auto sum = residual<T>(a, withB ? &b : nullptr);
+      std::string tag = std::string(typeName<T>()) + " cols " + std::to_string(cols) +
+                        (withB ? " +residual" : "");
+      // RMSNorm; sum_out aliases a.
+      {
+        auto dA = devT<T>(a), dB = devT<T>(b), dW = devT<T>(w);
+        Dev<T> out(n);
+        out.poison();
+        add_rms_norm<T>(0, dA.p, withB ? dB.p : nullptr, dA.p, dW.p, 0.25f, 1e-5f, out.p, rows,
+                        cols);
+        CUDA_OK(cudaDeviceSynchronize());
+        std::vector<float> ref(n);
+        for (int r = 0; r < rows; ++r) {
+          double ss = 0;
+          for (int c = 0; c < cols; ++c)
+            ss += double(sum[size_t(r) * cols + c]) * sum[size_t(r) * cols + c];
+          float inv = 1.f / std::sqrt(float(ss / cols) + 1e-5f);
+          for (int c = 0; c < cols; ++c)
+            ref[size_t(r) * cols + c] = sum[size_t(r) * cols + c] * inv * (w[c] + 0.25f);
+        }
+        report("add_rms_norm " + tag, compare(out.download(), ref), tolerance<T>());
+        report("add_rms_norm sum_out " + tag, compare(dA.download(), sum), 1e-6);
+      }
+      // LayerNorm with bias, separate sum_out.
+      {
+        auto dA = devT<T>(a), dB = devT<T>(b), dW = devT<T>(w), dBias = devT<T>(bias);
+        Dev<T> out(n), sumOut(n);
+        out.poison();
+        add_layer_norm<T>(0, dA.p, withB ? dB.p : nullptr, sumOut.p, dW.p, dBias.p, 1e-5f, out.p,
+                          rows, cols);
+        CUDA_OK(cudaDeviceSynchronize());
+        std::vector<float> ref(n);
+        for (int r = 0; r < rows; ++r) {
+          double mean = 0, var = 0;
+          for (int c = 0; c < cols; ++c)
+            mean += sum[size_t(r) * cols + c];
+          mean /= cols;
+          for (int c = 0; c < cols; ++c)
+            var += (sum[size_t(r) * cols + c] - mean) * (sum[size_t(r) * cols + c] - mean);
+          float inv = 1.f / std::sqrt(float(var / cols) + 1e-5f);
+          for (int c = 0; c < cols; ++c)
+            ref[size_t(r) * cols + c] =
+                (sum[size_t(r) * cols + c] - float(mean)) * inv * w[c] + bias[c];
+        }
+        report("add_layer_norm " + tag, compare(out.download(), ref), tolerance<T>());
+        report("add_layer_norm sum_out " + tag, compare(sumOut.download(), sum), 1e-6);
+      }
+    }
+  }
+}
+
+template <typename T> void testElementwise() {
+  for (int64_t n : {int64_t(4096), int64_t(1003)}) {
+    auto a = randomT<T>(n), b = randomT<T>(n);
+    auto dA = devT<T>(a), dB = devT<T>(b);
+    Dev<T> out(n);
+    out.poison();
+    add<T>(0, dA.p, dB.p, out.p, n);
+    CUDA_OK(cudaDeviceSynchronize());
+    std::vector<float> ref(n);
+    for (int64_t i = 0; i < n; ++i)
+      ref[i] = a[i] + b[i];
+    report(std::string("add ") + typeName<T>() + " n " + std::to_string(n),
+           compare(out.download(), ref), tolerance<T>());
+    for (Activation act : {Activation::Silu, Activation::Gelu, Activation::GeluTanh,
+                           Activation::Relu}) {
+      auto x = randomT<T>(n, -4.f, 4.f);
+      auto dX = devT<T>(x);
+      activation<T>(0, dX.p, n, act);
+      CUDA_OK(cudaDeviceSynchronize());
+      std::vector<float> r(n);
+      for (int64_t i = 0; i < n; ++i)
+        r[i] = activateRef(x[i], act);
+      report(std::string("activation ") + typeName<T>() + " act " +
+                 std::to_string(int(act)) + " n " + std::to_string(n),
+             compare(dX.download(), r), tolerance<T>());
+    }
+  }
+  // GLU over a fused [gate | up] projection, and a layout with odd offsets.
+  struct Case {
+    int width, ld, gate, up;
+  };
+  for (Case c : {Case{256, 512, 0, 256}, Case{100, 203, 3, 103}})
+    for (Activation act : {Activation::Silu, Activation::GeluTanh}) {
+      int rows = 7;
+      auto x = randomT<T>(size_t(rows) * c.ld, -3.f, 3.f);
+      auto dX = devT<T>(x);
+      Dev<T> out(size_t(rows) * c.width);
+      out.poison();
+      glu<T>(0, dX.p, c.ld, c.gate, c.up, c.width, act, out.p, rows);
+      CUDA_OK(cudaDeviceSynchronize());
+      std::vector<float> ref(size_t(rows) * c.width);
+      for (int r = 0; r < rows; ++r)
+        for (int i = 0; i < c.width; ++i)
+          ref[size_t(r) * c.width + i] = activateRef(x[size_t(r) * c.ld + c.gate + i], act) *
+                                         x[size_t(r) * c.ld + c.up + i];
+      report(std::string("glu ") + typeName<T>() + " width " + std::to_string(c.width) +
+                 " act " + std::to_string(int(act)),
+             compare(out.download(), ref), tolerance<T>());
+    }
+  for (int cols : {128, 99}) {
+    int rows = 20, picked = 6;
+    auto in = randomT<T>(size_t(rows) * cols);
+    std::vector<int32_t> idx = {19, 0, 7, 7, 3, 12};
+    auto dIn = devT<T>(in);
+    Dev<int32_t> dIdx(idx);
+    Dev<T> out(size_t(picked) * cols);
+    out.poison();
+    gather_rows<T>(0, dIn.p, dIdx.p, picked, cols, out.p);
+    CUDA_OK(cudaDeviceSynchronize());
+    std::vector<float> ref;
+    for (int r : idx)
+      ref.insert(ref.end(), in.begin() + size_t(r) * cols, in.begin() + size_t(r + 1) * cols);
+    report(std::string("gather_rows ") + typeName<T>() + " cols " + std::to_string(cols),
+           compare(out.download(), ref), 0);
+  }
+}
+
+struct LtContext {
+  cublasLtHandle_t handle;
+  void *workspace;
+  size_t bytes = 32u << 20;
+  LtContext() {
+    cublasLtCreate(&handle);
+    CUDA_OK(cudaMalloc(&workspace, bytes));
+  }
+  ~LtContext() {
+    cublasLtDestroy(handle);
+    cudaFree(workspace);
+  }
+  StepArgs args(cudaStream_t s = 0) const {
+    StepArgs a{};
+    a.stream = s;
+    a.cublaslt = handle;
+    a.gemm_workspace = workspace;
+    a.gemm_workspace_bytes = bytes;
+    return a;
+  }
+};
+
+bool launcherOk(const char *what) {
+  char msg[256];
+  if (takeLauncherError(msg, sizeof msg)) {
+    expect(what, false, msg);
+    return false;
+  }
+  return true;
+}
+
+template <typename T, typename OutT> void testGemmCase(const LtContext &lt, int rows, int N, int K, bool withBias) {
+  auto in = randomT<T>(size_t(rows) * K), w = randomT<T>(size_t(N) * K, -0.1f, 0.1f),
+       bias = randomT<T>(N);
+  auto dIn = devT<T>(in), dW = devT<T>(w), dBias = devT<T>(bias);
+  Dev<OutT> out(size_t(rows) * N);
+  out.poison();
+  gemm<T, OutT>(lt.args(), dIn.p, dW.p, withBias ? dBias.p : nullptr, out.p, rows, N, K);
+  CUDA_OK(cudaDeviceSynchronize());
+  if (!launcherOk("gemm"))
+    return;
+  std::vector<float> ref(size_t(rows) * N);
+  for (int r = 0; r < rows; ++r)
+    for (int n = 0; n < N; ++n) {
+      double acc = withBias ? bias[n] : 0.0;
+      for (int k = 0; k < K; ++k)
+        acc += double(in[size_t(r) * K + k]) * w[size_t(n) * K + k];
+      ref[size_t(r) * N + n] = float(acc);
+    }
+  char name[128];
+  std::snprintf(name, sizeof name, "gemm %s->%s rows %d N %d K %d%s", typeName<T>(),
+                std::is_same_v<OutT, float> ? "f32" : typeName<T>(), rows, N, K,
+                withBias ? " +bias" : "");
+  report(name, compare(out.download(), ref), std::is_same_v<OutT, float> ? 1e-5 : tolerance<T>());
+}
+
+template <typename T> void testGemm(const LtContext &lt) {
+  struct Shape {
+    int rows, N, K;
+  };
+  for (Shape s : {Shape{1, 256, 128}, Shape{37, 384, 512}, Shape{128, 1000, 256}})
+    for (bool bias : {false, true}) {
+      testGemmCase<T, T>(lt, s.rows, s.N, s.K, bias);
+      testGemmCase<T, float>(lt, s.rows, s.N, s.K, bias);
+    }
+}
+
+// A paged cache of `slots` sequences with a shuffled block table.
+template <typename T> struct PagedCache {
+  int slots, kvHeads, headDim, blockSize, maxBlocks;
+  std::vector<int32_t> table;
+  std::vector<float> k, v; // host copies (values rounded to T)
+  PagedCache(int slots, int kvHeads, int headDim, int blockSize, int maxContext)
+      : slots(slots), kvHeads(kvHeads), headDim(headDim), blockSize(blockSize),
+        maxBlocks((maxContext + blockSize - 1) / blockSize) {
+    table.resize(size_t(slots) * maxBlocks);
+    std::iota(table.begin(), table.end(), 0);
+    std::shuffle(table.begin(), table.end(), rng());
+    size_t n = table.size() * kvHeads * blockSize * headDim;
+    k = randomT<T>(n);
+    v = randomT<T>(n);
+  }
+  size_t at(int slot, int pos, int h, int d) const {
+    size_t block = table[size_t(slot) * maxBlocks + pos / blockSize];
+    return ((block * kvHeads + h) * blockSize + pos % blockSize) * headDim + d;
+  }
+};
+
+// out[t] = softmax(q[t] . K[0..pos] * scale) V for one query row.
+template <typename T>
+void attentionRef(const PagedCache<T> &c, const float *q, int slot, int pos, int heads,
+                  float scale, float *out) {
+  int group = heads / c.kvHeads;
+  for (int h = 0; h < heads; ++h) {
+    int kvh = h / group;
+    std::vector<double> s(pos + 1);
+    double m = -1e300;
+    for (int j = 0; j <= pos; ++j) {
+      double acc = 0;
+      for (int d = 0; d < c.headDim; ++d)
+        acc += double(q[h * c.headDim + d]) * c.k[c.at(slot, j, kvh, d)];
+      s[j] = acc * scale;
+      m = std::max(m, s[j]);
+    }
+    double sum = 0;
+    for (auto &x : s)
+      sum += (x = std::exp(x - m));
+    for (int d = 0; d < c.headDim; ++d) {
+      double acc = 0;
+      for (int j = 0; j <= pos; ++j)
+        acc += s[j] * c.v[c.at(slot, j, kvh, d)];
+      out[h * c.headDim + d] = float(acc / sum);
+    }
+  }
+}
+
+// Step indices of a packed launch: `existing[s]` cached tokens and `fresh[s]`
+// new ones per slot.
+struct Step {
+  std::vector<int32_t> positions, tokenSeq, queryStart, kvLen;
+  int tokens = 0, maxQuery = 0;
+  Step(const std::vector<int> &existing, const std::vector<int> &fresh) {
+    for (size_t s = 0; s < fresh.size(); ++s) {
+      queryStart.push_back(tokens);
+      for (int i = 0; i < fresh[s]; ++i) {
+        positions.push_back(existing[s] + i);
+        tokenSeq.push_back(int32_t(s));
+      }
+      tokens += fresh[s];
+      maxQuery = std::max(maxQuery, fresh[s]);
+      kvLen.push_back(existing[s] + fresh[s]);
+    }
+    queryStart.push_back(tokens);
+  }
+};
+
+struct StepDev {
+  Dev<int32_t> positions, tokenSeq, queryStart, kvLen, table;
+  StepDev(const Step &s, const std::vector<int32_t> &blockTable)
+      : positions(s.positions), tokenSeq(s.tokenSeq), queryStart(s.queryStart), kvLen(s.kvLen),
+        table(blockTable) {}
+  StepArgs args(const Step &s, int maxContext, int maxBlocks, float *scratch = nullptr,
+                size_t scratchBytes = 0) const {
+    StepArgs a{};
+    a.num_tokens = s.tokens;
+    a.num_seqs = int(s.kvLen.size());
+    a.max_query_len = s.maxQuery;
+    a.max_context = maxContext;
+    a.positions = positions.p;
+    a.token_seq = tokenSeq.p;
+    a.query_start = queryStart.p;
+    a.kv_len = kvLen.p;
+    a.block_table = table.p;
+    a.max_blocks_per_seq = maxBlocks;
+    a.attn_scratch = scratch;
+    a.attn_scratch_bytes = scratchBytes;
+    return a;
+  }
+};
+
+enum class AttnKind { Decode, Prefill, PrefillSimt };
+
+template <typename T, int HeadDim>
+void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
+                   const std::vector<int> &fresh, AttnKind kind) {
+  int slots = int(fresh.size()), blockSize = 16, maxContext = 0;
+  for (int s = 0; s < slots; ++s)
+    maxContext = std::max(maxContext, existing[s] + fresh[s]);
+  maxContext += 19; // not a multiple of the block or split size
+  PagedCache<T> cache(slots, kvHeads, HeadDim, blockSize, maxContext);
+  Step step(existing, fresh);
+  auto q = randomT<T>(size_t(step.tokens) * heads * HeadDim);
+  auto dK = devT<T>(cache.k), dV = devT<T>(cache.v), dQ = devT<T>(q);
+  Dev<T> out(q.size());
+  out.poison();
+  StepDev sd(step, cache.table);
+  size_t scratchBytes = attention_decode_scratch_bytes(slots, heads, maxContext, HeadDim);
+  Dev<float> scratch(scratchBytes / sizeof(float));
+  StepArgs args = sd.args(step, maxContext, cache.maxBlocks, scratch.p, scratchBytes);
+  float scale = 1.f / std::sqrt(float(HeadDim));
+  if (kind == AttnKind::Decode)
+    attention_decode<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale, blockSize);
+  else if (kind == AttnKind::Prefill)
+    attention_prefill<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
+                                  blockSize);
+  else
+    detail::attentionPrefillSimt<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads,
+                                             scale, blockSize);
+  CUDA_OK(cudaGetLastError());
+  CUDA_OK(cudaDeviceSynchronize());
+  std::vector<float> ref(q.size());
+  for (int t = 0; t < step.tokens; ++t)
+    attentionRef(cache, &q[size_t(t) * heads * HeadDim], step.tokenSeq[t], step.positions[t],
+                 heads, scale, &ref[size_t(t) * heads * HeadDim]);
+  std::string lens;
+  for (int s = 0; s < slots; ++s)
+    lens += " " + std::to_string(existing[s]) + "+" + std::to_string(fresh[s]);
+  char name[160];
+  std::snprintf(name, sizeof name, "attention_%s %s hd %d heads %d/%d lens%s",
+                kind == AttnKind::Decode    ? "decode"
+                : kind == AttnKind::Prefill ? "prefill"
+                                            : "prefill(simt)",
+                typeName<T>(), HeadDim, heads, kvHeads,
+                lens.c_str());
+  report(name, compare(out.download(), ref), tolerance<T>());
+}
+
+template <typename T> void testAttentions() {
+  // Packed prefill: several slots of different lengths over existing cache,
+  // with the tensor-core kernel and the CUDA-core one.
+  for (AttnKind k : {AttnKind::Prefill, AttnKind::PrefillSimt}) {
+    testAttention<T, 64>(4, 2, {0, 20, 65}, {5, 37, 70}, k);
+    testAttention<T, 128>(8, 2, {0, 3}, {130, 1}, k);
+    testAttention<T, 128>(4, 4, {17}, {16}, k);
+    testAttention<T, 64>(8, 1, {0, 0}, {1, 200}, k);
+    testAttention<T, 128>(4, 2, {100, 0, 7}, {150, 300, 64}, k);
+  }
+  // Decode: lengths not multiples of the block (16) or split (128) sizes.
+  testAttention<T, 64>(4, 2, {0, 99, 1000}, {1, 1, 1}, AttnKind::Decode);
+  testAttention<T, 128>(32, 8, {15, 300}, {1, 1}, AttnKind::Decode);
+  testAttention<T, 128>(8, 8, {127, 128, 129}, {1, 1, 1}, AttnKind::Decode);
+  testAttention<T, 64>(16, 1, {700}, {1}, AttnKind::Decode);
+}
+
+template <typename T> void testRotary() {
+  int heads = 4, kvHeads = 2, headDim = 64, blockSize = 16;
+  std::vector<int> existing = {3, 30}, fresh = {20, 7};
+  Step step(existing, fresh);
+  int maxContext = 64;
+  for (RotaryStyle style : {RotaryStyle::Half, RotaryStyle::Interleaved, RotaryStyle::None})
+    for (int rotaryDim : {64, 32}) {
+      PagedCache<T> cache(2, kvHeads, headDim, blockSize, maxContext);
+      // qkv with padding columns around the three parts.
+      int qOff = 8, kOff = qOff + heads * headDim + 8, vOff = kOff + kvHeads * headDim,
+          ld = vOff + kvHeads * headDim + 16;
+      auto qkv = randomT<T>(size_t(step.tokens) * ld);
+      std::vector<float> invFreq(rotaryDim / 2);
+      for (int i = 0; i < rotaryDim / 2; ++i)
+        invFreq[i] = std::pow(10000.f, -2.f * i / rotaryDim);
+      auto dQkv = devT<T>(qkv), dK = devT<T>(cache.k), dV = devT<T>(cache.v);
+      Dev<float> dFreq(invFreq);
+      Dev<T> qOut(size_t(step.tokens) * heads * headDim);
+      qOut.poison();
+      StepDev sd(step, cache.table);
+      StepArgs args = sd.args(step, maxContext, cache.maxBlocks);
+      rotary_kv_append<T>(args, dQkv.p, ld, qOff, kOff, vOff, heads, kvHeads, headDim, rotaryDim,
+                          style, dFreq.p, 0.9f, qOut.p, dK.p, dV.p, blockSize);
+      CUDA_OK(cudaDeviceSynchronize());
+      auto rot = [&](const float *head, int d, float pos) {
+        if (style == RotaryStyle::None || d >= rotaryDim)
+          return head[d];
+        int half = rotaryDim / 2, i, p;
+        float sign;
+        if (style == RotaryStyle::Half) {
+          i = d < half ? d : d - half;
+          p = d < half ? d + half : d - half;
+          sign = d < half ? -1.f : 1.f;
+        } else {
+          i = d / 2;
+          p = d ^ 1;
+          sign = (d & 1) ? 1.f : -1.f;
+        }
+        double angle = double(pos * invFreq[i]);
+        return float((head[d] * std::cos(angle) + sign * head[p] * std::sin(angle)) * 0.9);
+      };
+      std::vector<float> qRef(qOut.n), kRef = cache.k, vRef = cache.v;
+      for (int t = 0; t < step.tokens; ++t) {
+        const float *row = &qkv[size_t(t) * ld];
+        float pos = float(step.positions[t]);
+        for (int h = 0; h < heads; ++h)
+          for (int d = 0; d < headDim; ++d)
+            qRef[(size_t(t) * heads + h) * headDim + d] = rot(row + qOff + h * headDim, d, pos);
+        for (int h = 0; h < kvHeads; ++h)
+          for (int d = 0; d < headDim; ++d) {
+            size_t at = cache.at(step.tokenSeq[t], step.positions[t], h, d);
+            kRef[at] = rot(row + kOff + h * headDim, d, pos);
+            vRef[at] = row[vOff + h * headDim + d];
+          }
+      }
+      std::string tag = std::string(typeName<T>()) + " style " + std::to_string(int(style)) +
+                        " rotary_dim " + std::to_string(rotaryDim);
+      report("rotary_kv_append q " + tag, compare(qOut.download(), qRef), tolerance<T>());
+      report("rotary_kv_append k cache " + tag, compare(dK.download(), kRef), tolerance<T>());
+      report("rotary_kv_append v cache " + tag, compare(dV.download(), vRef), 0);
+    }
+}
+
+std::vector<int32_t> runSample(const std::vector<float> &logits, int rows, int vocab, float temp,
+                               int topK, float topP, uint64_t seed, uint64_t counter) {
+  Dev<float> dL(logits);
+  Dev<int32_t> out(rows);
+  sample(0, dL.p, rows, vocab, temp, topK, topP, seed, counter, out.p);
+  CUDA_OK(cudaGetLastError());
+  std::vector<int32_t> h(rows);
+  CUDA_OK(cudaMemcpy(h.data(), out.p, rows * sizeof(int32_t), cudaMemcpyDeviceToHost));
+  return h;
+}
+
+void testSampling() {
+  // Greedy: lowest index among ties, large vocab.
+  {
+    int vocab = 151936, rows = 3;
+    std::vector<float> l(size_t(rows) * vocab);
+    for (auto &x : l)
+      x = uniform(-5.f, 5.f);
+    l[0 * vocab + 777] = l[0 * vocab + 90000] = 9.f;
+    l[1 * vocab + vocab - 1] = 7.f;
+    l[2 * vocab + 5] = NAN;
+    l[2 * vocab + 6] = 8.f;
+    auto got = runSample(l, rows, vocab, 0.f, 0, 1.f, 1, 0);
+    expect("sample greedy argmax (ties -> lowest index, NaN ignored)",
+           got[0] == 777 && got[1] == vocab - 1 && got[2] == 6,
+           std::to_string(got[0]) + " " + std::to_string(got[1]) + " " + std::to_string(got[2]));
+  }
+  // Distribution: many rows of the same logits are independent draws.
+  int vocab = 1000, rows = 20000;
+  std::vector<float> base(vocab);
+  for (int i = 0; i < vocab; ++i)
+    base[i] = -8.f + 0.01f * (rng()() % 100);
+  const float top[6] = {2.0f, 1.6f, 1.1f, 0.7f, 0.2f, -0.3f};
+  const int topIdx[6] = {500, 3, 999, 42, 250, 0};
+  for (int i = 0; i < 6; ++i)
+    base[topIdx[i]] = top[i];
+  std::vector<float> l;
+  for (int r = 0; r < rows; ++r)
+    l.insert(l.end(), base.begin(), base.end());
+  auto check = [&](const char *name, float temp, int topK, float topP) {
+    // Expected distribution from the definition.
+    std::vector<int> order(vocab);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return base[a] > base[b]; });
+    int keep = topK > 0 ? topK : vocab;
+    double mx = base[order[0]], total = 0;
+    std::vector<double> p(vocab, 0.0);
+    for (int i = 0; i < keep; ++i)
+      total += (p[order[i]] = std::exp((base[order[i]] - mx) / temp));
+    if (topP < 1.f) {
+      double mass = 0;
+      int i = 0;
+      for (; i < keep && mass < topP * total; ++i)
+        mass += p[order[i]];
+      for (; i < keep; ++i)
+        p[order[i]] = 0;
+      total = mass;
+    }
+    auto got = runSample(l, rows, vocab, temp, topK, topP, 1234, 7);
+    std::vector<double> freq(vocab, 0.0);
+    bool inSet = true;
+    for (int t : got) {
+      if (t < 0 || t >= vocab || p[t] == 0)
+        inSet = false;
+      else
+        freq[t] += 1.0 / rows;
+    }
+    double worst = 0;
+    for (int i = 0; i < vocab; ++i)
+      worst = std::max(worst, std::fabs(freq[i] - p[i] / total));
+    char detail[128];
+    std::snprintf(detail, sizeof detail, "max |freq - p| %.4f over %d draws, all in kept set: %s",
+                  worst, rows, inSet ? "yes" : "no");
+    expect(name, inSet && worst < 0.015, detail);
+  };
+  check("sample temperature 1", 1.f, 0, 1.f);
+  check("sample temperature 0.5 top_k 3", 0.5f, 3, 1.f);
+  check("sample top_p 0.8", 1.f, 0, 0.8f);
+  check("sample top_k 5 top_p 0.9 temperature 1.3", 1.3f, 5, 0.9f);
+  check("sample top_k 1 (= greedy)", 1.f, 1, 1.f);
+  // Determinism: same (seed, counter) -> same draws; another counter differs.
+  auto a = runSample(l, rows, vocab, 1.f, 0, 1.f, 99, 3), b = runSample(l, rows, vocab, 1.f, 0, 1.f, 99, 3),
+       c = runSample(l, rows, vocab, 1.f, 0, 1.f, 99, 4);
+  expect("sample determinism (same seed and counter)", a == b);
+  expect("sample counter changes the draws", a != c);
+}
+
+// Median milliseconds of `fn` over `reps` runs, timed with events.
+template <typename F> float timeMs(F fn, int reps = 30) {
+  cudaEvent_t s, e;
+  cudaEventCreate(&s);
+  cudaEventCreate(&e);
+  fn();
+  CUDA_OK(cudaDeviceSynchronize());
+  std::vector<float> t;
+  for (int i = 0; i < reps; ++i) {
+    cudaEventRecord(s);
+    fn();
+    cudaEventRecord(e);
+    cudaEventSynchronize(e);
+    float ms;
+    cudaEventElapsedTime(&ms, s, e);
+    t.push_back(ms);
+  }
+  CUDA_OK(cudaGetLastError());
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+template <typename T> void bench(const LtContext &lt) {
+  constexpr int HD = 128;
+  int heads = 32, kvHeads = 8, blockSize = 16;
+  // Prefill attention: one slot of 2048 new tokens.
+  {
+    int n = 2048;
+    PagedCache<T> cache(1, kvHeads, HD, blockSize, n);
+    Step step({0}, {n});
+    auto dK = devT<T>(cache.k), dV = devT<T>(cache.v);
+    auto dQ = devT<T>(randomT<T>(size_t(n) * heads * HD));
+    Dev<T> out(size_t(n) * heads * HD);
+    StepDev sd(step, cache.table);
+    StepArgs a = sd.args(step, n, cache.maxBlocks);
+    double flops = 4.0 * heads * HD * (double(n) * (n + 1) / 2);
+    float ms = timeMs([&] {
+      attention_prefill<T, HD>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f, blockSize);
+    });
+    std::printf("BENCH attention_prefill %s 1x%d tokens, 32/8 heads, hd 128: %.3f ms, %.1f TFLOP/s\n",
+                typeName<T>(), n, ms, flops / ms / 1e9);
+    ms = timeMs([&] {
+      detail::attentionPrefillSimt<T, HD>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f,
+                                          blockSize);
+    });
+    std::printf("BENCH attention_prefill(simt) %s 1x%d tokens, 32/8 heads, hd 128: %.3f ms, %.1f TFLOP/s\n",
+                typeName<T>(), n, ms, flops / ms / 1e9);
+  }
+  // Decode attention: 16 slots at 4000 cached tokens (max_context 4096).
+  {
+    int slots = 16, len = 4000, maxContext = 4096;
+    PagedCache<T> cache(slots, kvHeads, HD, blockSize, maxContext);
+    Step step(std::vector<int>(slots, len - 1), std::vector<int>(slots, 1));
+    auto dK = devT<T>(cache.k), dV = devT<T>(cache.v);
+    auto dQ = devT<T>(randomT<T>(size_t(slots) * heads * HD));
+    Dev<T> out(size_t(slots) * heads * HD);
+    StepDev sd(step, cache.table);
+    size_t sb = attention_decode_scratch_bytes(slots, heads, maxContext, HD);
+    Dev<float> scratch(sb / 4);
+    StepArgs a = sd.args(step, maxContext, cache.maxBlocks, scratch.p, sb);
+    float ms = timeMs([&] {
+      attention_decode<T, HD>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f, blockSize);
+    });
+    double bytes = 2.0 * slots * len * kvHeads * HD * sizeof(T);
+    std::printf("BENCH attention_decode %s 16 slots x %d tokens, 32/8 heads, hd 128: %.3f ms, %.0f GB/s of K+V\n",
+                typeName<T>(), len, ms, bytes / ms / 1e6);
+  }
+  // GEMM: a 4096-wide projection at prefill and decode row counts.
+  for (int rows : {4096, 16}) {
+    int N = 4096, K = 4096;
+    auto dIn = devT<T>(randomT<T>(size_t(rows) * K)), dW = devT<T>(randomT<T>(size_t(N) * K));
+    Dev<T> out(size_t(rows) * N);
+    float ms = timeMs([&] { gemm<T, T>(lt.args(), dIn.p, dW.p, nullptr, out.p, rows, N, K); });
+    std::printf("BENCH gemm %s %dx%dx%d: %.3f ms, %.1f TFLOP/s, %.0f GB/s of weights\n",
+                typeName<T>(), rows, N, K, ms, 2.0 * rows * N * K / ms / 1e9,
+                double(N) * K * sizeof(T) / ms / 1e6);
+  }
+}
+
+template <typename T> void runAll(const LtContext &lt, const std::string &only) {
+  auto want = [&](const char *group) { return only.empty() || only == group; };
+  if (want("embedding"))
+    testEmbedding<T>();
+  if (want("norm"))
+    testNorms<T>();
+  if (want("elementwise"))
+    testElementwise<T>();
+  if (want("gemm"))
+    testGemm<T>(lt);
+  if (want("rotary"))
+    testRotary<T>();
+  if (want("attention"))
+    testAttentions<T>();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  bool benchToo = false;
+  std::string only;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--bench") == 0) {
+      benchToo = true;
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      only = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: %s [--bench] [--only GROUP]\n", argv[0]);
+      return 2;
+    }
+  }
+  int devices = 0;
+  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
+    std::printf("SKIP kernel_test: no CUDA device\n");
+    return 77;
+  }
+  cudaDeviceProp prop;
+  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
+  std::printf("device: %s\n", prop.name);
+  LtContext lt;
+  runAll<half>(lt, only);
+  runAll<__nv_bfloat16>(lt, only);
+  if (only.empty() || only == "sampling")
+    testSampling();
+  if (benchToo) {
+    bench<half>(lt);
+    bench<__nv_bfloat16>(lt);
+  }
+  std::printf("%s: %d failure(s)\n", failures() ? "FAILED" : "ALL PASSED", failures());
+  return failures() ? 1 : 0;
+}
