@@ -51,6 +51,16 @@ except Exception:
     lit_config.note("/usr/bin/python3 cannot import onnx (install "
                     "python3-onnx): import tests are UNSUPPORTED (skipped)")
 
+nvcc = shutil.which("nvcc") or ("/usr/local/cuda/bin/nvcc"
+                                if os.path.exists("/usr/local/cuda/bin/nvcc")
+                                else None)
+if nvcc:
+    config.available_features.add("nvcc")
+    config.substitutions.append(("%nvcc", nvcc))
+else:
+    lit_config.note("nvcc not found: tests that build generated CUDA are "
+                    "UNSUPPORTED (skipped)")
+
 nvidia_smi = shutil.which("nvidia-smi")
 if nvidia_smi and subprocess.run([nvidia_smi], capture_output=True).returncode == 0:
     config.available_features.add("gpu")

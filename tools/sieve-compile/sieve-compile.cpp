@@ -238,6 +238,81 @@ llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
   };
 }
 
+/// Compiles model.cu and the runtime's .cu files in parallel (one nvcc per
+/// translation unit), then links libmodel.so. Output goes to build.log.
+LogicalResult buildLibrary(const std::string &nvcc,
+                           const std::function<std::string(StringRef)> &at) {
+  std::string gencode = "arch=compute_" +
+                        std::string(StringRef(arch).drop_front(3)) +
+                        ",code=" + arch.getValue();
+  std::vector<std::string> units = {"src/model.cu"};
+  for (const EmbeddedFile &f : kRuntimeFiles)
+    if (StringRef(f.path).ends_with(".cu"))
+      units.push_back(std::string("src/") + f.path);
+  struct Job {
+    llvm::sys::ProcessInfo info;
+    std::string log, object;
+  };
+  std::vector<Job> jobs;
+  auto launch = [&](std::vector<std::string> args, std::string log) {
+    std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
+                                            StringRef(log)};
+    SmallVector<StringRef> refs(args.begin(), args.end());
+    std::string error;
+    llvm::sys::ProcessInfo info = llvm::sys::ExecuteNoWait(
+        nvcc, refs, std::nullopt, redirects, 0, &error);
+    if (info.Pid == llvm::sys::ProcessInfo::InvalidPid)
+      fail("cannot run '" + nvcc + "': " + error);
+    return info;
+  };
+  auto waitFor = [&](llvm::sys::ProcessInfo info, StringRef log,
+                     StringRef what) -> LogicalResult {
+    std::string error;
+    llvm::sys::ProcessInfo done =
+        llvm::sys::Wait(info, std::nullopt, &error);
+    if (done.ReturnCode == 0)
+      return success();
+    auto text = llvm::MemoryBuffer::getFile(log);
+    llvm::errs() << "\n"
+                 << (text ? (*text)->getBuffer().take_back(4000) : "") << "\n"
+                 << "sieve-compile: error: nvcc failed on " << what
+                 << " (exit " << done.ReturnCode << (error.empty() ? "" : ": ")
+                 << error << ")\n";
+    return failure();
+  };
+  for (const std::string &unit : units) {
+    Job job;
+    job.object = at(unit + ".o");
+    job.log = at(unit + ".log");
+    job.info = launch({nvcc, "-O3", "-std=c++17", "-Xcompiler", "-fPIC",
+                       "-gencode", gencode, "-gencode",
+                       "arch=compute_90,code=compute_90", "-I",
+                       at("src/runtime"), "-I", at("src/include"), "-c",
+                       at(unit), "-o", job.object},
+                      job.log);
+    jobs.push_back(std::move(job));
+  }
+  bool ok = true;
+  for (Job &job : jobs)
+    ok &= succeeded(waitFor(job.info, job.log, job.object));
+  if (!ok)
+    return failure();
+  std::vector<std::string> link = {nvcc, "-shared", "-o", at("libmodel.so")};
+  for (Job &job : jobs)
+    link.push_back(job.object);
+  link.insert(link.end(), {"-lcublasLt", "-lcublas"});
+  std::string log = at("build.log");
+  if (failed(waitFor(launch(link, log), log, "the link of libmodel.so")))
+    return failure();
+  // The objects and their (empty on success) logs are not part of the model.
+  for (Job &job : jobs) {
+    llvm::sys::fs::remove(job.object);
+    llvm::sys::fs::remove(job.log);
+  }
+  llvm::sys::fs::remove(log);
+  return success();
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -410,34 +485,10 @@ int main(int argc, char **argv) {
 
   if (!noBuild) {
     stages.begin("nvcc");
-    std::string gencode = "arch=compute_" +
-                          std::string(StringRef(arch).drop_front(3)) +
-                          ",code=" + arch.getValue();
     if (!StringRef(arch).starts_with("sm_"))
       fail("--arch must look like sm_90a, not '" + arch + "'");
-    std::vector<std::string> args = {
-        nvcc, "-O3", "-std=c++17", "-shared", "-Xcompiler", "-fPIC",
-        "-gencode", gencode, "-gencode", "arch=compute_90,code=compute_90",
-        "-I", at("src/runtime"), "-I", at("src/include"), at("src/model.cu")};
-    for (const EmbeddedFile &f : kRuntimeFiles)
-      if (StringRef(f.path).ends_with(".cu"))
-        args.push_back(at(std::string("src/") + f.path));
-    args.insert(args.end(), {"-o", at("libmodel.so"), "-lcublasLt", "-lcublas"});
-    std::string log = at("build.log");
-    std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
-                                            StringRef(log)};
-    SmallVector<StringRef> argRefs(args.begin(), args.end());
-    std::string error;
-    int rc = llvm::sys::ExecuteAndWait(nvcc, argRefs, std::nullopt, redirects,
-                                       0, 0, &error);
-    if (rc != 0) {
-      auto text = llvm::MemoryBuffer::getFile(log);
-      llvm::errs() << "\n"
-                   << (text ? (*text)->getBuffer().take_back(4000) : "")
-                   << "\n";
-      fail("nvcc failed (exit " + llvm::Twine(rc) + ")" +
-           (error.empty() ? "" : ": " + error));
-    }
+    if (failed(buildLibrary(nvcc, at)))
+      return 1;
     stages.end();
   }
 

@@ -19,6 +19,7 @@
 #include "sieve/Dialect/Sieve/SieveOps.h"
 #include "sieve/Import/ONNXImporter.h"
 #include "sieve/Passes/Passes.h"
+#include "Compiled.h"
 #include "sieve/Reference/Executor.h"
 #include "sieve/Reference/Session.h"
 
@@ -54,9 +55,27 @@ static cl::opt<std::string> modelPath(cl::Positional,
                                       cl::desc("<model.onnx | model.mlir>"),
                                       cl::Required, cl::cat(category));
 static cl::opt<std::string>
-    device("device", cl::desc("Where to run: cpu (the reference executor; "
-                              "the only device so far). Default: cpu"),
-           cl::init("cpu"), cl::cat(category));
+    device("device", cl::desc("Where to run: cpu (the reference executor, for "
+                              ".onnx and .mlir models) or gpu (a compiled "
+                              "model folder). Default: the model's kind"),
+           cl::init(""), cl::cat(category));
+static cl::opt<bool> bench("bench",
+                           cl::desc("Compiled models: time prefill per prompt "
+                                    "length and decode per batch size"),
+                           cl::init(false), cl::cat(category));
+static cl::opt<std::string> benchPromptLengths(
+    "bench-prompt-lengths",
+    cl::desc("--bench: prompt lengths to prefill at batch 1; decode runs "
+             "with the first as context (default 512,2048,8192)"),
+    cl::init("512,2048,8192"), cl::cat(category));
+static cl::opt<std::string>
+    benchBatches("bench-batches",
+                 cl::desc("--bench: decode batch sizes (default 1,8,32)"),
+                 cl::init("1,8,32"), cl::cat(category));
+static cl::opt<int64_t>
+    benchDecodeSteps("bench-decode-steps",
+                     cl::desc("--bench: timed decode steps (default 64)"),
+                     cl::init(64), cl::cat(category));
 // --threads is parsed by hand: libLLVM already registers an option of that
 // name.
 static int threads = 0;
@@ -826,7 +845,8 @@ int main(int argc, char **argv) {
       "  sieve-run ops.mlir --func NAME [--inputs \"1,2;3\"]\n"
       "  sieve-run model.onnx --raise --prompt TEXT [--check-kv]\n"
       "  sieve-run raised.mlir --batch-prompts FILE [--check-batch]\n"
-      "  sieve-run ops.mlir      (runs every argument-free function)\n\n"
+      "  sieve-run ops.mlir      (runs every argument-free function)\n"
+      "  sieve-run model.sieve --prompt TEXT | --eval F | --bench (GPU)\n\n"
       "--threads=N sets the worker threads (default 0: one per hardware\n"
       "thread).\n"
       "MODEL is an ONNX file (imported in-process) or an .mlir file at the\n"
@@ -834,8 +854,8 @@ int main(int argc, char **argv) {
       "by #onnx.external are found through the module's onnx.model_dir\n"
       "(for .mlir files without it: the file's folder) and memory-mapped.\n");
 
-  if (device != "cpu")
-    fail("unknown --device '" + device + "' (only cpu is supported)");
+  if (!device.empty() && device != "cpu" && device != "gpu")
+    fail("unknown --device '" + device + "' (cpu or gpu)");
   if (window <= 1)
     fail("--window must be at least 2, got " + Twine(window.getValue()));
   if (maxWindows < 0)
@@ -865,6 +885,46 @@ int main(int argc, char **argv) {
     fail("--max-context must be >= 0");
   if (maxBatch < 0)
     fail("--max-batch must be >= 0");
+
+  if (benchDecodeSteps <= 0)
+    fail("--bench-decode-steps must be positive");
+  if (sieve::run::isCompiledModel(modelPath)) {
+    if (device == "cpu")
+      fail("'" + modelPath + "' is a compiled model: it runs on the GPU (give "
+           "the .onnx or .mlir to run the CPU reference)");
+    if (modes + bench > 1)
+      fail("choose one of --eval, --prompt, --logits-out and --bench");
+    if (!batchPrompts.empty())
+      fail("--batch-prompts is not supported for compiled models yet");
+    sieve::run::CompiledOptions o;
+    o.modelDir = modelPath;
+    o.evalFile = evalFile;
+    o.window = window;
+    o.maxWindows = maxWindows;
+    o.prompt = prompt;
+    o.maxNewTokens = maxNewTokens;
+    o.temperature = temperature;
+    o.topK = topK;
+    o.topP = topP;
+    o.seed = seed;
+    o.logitsOut = logitsOut;
+    o.inputFile = inputFile;
+    o.inputBytes = inputBytes;
+    o.checkKV = checkKV;
+    o.bench = bench;
+    o.benchPromptLengths = benchPromptLengths;
+    o.benchBatches = benchBatches;
+    o.benchDecodeSteps = benchDecodeSteps;
+    o.maxContext = maxContext;
+    o.maxBatch = maxBatch;
+    o.json = json;
+    return sieve::run::runCompiled(o);
+  }
+  if (device == "gpu")
+    fail("--device=gpu runs compiled models (sieve-compile MODEL -o "
+         "model.sieve); '" + modelPath + "' is not one");
+  if (bench)
+    fail("--bench times compiled models; '" + modelPath + "' is not one");
 
   StringRef ext = llvm::sys::path::extension(modelPath);
   if (ext != ".onnx" && ext != ".mlir")

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Exports a Hugging Face model shape with seeded random weights to ONNX on
+the GPU machine, with PyTorch's fp16 logits for a fixed input at batch 1 and
+batch 8 (the reference sieve's compiled model is compared with).
+
+Shapes (build-notes.md): llama1b (Llama-3.2-1B), qwen1.5b (Qwen2.5-1.5B),
+gpt2 (124M), llama8b (Llama-3-8B). Plain RoPE (no llama3 rope scaling).
+
+Usage: export_hf.py NAME OUT_DIR [--seq 64] [--no-logits]
+Writes OUT_DIR/NAME.onnx (+ .data), ids_b1.npy, ids_b8.npy, logits_b1.npy,
+logits_b8.npy (float32 copies of the fp16 logits) and info.json.
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import transformers as tf
+
+
+def config(name):
+    if name == "llama1b":
+        return tf.LlamaForCausalLM, tf.LlamaConfig(
+            vocab_size=128256, hidden_size=2048, intermediate_size=8192,
+            num_hidden_layers=16, num_attention_heads=32,
+            num_key_value_heads=8, head_dim=64, rope_theta=500000.0,
+            tie_word_embeddings=True, max_position_embeddings=8192,
+            rms_norm_eps=1e-5)
+    if name == "qwen1.5b":
+        return tf.Qwen2ForCausalLM, tf.Qwen2Config(
+            vocab_size=151936, hidden_size=1536, intermediate_size=8960,
+            num_hidden_layers=28, num_attention_heads=12,
+            num_key_value_heads=2, rope_theta=1000000.0,
+            tie_word_embeddings=True, max_position_embeddings=8192,
+            rms_norm_eps=1e-6)
+    if name == "llama8b":
+        return tf.LlamaForCausalLM, tf.LlamaConfig(
+            vocab_size=128256, hidden_size=4096, intermediate_size=14336,
+            num_hidden_layers=32, num_attention_heads=32,
+            num_key_value_heads=8, rope_theta=500000.0,
+            tie_word_embeddings=False, max_position_embeddings=8192,
+            rms_norm_eps=1e-5)
+    if name == "gpt2":
+        return tf.GPT2LMHeadModel, tf.GPT2Config(
+            vocab_size=50257, n_embd=768, n_layer=12, n_head=12,
+            n_positions=1024)
+    raise SystemExit(f"unknown model shape {name}")
+
+
+class LogitsOnly(torch.nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids):
+        return self.model(input_ids=input_ids, use_cache=False).logits
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("name")
+    ap.add_argument("out")
+    ap.add_argument("--seq", type=int, default=64)
+    ap.add_argument("--no-logits", action="store_true")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    cls, cfg = config(a.name)
+    torch.manual_seed(0)
+    t0 = time.time()
+    torch.set_default_dtype(torch.float16)
+    with torch.device("cuda"):
+        model = cls(cfg).eval()
+    torch.set_default_dtype(torch.float32)
+    # The default init (std 0.02) gives near-uniform logits; wider weights
+    # make a wrong kernel show.
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() >= 2:
+                p.normal_(0.0, 0.04)
+    wrapped = LogitsOnly(model)
+    gen = torch.Generator().manual_seed(1)
+    ids8 = torch.randint(0, cfg.vocab_size, (8, a.seq), generator=gen)
+    info = {"name": a.name, "parameters": sum(p.numel() for p in model.parameters()),
+            "config": {k: v for k, v in cfg.to_dict().items()
+                       if isinstance(v, (int, float, str, bool))}}
+    if not a.no_logits:
+        with torch.no_grad():
+            l8 = wrapped(ids8.cuda()).float().cpu().numpy()
+            l1 = wrapped(ids8[:1].cuda()).float().cpu().numpy()
+        np.save(os.path.join(a.out, "ids_b8.npy"), ids8.numpy())
+        np.save(os.path.join(a.out, "ids_b1.npy"), ids8[:1].numpy())
+        np.save(os.path.join(a.out, "logits_b8.npy"), l8)
+        np.save(os.path.join(a.out, "logits_b1.npy"), l1)
+    t1 = time.time()
+    path = os.path.join(a.out, f"{a.name}.onnx")
+    seq = torch.export.Dim("seq", min=2, max=4096)
+    with torch.no_grad():
+        torch.onnx.export(wrapped, (ids8[:1].cuda(),), path, dynamo=True,
+                          opset_version=18,
+                          dynamic_shapes={"input_ids": {1: seq}},
+                          external_data=True)
+    info["export_seconds"] = round(time.time() - t1, 1)
+    info["build_seconds"] = round(t1 - t0, 1)
+    with open(os.path.join(a.out, "info.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    print(json.dumps({"exported": a.name, "parameters": info["parameters"],
+                      "export_seconds": info["export_seconds"]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
