@@ -103,12 +103,20 @@ if [[ " $parts " == *" sanitize "* ]]; then
   [[ $rc == 0 ]] || status=1
 fi
 
+if [[ " $parts " == *" tiny-fp16 "* ]]; then
+  # Small fp16-computing exports, brought back to debug raising with.
+  for name in llama1b gpt2; do
+    python3 "$GPU/export_hf.py" "$name" "$WORK/tiny-$name" --tiny --onnx-dtype fp16 --no-logits &&
+      tar -C "$WORK" -czf "$OUT/tiny-$name-fp16.tgz" "tiny-$name"
+  done
+fi
+
 if [[ " $parts " == *" hf "* ]]; then
   for name in ${HF_MODELS:-gpt2 llama1b qwen1.5b}; do
     note "$name: export (random weights, fp16), compile, compare at batch 1 and 8"
     D=$WORK/$name
     run_or_fail python3 "$GPU/export_hf.py" "$name" "$D"
-    run_or_fail compile "$name" "$D/$name.onnx" "$D/$name.sieve"
+    run_or_fail compile "$name" "$D/$name.onnx" "$D/$name.sieve" --dtype f16
     for b in 1 8; do
       "$BIN/sieve-run" "$D/$name.sieve" --logits-out "$D/sieve_b$b.npy" \
         --input-file "$D/ids_b$b.npy" || status=1

@@ -6,7 +6,12 @@ batch 8 (the reference sieve's compiled model is compared with).
 Shapes (build-notes.md): llama1b (Llama-3.2-1B), qwen1.5b (Qwen2.5-1.5B),
 gpt2 (124M), llama8b (Llama-3-8B). Plain RoPE (no llama3 rope scaling).
 
-Usage: export_hf.py NAME OUT_DIR [--seq 64] [--no-logits]
+The PyTorch reference runs in fp16 on the GPU; the ONNX file is exported
+from a float32 copy of the same weights by default (--onnx-dtype fp16
+exports the fp16 model itself), and sieve-compile --dtype f16 rounds them
+back to the same fp16 values.
+
+Usage: export_hf.py NAME OUT_DIR [--seq 64] [--no-logits] [--onnx-dtype fp32|fp16]
 Writes OUT_DIR/NAME.onnx (+ .data), ids_b1.npy, ids_b8.npy, logits_b1.npy,
 logits_b8.npy (float32 copies of the fp16 logits) and info.json.
 """
@@ -64,9 +69,20 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--seq", type=int, default=64)
     ap.add_argument("--no-logits", action="store_true")
+    ap.add_argument("--onnx-dtype", choices=["fp32", "fp16"], default="fp32")
+    ap.add_argument("--tiny", action="store_true",
+                    help="2 layers, hidden 128: a small export to debug with")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     cls, cfg = config(a.name)
+    if a.tiny:
+        if a.name == "gpt2":
+            cfg.n_layer, cfg.n_embd, cfg.n_head, cfg.vocab_size = 2, 128, 2, 256
+        else:
+            cfg.num_hidden_layers, cfg.hidden_size = 2, 128
+            cfg.intermediate_size, cfg.vocab_size = 256, 256
+            cfg.num_attention_heads, cfg.num_key_value_heads = 2, 1
+            cfg.head_dim = 64
     torch.manual_seed(0)
     t0 = time.time()
     torch.set_default_dtype(torch.float16)
@@ -79,7 +95,7 @@ def main():
         for p in model.parameters():
             if p.dim() >= 2:
                 p.normal_(0.0, 0.04)
-    wrapped = LogitsOnly(model)
+    wrapped = LogitsOnly(model).eval()
     gen = torch.Generator().manual_seed(1)
     ids8 = torch.randint(0, cfg.vocab_size, (8, a.seq), generator=gen)
     info = {"name": a.name, "parameters": sum(p.numel() for p in model.parameters()),
@@ -96,12 +112,15 @@ def main():
     t1 = time.time()
     path = os.path.join(a.out, f"{a.name}.onnx")
     seq = torch.export.Dim("seq", min=2, max=4096)
+    if a.onnx_dtype == "fp32":
+        wrapped = wrapped.float()
     with torch.no_grad():
         torch.onnx.export(wrapped, (ids8[:1].cuda(),), path, dynamo=True,
                           opset_version=18,
                           dynamic_shapes={"input_ids": {1: seq}},
                           external_data=True)
     info["export_seconds"] = round(time.time() - t1, 1)
+    info["onnx_dtype"] = a.onnx_dtype
     info["build_seconds"] = round(t1 - t0, 1)
     with open(os.path.join(a.out, "info.json"), "w") as f:
         json.dump(info, f, indent=1)
