@@ -2424,7 +2424,8 @@ Tensor sliceColumns(const Tensor &x, int64_t col, int64_t width) {
 /// from past_key/past_value ([B, kv_heads, buffer, D]). present_* hold the
 /// past followed by the new keys/values, max(total, buffer) positions (the
 /// rest zero). Query s attends causally to positions <= past + s (and, with
-/// local_window_size w > 0, > past + s - w - 1). With do_rotary, Q and K are
+/// local_window_size w > 0, > past + s - w: w keys including its own, as
+/// onnxruntime 1.30 counts them). With do_rotary, Q and K are
 /// rotated at positions past + s (or position_ids).
 LogicalResult groupQueryAttentionOp(OpContext &ctx, Operation *op, Inputs in,
                                     Outputs &out) {
@@ -2565,7 +2566,7 @@ LogicalResult groupQueryAttentionOp(OpContext &ctx, Operation *op, Inputs in,
     for (int64_t idx = b0; idx < e0; ++idx) {
       int64_t s = idx % S, h = (idx / S) % H, b = idx / (S * H);
       int64_t end = std::min(past[b] + s + 1, present);
-      int64_t begin = window > 0 ? std::max<int64_t>(0, end - window - 1) : 0;
+      int64_t begin = window > 0 ? std::max<int64_t>(0, end - window) : 0;
       int64_t kvOff = (b * kvH + h / group) * present * D;
       attendRow(q.f() + ((b * S + s) * H + h) * D, presentK.f() + kvOff, D,
                 presentV.f() + kvOff, D, begin, end, D, D, scale, softcap,
