@@ -34,15 +34,26 @@ struct SieveRaisePass : public sieve::impl::SieveRaiseBase<SieveRaisePass> {
         // Leaves first: norms, embeddings, linears.
         [](RewritePatternSet &p, raise::Notes &n) {
           raise::populateRaiseNormPatterns(p, n);
+          raise::populateRaiseFusedNormPatterns(p, n);
           raise::populateRaiseEmbeddingPatterns(p, n);
           raise::populateRaiseLinearPatterns(p, n);
+          raise::populateRaiseMatMulNBitsPatterns(p, n);
         },
-        raise::populateRaiseRotaryPatterns,
-        raise::populateRaiseAttentionPatterns,
+        [](RewritePatternSet &p, raise::Notes &n) {
+          raise::populateRaiseRotaryPatterns(p, n);
+          raise::populateRaiseFusedRotaryPatterns(p, n);
+        },
+        [](RewritePatternSet &p, raise::Notes &n) {
+          raise::populateRaiseAttentionPatterns(p, n);
+          raise::populateRaiseFusedAttentionPatterns(p, n);
+        },
         raise::populateRaiseMLPPatterns,
         raise::populateRaiseResidualPatterns,
     };
     raise::Notes notes;
+    // Whole-function step: GQA's past/present become the session's cache.
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      raise::raiseGroupQueryAttention(func, notes);
     for (Populate populate : phases) {
       RewritePatternSet patterns(ctx);
       populate(patterns, notes);

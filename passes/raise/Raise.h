@@ -17,6 +17,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sieve::raise {
 
@@ -80,15 +81,53 @@ struct HeadsView {
 /// Reshape, and K^T by Transpose (possibly through [B*H, S, D] when B = 1).
 std::optional<HeadsView> matchHeads(mlir::Value v);
 
+/// The values of an onnx.Constant with inline data (`dense`, or a
+/// `dense_resource` whose blob is present): floats of any width (f32 for a
+/// resource) / the bytes of a ui8 tensor.
+std::optional<std::vector<double>> getConstantFloats(mlir::Value v);
+std::optional<std::vector<uint8_t>> getConstantBytes(mlir::Value v);
+
 /// Static dimensions of a ranked tensor type (kDynamic for dynamic).
 llvm::ArrayRef<int64_t> shapeOf(mlir::Value v);
 int64_t rankOf(mlir::Value v);
+
+/// Rotary caches recognized as scaling * cos/sin(p * inv_freq[i]).
+struct RotaryCaches {
+  std::vector<float> invFreq; ///< rotary_dim / 2 values
+  double scaling = 1.0;
+};
+
+/// Recovers inv_freq and the scaling from constant cos/sin caches
+/// [max_position, rotary_dim / 2] and checks every row against them
+/// (RaiseFusedRotary.cpp). Otherwise sets `why`.
+std::optional<RotaryCaches> recoverInvFreq(mlir::Value cosCache,
+                                           mlir::Value sinCache,
+                                           std::string &why);
+
+/// sieve.rotary of `x` [batch, seq, heads * headDim] with `caches`' inv_freq
+/// (an inline sieve.weight) and scaling.
+mlir::Value createRotary(mlir::PatternRewriter &rewriter, mlir::Location loc,
+                         mlir::Value x, const RotaryCaches &caches,
+                         int64_t heads, int64_t headDim, bool interleaved);
 
 //===----------------------------------------------------------------------===//
 // Pattern sets, applied in this order by the pass
 //===----------------------------------------------------------------------===//
 
+/// Before the patterns: GroupQueryAttention ops with past/present onto
+/// sieve ops and the session's KV cache, dropping the past/present/mask
+/// arguments and results (RaiseGroupQueryAttention.cpp).
+void raiseGroupQueryAttention(mlir::func::FuncOp func, Notes &notes);
+
 void populateRaiseNormPatterns(mlir::RewritePatternSet &patterns, Notes &notes);
+void populateRaiseFusedNormPatterns(mlir::RewritePatternSet &patterns,
+                                    Notes &notes);
+void populateRaiseMatMulNBitsPatterns(mlir::RewritePatternSet &patterns,
+                                      Notes &notes);
+void populateRaiseFusedRotaryPatterns(mlir::RewritePatternSet &patterns,
+                                      Notes &notes);
+void populateRaiseFusedAttentionPatterns(mlir::RewritePatternSet &patterns,
+                                         Notes &notes);
 void populateRaiseEmbeddingPatterns(mlir::RewritePatternSet &patterns,
                                     Notes &notes);
 void populateRaiseLinearPatterns(mlir::RewritePatternSet &patterns,

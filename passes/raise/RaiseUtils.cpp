@@ -4,6 +4,10 @@
 
 #include "sieve/Dialect/ONNX/ONNXDialect.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cstring>
+
 using namespace mlir;
 
 namespace sieve::raise {
@@ -161,6 +165,64 @@ bool isPositionsAlong(Value v, int64_t axis, std::string &why) {
     return false;
   }
   return isPositions(v, why);
+}
+
+//===----------------------------------------------------------------------===//
+// Constant data
+//===----------------------------------------------------------------------===//
+
+/// The raw bytes of a `dense_resource` constant of `type` (null if its blob
+/// is elided or of the wrong size).
+static std::optional<ArrayRef<char>> resourceBytes(Attribute value) {
+  auto res = dyn_cast<DenseResourceElementsAttr>(value);
+  AsmResourceBlob *blob = res ? res.getRawHandle().getBlob() : nullptr;
+  auto type = res ? dyn_cast<RankedTensorType>(res.getType()) : nullptr;
+  if (!blob || !type || !type.getElementType().isIntOrFloat() ||
+      int64_t(blob->getData().size()) !=
+          type.getNumElements() * type.getElementTypeBitWidth() / 8)
+    return std::nullopt;
+  return blob->getData();
+}
+
+std::optional<std::vector<double>> getConstantFloats(Value v) {
+  auto c = v.getDefiningOp<onnx::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  std::vector<double> r;
+  if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
+    if (!isa<FloatType>(dense.getElementType()))
+      return std::nullopt;
+    for (APFloat f : dense.getValues<APFloat>())
+      r.push_back(f.convertToDouble());
+    return r;
+  }
+  auto bytes = resourceBytes(c.getValue());
+  auto type = cast<ShapedType>(c.getType());
+  if (!bytes || !type.getElementType().isF32())
+    return std::nullopt;
+  for (int64_t i = 0; i < type.getNumElements(); ++i) {
+    float f;
+    std::memcpy(&f, bytes->data() + 4 * i, 4);
+    r.push_back(f);
+  }
+  return r;
+}
+
+std::optional<std::vector<uint8_t>> getConstantBytes(Value v) {
+  auto c = v.getDefiningOp<onnx::ConstantOp>();
+  auto type = c ? dyn_cast<ShapedType>(c.getType()) : nullptr;
+  if (!type || !type.getElementType().isUnsignedInteger(8))
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
+    std::vector<uint8_t> r;
+    for (APInt i : dense.getValues<APInt>())
+      r.push_back(uint8_t(i.getZExtValue()));
+    return r;
+  }
+  auto bytes = resourceBytes(c.getValue());
+  if (!bytes)
+    return std::nullopt;
+  return std::vector<uint8_t>(bytes->begin(), bytes->end());
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,136 @@
+//===- RaiseFusedRotary.cpp - RotaryEmbedding -> sieve.rotary -------------===//
+//
+// The opset-23 RotaryEmbedding on a [batch, seq, heads * head_dim]
+// activation (num_heads given) with position_ids that are the positions
+// 0..seq-1 and constant cos/sin caches [max_position, rotary_dim / 2].
+// sieve.rotary computes its angles from inv_freq and the (implicit)
+// positions, so the caches must be scaling * cos/sin(p * inv_freq[i]) for
+// every row p: inv_freq and the scaling are recovered from the caches
+// (recoverInvFreq, shared with the GroupQueryAttention pattern) and every
+// row is checked.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Raise.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace sieve::raise {
+
+std::optional<RotaryCaches> recoverInvFreq(Value cosCache, Value sinCache,
+                                           std::string &why) {
+  ArrayRef<int64_t> cs = shapeOf(cosCache);
+  if (cs.size() != 2 || shapeOf(sinCache) != cs ||
+      ShapedType::isDynamicShape(cs) || cs[0] < 2) {
+    why = "the cos/sin caches are not static [max_position >= 2, half]";
+    return std::nullopt;
+  }
+  auto cosV = getConstantFloats(cosCache), sinV = getConstantFloats(sinCache);
+  if (!cosV || !sinV) {
+    why = "the cos/sin caches are not constants with inline data";
+    return std::nullopt;
+  }
+  int64_t rows = cs[0], half = cs[1];
+  auto cosAt = [&](int64_t p, int64_t i) { return (*cosV)[p * half + i]; };
+  auto sinAt = [&](int64_t p, int64_t i) { return (*sinV)[p * half + i]; };
+  RotaryCaches r;
+  // Row 0 is (scaling, 0) for every pair.
+  r.scaling = cosAt(0, 0);
+  if (!(r.scaling > 0)) {
+    why = "cos_cache[0] is not a positive scaling";
+    return std::nullopt;
+  }
+  constexpr double tol = 2e-4; // float32 caches of float32 angles
+  for (int64_t i = 0; i < half; ++i) {
+    // The angle of row 1 (|inv_freq| < pi), refined on the last row: the
+    // error of the estimate shrinks with the position.
+    double est = std::atan2(sinAt(1, i), cosAt(1, i));
+    int64_t last = rows - 1;
+    double a = std::atan2(sinAt(last, i), cosAt(last, i));
+    double turns = std::round((last * est - a) / (2 * M_PI));
+    double inv = (a + 2 * M_PI * turns) / double(last);
+    for (int64_t p = 0; p < rows; ++p) {
+      double ang = double(float(p) * float(inv));
+      if (std::abs(cosAt(p, i) - r.scaling * std::cos(ang)) > tol ||
+          std::abs(sinAt(p, i) - r.scaling * std::sin(ang)) > tol) {
+        why = "the cos/sin caches are not cos/sin of positions x inv_freq "
+              "(row " + std::to_string(p) + ", pair " + std::to_string(i) +
+              ")";
+        return std::nullopt;
+      }
+    }
+    r.invFreq.push_back(float(inv));
+  }
+  return r;
+}
+
+Value createRotary(PatternRewriter &rewriter, Location loc, Value x,
+                   const RotaryCaches &caches, int64_t heads, int64_t headDim,
+                   bool interleaved) {
+  int64_t half = caches.invFreq.size();
+  auto invType = RankedTensorType::get({half}, rewriter.getF32Type());
+  Value inv = WeightOp::create(
+      rewriter, loc, invType,
+      DenseElementsAttr::get(invType, ArrayRef<float>(caches.invFreq)),
+      StringAttr());
+  return RotaryOp::create(
+      rewriter, loc, x.getType(), x, inv, rewriter.getI64IntegerAttr(heads),
+      rewriter.getI64IntegerAttr(headDim), rewriter.getI64IntegerAttr(2 * half),
+      RotaryStyleAttr::get(rewriter.getContext(), interleaved
+                                                      ? RotaryStyle::interleaved
+                                                      : RotaryStyle::half),
+      rewriter.getF32FloatAttr(float(caches.scaling)));
+}
+
+namespace {
+
+struct RaiseRotaryEmbedding : public OpRewritePattern<onnx::RotaryEmbeddingOp> {
+  RaiseRotaryEmbedding(MLIRContext *ctx, Notes &notes)
+      : OpRewritePattern(ctx), notes(notes) {}
+
+  LogicalResult matchAndRewrite(onnx::RotaryEmbeddingOp op,
+                                PatternRewriter &rewriter) const override {
+    std::string why;
+    auto fail = [&](const Twine &reason) {
+      notes.note(op, "RotaryEmbedding: " + reason);
+      return failure();
+    };
+    auto type = dyn_cast<RankedTensorType>(op.getX().getType());
+    if (!type || type.getRank() != 3 || op.getType() != type ||
+        !isa<FloatType>(type.getElementType()) ||
+        ShapedType::isDynamic(type.getShape()[2]))
+      return fail("the input is not a float [batch, seq, heads * head_dim] "
+                  "activation (4-D inputs are not raised)");
+    int64_t heads = op.getNumHeads().value_or(0);
+    if (heads <= 0 || type.getShape()[2] % heads)
+      return fail("num_heads does not divide the hidden size");
+    int64_t headDim = type.getShape()[2] / heads;
+    if (isa<NoneType>(op.getPositionIds().getType()))
+      return fail("without position_ids the caches are per token");
+    if (!isPositionsAlong(op.getPositionIds(), -1, why))
+      return fail("position_ids are not the positions: " + why);
+    auto caches = recoverInvFreq(op.getCosCache(), op.getSinCache(), why);
+    if (!caches)
+      return fail(why);
+    int64_t rd = 2 * int64_t(caches->invFreq.size());
+    int64_t rdAttr = op.getRotaryEmbeddingDim();
+    if ((rdAttr ? rdAttr : headDim) != rd || rd > headDim)
+      return fail("the rotary dimension does not match the caches");
+    rewriter.replaceOp(op, createRotary(rewriter, op.getLoc(), op.getX(),
+                                        *caches, heads, headDim,
+                                        op.getInterleaved() != 0));
+    return success();
+  }
+  Notes &notes;
+};
+
+} // namespace
+
+void populateRaiseFusedRotaryPatterns(RewritePatternSet &patterns,
+                                      Notes &notes) {
+  patterns.add<RaiseRotaryEmbedding>(patterns.getContext(), notes);
+}
+
+} // namespace sieve::raise
