@@ -2423,10 +2423,11 @@ Tensor sliceColumns(const Tensor &x, int64_t col, int64_t width) {
 /// otherwise batch entry b has seqlens_k[b] + 1 - S past positions, read
 /// from past_key/past_value ([B, kv_heads, buffer, D]). present_* hold the
 /// past followed by the new keys/values, max(total, buffer) positions (the
-/// rest zero). Query s attends causally to positions <= past + s (and, with
-/// local_window_size w > 0, > past + s - w: w keys including its own, as
-/// onnxruntime 1.30 counts them). With do_rotary, Q and K are
-/// rotated at positions past + s (or position_ids).
+/// rest zero). Query s attends causally to positions <= past + s and
+/// <= seqlens_k[b] (the padded rows of a right-padded first prompt see the
+/// real tokens only); with local_window_size w > 0, only to the last w of
+/// them, its own included (as onnxruntime 1.30 counts). With do_rotary, Q
+/// and K are rotated at positions past + s (or position_ids).
 LogicalResult groupQueryAttentionOp(OpContext &ctx, Operation *op, Inputs in,
                                     Outputs &out) {
   auto gqa = cast<sieve::onnx::MSGroupQueryAttentionOp>(op);
@@ -2565,7 +2566,9 @@ LogicalResult groupQueryAttentionOp(OpContext &ctx, Operation *op, Inputs in,
     std::vector<float> w(present);
     for (int64_t idx = b0; idx < e0; ++idx) {
       int64_t s = idx % S, h = (idx / S) % H, b = idx / (S * H);
-      int64_t end = std::min(past[b] + s + 1, present);
+      // Padded query rows of a first prompt (s >= seqlens_k + 1) see the
+      // row's real tokens only, as onnxruntime does.
+      int64_t end = std::min(past[b] + s + 1, seqlens[b] + 1);
       int64_t begin = window > 0 ? std::max<int64_t>(0, end - window) : 0;
       int64_t kvOff = (b * kvH + h / group) * present * D;
       attendRow(q.f() + ((b * S + s) * H + h) * D, presentK.f() + kvOff, D,

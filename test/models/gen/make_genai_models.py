@@ -331,6 +331,17 @@ def main():
         num_heads=NH, kv_num_heads=KVH, do_rotary=1, rotary_interleaved=1,
         local_window_size=3, softcap=2.0, **ms)], inputs, feeds,
         [numpy_helper.from_array(cos, "C"), numpy_helper.from_array(sin, "S")])
+    # Packed QKV, a first prompt of batch 2 whose second row is right-padded
+    # (seqlens_k 4 of 8), no past, no rotary.
+    S = 8
+    op_case("ms_gqa_packed_padded", [helper.make_node(
+        "GroupQueryAttention", ["QKV", "", "", "", "", "SL", "TL"],
+        ["Y", "PKo", "PVo"], num_heads=NH, kv_num_heads=KVH, scale=0.3,
+        **ms)],
+        [vi("QKV", T, [2, S, (NH + 2 * KVH) * HD]), vi("SL", I32, [2]),
+         vi("TL", I32, [])],
+        {"QKV": f(2, S, (NH + 2 * KVH) * HD),
+         "SL": np.array([S - 1, 4], np.int32), "TL": np.array(S, np.int32)})
     # MatMulNBits: 4 bits with packed zero points and K = 80 (a padded last
     # block); 8 bits with zero points and bias; float zero points.
     N, K = 24, 80
