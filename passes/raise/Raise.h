@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 
 #include <optional>
@@ -20,6 +21,19 @@
 #include <vector>
 
 namespace sieve::raise {
+
+/// Rotary caches recognized as scaling * cos/sin(p * inv_freq[i]).
+struct RotaryCaches {
+  std::vector<float> invFreq; ///< rotary_dim / 2 values
+  double scaling = 1.0;
+};
+
+/// recoverInvFreq's verdicts by the (cos, sin) caches' value attributes
+/// (uniqued and immortal in the context): the rotary ops of a model share
+/// one pair of caches, which is then checked once.
+using RotaryMemo =
+    llvm::DenseMap<std::pair<mlir::Attribute, mlir::Attribute>,
+                   std::pair<std::optional<RotaryCaches>, std::string>>;
 
 /// Why a construct that was recognized in part did not raise, keyed by its
 /// root op. The pass reports the notes of the ops that are still there at
@@ -32,6 +46,8 @@ struct Notes : public mlir::RewriterBase::Listener {
   void notifyOperationErased(mlir::Operation *op) override {
     byOp.erase(op);
   }
+  /// Pass-wide too: the rotary cache checks done so far.
+  RotaryMemo rotaryMemo;
 };
 
 //===----------------------------------------------------------------------===//
@@ -81,9 +97,9 @@ struct HeadsView {
 /// Reshape, and K^T by Transpose (possibly through [B*H, S, D] when B = 1).
 std::optional<HeadsView> matchHeads(mlir::Value v);
 
-/// The values of an onnx.Constant with inline data (`dense`, or a
-/// `dense_resource` whose blob is present): floats of any width (f32 for a
-/// resource) / the bytes of a ui8 tensor.
+/// The values of an onnx.Constant: `dense` (floats of any width), or f32
+/// data in a `dense_resource` blob (not elided) or an `#onnx.external` file
+/// / the bytes of a ui8 tensor in any of these forms.
 std::optional<std::vector<double>> getConstantFloats(mlir::Value v);
 std::optional<std::vector<uint8_t>> getConstantBytes(mlir::Value v);
 
@@ -91,18 +107,13 @@ std::optional<std::vector<uint8_t>> getConstantBytes(mlir::Value v);
 llvm::ArrayRef<int64_t> shapeOf(mlir::Value v);
 int64_t rankOf(mlir::Value v);
 
-/// Rotary caches recognized as scaling * cos/sin(p * inv_freq[i]).
-struct RotaryCaches {
-  std::vector<float> invFreq; ///< rotary_dim / 2 values
-  double scaling = 1.0;
-};
-
 /// Recovers inv_freq and the scaling from constant cos/sin caches
 /// [max_position, rotary_dim / 2] and checks every row against them
-/// (RaiseFusedRotary.cpp). Otherwise sets `why`.
+/// (RaiseFusedRotary.cpp). Otherwise sets `why`. Verdicts are kept in
+/// `memo`.
 std::optional<RotaryCaches> recoverInvFreq(mlir::Value cosCache,
                                            mlir::Value sinCache,
-                                           std::string &why);
+                                           RotaryMemo &memo, std::string &why);
 
 /// sieve.rotary of `x` [batch, seq, heads * headDim] with `caches`' inv_freq
 /// (an inline sieve.weight) and scaling.

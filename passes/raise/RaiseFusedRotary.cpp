@@ -19,8 +19,9 @@ using namespace mlir;
 
 namespace sieve::raise {
 
-std::optional<RotaryCaches> recoverInvFreq(Value cosCache, Value sinCache,
-                                           std::string &why) {
+/// recoverInvFreq without the memo.
+static std::optional<RotaryCaches> checkCaches(Value cosCache, Value sinCache,
+                                               std::string &why) {
   ArrayRef<int64_t> cs = shapeOf(cosCache);
   if (cs.size() != 2 || shapeOf(sinCache) != cs ||
       ShapedType::isDynamicShape(cs) || cs[0] < 2) {
@@ -29,7 +30,8 @@ std::optional<RotaryCaches> recoverInvFreq(Value cosCache, Value sinCache,
   }
   auto cosV = getConstantFloats(cosCache), sinV = getConstantFloats(sinCache);
   if (!cosV || !sinV) {
-    why = "the cos/sin caches are not constants with inline data";
+    why = "the cos/sin caches are not f32 constants whose data can be read "
+          "(an elided resource blob?)";
     return std::nullopt;
   }
   int64_t rows = cs[0], half = cs[1];
@@ -64,6 +66,23 @@ std::optional<RotaryCaches> recoverInvFreq(Value cosCache, Value sinCache,
     r.invFreq.push_back(float(inv));
   }
   return r;
+}
+
+std::optional<RotaryCaches> recoverInvFreq(Value cosCache, Value sinCache,
+                                           RotaryMemo &memo, std::string &why) {
+  auto c = cosCache.getDefiningOp<onnx::ConstantOp>();
+  auto s = sinCache.getDefiningOp<onnx::ConstantOp>();
+  if (!c || !s)
+    return checkCaches(cosCache, sinCache, why);
+  auto key = std::make_pair(c.getValue(), s.getValue());
+  auto it = memo.find(key);
+  if (it == memo.end()) {
+    std::string w;
+    auto r = checkCaches(cosCache, sinCache, w);
+    it = memo.try_emplace(key, std::move(r), std::move(w)).first;
+  }
+  why = it->second.second;
+  return it->second.first;
 }
 
 Value createRotary(PatternRewriter &rewriter, Location loc, Value x,
@@ -111,7 +130,8 @@ struct RaiseRotaryEmbedding : public OpRewritePattern<onnx::RotaryEmbeddingOp> {
       return fail("without position_ids the caches are per token");
     if (!isPositionsAlong(op.getPositionIds(), -1, why))
       return fail("position_ids are not the positions: " + why);
-    auto caches = recoverInvFreq(op.getCosCache(), op.getSinCache(), why);
+    auto caches = recoverInvFreq(op.getCosCache(), op.getSinCache(),
+                                 notes.rotaryMemo, why);
     if (!caches)
       return fail(why);
     int64_t rd = 2 * int64_t(caches->invFreq.size());

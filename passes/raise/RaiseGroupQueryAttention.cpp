@@ -59,7 +59,8 @@ bool computedFrom(Value v, const llvm::SmallPtrSetImpl<Value> &allowed,
 
 /// Why `op` cannot map onto sieve ops and the session's cache ("" if it can);
 /// sets `caches` for do_rotary.
-std::string whyNot(GQA op, func::FuncOp func, std::optional<RotaryCaches> &caches) {
+std::string whyNot(GQA op, func::FuncOp func, RotaryMemo &memo,
+                   std::optional<RotaryCaches> &caches) {
   if (isAbsent(op.getKey()))
     return "packed QKV is not raised";
   auto type = dyn_cast<RankedTensorType>(op.getQuery().getType());
@@ -104,7 +105,7 @@ std::string whyNot(GQA op, func::FuncOp func, std::optional<RotaryCaches> &cache
            "attention_mask argument";
   if (op.getDoRotary()) {
     std::string why;
-    caches = recoverInvFreq(op.getCosCache(), op.getSinCache(), why);
+    caches = recoverInvFreq(op.getCosCache(), op.getSinCache(), memo, why);
     if (!caches)
       return why;
   }
@@ -153,7 +154,7 @@ void raiseGroupQueryAttention(func::FuncOp func, Notes &notes) {
   SmallVector<std::optional<RotaryCaches>> caches(ops.size());
   bool all = true;
   for (auto [op, c] : llvm::zip(ops, caches)) {
-    std::string why = whyNot(op, func, c);
+    std::string why = whyNot(op, func, notes.rotaryMemo, c);
     if (!why.empty()) {
       notes.note(op, "GroupQueryAttention: " + why);
       all = false;

@@ -4,7 +4,10 @@
 
 #include "sieve/Dialect/ONNX/ONNXDialect.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 #include <cstring>
 
@@ -171,17 +174,36 @@ bool isPositionsAlong(Value v, int64_t axis, std::string &why) {
 // Constant data
 //===----------------------------------------------------------------------===//
 
-/// The raw bytes of a `dense_resource` constant of `type` (null if its blob
-/// is elided or of the wrong size).
-static std::optional<ArrayRef<char>> resourceBytes(Attribute value) {
-  auto res = dyn_cast<DenseResourceElementsAttr>(value);
-  AsmResourceBlob *blob = res ? res.getRawHandle().getBlob() : nullptr;
-  auto type = res ? dyn_cast<RankedTensorType>(res.getType()) : nullptr;
-  if (!blob || !type || !type.getElementType().isIntOrFloat() ||
-      int64_t(blob->getData().size()) !=
-          type.getNumElements() * type.getElementTypeBitWidth() / 8)
+/// The raw little-endian bytes of a constant whose value is not `dense`: a
+/// `dense_resource` blob (if it was not elided), or an `#onnx.external` slice
+/// read from its file (relative to the module's onnx.model_dir). Checked
+/// against the size of the constant's type.
+static std::optional<std::vector<char>> rawBytes(onnx::ConstantOp c) {
+  auto type = dyn_cast<RankedTensorType>(c.getType());
+  if (!type || !type.getElementType().isIntOrFloat() ||
+      type.getElementTypeBitWidth() % 8)
     return std::nullopt;
-  return blob->getData();
+  size_t size = type.getNumElements() * type.getElementTypeBitWidth() / 8;
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != size)
+      return std::nullopt;
+    return std::vector<char>(blob->getData().begin(), blob->getData().end());
+  }
+  auto ext = dyn_cast<onnx::ExternalTensorAttr>(c.getValue());
+  if (!ext || ext.getLength() != size)
+    return std::nullopt;
+  SmallString<256> path;
+  if (!llvm::sys::path::is_absolute(ext.getLocation()))
+    if (auto module = c->getParentOfType<ModuleOp>())
+      if (auto dir = module->getAttrOfType<StringAttr>("onnx.model_dir"))
+        path = dir.getValue();
+  llvm::sys::path::append(path, ext.getLocation());
+  auto buf = llvm::MemoryBuffer::getFileSlice(path, size, ext.getOffset());
+  if (!buf)
+    return std::nullopt;
+  StringRef data = (*buf)->getBuffer();
+  return std::vector<char>(data.begin(), data.end());
 }
 
 std::optional<std::vector<double>> getConstantFloats(Value v) {
@@ -196,14 +218,16 @@ std::optional<std::vector<double>> getConstantFloats(Value v) {
       r.push_back(f.convertToDouble());
     return r;
   }
-  auto bytes = resourceBytes(c.getValue());
-  auto type = cast<ShapedType>(c.getType());
-  if (!bytes || !type.getElementType().isF32())
+  if (!cast<ShapedType>(c.getType()).getElementType().isF32())
     return std::nullopt;
-  for (int64_t i = 0; i < type.getNumElements(); ++i) {
+  auto bytes = rawBytes(c);
+  if (!bytes)
+    return std::nullopt;
+  r.resize(bytes->size() / 4);
+  for (size_t i = 0; i < r.size(); ++i) {
     float f;
     std::memcpy(&f, bytes->data() + 4 * i, 4);
-    r.push_back(f);
+    r[i] = f;
   }
   return r;
 }
@@ -219,7 +243,7 @@ std::optional<std::vector<uint8_t>> getConstantBytes(Value v) {
       r.push_back(uint8_t(i.getZExtValue()));
     return r;
   }
-  auto bytes = resourceBytes(c.getValue());
+  auto bytes = rawBytes(c);
   if (!bytes)
     return std::nullopt;
   return std::vector<uint8_t>(bytes->begin(), bytes->end());
