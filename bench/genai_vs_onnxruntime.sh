@@ -5,8 +5,8 @@
 #
 #   bash bench/genai_vs_onnxruntime.sh [BUILD_DIR] > bench/results/genai_vs_onnxruntime.md
 #
-# The msgenai graph takes a mask and past KV besides the ids, which
-# sieve-run's model mode does not feed: its onnx level is checked by
+# The msgenai graphs take a mask and past KV besides the ids, which
+# sieve-run's model mode does not feed: their onnx level is checked by
 # sieve-onnx-test on its backend-test sets (prefill, and decode from
 # onnxruntime's presents) instead of a logits file.
 set -euo pipefail
@@ -26,7 +26,7 @@ PY
 
 echo "| model | level | logits vs onnxruntime: relative L2 | max abs |"
 echo "|---|---|---|---|"
-for m in opset23 msgenai; do
+for m in opset23 msgenai msgenai_rope; do
   ids="$MODELS/$m/input_ids.bin"
   if [ "$m" = opset23 ]; then
     "$BIN/sieve-run" "$MODELS/$m/model.onnx" --input-file "$ids" --input-bytes 16 \

@@ -13,6 +13,7 @@
 #include "sieve/Passes/Passes.h"
 
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/BitVector.h"
 
 namespace sieve {
 #define GEN_PASS_DEF_SIEVERAISE
@@ -23,6 +24,26 @@ using namespace mlir;
 using namespace sieve;
 
 namespace {
+
+/// Drops the arguments the session stands for (notes.sessionArguments) once
+/// nothing reads them, with a remark naming them.
+void dropSessionArguments(func::FuncOp func, raise::Notes &notes) {
+  llvm::BitVector drop(func.getNumArguments());
+  std::string names;
+  for (BlockArgument a : func.getArguments()) {
+    if (!notes.sessionArguments.contains(a) || !a.use_empty())
+      continue;
+    drop.set(a.getArgNumber());
+    auto name = func.getArgAttrOfType<StringAttr>(a.getArgNumber(), "onnx.name");
+    names += " " + (name ? name.str() : std::to_string(a.getArgNumber()));
+  }
+  if (drop.none())
+    return;
+  (void)func.eraseArguments(drop);
+  emitRemark(func.getLoc())
+      << "sieve-raise: the session's positions stand for argument(s):"
+      << names;
+}
 
 struct SieveRaisePass : public sieve::impl::SieveRaiseBase<SieveRaisePass> {
   using SieveRaiseBase::SieveRaiseBase;
@@ -67,6 +88,8 @@ struct SieveRaisePass : public sieve::impl::SieveRaiseBase<SieveRaisePass> {
     }
     for (auto &[op, why] : notes.byOp)
       op->emitRemark() << "not raised: " << why;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      dropSessionArguments(func, notes);
 
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal())

@@ -15,6 +15,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 #include <optional>
 #include <string>
@@ -48,6 +49,10 @@ struct Notes : public mlir::RewriterBase::Listener {
   }
   /// Pass-wide too: the rotary cache checks done so far.
   RotaryMemo rotaryMemo;
+  /// Function arguments the session stands for (a genai position_ids
+  /// argument read by a raised rotary): the pass drops them when nothing
+  /// else uses them.
+  llvm::SmallPtrSet<mlir::Value, 4> sessionArguments;
 };
 
 //===----------------------------------------------------------------------===//

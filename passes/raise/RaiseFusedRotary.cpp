@@ -1,8 +1,10 @@
 //===- RaiseFusedRotary.cpp - RotaryEmbedding -> sieve.rotary -------------===//
 //
-// The opset-23 RotaryEmbedding on a [batch, seq, heads * head_dim]
-// activation (num_heads given) with position_ids that are the positions
-// 0..seq-1 and constant cos/sin caches [max_position, rotary_dim / 2].
+// The opset-23 and com.microsoft RotaryEmbedding on a [batch, seq,
+// heads * head_dim] activation with position_ids that are the positions
+// 0..seq-1 (or the position_ids argument of an onnxruntime-genai export,
+// which the session's positions stand for) and constant cos/sin caches
+// [max_position, rotary_dim / 2].
 // sieve.rotary computes its angles from inv_freq and the (implicit)
 // positions, so the caches must be scaling * cos/sin(p * inv_freq[i]) for
 // every row p: inv_freq and the scaling are recovered from the caches
@@ -105,42 +107,93 @@ Value createRotary(PatternRewriter &rewriter, Location loc, Value x,
 
 namespace {
 
-struct RaiseRotaryEmbedding : public OpRewritePattern<onnx::RotaryEmbeddingOp> {
-  RaiseRotaryEmbedding(MLIRContext *ctx, Notes &notes)
-      : OpRewritePattern(ctx), notes(notes) {}
+/// The operands and attributes of either RotaryEmbedding, in one form.
+struct RotaryView {
+  Value x, positions, cosCache, sinCache;
+  int64_t heads = 0;  ///< 0: derive from the rotary dimension (com.microsoft)
+  int64_t rotaryDim = 0; ///< the attribute; 0: the head size
+  bool interleaved = false;
+  std::string unsupported; ///< an attribute sieve.rotary cannot express
+};
 
-  LogicalResult matchAndRewrite(onnx::RotaryEmbeddingOp op,
+RotaryView viewOf(onnx::RotaryEmbeddingOp op) {
+  return {op.getX(), op.getPositionIds(), op.getCosCache(), op.getSinCache(),
+          int64_t(op.getNumHeads().value_or(0)), op.getRotaryEmbeddingDim(),
+          op.getInterleaved() != 0, ""};
+}
+
+RotaryView viewOf(onnx::MSRotaryEmbeddingOp op) {
+  RotaryView v{op.getInput(), op.getPositionIds(), op.getCosCache(),
+               op.getSinCache(), int64_t(op.getNumHeads()),
+               int64_t(op.getRotaryEmbeddingDim()), op.getInterleaved() != 0,
+               ""};
+  if (op.getIsPackedBatching())
+    v.unsupported = "is_packed_batching is not raised";
+  else if (!op.getScale().isExactlyValue(1.0))
+    v.unsupported = "a scale other than 1 is not raised";
+  return v;
+}
+
+/// Whether `v` is the position_ids argument of an onnxruntime-genai export
+/// ([batch, seq] integers): the session's positions stand for it (the
+/// raised function drops it, see Raise.cpp).
+bool isPositionIdsArgument(Value v) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
+                  : func::FuncOp();
+  if (!func || rankOf(v) != 2 ||
+      !cast<ShapedType>(v.getType()).getElementType().isInteger(64))
+    return false;
+  auto name =
+      func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "onnx.name");
+  return name && name.getValue() == "position_ids";
+}
+
+/// The opset-23 (X, cos, sin, position_ids) and com.microsoft (input,
+/// position_ids, cos, sin) RotaryEmbedding on [batch, seq, heads * head_dim].
+template <typename OpTy>
+struct RaiseRotaryEmbedding : public OpRewritePattern<OpTy> {
+  RaiseRotaryEmbedding(MLIRContext *ctx, Notes &notes)
+      : OpRewritePattern<OpTy>(ctx), notes(notes) {}
+
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
     std::string why;
     auto fail = [&](const Twine &reason) {
-      notes.note(op, "RotaryEmbedding: " + reason);
+      notes.note(op, op->getName().getStringRef() + ": " + reason);
       return failure();
     };
-    auto type = dyn_cast<RankedTensorType>(op.getX().getType());
+    RotaryView v = viewOf(op);
+    if (!v.unsupported.empty())
+      return fail(v.unsupported);
+    auto type = dyn_cast<RankedTensorType>(v.x.getType());
     if (!type || type.getRank() != 3 || op.getType() != type ||
         !isa<FloatType>(type.getElementType()) ||
         ShapedType::isDynamic(type.getShape()[2]))
       return fail("the input is not a float [batch, seq, heads * head_dim] "
                   "activation (4-D inputs are not raised)");
-    int64_t heads = op.getNumHeads().value_or(0);
-    if (heads <= 0 || type.getShape()[2] % heads)
-      return fail("num_heads does not divide the hidden size");
-    int64_t headDim = type.getShape()[2] / heads;
-    if (isa<NoneType>(op.getPositionIds().getType()))
+    if (isa<NoneType>(v.positions.getType()))
       return fail("without position_ids the caches are per token");
-    if (!isPositionsAlong(op.getPositionIds(), -1, why))
-      return fail("position_ids are not the positions: " + why);
-    auto caches = recoverInvFreq(op.getCosCache(), op.getSinCache(),
-                                 notes.rotaryMemo, why);
+    bool sessionPositions = isPositionIdsArgument(v.positions);
+    if (!sessionPositions && !isPositionsAlong(v.positions, -1, why))
+      return fail("position_ids are not the positions (Range(0, seq) or a "
+                  "genai position_ids argument): " + why);
+    auto caches = recoverInvFreq(v.cosCache, v.sinCache, notes.rotaryMemo, why);
     if (!caches)
       return fail(why);
     int64_t rd = 2 * int64_t(caches->invFreq.size());
-    int64_t rdAttr = op.getRotaryEmbeddingDim();
-    if ((rdAttr ? rdAttr : headDim) != rd || rd > headDim)
+    int64_t width = type.getShape()[2];
+    int64_t heads = v.heads > 0 ? v.heads
+                                : width / (v.rotaryDim ? v.rotaryDim : rd);
+    if (heads <= 0 || width % heads)
+      return fail("the heads do not divide the hidden size");
+    int64_t headDim = width / heads;
+    if ((v.rotaryDim ? v.rotaryDim : headDim) != rd || rd > headDim)
       return fail("the rotary dimension does not match the caches");
-    rewriter.replaceOp(op, createRotary(rewriter, op.getLoc(), op.getX(),
-                                        *caches, heads, headDim,
-                                        op.getInterleaved() != 0));
+    if (sessionPositions)
+      notes.sessionArguments.insert(v.positions);
+    rewriter.replaceOp(op, createRotary(rewriter, op.getLoc(), v.x, *caches,
+                                        heads, headDim, v.interleaved));
     return success();
   }
   Notes &notes;
@@ -150,7 +203,9 @@ struct RaiseRotaryEmbedding : public OpRewritePattern<onnx::RotaryEmbeddingOp> {
 
 void populateRaiseFusedRotaryPatterns(RewritePatternSet &patterns,
                                       Notes &notes) {
-  patterns.add<RaiseRotaryEmbedding>(patterns.getContext(), notes);
+  patterns.add<RaiseRotaryEmbedding<onnx::RotaryEmbeddingOp>,
+               RaiseRotaryEmbedding<onnx::MSRotaryEmbeddingOp>>(
+      patterns.getContext(), notes);
 }
 
 } // namespace sieve::raise

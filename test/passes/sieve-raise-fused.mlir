@@ -101,7 +101,7 @@ func.func @rotary_embedding_caches_not_angles(%x: tensor<1x?x8xf32>) -> tensor<1
   %seq = onnx.Gather %shape, %one : (tensor<3xi64>, tensor<i64>) -> tensor<i64>
   %r = onnx.Range %zero, %seq, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
   %pos = onnx.Unsqueeze %r, %ax0 : (tensor<?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
-  // expected-remark @+1 {{not raised: RotaryEmbedding: the cos/sin caches are not cos/sin of positions x inv_freq (row 2, pair 0)}}
+  // expected-remark @+1 {{not raised: onnx.RotaryEmbedding: the cos/sin caches are not cos/sin of positions x inv_freq (row 2, pair 0)}}
   %y = onnx.RotaryEmbedding %x, %cos, %sin, %pos {num_heads = 2 : i64} : (tensor<1x?x8xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<1x?xi64>) -> tensor<1x?x8xf32>
   return %y : tensor<1x?x8xf32>
 }
@@ -114,8 +114,36 @@ func.func @rotary_embedding_caches_not_angles(%x: tensor<1x?x8xf32>) -> tensor<1
 func.func @rotary_embedding_position_argument(%x: tensor<1x?x8xf32>, %pos: tensor<1x?xi64>) -> tensor<1x?x8xf32> {
   %cos = onnx.Constant {value = dense<[[1.0, 1.0], [0.5403022766113281, 0.9999499917030334], [-0.416146844625473, 0.9998000264167786], [-0.9899924993515015, 0.9995500445365906]]> : tensor<4x2xf32>} : tensor<4x2xf32>
   %sin = onnx.Constant {value = dense<[[0.0, 0.0], [0.8414709568023682, 0.009999833069741726], [0.9092974066734314, 0.019998665899038315], [0.14112000167369843, 0.029995501041412354]]> : tensor<4x2xf32>} : tensor<4x2xf32>
-  // expected-remark @+1 {{not raised: RotaryEmbedding: position_ids are not the positions}}
+  // expected-remark @+1 {{not raised: onnx.RotaryEmbedding: position_ids are not the positions (Range(0, seq) or a genai position_ids argument)}}
   %y = onnx.RotaryEmbedding %x, %cos, %sin, %pos {num_heads = 2 : i64} : (tensor<1x?x8xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<1x?xi64>) -> tensor<1x?x8xf32>
+  return %y : tensor<1x?x8xf32>
+}
+
+// -----
+
+// com.microsoft RotaryEmbedding (input, position_ids, cos, sin) reading the
+// position_ids argument of a genai export: the session's positions stand
+// for it, and the argument is dropped.
+// CHECK-LABEL: func.func @ms_rotary_position_ids
+// CHECK-SAME: (%arg0: tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+// CHECK: sieve.rotary %arg0, %{{.*}} {head_dim = 4 : i64, num_heads = 2 : i64, rotary_dim = 4 : i64, style = #sieve.rotary_style<interleaved>}
+// expected-remark @+1 {{sieve-raise: the session's positions stand for argument(s): position_ids}}
+func.func @ms_rotary_position_ids(%x: tensor<1x?x8xf32>, %pos: tensor<1x?xi64> {onnx.name = "position_ids"}) -> tensor<1x?x8xf32> {
+  %cos = onnx.Constant {value = dense<[[1.0, 1.0], [0.5403022766113281, 0.9999499917030334], [-0.416146844625473, 0.9998000264167786], [-0.9899924993515015, 0.9995500445365906]]> : tensor<4x2xf32>} : tensor<4x2xf32>
+  %sin = onnx.Constant {value = dense<[[0.0, 0.0], [0.8414709568023682, 0.009999833069741726], [0.9092974066734314, 0.019998665899038315], [0.14112000167369843, 0.029995501041412354]]> : tensor<4x2xf32>} : tensor<4x2xf32>
+  %y = onnx.ms.RotaryEmbedding %x, %pos, %cos, %sin {interleaved = 1 : i64} : (tensor<1x?x8xf32>, tensor<1x?xi64>, tensor<4x2xf32>, tensor<4x2xf32>) -> tensor<1x?x8xf32>
+  return %y : tensor<1x?x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @ms_rotary_scale
+// CHECK: onnx.ms.RotaryEmbedding
+func.func @ms_rotary_scale(%x: tensor<1x?x8xf32>, %pos: tensor<1x?xi64> {onnx.name = "position_ids"}) -> tensor<1x?x8xf32> {
+  %cos = onnx.Constant {value = dense<[[1.0, 1.0], [0.5403022766113281, 0.9999499917030334], [-0.416146844625473, 0.9998000264167786], [-0.9899924993515015, 0.9995500445365906]]> : tensor<4x2xf32>} : tensor<4x2xf32>
+  %sin = onnx.Constant {value = dense<[[0.0, 0.0], [0.8414709568023682, 0.009999833069741726], [0.9092974066734314, 0.019998665899038315], [0.14112000167369843, 0.029995501041412354]]> : tensor<4x2xf32>} : tensor<4x2xf32>
+  // expected-remark @+1 {{not raised: onnx.ms.RotaryEmbedding: a scale other than 1 is not raised}}
+  %y = onnx.ms.RotaryEmbedding %x, %pos, %cos, %sin {num_heads = 2 : i64, scale = 2.0 : f32} : (tensor<1x?x8xf32>, tensor<1x?xi64>, tensor<4x2xf32>, tensor<4x2xf32>) -> tensor<1x?x8xf32>
   return %y : tensor<1x?x8xf32>
 }
 

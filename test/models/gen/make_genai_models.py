@@ -22,9 +22,12 @@ Models (2-layer Llama-style decoders: vocabulary 256, hidden 64, 4 heads,
             total_sequence_length from attention_mask), past_key_values.*
             inputs and present.* outputs, MatMul projections except layer
             1's o_proj, a 4-bit MatMulNBits with zero points.
+  msgenai_rope/  the older genai form, one layer: a position_ids input,
+            com.microsoft RotaryEmbedding on Q and K, GroupQueryAttention
+            without rotary.
 Each holds model.onnx, input_ids.bin (16 byte ids), logits.npy (onnxruntime's
 logits [16, 256] for them) and test_data_set_* in the ONNX backend-test layout
-(msgenai: set 0 is the 16-token prefill, set 1 a decode step after a
+(msgenai*: set 0 is the 16-token prefill, set 1 a decode step after a
 12-token prefill, its past taken from onnxruntime's presents).
 ops/ holds single-op cases of GroupQueryAttention and MatMulNBits that the
 make_tiny_families.py cases do not cover.
@@ -201,7 +204,10 @@ def quantize4(rng, n, k, block):
     return packed, scales, zp_packed
 
 
-def msgenai_model(rng):
+def msgenai_model(rng, layers=LAYERS, rope_op=False):
+    """The genai form; with `rope_op`, the older one: a position_ids input,
+    com.microsoft RotaryEmbedding on Q and K, GroupQueryAttention without
+    rotary."""
     g = Graph(rng)
     cos, sin = cos_sin()
     cos_n, sin_n = g.const("cos_cache", cos), g.const("sin_cache", sin)
@@ -219,12 +225,20 @@ def msgenai_model(rng):
              axis=-1, epsilon=1e-6)
     inputs = [vi("input_ids", I64, ["batch", "seq"]),
               vi("attention_mask", I64, ["batch", "total"])]
+    if rope_op:
+        inputs.append(vi("position_ids", I64, ["batch", "seq"]))
     outputs = [vi("logits", T, ["batch", "seq", V])]
     residual = x
-    for layer in range(LAYERS):
+    for layer in range(layers):
         q = g.matmul(h, HID, NH * HD)
         k = g.matmul(h, HID, KVH * HD)
         v = g.matmul(h, HID, KVH * HD)
+        rotary = [cos_n, sin_n]
+        if rope_op:
+            q, k = (g.op("RotaryEmbedding", [t, "position_ids", cos_n, sin_n],
+                         domain="com.microsoft", num_heads=heads)
+                    for t, heads in ((q, NH), (k, KVH)))
+            rotary = []
         pk, pv = f"past_key_values.{layer}.key", f"past_key_values.{layer}.value"
         ok, ov = f"present.{layer}.key", f"present.{layer}.value"
         for n in (pk, pv):
@@ -232,9 +246,9 @@ def msgenai_model(rng):
         for n in (ok, ov):
             outputs.append(vi(n, T, ["batch", KVH, "total", HD]))
         a = g.op("GroupQueryAttention",
-                 [q, k, v, pk, pv, seqlens, total, cos_n, sin_n],
+                 [q, k, v, pk, pv, seqlens, total] + rotary,
                  domain="com.microsoft", outs=[g.name("attn"), ok, ov],
-                 num_heads=NH, kv_num_heads=KVH, do_rotary=1,
+                 num_heads=NH, kv_num_heads=KVH, do_rotary=int(not rope_op),
                  types=[(T, ["batch", "seq", NH * HD]),
                         (T, ["batch", KVH, "total", HD]),
                         (T, ["batch", KVH, "total", HD])])[0]
@@ -252,27 +266,43 @@ def msgenai_model(rng):
             [o, residual, g.norm_weight("ln_post")], domain="com.microsoft",
             outs=[g.name("h"), "", "", g.name("res")], epsilon=1e-6)
         m = g.swiglu(h)
-        nxt = "ln_in" if layer + 1 < LAYERS else "ln_f"
+        nxt = "ln_in" if layer + 1 < layers else "ln_f"
         h, _, _, residual = g.op(
             "SkipSimplifiedLayerNormalization",
             [m, residual, g.norm_weight(nxt)], domain="com.microsoft",
             outs=[g.name("h"), "", "", g.name("res")], epsilon=1e-6)
     g.op("MatMul", [h, g.weight("lm_head", (HID, V))], outs=["logits"])
-    return helper.make_graph(g.nodes, "msgenai_llama", inputs, outputs,
+    return helper.make_graph(g.nodes, "msgenai_rope" if rope_op else
+                             "msgenai_llama", inputs, outputs,
                              g.inits, value_info=g.value_info)
 
 
-def genai_feeds(ids, past=None):
+def genai_feeds(ids, past=None, layers=LAYERS, positions=False):
     b, s = ids.shape
     plen = 0 if past is None else past[0].shape[2]
     feeds = {"input_ids": ids,
              "attention_mask": np.ones((b, plen + s), np.int64)}
-    for layer in range(LAYERS):
+    if positions:
+        feeds["position_ids"] = np.tile(np.arange(plen, plen + s), (b, 1))
+    for layer in range(layers):
         for j, kind in enumerate(("key", "value")):
             feeds[f"past_key_values.{layer}.{kind}"] = (
                 np.zeros((b, KVH, 0, HD), np.float32) if past is None
                 else past[2 * layer + j])
     return feeds
+
+
+def genai_model_sets(d, graph, ids, **kw):
+    """msgenai's sets: a 16-token prefill (set 0), and a decode step after a
+    12-token prefill (set 1); returns the prefill logits."""
+    path = save_model(graph, d)
+    feeds = genai_feeds(ids, **kw)
+    outs = ort_run(path, feeds)
+    save_set(d, 0, graph, feeds, outs)
+    past = ort_run(path, genai_feeds(ids[:, :12], **kw))[1:]
+    feeds = genai_feeds(ids[:, 12:13], past, **kw)
+    save_set(d, 1, graph, feeds, ort_run(path, feeds))
+    return outs[0]
 
 
 def main():
@@ -369,6 +399,16 @@ def main():
          numpy_helper.from_array(scales, "S"),
          numpy_helper.from_array((rng.random(N * 3) * 15).astype(np.float32),
                                  "Z")])
+
+    # Last, with its own seed (the data above stays as it was): the older
+    # genai form, one layer.
+    rng = np.random.default_rng(24)
+    graph = msgenai_model(rng, layers=1, rope_op=True)
+    d = os.path.join(OUT, "msgenai_rope")
+    logits = genai_model_sets(d, graph, ids, layers=1, positions=True)
+    ids.astype(np.uint8).tofile(os.path.join(d, "input_ids.bin"))
+    np.save(os.path.join(d, "logits.npy"), logits.reshape(16, V))
+    print("model msgenai_rope", len(graph.node), "nodes")
 
 
 if __name__ == "__main__":
