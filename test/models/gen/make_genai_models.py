@@ -410,6 +410,32 @@ def main():
     np.save(os.path.join(d, "logits.npy"), logits.reshape(16, V))
     print("model msgenai_rope", len(graph.node), "nodes")
 
+    # The dequantized weights themselves: A = I gives Y = W^T exactly (each
+    # output is one weight times 1 plus zeros), so these compare bit for bit.
+    rng = np.random.default_rng(25)
+    N, K = 24, 80
+    packed, scales, zp = quantize4(rng, N, K, 32)
+    eye = np.eye(K, dtype=np.float32)
+    op_case("ms_matmul_nbits_4bit_exact", [helper.make_node(
+        "MatMulNBits", ["A", "B", "S", "Z"], ["Y"], K=K, N=N, bits=4,
+        block_size=32, **ms)], [vi("A", T, [K, K])], {"A": eye},
+        [numpy_helper.from_array(packed, "B"),
+         numpy_helper.from_array(scales, "S"),
+         numpy_helper.from_array(zp, "Z")])
+    op_case("ms_matmul_nbits_4bit_default_zp_exact", [helper.make_node(
+        "MatMulNBits", ["A", "B", "S"], ["Y"], K=K, N=N, bits=4,
+        block_size=32, **ms)], [vi("A", T, [K, K])], {"A": eye},
+        [numpy_helper.from_array(packed, "B"),
+         numpy_helper.from_array(scales, "S")])
+    q8 = rng.integers(0, 256, (N, 3, 32), dtype=np.uint8)
+    op_case("ms_matmul_nbits_8bit_exact", [helper.make_node(
+        "MatMulNBits", ["A", "B", "S", "Z"], ["Y"], K=K, N=N, bits=8,
+        block_size=32, **ms)], [vi("A", T, [K, K])], {"A": eye},
+        [numpy_helper.from_array(q8, "B"),
+         numpy_helper.from_array(scales, "S"),
+         numpy_helper.from_array(rng.integers(0, 256, N * 3, dtype=np.uint8),
+                                 "Z")])
+
 
 if __name__ == "__main__":
     main()
