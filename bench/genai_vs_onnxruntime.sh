@@ -33,7 +33,8 @@ for m in opset23 msgenai msgenai_rope; do
       --logits-out "$TMP/$m.onnx.npy" > /dev/null
     echo "| $m | onnx | $(compare "$TMP/$m.onnx.npy" "$MODELS/$m/logits.npy") |"
   else
-    verdict=$("$BIN/sieve-onnx-test" --atol 1e-5 --filter "^$m\$" "$MODELS" | head -1)
+    verdict=$("$BIN/sieve-onnx-test" --atol 1e-5 --filter "^$m\$" "$MODELS")
+    verdict="${verdict%%$'\n'*}"
     echo "| $m | onnx | sieve-onnx-test --atol 1e-5 (prefill and decode sets): ${verdict%%:*} | |"
   fi
   "$BIN/sieve-translate" --import-onnx --elide-resources-larger-than=0 \

@@ -1,7 +1,8 @@
 //===- RaiseFusedRotary.cpp - RotaryEmbedding -> sieve.rotary -------------===//
 //
 // The opset-23 and com.microsoft RotaryEmbedding on a [batch, seq,
-// heads * head_dim] activation with position_ids that are the positions
+// heads * head_dim] activation (or its [batch, heads, seq, head_dim] view by
+// Reshape + Transpose) with position_ids that are the positions
 // 0..seq-1 (or the position_ids argument of an onnxruntime-genai export,
 // which the session's positions stand for) and constant cos/sin caches
 // [max_position, rotary_dim / 2].
@@ -14,6 +15,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "Raise.h"
+
+#include "mlir/IR/IRMapping.h"
 
 #include <cmath>
 
@@ -166,12 +169,24 @@ struct RaiseRotaryEmbedding : public OpRewritePattern<OpTy> {
     RotaryView v = viewOf(op);
     if (!v.unsupported.empty())
       return fail(v.unsupported);
-    auto type = dyn_cast<RankedTensorType>(v.x.getType());
-    if (!type || type.getRank() != 3 || op.getType() != type ||
+    // 4-D [B, H, S, D]: the head view of a flat activation, rotated flat and
+    // viewed as heads again.
+    std::optional<HeadsView> view;
+    Value flat = v.x;
+    if (rankOf(v.x) == 4) {
+      view = matchHeads(v.x);
+      if (!view || view->rank != 4 || view->transposed || view->rep != 1 ||
+          op.getType() != v.x.getType())
+        return fail("the 4-D input is not Transpose(Reshape(flat, [B, S, H, "
+                    "D]), [0, 2, 1, 3])");
+      flat = view->flat;
+    }
+    auto type = dyn_cast<RankedTensorType>(flat.getType());
+    if (!type || type.getRank() != 3 || (!view && op.getType() != type) ||
         !isa<FloatType>(type.getElementType()) ||
         ShapedType::isDynamic(type.getShape()[2]))
       return fail("the input is not a float [batch, seq, heads * head_dim] "
-                  "activation (4-D inputs are not raised)");
+                  "activation or a head view of one");
     if (isa<NoneType>(v.positions.getType()))
       return fail("without position_ids the caches are per token");
     bool sessionPositions = isPositionIdsArgument(v.positions);
@@ -183,8 +198,9 @@ struct RaiseRotaryEmbedding : public OpRewritePattern<OpTy> {
       return fail(why);
     int64_t rd = 2 * int64_t(caches->invFreq.size());
     int64_t width = type.getShape()[2];
-    int64_t heads = v.heads > 0 ? v.heads
-                                : width / (v.rotaryDim ? v.rotaryDim : rd);
+    int64_t heads = view ? view->kvHeads
+                    : v.heads > 0 ? v.heads
+                                  : width / (v.rotaryDim ? v.rotaryDim : rd);
     if (heads <= 0 || width % heads)
       return fail("the heads do not divide the hidden size");
     int64_t headDim = width / heads;
@@ -192,8 +208,19 @@ struct RaiseRotaryEmbedding : public OpRewritePattern<OpTy> {
       return fail("the rotary dimension does not match the caches");
     if (sessionPositions)
       notes.sessionArguments.insert(v.positions);
-    rewriter.replaceOp(op, createRotary(rewriter, op.getLoc(), v.x, *caches,
-                                        heads, headDim, v.interleaved));
+    Value rot = createRotary(rewriter, op.getLoc(), flat, *caches, heads,
+                             headDim, v.interleaved);
+    if (view) {
+      // The same head view of the rotated activation.
+      auto tr = v.x.template getDefiningOp<onnx::TransposeOp>();
+      auto rs = tr.getData().template getDefiningOp<onnx::ReshapeOp>();
+      IRMapping map;
+      map.map(flat, rot);
+      Operation *newRs = rewriter.clone(*rs, map);
+      map.map(rs.getResult(), newRs->getResult(0));
+      rot = rewriter.clone(*tr, map)->getResult(0);
+    }
+    rewriter.replaceOp(op, rot);
     return success();
   }
   Notes &notes;

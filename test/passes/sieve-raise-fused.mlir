@@ -160,6 +160,45 @@ func.func @attention_3d_causal(%q: tensor<1x?x8xf32>, %k: tensor<1x?x4xf32>, %v:
 
 // -----
 
+// The 4-D form torch.onnx writes: head views by Reshape + Transpose, rotary
+// and attention on [B, H, S, D], the result merged back. The views go away.
+// CHECK-LABEL: func.func @attention_4d_with_rotary
+// CHECK: %[[RQ:.*]] = sieve.rotary %arg0, %{{.*}} {head_dim = 4 : i64, num_heads = 2 : i64, rotary_dim = 4 : i64, style = #sieve.rotary_style<half>} : (tensor<1x?x8xf32>, tensor<2xf32>) -> tensor<1x?x8xf32>
+// CHECK: %[[RK:.*]] = sieve.rotary %arg1, %{{.*}} {head_dim = 4 : i64, num_heads = 1 : i64, rotary_dim = 4 : i64, style = #sieve.rotary_style<half>} : (tensor<1x?x4xf32>, tensor<2xf32>) -> tensor<1x?x4xf32>
+// CHECK: %[[A:.*]] = sieve.attention %[[RQ]], %[[RK]], %arg2 {head_dim = 4 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, scale = 5.000000e-01 : f32}
+// CHECK: return %[[A]]
+// CHECK-NOT: onnx.Transpose
+// CHECK-NOT: onnx.Attention
+func.func @attention_4d_with_rotary(%q: tensor<1x?x8xf32>, %k: tensor<1x?x4xf32>, %v: tensor<1x?x4xf32>) -> tensor<1x?x8xf32> {
+  %cos = onnx.Constant {value = dense<[[1.0, 1.0], [0.5403022766113281, 0.9999499917030334], [-0.416146844625473, 0.9998000264167786], [-0.9899924993515015, 0.9995500445365906]]> : tensor<4x2xf32>} : tensor<4x2xf32>
+  %sin = onnx.Constant {value = dense<[[0.0, 0.0], [0.8414709568023682, 0.009999833069741726], [0.9092974066734314, 0.019998665899038315], [0.14112000167369843, 0.029995501041412354]]> : tensor<4x2xf32>} : tensor<4x2xf32>
+  %zero = onnx.Constant {value = dense<0> : tensor<i64>} : tensor<i64>
+  %one = onnx.Constant {value = dense<1> : tensor<i64>} : tensor<i64>
+  %ax0 = onnx.Constant {value = dense<0> : tensor<1xi64>} : tensor<1xi64>
+  %shape = onnx.Shape %q : (tensor<1x?x8xf32>) -> tensor<3xi64>
+  %seq = onnx.Gather %shape, %one : (tensor<3xi64>, tensor<i64>) -> tensor<i64>
+  %r = onnx.Range %zero, %seq, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %pos = onnx.Unsqueeze %r, %ax0 : (tensor<?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
+  %s2 = onnx.Constant {value = dense<[1, -1, 2, 4]> : tensor<4xi64>} : tensor<4xi64>
+  %s1 = onnx.Constant {value = dense<[1, -1, 1, 4]> : tensor<4xi64>} : tensor<4xi64>
+  %sflat = onnx.Constant {value = dense<[1, -1, 8]> : tensor<3xi64>} : tensor<3xi64>
+  %q4 = onnx.Reshape %q, %s2 : (tensor<1x?x8xf32>, tensor<4xi64>) -> tensor<1x?x2x4xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x?x2x4xf32>) -> tensor<1x2x?x4xf32>
+  %k4 = onnx.Reshape %k, %s1 : (tensor<1x?x4xf32>, tensor<4xi64>) -> tensor<1x?x1x4xf32>
+  %kh = onnx.Transpose %k4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x?x1x4xf32>) -> tensor<1x1x?x4xf32>
+  %v4 = onnx.Reshape %v, %s1 : (tensor<1x?x4xf32>, tensor<4xi64>) -> tensor<1x?x1x4xf32>
+  %vh = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x?x1x4xf32>) -> tensor<1x1x?x4xf32>
+  %qr = onnx.RotaryEmbedding %qh, %cos, %sin, %pos : (tensor<1x2x?x4xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<1x?xi64>) -> tensor<1x2x?x4xf32>
+  %kr = onnx.RotaryEmbedding %kh, %cos, %sin, %pos : (tensor<1x1x?x4xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<1x?xi64>) -> tensor<1x1x?x4xf32>
+  %none = onnx.NoValue
+  %y, %pk, %pv, %qk = onnx.Attention %qr, %kr, %vh, %none, %none, %none {is_causal = 1 : i64} : (tensor<1x2x?x4xf32>, tensor<1x1x?x4xf32>, tensor<1x1x?x4xf32>, none, none, none) -> (tensor<1x2x?x4xf32>, none, none, none)
+  %yt = onnx.Transpose %y {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x?x4xf32>) -> tensor<1x?x2x4xf32>
+  %yf = onnx.Reshape %yt, %sflat : (tensor<1x?x2x4xf32>, tensor<3xi64>) -> tensor<1x?x8xf32>
+  return %yf : tensor<1x?x8xf32>
+}
+
+// -----
+
 // Not causal, with a mask instead: stays.
 // CHECK-LABEL: func.func @attention_mask_not_causal
 // CHECK: onnx.Attention

@@ -14,7 +14,9 @@ Models (2-layer Llama-style decoders: vocabulary 256, hidden 64, 4 heads,
 2 KV heads, head size 16, intermediate 128, byte-level):
   opset23/  Gather embedding, RMSNormalization, MatMul q/k/v/o,
             RotaryEmbedding (cos/sin caches as initializers, position ids
-            from Range), Attention (q_num_heads/kv_num_heads, is_causal),
+            from Range), Attention (is_causal; layer 0 on 3-D activations
+            with q_num_heads/kv_num_heads, layer 1 on 4-D [B, H, S, D]
+            views by Reshape + Transpose, as torch.onnx writes them),
             SwiGLU MLP (Sigmoid/Mul), final norm, LM head.
   msgenai/  the onnxruntime-genai form: SimplifiedLayerNormalization /
             SkipSimplifiedLayerNormalization, com.microsoft
@@ -171,16 +173,40 @@ def opset23_model(rng):
                 types=[(I64, ["seq"])])
     pos = g.op("Unsqueeze", [rng_, g.const("axes", np.array([0], np.int64))],
                types=[(I64, [1, "seq"])])
-    for _ in range(LAYERS):
+    def heads(t, n):  # [1, S, n * HD] -> [1, n, S, HD]
+        r = g.op("Reshape", [t, g.const("shape", np.array([1, -1, n, HD]))],
+                 types=[(T, [1, "seq", n, HD])])
+        return g.op("Transpose", [r], perm=[0, 2, 1, 3],
+                    types=[(T, [1, n, "seq", HD])])
+
+    for layer in range(LAYERS):
         h = g.op("RMSNormalization", [x, g.norm_weight("ln_in")], axis=-1,
                  epsilon=1e-6)
-        q = g.op("RotaryEmbedding", [g.matmul(h, HID, NH * HD), cos_n, sin_n,
-                                     pos], num_heads=NH)
-        k = g.op("RotaryEmbedding", [g.matmul(h, HID, KVH * HD), cos_n, sin_n,
-                                     pos], num_heads=KVH)
-        v = g.matmul(h, HID, KVH * HD)
-        a = g.op("Attention", [q, k, v], q_num_heads=NH, kv_num_heads=KVH,
-                 is_causal=1, types=[(T, [1, "seq", NH * HD])])
+        if layer == 0:
+            # 3-D: heads by attributes.
+            q = g.op("RotaryEmbedding", [g.matmul(h, HID, NH * HD), cos_n,
+                                         sin_n, pos], num_heads=NH)
+            k = g.op("RotaryEmbedding", [g.matmul(h, HID, KVH * HD), cos_n,
+                                         sin_n, pos], num_heads=KVH)
+            v = g.matmul(h, HID, KVH * HD)
+            a = g.op("Attention", [q, k, v], q_num_heads=NH,
+                     kv_num_heads=KVH, is_causal=1,
+                     types=[(T, [1, "seq", NH * HD])])
+        else:
+            # 4-D [B, H, S, D] views, as torch.onnx writes them.
+            q = g.op("RotaryEmbedding", [heads(g.matmul(h, HID, NH * HD), NH),
+                                         cos_n, sin_n, pos],
+                     types=[(T, [1, NH, "seq", HD])])
+            k = g.op("RotaryEmbedding",
+                     [heads(g.matmul(h, HID, KVH * HD), KVH), cos_n, sin_n,
+                      pos], types=[(T, [1, KVH, "seq", HD])])
+            v = heads(g.matmul(h, HID, KVH * HD), KVH)
+            a = g.op("Attention", [q, k, v], is_causal=1,
+                     types=[(T, [1, NH, "seq", HD])])
+            a = g.op("Transpose", [a], perm=[0, 2, 1, 3],
+                     types=[(T, [1, "seq", NH, HD])])
+            a = g.op("Reshape", [a, g.const("shape", np.array(
+                [1, -1, NH * HD]))], types=[(T, [1, "seq", NH * HD])])
         x = g.op("Add", [x, g.matmul(a, NH * HD, HID)])
         h = g.op("RMSNormalization", [x, g.norm_weight("ln_post")], axis=-1,
                  epsilon=1e-6)
