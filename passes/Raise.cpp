@@ -34,15 +34,15 @@ void dropSessionArguments(func::FuncOp func, raise::Notes &notes) {
     if (!notes.sessionArguments.contains(a) || !a.use_empty())
       continue;
     drop.set(a.getArgNumber());
-    auto name = func.getArgAttrOfType<StringAttr>(a.getArgNumber(), "onnx.name");
+    auto name =
+        func.getArgAttrOfType<StringAttr>(a.getArgNumber(), "onnx.name");
     names += " " + (name ? name.str() : std::to_string(a.getArgNumber()));
   }
   if (drop.none())
     return;
   (void)func.eraseArguments(drop);
   emitRemark(func.getLoc())
-      << "sieve-raise: the session's positions stand for argument(s):"
-      << names;
+      << "sieve-raise: the session's positions stand for argument(s):" << names;
 }
 
 struct SieveRaisePass : public sieve::impl::SieveRaiseBase<SieveRaisePass> {

@@ -1,4 +1,4 @@
-//===- NBits.cpp - MatMulNBits dequantization ------------------------------===//
+//===- NBits.cpp - MatMulNBits dequantization -----------------------------===//
 
 #include "sieve/Reference/NBits.h"
 

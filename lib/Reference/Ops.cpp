@@ -2282,9 +2282,9 @@ LogicalResult rotaryEmbeddingOp(OpContext &ctx, Operation *op, Inputs in,
 /// [begin, end) (row j at k + j * kStride and v + j * vStride):
 /// y = softmax(q . k * scale, soft-capped when softcap > 0) v. `w` is
 /// scratch of at least `end` floats.
-void attendRow(const float *q, const float *k, int64_t kStride,
-               const float *v, int64_t vStride, int64_t begin, int64_t end,
-               int64_t D, int64_t Dv, float scale, float softcap, float *y,
+void attendRow(const float *q, const float *k, int64_t kStride, const float *v,
+               int64_t vStride, int64_t begin, int64_t end, int64_t D,
+               int64_t Dv, float scale, float softcap, float *y,
                std::vector<float> &w) {
   float mx = -INFINITY;
   for (int64_t j = begin; j < end; ++j) {
@@ -2374,7 +2374,8 @@ LogicalResult attentionOp(OpContext &ctx, Operation *op, Inputs in,
   const float *pq = q.f(), *pk = k.f(), *pv = v.f();
   int64_t group = qH / kvH;
   // Row stride of K/V along the sequence: D for 4-D, heads * D for 3-D.
-  int64_t kStride = rank == 4 ? D : kvH * D, vStride = rank == 4 ? Dv : kvH * Dv;
+  int64_t kStride = rank == 4 ? D : kvH * D,
+          vStride = rank == 4 ? Dv : kvH * Dv;
   parallelRange(ctx.pool, B * qH * S, 4, [&](int64_t b0, int64_t e0) {
     std::vector<float> w(L);
     for (int64_t idx = b0; idx < e0; ++idx) {
@@ -2408,7 +2409,6 @@ LogicalResult attentionOp(OpContext &ctx, Operation *op, Inputs in,
   return success();
 }
 
-
 /// [B, S, heads * D] columns [col, col + width) of a packed [B, S, C] tensor.
 Tensor sliceColumns(const Tensor &x, int64_t col, int64_t width) {
   int64_t rows = x.shape[0] * x.shape[1], C = x.shape[2];
@@ -2441,7 +2441,8 @@ LogicalResult groupQueryAttentionOp(OpContext &ctx, Operation *op, Inputs in,
     return op->emitError() << "head_sink is not supported";
   if (gqa.getSmoothSoftmax().value_or(0))
     return op->emitError() << "smooth_softmax is not supported";
-  if (gqa.getQkOutput() || (op->getNumResults() > 3 && !isNone(op->getResult(3))))
+  if (gqa.getQkOutput() ||
+      (op->getNumResults() > 3 && !isNone(op->getResult(3))))
     return op->emitError() << "the output_qk output is not supported";
   for (size_t i = 0; i < std::min<size_t>(in.size(), 9); ++i)
     if (i != 5 && i != 6 && in[i] && in[i]->storage != Storage::F32)
@@ -2464,7 +2465,8 @@ LogicalResult groupQueryAttentionOp(OpContext &ctx, Operation *op, Inputs in,
     D = query.shape[2] / H;
     for (const Tensor *t : {&k, &v})
       if (t->shape != Shape{B, S, kvH * D})
-        return op->emitError() << "key/value must be " << shapeStr({B, S, kvH * D});
+        return op->emitError()
+               << "key/value must be " << shapeStr({B, S, kvH * D});
   } else {
     if (query.shape[2] % (H + 2 * kvH))
       return op->emitError() << "packed QKV width " << query.shape[2]
@@ -2501,10 +2503,10 @@ LogicalResult groupQueryAttentionOp(OpContext &ctx, Operation *op, Inputs in,
     int64_t tb = seqlens[b] + 1;
     past[b] = firstPrompt ? 0 : tb - S;
     if (tb < 1 || tb > total || past[b] < 0 || past[b] > buffer)
-      return op->emitError() << "seqlens_k[" << b << "] = " << seqlens[b]
-                             << " is inconsistent with sequence length " << S
-                             << ", total " << total << " and a past buffer of "
-                             << buffer;
+      return op->emitError()
+             << "seqlens_k[" << b << "] = " << seqlens[b]
+             << " is inconsistent with sequence length " << S << ", total "
+             << total << " and a past buffer of " << buffer;
   }
   if (gqa.getDoRotary()) {
     const Tensor *cosC = in[7], *sinC = in[8];
@@ -2513,8 +2515,8 @@ LogicalResult groupQueryAttentionOp(OpContext &ctx, Operation *op, Inputs in,
                                 "of one shape";
     int64_t rd = 2 * cosC->shape[1], maxPos = cosC->shape[0];
     if (rd > D)
-      return op->emitError() << "rotary dim " << rd << " exceeds head size "
-                             << D;
+      return op->emitError()
+             << "rotary dim " << rd << " exceeds head size " << D;
     std::vector<int64_t> ids;
     if (posIds) {
       ids = toInts(*posIds);
@@ -2527,13 +2529,13 @@ LogicalResult groupQueryAttentionOp(OpContext &ctx, Operation *op, Inputs in,
     }
     for (int64_t p : ids)
       if (p < 0 || p >= maxPos)
-        return op->emitError() << "position " << p
-                               << " is out of the cos/sin caches' range "
-                               << maxPos;
+        return op->emitError()
+               << "position " << p << " is out of the cos/sin caches' range "
+               << maxPos;
     auto row = [&](int64_t b, int64_t s) { return ids[b * S + s]; };
     bool inter = gqa.getRotaryInterleaved();
-    q = applyRotary(ctx, q, false, B, S, H, D, rd, inter, cosC->f(),
-                    sinC->f(), row);
+    q = applyRotary(ctx, q, false, B, S, H, D, rd, inter, cosC->f(), sinC->f(),
+                    row);
     k = applyRotary(ctx, k, false, B, S, kvH, D, rd, inter, cosC->f(),
                     sinC->f(), row);
   }
@@ -2549,8 +2551,7 @@ LogicalResult groupQueryAttentionOp(OpContext &ctx, Operation *op, Inputs in,
                       past[b] * D * sizeof(float));
         for (int64_t s = 0; s < S && past[b] + s < present; ++s)
           std::memcpy(dst + (past[b] + s) * D,
-                      cur.f() + ((b * S + s) * kvH + h) * D,
-                      D * sizeof(float));
+                      cur.f() + ((b * S + s) * kvH + h) * D, D * sizeof(float));
       }
     return r;
   };
@@ -2647,8 +2648,8 @@ LogicalResult matMulNBitsOp(OpContext &ctx, Operation *op, Inputs in,
   Tensor y = Tensor::f32(yShape);
   int64_t M = A.numel() / l.k, off = 0;
   // W is [N, K] row-major: element (k, n) of W^T is at n * K + k.
-  sgemmBatched(ctx.pool, 1, M, l.n, l.k, A.f(), &off, l.k, 1, w.data(), &off,
-               1, l.k, y.f(), &off, l.n);
+  sgemmBatched(ctx.pool, 1, M, l.n, l.k, A.f(), &off, l.k, 1, w.data(), &off, 1,
+               l.k, y.f(), &off, l.n);
   if (bias)
     for (int64_t m = 0; m < M; ++m)
       for (int64_t n = 0; n < l.n; ++n)

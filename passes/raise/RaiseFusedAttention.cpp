@@ -76,8 +76,8 @@ std::string flatten4D(onnx::AttentionOp op, Flat &f) {
       rs.getType() != q->flat.getType())
     return "the 4-D result is not merged back by Transpose([0, 2, 1, 3]) + "
            "Reshape to Q's flat shape";
-  f = {q->flat, k->flat, v->flat, q->kvHeads, k->kvHeads, q->headDim, rs,
-       {rs, tr, op}};
+  f = {q->flat,    k->flat,    v->flat, q->kvHeads,
+       k->kvHeads, q->headDim, rs,      {rs, tr, op}};
   return "";
 }
 
@@ -104,8 +104,8 @@ struct RaiseAttentionOp : public OpRewritePattern<onnx::AttentionOp> {
       if (!op->getResult(i).use_empty())
         return fail("its presents or qk_matmul_output are used");
     Flat f;
-    std::string why = rankOf(op.getQ()) == 4 ? flatten4D(op, f)
-                                             : flatten3D(op, f);
+    std::string why =
+        rankOf(op.getQ()) == 4 ? flatten4D(op, f) : flatten3D(op, f);
     if (!why.empty())
       return fail(why);
     float scale = op.getScale() ? op.getScale()->convertToFloat()

@@ -35,10 +35,9 @@ std::string checkRMSNorm(Value x, Value weight, int64_t axis, Type result) {
 
 Value createRMSNorm(PatternRewriter &rewriter, Location loc, Value x,
                     Value weight, float epsilon) {
-  return RMSNormOp::create(rewriter, loc, x.getType(), x,
-                           makeWeight(rewriter, weight),
-                           rewriter.getF32FloatAttr(epsilon),
-                           rewriter.getF32FloatAttr(0.0f));
+  return RMSNormOp::create(
+      rewriter, loc, x.getType(), x, makeWeight(rewriter, weight),
+      rewriter.getF32FloatAttr(epsilon), rewriter.getF32FloatAttr(0.0f));
 }
 
 /// RMSNormalization / SimplifiedLayerNormalization (same operands and
@@ -52,8 +51,7 @@ struct RaiseRMSNormalization : public OpRewritePattern<OpTy> {
                                 PatternRewriter &rewriter) const override {
     std::string why = checkRMSNorm(op.getX(), op.getScale(), op.getAxis(),
                                    op->getResult(0).getType());
-    if (why.empty() && op->getNumResults() > 1 &&
-        !op->getResult(1).use_empty())
+    if (why.empty() && op->getNumResults() > 1 && !op->getResult(1).use_empty())
       why = "its inverse deviation is used";
     if (!why.empty()) {
       notes.note(op, op->getName().getStringRef() + ": " + why);
@@ -104,8 +102,7 @@ struct RaiseSkipRMSNorm
 
 } // namespace
 
-void populateRaiseFusedNormPatterns(RewritePatternSet &patterns,
-                                    Notes &notes) {
+void populateRaiseFusedNormPatterns(RewritePatternSet &patterns, Notes &notes) {
   patterns.add<RaiseRMSNormalization<onnx::RMSNormalizationOp>,
                RaiseRMSNormalization<onnx::MSSimplifiedLayerNormalizationOp>,
                RaiseSkipRMSNorm>(patterns.getContext(), notes);

@@ -63,8 +63,8 @@ static std::optional<RotaryCaches> checkCaches(Value cosCache, Value sinCache,
       if (std::abs(cosAt(p, i) - r.scaling * std::cos(ang)) > tol ||
           std::abs(sinAt(p, i) - r.scaling * std::sin(ang)) > tol) {
         why = "the cos/sin caches are not cos/sin of positions x inv_freq "
-              "(row " + std::to_string(p) + ", pair " + std::to_string(i) +
-              ")";
+              "(row " +
+              std::to_string(p) + ", pair " + std::to_string(i) + ")";
         return std::nullopt;
       }
     }
@@ -113,22 +113,31 @@ namespace {
 /// The operands and attributes of either RotaryEmbedding, in one form.
 struct RotaryView {
   Value x, positions, cosCache, sinCache;
-  int64_t heads = 0;  ///< 0: derive from the rotary dimension (com.microsoft)
+  int64_t heads = 0; ///< 0: derive from the rotary dimension (com.microsoft)
   int64_t rotaryDim = 0; ///< the attribute; 0: the head size
   bool interleaved = false;
   std::string unsupported; ///< an attribute sieve.rotary cannot express
 };
 
 RotaryView viewOf(onnx::RotaryEmbeddingOp op) {
-  return {op.getX(), op.getPositionIds(), op.getCosCache(), op.getSinCache(),
-          int64_t(op.getNumHeads().value_or(0)), op.getRotaryEmbeddingDim(),
-          op.getInterleaved() != 0, ""};
+  return {op.getX(),
+          op.getPositionIds(),
+          op.getCosCache(),
+          op.getSinCache(),
+          int64_t(op.getNumHeads().value_or(0)),
+          op.getRotaryEmbeddingDim(),
+          op.getInterleaved() != 0,
+          ""};
 }
 
 RotaryView viewOf(onnx::MSRotaryEmbeddingOp op) {
-  RotaryView v{op.getInput(), op.getPositionIds(), op.getCosCache(),
-               op.getSinCache(), int64_t(op.getNumHeads()),
-               int64_t(op.getRotaryEmbeddingDim()), op.getInterleaved() != 0,
+  RotaryView v{op.getInput(),
+               op.getPositionIds(),
+               op.getCosCache(),
+               op.getSinCache(),
+               int64_t(op.getNumHeads()),
+               int64_t(op.getRotaryEmbeddingDim()),
+               op.getInterleaved() != 0,
                ""};
   if (op.getIsPackedBatching())
     v.unsupported = "is_packed_batching is not raised";
@@ -192,13 +201,14 @@ struct RaiseRotaryEmbedding : public OpRewritePattern<OpTy> {
     bool sessionPositions = isPositionIdsArgument(v.positions);
     if (!sessionPositions && !isPositionsAlong(v.positions, -1, why))
       return fail("position_ids are not the positions (Range(0, seq) or a "
-                  "genai position_ids argument): " + why);
+                  "genai position_ids argument): " +
+                  why);
     auto caches = recoverInvFreq(v.cosCache, v.sinCache, notes.rotaryMemo, why);
     if (!caches)
       return fail(why);
     int64_t rd = 2 * int64_t(caches->invFreq.size());
     int64_t width = type.getShape()[2];
-    int64_t heads = view ? view->kvHeads
+    int64_t heads = view          ? view->kvHeads
                     : v.heads > 0 ? v.heads
                                   : width / (v.rotaryDim ? v.rotaryDim : rd);
     if (heads <= 0 || width % heads)

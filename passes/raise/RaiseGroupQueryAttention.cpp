@@ -52,9 +52,8 @@ bool computedFrom(Value v, const llvm::SmallPtrSetImpl<Value> &allowed,
   Operation *def = v.getDefiningOp();
   if (!def || def->getNumRegions())
     return false;
-  return llvm::all_of(def->getOperands(), [&](Value o) {
-    return computedFrom(o, allowed, seen);
-  });
+  return llvm::all_of(def->getOperands(),
+                      [&](Value o) { return computedFrom(o, allowed, seen); });
 }
 
 /// Why `op` cannot map onto sieve ops and the session's cache ("" if it can);
@@ -138,8 +137,8 @@ Value createAttention(PatternRewriter &rewriter, GQA op,
 std::string argName(func::FuncOp func, unsigned i, bool result) {
   auto name = result ? func.getResultAttrOfType<StringAttr>(i, "onnx.name")
                      : func.getArgAttrOfType<StringAttr>(i, "onnx.name");
-  return name ? name.str() : (result ? "result " : "argument ") +
-                                 std::to_string(i);
+  return name ? name.str()
+              : (result ? "result " : "argument ") + std::to_string(i);
 }
 
 } // namespace
@@ -167,7 +166,8 @@ void raiseGroupQueryAttention(func::FuncOp func, Notes &notes) {
   llvm::BitVector dropResults(ret.getNumOperands());
   for (auto [op, c] : llvm::zip(ops, caches)) {
     rewriter.setInsertionPoint(op);
-    rewriter.replaceAllUsesWith(op.getOutput(), createAttention(rewriter, op, c));
+    rewriter.replaceAllUsesWith(op.getOutput(),
+                                createAttention(rewriter, op, c));
     for (OpOperand &use : ret->getOpOperands())
       if (use.get() == op.getPresentKey() || use.get() == op.getPresentValue())
         dropResults.set(use.getOperandNumber());
@@ -195,10 +195,11 @@ void raiseGroupQueryAttention(func::FuncOp func, Notes &notes) {
     }
   (void)func.eraseArguments(dropArgs);
   // At the function's location, without printing the whole function.
-  emitRemark(func.getLoc()) << "sieve-raise: " << ops.size()
-                    << " GroupQueryAttention ops use the session's KV cache; "
-                       "dropped from the signature:"
-                    << dropped;
+  emitRemark(func.getLoc())
+      << "sieve-raise: " << ops.size()
+      << " GroupQueryAttention ops use the session's KV cache; "
+         "dropped from the signature:"
+      << dropped;
 }
 
 } // namespace sieve::raise

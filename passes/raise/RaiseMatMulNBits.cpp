@@ -66,8 +66,8 @@ struct RaiseMatMulNBits : public OpRewritePattern<onnx::MSMatMulNBitsOp> {
     }
     Value bias = op.getBias();
     bool hasBias = !isa<NoneType>(bias.getType());
-    if (hasBias && (!isWeight(bias) || rankOf(bias) != 1 ||
-                    shapeOf(bias)[0] != l.n))
+    if (hasBias &&
+        (!isWeight(bias) || rankOf(bias) != 1 || shapeOf(bias)[0] != l.n))
       return fail("the bias is not a constant [N] weight");
     // W [N, K] -> the linear's [K, N].
     std::vector<float> w(l.n * l.k), wt(l.n * l.k);
@@ -80,9 +80,9 @@ struct RaiseMatMulNBits : public OpRewritePattern<onnx::MSMatMulNBitsOp> {
     Value weight = WeightOp::create(
         rewriter, op.getLoc(), wType,
         DenseElementsAttr::get(wType, ArrayRef<float>(wt)), StringAttr());
-    rewriter.replaceOpWithNewOp<LinearOp>(
-        op, type, op.getA(), weight,
-        hasBias ? makeWeight(rewriter, bias) : Value());
+    rewriter.replaceOpWithNewOp<LinearOp>(op, type, op.getA(), weight,
+                                          hasBias ? makeWeight(rewriter, bias)
+                                                  : Value());
     return success();
   }
   Notes &notes;

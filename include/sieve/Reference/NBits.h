@@ -1,4 +1,4 @@
-//===- NBits.h - block-quantized weights (com.microsoft MatMulNBits) -*- C++ -*-===//
+//===- NBits.h - MatMulNBits weights and dequantizer ------------*- C++ -*-===//
 //
 // The weight layout of onnxruntime's com.microsoft MatMulNBits, and a
 // bit-exact dequantizer for it. The CPU reference's MatMulNBits handler uses
@@ -37,9 +37,7 @@ struct NBitsLayout {
   int64_t blockBytes() const { return blockSize * bits / 8; }
   int64_t rowBytes() const { return blocksPerRow() * blockBytes(); }
   /// Bytes of packed uint8 zero points per row.
-  int64_t zeroPointRowBytes() const {
-    return (blocksPerRow() * bits + 7) / 8;
-  }
+  int64_t zeroPointRowBytes() const { return (blocksPerRow() * bits + 7) / 8; }
   int64_t defaultZeroPoint() const { return int64_t(1) << (bits - 1); }
 
   /// Empty if the attributes are usable, else why not.
