@@ -42,24 +42,29 @@ using GQA = onnx::MSGroupQueryAttentionOp;
 bool isAbsent(Value v) { return isa<NoneType>(v.getType()); }
 
 /// Whether `v` is computed from constants and function arguments in `allowed`
-/// only.
+/// only; adds the arguments it reads to `read`.
 bool computedFrom(Value v, const llvm::SmallPtrSetImpl<Value> &allowed,
-                  DenseSet<Value> &seen) {
+                  DenseSet<Value> &seen, llvm::SmallPtrSetImpl<Value> &read) {
   if (!seen.insert(v).second)
     return true;
-  if (isa<BlockArgument>(v))
+  if (isa<BlockArgument>(v)) {
+    read.insert(v);
     return allowed.contains(v);
+  }
   Operation *def = v.getDefiningOp();
   if (!def || def->getNumRegions())
     return false;
-  return llvm::all_of(def->getOperands(),
-                      [&](Value o) { return computedFrom(o, allowed, seen); });
+  return llvm::all_of(def->getOperands(), [&](Value o) {
+    return computedFrom(o, allowed, seen, read);
+  });
 }
 
 /// Why `op` cannot map onto sieve ops and the session's cache ("" if it can);
-/// sets `caches` for do_rotary.
+/// sets `caches` for do_rotary and adds the arguments the session stands for
+/// (the pasts, the mask) to `stateArgs`.
 std::string whyNot(GQA op, func::FuncOp func, RotaryMemo &memo,
-                   std::optional<RotaryCaches> &caches) {
+                   std::optional<RotaryCaches> &caches,
+                   llvm::SmallPtrSetImpl<Value> &stateArgs) {
   if (isAbsent(op.getKey()))
     return "packed QKV is not raised";
   auto type = dyn_cast<RankedTensorType>(op.getQuery().getType());
@@ -98,8 +103,9 @@ std::string whyNot(GQA op, func::FuncOp func, RotaryMemo &memo,
     if (a != ids && !pastArgs.contains(a))
       maskArgs.insert(a);
   DenseSet<Value> seen;
-  if (!computedFrom(op.getSeqlensK(), maskArgs, seen) ||
-      !computedFrom(op.getTotalSequenceLength(), maskArgs, seen))
+  llvm::SmallPtrSet<Value, 4> read;
+  if (!computedFrom(op.getSeqlensK(), maskArgs, seen, read) ||
+      !computedFrom(op.getTotalSequenceLength(), maskArgs, seen, read))
     return "seqlens_k/total_sequence_length do not come from an "
            "attention_mask argument";
   if (op.getDoRotary()) {
@@ -108,6 +114,8 @@ std::string whyNot(GQA op, func::FuncOp func, RotaryMemo &memo,
     if (!caches)
       return why;
   }
+  stateArgs.insert(pastArgs.begin(), pastArgs.end());
+  stateArgs.insert(read.begin(), read.end());
   return "";
 }
 
@@ -151,9 +159,10 @@ void raiseGroupQueryAttention(func::FuncOp func, Notes &notes) {
   if (ops.empty())
     return;
   SmallVector<std::optional<RotaryCaches>> caches(ops.size());
+  llvm::SmallPtrSet<Value, 8> stateArgs;
   bool all = true;
   for (auto [op, c] : llvm::zip(ops, caches)) {
-    std::string why = whyNot(op, func, notes.rotaryMemo, c);
+    std::string why = whyNot(op, func, notes.rotaryMemo, c, stateArgs);
     if (!why.empty()) {
       notes.note(op, "GroupQueryAttention: " + why);
       all = false;
@@ -183,13 +192,14 @@ void raiseGroupQueryAttention(func::FuncOp func, Notes &notes) {
   (void)func.eraseResults(dropResults);
   for (GQA op : ops)
     rewriter.eraseOp(op);
-  // The mask computation is dead now; then its argument and the pasts are.
+  // The mask computation is dead now; then its argument and the pasts are
+  // (unless something else still reads the mask).
   IRRewriter ir(func.getContext());
   (void)runRegionDCE(ir, func.getBody());
   Block &entry = func.getBody().front();
   llvm::BitVector dropArgs(entry.getNumArguments());
   for (BlockArgument a : entry.getArguments())
-    if (a.getArgNumber() > 0 && a.use_empty()) {
+    if (stateArgs.contains(a) && a.use_empty()) {
       dropArgs.set(a.getArgNumber());
       dropped += " " + argName(func, a.getArgNumber(), false);
     }

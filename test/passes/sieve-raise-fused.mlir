@@ -253,16 +253,17 @@ func.func @matmul_nbits_g_idx(%a: tensor<1x?x16xf32>) -> tensor<1x?x2xf32> {
 
 // GroupQueryAttention in the genai form: the pasts, the mask and the
 // presents leave the signature (the session's KV cache holds them); Q and K
-// are rotated by sieve.rotary, then sieve.attention (causal).
+// are rotated by sieve.rotary, then sieve.attention (causal). An argument
+// that is none of these stays, even unused.
 // CHECK-LABEL: func.func @group_query_attention
-// CHECK-SAME: (%[[Q:.*]]: tensor<1x?x8xf32>, %[[K:.*]]: tensor<1x?x4xf32>, %[[V:.*]]: tensor<1x?x4xf32>) -> tensor<1x?x8xf32>
+// CHECK-SAME: (%[[Q:.*]]: tensor<1x?x8xf32>, %[[K:.*]]: tensor<1x?x4xf32>, %[[V:.*]]: tensor<1x?x4xf32>, %{{.*}}: tensor<2xf32>) -> tensor<1x?x8xf32>
 // CHECK: %[[INV:.*]] = sieve.weight {value = dense<[1.000000e+00, 0.00999999977]> : tensor<2xf32>}
 // CHECK: %[[RQ:.*]] = sieve.rotary %[[Q]], %[[INV]] {head_dim = 4 : i64, num_heads = 2 : i64, rotary_dim = 4 : i64, style = #sieve.rotary_style<half>}
 // CHECK: %[[RK:.*]] = sieve.rotary %[[K]], %{{.*}} {head_dim = 4 : i64, num_heads = 1 : i64, rotary_dim = 4 : i64, style = #sieve.rotary_style<half>}
 // CHECK: %[[A:.*]] = sieve.attention %[[RQ]], %[[RK]], %[[V]] {head_dim = 4 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, scale = 5.000000e-01 : f32}
 // CHECK: return %[[A]] : tensor<1x?x8xf32>
 // expected-remark @+1 {{sieve-raise: 1 GroupQueryAttention ops use the session's KV cache; dropped from the signature: result 1 result 2 argument 3 argument 4 argument 5}}
-func.func @group_query_attention(%q: tensor<1x?x8xf32>, %k: tensor<1x?x4xf32>, %v: tensor<1x?x4xf32>, %mask: tensor<1x?xi64>, %pk: tensor<1x1x?x4xf32>, %pv: tensor<1x1x?x4xf32>) -> (tensor<1x?x8xf32>, tensor<1x1x?x4xf32>, tensor<1x1x?x4xf32>) {
+func.func @group_query_attention(%q: tensor<1x?x8xf32>, %k: tensor<1x?x4xf32>, %v: tensor<1x?x4xf32>, %mask: tensor<1x?xi64>, %pk: tensor<1x1x?x4xf32>, %pv: tensor<1x1x?x4xf32>, %unused: tensor<2xf32>) -> (tensor<1x?x8xf32>, tensor<1x1x?x4xf32>, tensor<1x1x?x4xf32>) {
   %cos = onnx.Constant {value = dense<[[1.0, 1.0], [0.5403022766113281, 0.9999499917030334], [-0.416146844625473, 0.9998000264167786], [-0.9899924993515015, 0.9995500445365906]]> : tensor<4x2xf32>} : tensor<4x2xf32>
   %sin = onnx.Constant {value = dense<[[0.0, 0.0], [0.8414709568023682, 0.009999833069741726], [0.9092974066734314, 0.019998665899038315], [0.14112000167369843, 0.029995501041412354]]> : tensor<4x2xf32>} : tensor<4x2xf32>
   %one = onnx.Constant {value = dense<1> : tensor<i64>} : tensor<i64>
