@@ -49,7 +49,6 @@ static std::optional<RotaryCaches> checkCaches(Value cosCache, Value sinCache,
     why = "cos_cache[0] is not a positive scaling";
     return std::nullopt;
   }
-  constexpr double tol = 2e-4; // float32 caches of float32 angles
   for (int64_t i = 0; i < half; ++i) {
     // The angle of row 1 (|inv_freq| < pi), refined on the last row: the
     // error of the estimate shrinks with the position.
@@ -59,7 +58,12 @@ static std::optional<RotaryCaches> checkCaches(Value cosCache, Value sinCache,
     double turns = std::round((last * est - a) / (2 * M_PI));
     double inv = (a + 2 * M_PI * turns) / double(last);
     for (int64_t p = 0; p < rows; ++p) {
+      // The session's angle, float(p) * inv_freq in float32. Caches made
+      // from float64 angles differ from it by up to the rounding of a
+      // float32 angle (p * inv_freq * 2^-24), which grows with p: allowed,
+      // on top of float32 cache values.
       double ang = double(float(p) * float(inv));
+      double tol = 2e-4 + 2 * std::abs(ang) * 0x1p-24;
       if (std::abs(cosAt(p, i) - r.scaling * std::cos(ang)) > tol ||
           std::abs(sinAt(p, i) - r.scaling * std::sin(ang)) > tol) {
         why = "the cos/sin caches are not cos/sin of positions x inv_freq "
