@@ -13,6 +13,7 @@
 #include "sieve/Passes/Passes.h"
 
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/BitVector.h"
 
 namespace sieve {
 #define GEN_PASS_DEF_SIEVERAISE
@@ -24,6 +25,26 @@ using namespace sieve;
 
 namespace {
 
+/// Drops the arguments the session stands for (notes.sessionArguments) once
+/// nothing reads them, with a remark naming them.
+void dropSessionArguments(func::FuncOp func, raise::Notes &notes) {
+  llvm::BitVector drop(func.getNumArguments());
+  std::string names;
+  for (BlockArgument a : func.getArguments()) {
+    if (!notes.sessionArguments.contains(a) || !a.use_empty())
+      continue;
+    drop.set(a.getArgNumber());
+    auto name =
+        func.getArgAttrOfType<StringAttr>(a.getArgNumber(), "onnx.name");
+    names += " " + (name ? name.str() : std::to_string(a.getArgNumber()));
+  }
+  if (drop.none())
+    return;
+  (void)func.eraseArguments(drop);
+  emitRemark(func.getLoc())
+      << "sieve-raise: the session's positions stand for argument(s):" << names;
+}
+
 struct SieveRaisePass : public sieve::impl::SieveRaiseBase<SieveRaisePass> {
   using SieveRaiseBase::SieveRaiseBase;
 
@@ -34,15 +55,26 @@ struct SieveRaisePass : public sieve::impl::SieveRaiseBase<SieveRaisePass> {
         // Leaves first: norms, embeddings, linears.
         [](RewritePatternSet &p, raise::Notes &n) {
           raise::populateRaiseNormPatterns(p, n);
+          raise::populateRaiseFusedNormPatterns(p, n);
           raise::populateRaiseEmbeddingPatterns(p, n);
           raise::populateRaiseLinearPatterns(p, n);
+          raise::populateRaiseMatMulNBitsPatterns(p, n);
         },
-        raise::populateRaiseRotaryPatterns,
-        raise::populateRaiseAttentionPatterns,
+        [](RewritePatternSet &p, raise::Notes &n) {
+          raise::populateRaiseRotaryPatterns(p, n);
+          raise::populateRaiseFusedRotaryPatterns(p, n);
+        },
+        [](RewritePatternSet &p, raise::Notes &n) {
+          raise::populateRaiseAttentionPatterns(p, n);
+          raise::populateRaiseFusedAttentionPatterns(p, n);
+        },
         raise::populateRaiseMLPPatterns,
         raise::populateRaiseResidualPatterns,
     };
     raise::Notes notes;
+    // Whole-function step: GQA's past/present become the session's cache.
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      raise::raiseGroupQueryAttention(func, notes);
     for (Populate populate : phases) {
       RewritePatternSet patterns(ctx);
       populate(patterns, notes);
@@ -56,6 +88,8 @@ struct SieveRaisePass : public sieve::impl::SieveRaiseBase<SieveRaisePass> {
     }
     for (auto &[op, why] : notes.byOp)
       op->emitRemark() << "not raised: " << why;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      dropSessionArguments(func, notes);
 
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal())

@@ -8,6 +8,9 @@
 
 #include "Ops.h"
 
+#include "sieve/Dialect/ONNX/ONNXOps.h"
+#include "sieve/Reference/NBits.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLExtras.h"
@@ -2275,6 +2278,40 @@ LogicalResult rotaryEmbeddingOp(OpContext &ctx, Operation *op, Inputs in,
   return success();
 }
 
+/// One query row of scaled dot-product attention over the key/value rows
+/// [begin, end) (row j at k + j * kStride and v + j * vStride):
+/// y = softmax(q . k * scale, soft-capped when softcap > 0) v. `w` is
+/// scratch of at least `end` floats.
+void attendRow(const float *q, const float *k, int64_t kStride, const float *v,
+               int64_t vStride, int64_t begin, int64_t end, int64_t D,
+               int64_t Dv, float scale, float softcap, float *y,
+               std::vector<float> &w) {
+  float mx = -INFINITY;
+  for (int64_t j = begin; j < end; ++j) {
+    const float *kr = k + j * kStride;
+    float dot = 0.0f;
+    for (int64_t d = 0; d < D; ++d)
+      dot += q[d] * kr[d];
+    dot *= scale;
+    if (softcap > 0.0f)
+      dot = softcap * std::tanh(dot / softcap);
+    w[j] = dot;
+    mx = std::max(mx, dot);
+  }
+  float sum = 0.0f;
+  for (int64_t j = begin; j < end; ++j) {
+    w[j] = std::exp(w[j] - mx);
+    sum += w[j];
+  }
+  std::fill(y, y + Dv, 0.0f);
+  for (int64_t j = begin; j < end; ++j) {
+    float p = w[j] / sum;
+    const float *vr = v + j * vStride;
+    for (int64_t d = 0; d < Dv; ++d)
+      y[d] += p * vr[d];
+  }
+}
+
 /// Opset 23 Attention without mask or past: softmax(Q K^T * scale (+ causal
 /// mask, softcap)) V, with grouped K/V heads.
 LogicalResult attentionOp(OpContext &ctx, Operation *op, Inputs in,
@@ -2336,43 +2373,18 @@ LogicalResult attentionOp(OpContext &ctx, Operation *op, Inputs in,
   Tensor y = Tensor::f32(yShape);
   const float *pq = q.f(), *pk = k.f(), *pv = v.f();
   int64_t group = qH / kvH;
+  // Row stride of K/V along the sequence: D for 4-D, heads * D for 3-D.
+  int64_t kStride = rank == 4 ? D : kvH * D,
+          vStride = rank == 4 ? Dv : kvH * Dv;
   parallelRange(ctx.pool, B * qH * S, 4, [&](int64_t b0, int64_t e0) {
     std::vector<float> w(L);
     for (int64_t idx = b0; idx < e0; ++idx) {
       int64_t s = idx % S, h = (idx / S) % qH, b = idx / (S * qH);
       int64_t kh = h / group;
-      const float *qr = pq + at(b, h, s, qH, S, D);
-      float mx = -INFINITY;
-      for (int64_t j = 0; j < L; ++j) {
-        if (causal && j > s) {
-          w[j] = -INFINITY;
-          continue;
-        }
-        const float *kr = pk + at(b, kh, j, kvH, L, D);
-        float dot = 0.0f;
-        for (int64_t d = 0; d < D; ++d)
-          dot += qr[d] * kr[d];
-        dot *= scale;
-        if (softcap > 0.0f)
-          dot = softcap * std::tanh(dot / softcap);
-        w[j] = dot;
-        mx = std::max(mx, dot);
-      }
-      float sum = 0.0f;
-      for (int64_t j = 0; j < L; ++j) {
-        w[j] = w[j] == -INFINITY ? 0.0f : std::exp(w[j] - mx);
-        sum += w[j];
-      }
-      float *yr = y.f() + at(b, h, s, qH, S, Dv);
-      std::fill(yr, yr + Dv, 0.0f);
-      for (int64_t j = 0; j < L; ++j) {
-        if (w[j] == 0.0f)
-          continue;
-        float p = w[j] / sum;
-        const float *vr = pv + at(b, kh, j, kvH, L, Dv);
-        for (int64_t d = 0; d < Dv; ++d)
-          yr[d] += p * vr[d];
-      }
+      attendRow(pq + at(b, h, s, qH, S, D), pk + at(b, kh, 0, kvH, L, D),
+                kStride, pv + at(b, kh, 0, kvH, L, Dv), vStride, 0,
+                causal ? std::min(s + 1, L) : L, D, Dv, scale, softcap,
+                y.f() + at(b, h, s, qH, S, Dv), w);
     }
   });
   out.push_back(y);
@@ -2394,6 +2406,255 @@ LogicalResult attentionOp(OpContext &ctx, Operation *op, Inputs in,
   out.push_back(op->getNumResults() > 2 && !isNone(op->getResult(2))
                     ? present(v, Dv)
                     : Tensor());
+  return success();
+}
+
+/// [B, S, heads * D] columns [col, col + width) of a packed [B, S, C] tensor.
+Tensor sliceColumns(const Tensor &x, int64_t col, int64_t width) {
+  int64_t rows = x.shape[0] * x.shape[1], C = x.shape[2];
+  Tensor r = Tensor::f32({x.shape[0], x.shape[1], width});
+  for (int64_t i = 0; i < rows; ++i)
+    std::memcpy(r.f() + i * width, x.f() + i * C + col, width * sizeof(float));
+  return r;
+}
+
+/// com.microsoft GroupQueryAttention (onnxruntime's CPU semantics). The
+/// first prompt (sequence length == total_sequence_length) ignores the past;
+/// otherwise batch entry b has seqlens_k[b] + 1 - S past positions, read
+/// from past_key/past_value ([B, kv_heads, buffer, D]). present_* hold the
+/// past followed by the new keys/values, max(total, buffer) positions (the
+/// rest zero). Query s attends causally to positions <= past + s and
+/// <= seqlens_k[b] (the padded rows of a right-padded first prompt see the
+/// real tokens only); with local_window_size w > 0, only to the last w of
+/// them, its own included (as onnxruntime 1.30 counts). With do_rotary, Q
+/// and K are rotated at positions past + s (or position_ids).
+LogicalResult groupQueryAttentionOp(OpContext &ctx, Operation *op, Inputs in,
+                                    Outputs &out) {
+  auto gqa = cast<sieve::onnx::MSGroupQueryAttentionOp>(op);
+  if (failed(need(op, in, 1)) || in.size() < 7 || !in[5] || !in[6])
+    return op->emitError() << "query, seqlens_k and total_sequence_length "
+                              "are required";
+  const Tensor *posIds = in.size() > 9 ? in[9] : nullptr;
+  if (in.size() > 10 && in[10])
+    return op->emitError() << "attention_bias is not supported";
+  if (in.size() > 11 && in[11])
+    return op->emitError() << "head_sink is not supported";
+  if (gqa.getSmoothSoftmax().value_or(0))
+    return op->emitError() << "smooth_softmax is not supported";
+  if (gqa.getQkOutput() ||
+      (op->getNumResults() > 3 && !isNone(op->getResult(3))))
+    return op->emitError() << "the output_qk output is not supported";
+  for (size_t i = 0; i < std::min<size_t>(in.size(), 9); ++i)
+    if (i != 5 && i != 6 && in[i] && in[i]->storage != Storage::F32)
+      return op->emitError() << "needs float query/key/value/past/caches";
+  int64_t H = attrInt(op, "num_heads", 0), kvH = attrInt(op, "kv_num_heads", 0);
+  const Tensor &query = *in[0];
+  if (query.shape.size() != 3)
+    return op->emitError() << "query must be [batch, seq, hidden]";
+  int64_t B = query.shape[0], S = query.shape[1];
+  // Separate (or split packed) Q, K, V, each [B, S, heads * D].
+  Tensor q = query, k, v;
+  int64_t D;
+  if (in[1]) {
+    if (!in[2])
+      return op->emitError() << "key and value must be given together";
+    k = *in[1], v = *in[2];
+    if (query.shape[2] % H)
+      return op->emitError() << "query width " << query.shape[2]
+                             << " is not a multiple of num_heads " << H;
+    D = query.shape[2] / H;
+    for (const Tensor *t : {&k, &v})
+      if (t->shape != Shape{B, S, kvH * D})
+        return op->emitError()
+               << "key/value must be " << shapeStr({B, S, kvH * D});
+  } else {
+    if (query.shape[2] % (H + 2 * kvH))
+      return op->emitError() << "packed QKV width " << query.shape[2]
+                             << " is not a multiple of num_heads + 2 * "
+                                "kv_num_heads";
+    D = query.shape[2] / (H + 2 * kvH);
+    q = sliceColumns(query, 0, H * D);
+    k = sliceColumns(query, H * D, kvH * D);
+    v = sliceColumns(query, (H + kvH) * D, kvH * D);
+  }
+  const Tensor *pastK = in[3], *pastV = in.size() > 4 ? in[4] : nullptr;
+  if (bool(pastK) != bool(pastV))
+    return op->emitError() << "past_key and past_value must be given together";
+  int64_t buffer = 0;
+  if (pastK) {
+    if (pastK->shape.size() != 4 || pastK->shape[0] != B ||
+        pastK->shape[1] != kvH || pastK->shape[3] != D ||
+        pastV->shape != pastK->shape)
+      return op->emitError() << "past_key/past_value must be [" << B << ", "
+                             << kvH << ", buffer, " << D << "]";
+    buffer = pastK->shape[2];
+  }
+  std::vector<int64_t> seqlens = toInts(*in[5]), totalV = toInts(*in[6]);
+  if (int64_t(seqlens.size()) != B || totalV.size() != 1)
+    return op->emitError() << "seqlens_k must be [batch] and "
+                              "total_sequence_length a scalar";
+  int64_t total = totalV[0];
+  bool firstPrompt = S == total;
+  if (!firstPrompt && S > 1 && B != 1)
+    return op->emitError() << "a prompt continuing a past needs batch 1";
+  int64_t present = std::max(total, buffer);
+  std::vector<int64_t> past(B);
+  for (int64_t b = 0; b < B; ++b) {
+    int64_t tb = seqlens[b] + 1;
+    past[b] = firstPrompt ? 0 : tb - S;
+    if (tb < 1 || tb > total || past[b] < 0 || past[b] > buffer)
+      return op->emitError()
+             << "seqlens_k[" << b << "] = " << seqlens[b]
+             << " is inconsistent with sequence length " << S << ", total "
+             << total << " and a past buffer of " << buffer;
+  }
+  if (gqa.getDoRotary()) {
+    const Tensor *cosC = in[7], *sinC = in[8];
+    if (!cosC || !sinC || cosC->shape.size() != 2 || cosC->shape != sinC->shape)
+      return op->emitError() << "do_rotary needs 2-D cos_cache and sin_cache "
+                                "of one shape";
+    int64_t rd = 2 * cosC->shape[1], maxPos = cosC->shape[0];
+    if (rd > D)
+      return op->emitError()
+             << "rotary dim " << rd << " exceeds head size " << D;
+    std::vector<int64_t> ids;
+    if (posIds) {
+      ids = toInts(*posIds);
+      if (int64_t(ids.size()) != B * S)
+        return op->emitError() << "position_ids must be [batch, seq]";
+    } else {
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t s = 0; s < S; ++s)
+          ids.push_back(past[b] + s);
+    }
+    for (int64_t p : ids)
+      if (p < 0 || p >= maxPos)
+        return op->emitError()
+               << "position " << p << " is out of the cos/sin caches' range "
+               << maxPos;
+    auto row = [&](int64_t b, int64_t s) { return ids[b * S + s]; };
+    bool inter = gqa.getRotaryInterleaved();
+    q = applyRotary(ctx, q, false, B, S, H, D, rd, inter, cosC->f(), sinC->f(),
+                    row);
+    k = applyRotary(ctx, k, false, B, S, kvH, D, rd, inter, cosC->f(),
+                    sinC->f(), row);
+  }
+  // present = past rows [0, past) followed by the S new rows.
+  auto makePresent = [&](const Tensor *pastT, const Tensor &cur) {
+    Tensor r = Tensor::f32({B, kvH, present, D});
+    std::fill(r.f(), r.f() + r.numel(), 0.0f);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t h = 0; h < kvH; ++h) {
+        float *dst = r.f() + (b * kvH + h) * present * D;
+        if (past[b])
+          std::memcpy(dst, pastT->f() + (b * kvH + h) * buffer * D,
+                      past[b] * D * sizeof(float));
+        for (int64_t s = 0; s < S && past[b] + s < present; ++s)
+          std::memcpy(dst + (past[b] + s) * D,
+                      cur.f() + ((b * S + s) * kvH + h) * D, D * sizeof(float));
+      }
+    return r;
+  };
+  Tensor presentK = makePresent(pastK, k), presentV = makePresent(pastV, v);
+  float scale = gqa.getScale().convertToFloat();
+  if (scale == 0.0f)
+    scale = 1.0f / std::sqrt(float(D));
+  float softcap = gqa.getSoftcap().convertToFloat();
+  int64_t window = attrInt(op, "local_window_size", -1);
+  Tensor y = Tensor::f32({B, S, H * D});
+  int64_t group = H / kvH;
+  parallelRange(ctx.pool, B * H * S, 4, [&](int64_t b0, int64_t e0) {
+    std::vector<float> w(present);
+    for (int64_t idx = b0; idx < e0; ++idx) {
+      int64_t s = idx % S, h = (idx / S) % H, b = idx / (S * H);
+      // Padded query rows of a first prompt (s >= seqlens_k + 1) see the
+      // row's real tokens only, as onnxruntime does.
+      int64_t end = std::min(past[b] + s + 1, seqlens[b] + 1);
+      int64_t begin = window > 0 ? std::max<int64_t>(0, end - window) : 0;
+      int64_t kvOff = (b * kvH + h / group) * present * D;
+      attendRow(q.f() + ((b * S + s) * H + h) * D, presentK.f() + kvOff, D,
+                presentV.f() + kvOff, D, begin, end, D, D, scale, softcap,
+                y.f() + ((b * S + s) * H + h) * D, w);
+    }
+  });
+  out.push_back(y);
+  out.push_back(presentK);
+  out.push_back(presentV);
+  out.push_back(Tensor());
+  return success();
+}
+
+/// com.microsoft MatMulNBits: Y = A x dequant(B)^T (+ bias), the weight
+/// dequantized by dequantizeNBits (sieve/Reference/NBits.h).
+LogicalResult matMulNBitsOp(OpContext &ctx, Operation *op, Inputs in,
+                            Outputs &out) {
+  auto mm = cast<sieve::onnx::MSMatMulNBitsOp>(op);
+  if (failed(need(op, in, 3)))
+    return failure();
+  if (in.size() > 4 && in[4])
+    return op->emitError() << "g_idx is not supported (act-order quantized "
+                              "weights)";
+  const Tensor &A = *in[0], &Bq = *in[1], &scales = *in[2];
+  const Tensor *zp = in.size() > 3 ? in[3] : nullptr;
+  const Tensor *bias = in.size() > 5 ? in[5] : nullptr;
+  NBitsLayout l;
+  l.n = mm.getN(), l.k = mm.getK(), l.bits = mm.getBits(),
+  l.blockSize = mm.getBlockSize();
+  std::string bad = l.check();
+  if (!bad.empty())
+    return op->emitError() << bad;
+  if (A.storage != Storage::F32 || scales.storage != Storage::F32 ||
+      (bias && bias->storage != Storage::F32))
+    return op->emitError() << "A, scales and bias must be float";
+  if (A.shape.empty() || A.shape.back() != l.k)
+    return op->emitError() << "A " << shapeStr(A.shape)
+                           << " must end in K = " << l.k;
+  if (Bq.storage != Storage::I64 || Bq.numel() != l.n * l.rowBytes())
+    return op->emitError() << "B must be uint8 with N * blocks * block bytes = "
+                           << l.n * l.rowBytes() << " elements";
+  if (scales.numel() != l.n * l.blocksPerRow())
+    return op->emitError() << "scales must have N * blocks = "
+                           << l.n * l.blocksPerRow() << " elements";
+  if (bias && bias->numel() != l.n)
+    return op->emitError() << "bias must have N = " << l.n << " elements";
+  // Integers are held as int64; the dequantizer reads the packed bytes.
+  auto bytesOf = [](const Tensor &t) {
+    std::vector<uint8_t> r(t.numel());
+    for (int64_t i = 0; i < t.numel(); ++i)
+      r[i] = uint8_t(t.i()[i]);
+    return r;
+  };
+  std::vector<uint8_t> packed = bytesOf(Bq), zpBytes;
+  NBitsZeroPoints zeros;
+  if (zp && zp->storage == Storage::F32) {
+    if (zp->numel() != l.n * l.blocksPerRow())
+      return op->emitError() << "float zero_points must have N * blocks = "
+                             << l.n * l.blocksPerRow() << " elements";
+    zeros.values = zp->f();
+  } else if (zp) {
+    if (zp->numel() != l.n * l.zeroPointRowBytes())
+      return op->emitError() << "packed zero_points must have "
+                             << l.n * l.zeroPointRowBytes() << " bytes";
+    zpBytes = bytesOf(*zp);
+    zeros.packed = zpBytes.data();
+  }
+  std::vector<float> w(l.n * l.k);
+  parallelRange(ctx.pool, l.n, 16, [&](int64_t b, int64_t e) {
+    dequantizeNBits(l, packed.data(), scales.f(), zeros, b, e,
+                    w.data() + b * l.k);
+  });
+  Shape yShape = A.shape;
+  yShape.back() = l.n;
+  Tensor y = Tensor::f32(yShape);
+  int64_t M = A.numel() / l.k, off = 0;
+  // W is [N, K] row-major: element (k, n) of W^T is at n * K + k.
+  sgemmBatched(ctx.pool, 1, M, l.n, l.k, A.f(), &off, l.k, 1, w.data(), &off, 1,
+               l.k, y.f(), &off, l.n);
+  if (bias)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t n = 0; n < l.n; ++n)
+        y.f()[m * l.n + n] += bias->f()[n];
+  out.push_back(y);
   return success();
 }
 
@@ -2598,6 +2859,8 @@ const llvm::StringMap<OpHandler> &sieve::ref::opTable() {
       {"onnx.RotaryEmbedding", rotaryEmbeddingOp<false>},
       {"onnx.ms.RotaryEmbedding", rotaryEmbeddingOp<true>},
       {"onnx.Attention", attentionOp},
+      {"onnx.ms.GroupQueryAttention", groupQueryAttentionOp},
+      {"onnx.ms.MatMulNBits", matMulNBitsOp},
   };
   return table;
 }

@@ -13,12 +13,28 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sieve::raise {
+
+/// Rotary caches recognized as scaling * cos/sin(p * inv_freq[i]).
+struct RotaryCaches {
+  std::vector<float> invFreq; ///< rotary_dim / 2 values
+  double scaling = 1.0;
+};
+
+/// recoverInvFreq's verdicts by the (cos, sin) caches' value attributes
+/// (uniqued and immortal in the context): the rotary ops of a model share
+/// one pair of caches, which is then checked once.
+using RotaryMemo =
+    llvm::DenseMap<std::pair<mlir::Attribute, mlir::Attribute>,
+                   std::pair<std::optional<RotaryCaches>, std::string>>;
 
 /// Why a construct that was recognized in part did not raise, keyed by its
 /// root op. The pass reports the notes of the ops that are still there at
@@ -31,6 +47,12 @@ struct Notes : public mlir::RewriterBase::Listener {
   void notifyOperationErased(mlir::Operation *op) override {
     byOp.erase(op);
   }
+  /// Pass-wide too: the rotary cache checks done so far.
+  RotaryMemo rotaryMemo;
+  /// Function arguments the session stands for (a genai position_ids
+  /// argument read by a raised rotary): the pass drops them when nothing
+  /// else uses them.
+  llvm::SmallPtrSet<mlir::Value, 4> sessionArguments;
 };
 
 //===----------------------------------------------------------------------===//
@@ -80,15 +102,48 @@ struct HeadsView {
 /// Reshape, and K^T by Transpose (possibly through [B*H, S, D] when B = 1).
 std::optional<HeadsView> matchHeads(mlir::Value v);
 
+/// The values of an onnx.Constant: `dense` (floats of any width), or f32
+/// data in a `dense_resource` blob (not elided) or an `#onnx.external` file
+/// / the bytes of a ui8 tensor in any of these forms.
+std::optional<std::vector<double>> getConstantFloats(mlir::Value v);
+std::optional<std::vector<uint8_t>> getConstantBytes(mlir::Value v);
+
 /// Static dimensions of a ranked tensor type (kDynamic for dynamic).
 llvm::ArrayRef<int64_t> shapeOf(mlir::Value v);
 int64_t rankOf(mlir::Value v);
+
+/// Recovers inv_freq and the scaling from constant cos/sin caches
+/// [max_position, rotary_dim / 2] and checks every row against them
+/// (RaiseFusedRotary.cpp). Otherwise sets `why`. Verdicts are kept in
+/// `memo`.
+std::optional<RotaryCaches> recoverInvFreq(mlir::Value cosCache,
+                                           mlir::Value sinCache,
+                                           RotaryMemo &memo, std::string &why);
+
+/// sieve.rotary of `x` [batch, seq, heads * headDim] with `caches`' inv_freq
+/// (an inline sieve.weight) and scaling.
+mlir::Value createRotary(mlir::PatternRewriter &rewriter, mlir::Location loc,
+                         mlir::Value x, const RotaryCaches &caches,
+                         int64_t heads, int64_t headDim, bool interleaved);
 
 //===----------------------------------------------------------------------===//
 // Pattern sets, applied in this order by the pass
 //===----------------------------------------------------------------------===//
 
+/// Before the patterns: GroupQueryAttention ops with past/present onto
+/// sieve ops and the session's KV cache, dropping the past/present/mask
+/// arguments and results (RaiseGroupQueryAttention.cpp).
+void raiseGroupQueryAttention(mlir::func::FuncOp func, Notes &notes);
+
 void populateRaiseNormPatterns(mlir::RewritePatternSet &patterns, Notes &notes);
+void populateRaiseFusedNormPatterns(mlir::RewritePatternSet &patterns,
+                                    Notes &notes);
+void populateRaiseMatMulNBitsPatterns(mlir::RewritePatternSet &patterns,
+                                      Notes &notes);
+void populateRaiseFusedRotaryPatterns(mlir::RewritePatternSet &patterns,
+                                      Notes &notes);
+void populateRaiseFusedAttentionPatterns(mlir::RewritePatternSet &patterns,
+                                         Notes &notes);
 void populateRaiseEmbeddingPatterns(mlir::RewritePatternSet &patterns,
                                     Notes &notes);
 void populateRaiseLinearPatterns(mlir::RewritePatternSet &patterns,

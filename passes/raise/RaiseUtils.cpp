@@ -4,6 +4,13 @@
 
 #include "sieve/Dialect/ONNX/ONNXDialect.h"
 
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <cstring>
+
 using namespace mlir;
 
 namespace sieve::raise {
@@ -161,6 +168,85 @@ bool isPositionsAlong(Value v, int64_t axis, std::string &why) {
     return false;
   }
   return isPositions(v, why);
+}
+
+//===----------------------------------------------------------------------===//
+// Constant data
+//===----------------------------------------------------------------------===//
+
+/// The raw little-endian bytes of a constant whose value is not `dense`: a
+/// `dense_resource` blob (if it was not elided), or an `#onnx.external` slice
+/// read from its file (relative to the module's onnx.model_dir). Checked
+/// against the size of the constant's type.
+static std::optional<std::vector<char>> rawBytes(onnx::ConstantOp c) {
+  auto type = dyn_cast<RankedTensorType>(c.getType());
+  if (!type || !type.getElementType().isIntOrFloat() ||
+      type.getElementTypeBitWidth() % 8)
+    return std::nullopt;
+  size_t size = type.getNumElements() * type.getElementTypeBitWidth() / 8;
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != size)
+      return std::nullopt;
+    return std::vector<char>(blob->getData().begin(), blob->getData().end());
+  }
+  auto ext = dyn_cast<onnx::ExternalTensorAttr>(c.getValue());
+  if (!ext || ext.getLength() != size)
+    return std::nullopt;
+  SmallString<256> path;
+  if (!llvm::sys::path::is_absolute(ext.getLocation()))
+    if (auto module = c->getParentOfType<ModuleOp>())
+      if (auto dir = module->getAttrOfType<StringAttr>("onnx.model_dir"))
+        path = dir.getValue();
+  llvm::sys::path::append(path, ext.getLocation());
+  auto buf = llvm::MemoryBuffer::getFileSlice(path, size, ext.getOffset());
+  if (!buf)
+    return std::nullopt;
+  StringRef data = (*buf)->getBuffer();
+  return std::vector<char>(data.begin(), data.end());
+}
+
+std::optional<std::vector<double>> getConstantFloats(Value v) {
+  auto c = v.getDefiningOp<onnx::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  std::vector<double> r;
+  if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
+    if (!isa<FloatType>(dense.getElementType()))
+      return std::nullopt;
+    for (APFloat f : dense.getValues<APFloat>())
+      r.push_back(f.convertToDouble());
+    return r;
+  }
+  if (!cast<ShapedType>(c.getType()).getElementType().isF32())
+    return std::nullopt;
+  auto bytes = rawBytes(c);
+  if (!bytes)
+    return std::nullopt;
+  r.resize(bytes->size() / 4);
+  for (size_t i = 0; i < r.size(); ++i) {
+    float f;
+    std::memcpy(&f, bytes->data() + 4 * i, 4);
+    r[i] = f;
+  }
+  return r;
+}
+
+std::optional<std::vector<uint8_t>> getConstantBytes(Value v) {
+  auto c = v.getDefiningOp<onnx::ConstantOp>();
+  auto type = c ? dyn_cast<ShapedType>(c.getType()) : nullptr;
+  if (!type || !type.getElementType().isUnsignedInteger(8))
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
+    std::vector<uint8_t> r;
+    for (APInt i : dense.getValues<APInt>())
+      r.push_back(uint8_t(i.getZExtValue()));
+    return r;
+  }
+  auto bytes = rawBytes(c);
+  if (!bytes)
+    return std::nullopt;
+  return std::vector<uint8_t>(bytes->begin(), bytes->end());
 }
 
 //===----------------------------------------------------------------------===//
