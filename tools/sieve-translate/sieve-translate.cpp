@@ -57,6 +57,26 @@ static cl::opt<int64_t> elideResources(
              "(0 prints them whole; default 4096)"),
     cl::init(4096), cl::cat(category));
 
+/// Writes -o (kept only when everything was written); returns the exit code.
+static int writeOutput(llvm::function_ref<void(raw_ostream &)> write) {
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFile, &error);
+  if (!output) {
+    llvm::errs() << "sieve-translate: " << error << "\n";
+    return 1;
+  }
+  write(output->os());
+  output->os().flush();
+  if (output->os().has_error()) {
+    llvm::errs() << "sieve-translate: cannot write '" << outputFile << "'\n";
+    output->os().clear_error();
+    return 1;
+  }
+  output->keep();
+  return 0;
+}
+
 /// --emit-cuda: parse a module holding one planned kernel.program and
 /// write its CUDA source.
 static int emitCUDA(MLIRContext &context, bool &failedDiag) {
@@ -78,16 +98,7 @@ static int emitCUDA(MLIRContext &context, bool &failedDiag) {
   llvm::raw_string_ostream os(source);
   if (failed(sieve::emitCUDA(programs.front(), os)) || failedDiag)
     return 1;
-  std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputFile, &error);
-  if (!output) {
-    llvm::errs() << "sieve-translate: " << error << "\n";
-    return 1;
-  }
-  output->os() << source;
-  output->keep();
-  return 0;
+  return writeOutput([&](raw_ostream &os) { os << source; });
 }
 
 int main(int argc, char **argv) {
@@ -140,24 +151,11 @@ int main(int argc, char **argv) {
   if (!module || failedDiag)
     return 1;
 
-  std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputFile, &error);
-  if (!output) {
-    llvm::errs() << "sieve-translate: " << error << "\n";
-    return 1;
-  }
   OpPrintingFlags flags;
   if (elideResources > 0)
     flags.elideLargeResourceString(elideResources);
-  module->print(output->os(), flags);
-  output->os() << "\n";
-  output->os().flush();
-  if (output->os().has_error()) {
-    llvm::errs() << "sieve-translate: cannot write '" << outputFile << "'\n";
-    output->os().clear_error();
-    return 1;
-  }
-  output->keep();
-  return 0;
+  return writeOutput([&](raw_ostream &os) {
+    module->print(os, flags);
+    os << "\n";
+  });
 }
