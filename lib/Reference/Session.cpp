@@ -151,6 +151,13 @@ int64_t SieveModel::numLayers() const {
   return impl->model.getLayers().size();
 }
 int SieveModel::numThreads() const { return impl->pool.size(); }
+const Tensor *SieveModel::weight(Operation *op) const {
+  auto it = impl->weights.find(op);
+  return it == impl->weights.end() ? nullptr : &it->second;
+}
+Operation *SieveModel::modelOp() const { return impl->model; }
+
+SessionObserver::~SessionObserver() = default;
 
 //===----------------------------------------------------------------------===//
 // The session
@@ -193,6 +200,7 @@ struct Session::Impl {
   int64_t curBatch = 0;
   std::vector<int64_t> lengths; // per row
   std::vector<KV> caches;
+  SessionObserver *observer = nullptr;
 
   Impl(SieveModel::Impl &m, int64_t maxBatch, int64_t maxCtx)
       : M(m), maxBatch(maxBatch), maxCtx(maxCtx) {}
@@ -247,6 +255,10 @@ Session::create(SieveModel &model, int64_t maxBatch, int64_t maxContext) {
   }
   s->impl->lengths.assign(maxBatch, 0);
   return s;
+}
+
+void Session::setObserver(SessionObserver *observer) {
+  impl->observer = observer;
 }
 
 void Session::reset() {
@@ -404,6 +416,8 @@ LogicalResult Session::Impl::runBlock(Block &block, ArrayRef<Tensor> args,
           p[i] = round(p[i]);
       }
     }
+    if (observer)
+      observer->afterOp(&op, in, out);
     values[op.getResult(0)] = std::move(out);
   }
   return block.getParentOp()->emitError() << "block has no terminator";
@@ -684,6 +698,8 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
       for (int64_t i = i0; i < i1; ++i)
         pg[i] = activate(act, pg[i]) * pu[i];
     });
+    if (observer)
+      observer->innerValue(op, "down_input", gate);
     out = matmul(pool, gate, *in[3], false);
     return success();
   }
@@ -720,6 +736,8 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
       for (int64_t k = i0; k < i1; ++k)
         ph[k] = activate(act, ph[k]);
     });
+    if (observer)
+      observer->innerValue(op, "down_input", h);
     out = matmul(pool, h, *down, false);
     addBias(pool, out, downBias);
     return success();
@@ -814,6 +832,9 @@ LogicalResult Session::Impl::attention(sieve::AttentionOp op, const Tensor &q,
         std::fill(row + n, row + keys, 0.0f);
       }
     });
+    if (observer)
+      observer->attentionProbs(op, {B, H, rows, keys, s0, st.start.data(),
+                                    scores.data()});
     // out[b, s, h, :] = probs[b, h, s, :] @ V[b, h / group, :, :]
     sgemmBatched(M.pool, problems, rows, D, keys, scores.data(), sOff.data(),
                  keys, 1, kv.v.get(), kOff.data(), D, 1, out.f(), qOff.data(),

@@ -6,6 +6,7 @@
 //   sieve-run ops.mlir --func=slice [--inputs "1,2,3;4,5"]
 //   sieve-run model.onnx --raise --prompt "The list" [--check-kv]
 //   sieve-run raised.mlir --batch-prompts prompts.txt [--check-batch]
+//   sieve-run model.onnx --raise --profile calib.txt -o profile.json
 //
 // A module holding a `sieve.model` (an .mlir file after sieve-raise, or an
 // .onnx file with --raise) runs at the sieve level through a Session with a
@@ -20,6 +21,7 @@
 #include "sieve/Import/ONNXImporter.h"
 #include "sieve/Passes/Passes.h"
 #include "sieve/Reference/Executor.h"
+#include "sieve/Reference/Profile.h"
 #include "sieve/Reference/Session.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -77,6 +79,19 @@ static cl::opt<int64_t> maxWindows("max-windows",
                                    cl::desc("Evaluate at most this many "
                                             "windows (default 0: all)"),
                                    cl::init(0), cl::cat(category));
+// Calibration.
+static cl::opt<std::string> profileText(
+    "profile",
+    cl::desc("Profile a sieve.model (or a model raised with --raise) on this "
+             "calibration text: residual cosines per layer and sub-layer, "
+             "attention mass per head, activation ranges per linear input, "
+             "weight statistics; written as JSON to -o (docs/profile.md). "
+             "Windows as for --eval (--window, --max-windows)"),
+    cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string> outputPath("o",
+                                       cl::desc("Output file of --profile"),
+                                       cl::value_desc("file"),
+                                       cl::cat(category));
 // Generation.
 static cl::opt<std::string> prompt("prompt",
                                    cl::desc("Generate a continuation of this "
@@ -342,6 +357,37 @@ static int runEval(Model &m) {
         "bits per byte: {0:f4} ({1} predicted bytes, {2} windows of {3}, "
         "{4:f1} s)\n",
         bpb, predicted, total, window.getValue(), secs);
+  return 0;
+}
+
+static int runProfile(Model &m) {
+  ProfileOptions opts;
+  opts.textPath = profileText;
+  opts.modelPath = modelPath;
+  opts.window = window;
+  opts.maxWindows = maxWindows;
+  auto start = std::chrono::steady_clock::now();
+  FailureOr<llvm::json::Value> profile = profileModel(*m.sieve, opts);
+  if (failed(profile))
+    return 1;
+  std::error_code ec;
+  llvm::raw_fd_ostream os(outputPath, ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    fail("cannot write '" + outputPath + "': " + ec.message());
+  os << *profile << "\n";
+  os.close();
+  if (os.has_error())
+    fail("cannot write '" + outputPath + "'");
+  double secs = std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+  const llvm::json::Object *cal =
+      profile->getAsObject()->getObject("calibration");
+  llvm::errs() << llvm::formatv(
+      "sieve-run: profile of {0} layers over {1} windows ({2} bytes) written "
+      "to {3} in {4:f1} s\n",
+      m.sieve->numLayers(), *cal->getInteger("windows"),
+      *cal->getInteger("bytes"), outputPath, secs);
   return 0;
 }
 
@@ -826,6 +872,7 @@ int main(int argc, char **argv) {
       "  sieve-run ops.mlir --func NAME [--inputs \"1,2;3\"]\n"
       "  sieve-run model.onnx --raise --prompt TEXT [--check-kv]\n"
       "  sieve-run raised.mlir --batch-prompts FILE [--check-batch]\n"
+      "  sieve-run model.onnx --raise --profile TEXT -o profile.json\n"
       "  sieve-run ops.mlir      (runs every argument-free function)\n\n"
       "--threads=N sets the worker threads (default 0: one per hardware\n"
       "thread).\n"
@@ -854,9 +901,14 @@ int main(int argc, char **argv) {
   if (inputBytes < -1 || inputBytes == 0)
     fail("--input-bytes must be positive");
   int modes = !evalFile.empty() + !prompt.empty() + !logitsOut.empty() +
-              !batchPrompts.empty();
+              !batchPrompts.empty() + !profileText.empty();
   if (modes > 1)
-    fail("choose one of --eval, --prompt, --batch-prompts and --logits-out");
+    fail("choose one of --eval, --prompt, --batch-prompts, --logits-out and "
+         "--profile");
+  if (!profileText.empty() && outputPath.empty())
+    fail("--profile needs -o FILE for the profile");
+  if (profileText.empty() && !outputPath.empty())
+    fail("-o goes with --profile");
   if (checkKV && prompt.empty())
     fail("--check-kv goes with --prompt");
   if (checkBatch && batchPrompts.empty())
@@ -931,7 +983,8 @@ int main(int argc, char **argv) {
   if (baseDir.empty())
     baseDir = ".";
   bool modelMode = !evalFile.empty() || !prompt.empty() ||
-                   !logitsOut.empty() || !batchPrompts.empty();
+                   !logitsOut.empty() || !batchPrompts.empty() ||
+                   !profileText.empty();
   if (modelMode && SieveModel::contains(*m.module)) {
     // The sieve level: the Session runs the sieve.model itself.
     auto loaded = SieveModel::open(*m.module, baseDir, threads);
@@ -944,14 +997,19 @@ int main(int argc, char **argv) {
       return runGenerate(m);
     if (!batchPrompts.empty())
       return runBatch(m);
+    if (!profileText.empty())
+      return runProfile(m);
     return runLogits(m);
   }
   if (!modelMode && SieveModel::contains(*m.module))
-    fail("a sieve.model runs with --eval, --prompt, --batch-prompts or "
-         "--logits-out");
+    fail("a sieve.model runs with --eval, --prompt, --batch-prompts, "
+         "--logits-out or --profile");
   if (!batchPrompts.empty())
     fail("--batch-prompts runs at the sieve level: the model holds no "
          "sieve.model (try --raise)");
+  if (!profileText.empty())
+    fail("--profile runs at the sieve level: the model holds no sieve.model "
+         "(try --raise)");
   if (checkKV)
     fail("--check-kv needs the sieve level: the model holds no sieve.model "
          "(try --raise)");
