@@ -121,6 +121,13 @@ int64_t SieveModel::numLayers() const {
   return impl->model.getLayers().size();
 }
 int SieveModel::numThreads() const { return impl->pool.size(); }
+const Tensor *SieveModel::weight(Operation *op) const {
+  auto it = impl->weights.find(op);
+  return it == impl->weights.end() ? nullptr : &it->second;
+}
+Operation *SieveModel::modelOp() const { return impl->model; }
+
+SessionObserver::~SessionObserver() = default;
 
 //===----------------------------------------------------------------------===//
 // The session
@@ -201,6 +208,7 @@ struct Session::Impl {
   int64_t curBatch = 0;
   std::vector<int64_t> lengths; // per row
   std::vector<KV> caches;
+  SessionObserver *observer = nullptr;
 
   Impl(SieveModel::Impl &m, int64_t maxBatch, int64_t maxCtx)
       : M(m), maxBatch(maxBatch), maxCtx(maxCtx) {}
@@ -272,6 +280,10 @@ Session::create(SieveModel &model, int64_t maxBatch, int64_t maxContext) {
   }
   s->impl->lengths.assign(maxBatch, 0);
   return s;
+}
+
+void Session::setObserver(SessionObserver *observer) {
+  impl->observer = observer;
 }
 
 void Session::reset() {
@@ -429,6 +441,8 @@ LogicalResult Session::Impl::runBlock(Block &block, ArrayRef<Tensor> args,
           p[i] = round(p[i]);
       }
     }
+    if (observer)
+      observer->afterOp(&op, in, out);
     values[op.getResult(0)] = std::move(out);
   }
   return block.getParentOp()->emitError() << "block has no terminator";
@@ -722,6 +736,8 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
       for (int64_t i = i0; i < i1; ++i)
         pg[i] = activate(act, pg[i]) * pu[i];
     });
+    if (observer)
+      observer->innerValue(op, "down_input", gate);
     out = matmul(pool, gemmInput(g.getDown(), gate), *in[3], false);
     return success();
   }
@@ -758,6 +774,8 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
       for (int64_t k = i0; k < i1; ++k)
         ph[k] = activate(act, ph[k]);
     });
+    if (observer)
+      observer->innerValue(op, "down_input", h);
     out = matmul(pool, gemmInput(m.getDown(), h), *down, false);
     addBias(pool, out, downBias);
     return success();
@@ -879,6 +897,9 @@ LogicalResult Session::Impl::attention(sieve::AttentionOp op, const Tensor &q,
         std::fill(row + n, row + keys, 0.0f);
       }
     });
+    if (observer)
+      observer->attentionProbs(op, {B, H, rows, keys, s0, st.start.data(),
+                                    scores.data()});
     // out[b, s, h, :] = probs[b, h, s, :] @ V[b, h / group, :, :]
     sgemmBatched(M.pool, problems, rows, D, keys, scores.data(), sOff.data(),
                  keys, 1, vData, kOff.data(), D, 1, out.f(), qOff.data(),
