@@ -185,8 +185,9 @@ def SieveQuantize : Pass<"sieve-quantize", "mlir::ModuleOp"> {
     - `target-bits=T` (with weights=int4; 4 < T <= 8): layer-wise mixed
       precision: round((T - 4) / 4 * layers) decoder layers get int8, the
       most important first by `order=`: `lim` (1 - the profile's per-layer
-      input/output cosine), `zd` (the profile's per-layer z-score
-      distribution of the weights, larger first) or `random` (`seed=`).
+      input/output cosine), `zd` (the profile's per-layer fraction of
+      weights with z-score > 1, smaller first, as the paper reads it) or
+      `random` (`seed=`).
     - `kv=int8|fp8` (one scale per position and head) or
       `kv=int4` (asymmetric, groups of `kv-group`, default head_dim).
 

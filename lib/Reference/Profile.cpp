@@ -428,6 +428,24 @@ static llvm::Error profileError(const Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
+/// Reads A["abs_mean"] (A = {"abs_mean": [...], "abs_max": [...]}).
+static llvm::Error readAbsMean(const json::Value &a, std::vector<float> &out,
+                               const Twine &where) {
+  const json::Object *obj = a.getAsObject();
+  const json::Array *mean = obj ? obj->getArray("abs_mean") : nullptr;
+  if (!mean)
+    return profileError(where + " has no \"abs_mean\" array");
+  out.clear();
+  for (const json::Value &v : *mean) {
+    std::optional<double> d = v.getAsNumber();
+    if (!d || !(*d >= 0))
+      return profileError(where + ".abs_mean holds a value that is not a "
+                                  "number >= 0");
+    out.push_back(float(*d));
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<ProfileSummary>
 sieve::ref::readProfile(const json::Value &value) {
   const json::Object *root = value.getAsObject();
@@ -460,8 +478,20 @@ sieve::ref::readProfile(const json::Value &value) {
       return profileError("profile layer entry " + Twine(i) +
                           " lacks index, cosine, cosine_attention, "
                           "cosine_mlp or weights.zd");
-    out.layers.push_back({*index, *c, *ca, *cm, *zd});
+    LayerProfile layer{*index, *c, *ca, *cm, *zd, {}};
+    if (const json::Object *inputs = o->getObject("inputs"))
+      for (const auto &[key, a] : *inputs)
+        if (llvm::Error e = readAbsMean(a, layer.inputAbsMean[key.str()],
+                                        "profile layer " + Twine(*index) +
+                                            " input \"" + key.str() + "\""))
+          return std::move(e);
+    out.layers.push_back(std::move(layer));
   }
+  if (const json::Object *head = root->getObject("lm_head"))
+    if (const json::Value *inputs = head->get("inputs"))
+      if (llvm::Error e = readAbsMean(*inputs, out.lmHeadAbsMean,
+                                      "profile lm_head input"))
+        return std::move(e);
   return out;
 }
 

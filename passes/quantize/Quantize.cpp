@@ -8,11 +8,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Profile.h"
-
 #include "sieve/Dialect/Sieve/SieveOps.h"
 #include "sieve/Passes/Passes.h"
 #include "sieve/Quant/Quant.h"
+#include "sieve/Reference/Profile.h"
 #include "sieve/Reference/Weights.h"
 
 #include "mlir/IR/Builders.h"
@@ -173,7 +172,15 @@ struct SieveQuantizePass
       : SieveQuantizeBase(other) {}
 
   std::optional<Format> format;     // weights=, none: nullopt
-  std::optional<quantize::Profile> prof;
+  std::optional<ref::ProfileSummary> prof;
+
+  /// The profile's entry for decoder layer `index`, or null.
+  const ref::LayerProfile *profileLayer(int64_t index) const {
+    for (const ref::LayerProfile &l : prof->layers)
+      if (l.index == index)
+        return &l;
+    return nullptr;
+  }
   std::unique_ptr<ref::WeightReader> reader;
   WeightsFile file;
 
@@ -272,10 +279,10 @@ LogicalResult SieveQuantizePass::checkOptions(Operation *at) {
                   "--profile)");
   }
   if (!profile.empty()) {
-    std::string error;
-    prof = quantize::readProfile(profile, error);
-    if (!prof)
-      return fail(error);
+    llvm::Expected<ref::ProfileSummary> read = ref::readProfile(StringRef(profile));
+    if (!read)
+      return fail(llvm::toString(read.takeError()));
+    prof = std::move(*read);
   }
   return success();
 }
@@ -295,18 +302,15 @@ FailureOr<DenseSet<int64_t>> SieveQuantizePass::int8Layers(ModelOp model) {
   } else {
     DenseMap<int64_t, double> score;
     for (int64_t i : layers) {
-      auto it = prof->layers.find(i);
-      std::optional<double> v;
-      if (it != prof->layers.end())
-        v = order == "lim" ? it->second.cosine : it->second.zd;
-      if (!v)
-        return model.emitError()
-               << "sieve-quantize: the profile has no "
-               << (order == "lim" ? "\"cosine\"" : "\"weights\".\"zd\"")
-               << " for layer " << i << " (order=" << order << ")";
+      const ref::LayerProfile *l = profileLayer(i);
+      if (!l)
+        return model.emitError() << "sieve-quantize: the profile has no "
+                                    "layer "
+                                 << i << " (order=" << order << ")";
       // LIM: a layer that changes its input more (lower cosine between
-      // input and output) matters more.
-      score[i] = order == "lim" ? 1.0 - *v : *v;
+      // input and output) matters more. ZD: the paper reads a smaller
+      // fraction of weights with z-score > 1 as more important.
+      score[i] = order == "lim" ? 1.0 - l->cosine : -l->zd;
     }
     std::stable_sort(layers.begin(), layers.end(), [&](int64_t a, int64_t b) {
       return score[a] > score[b];
@@ -359,11 +363,11 @@ LogicalResult SieveQuantizePass::quantizeWeight(const Target &t, Format f) {
   if (method == "awq") {
     const std::vector<float> *act = nullptr;
     if (t.layer < 0) {
-      act = &prof->lmHeadAbsMean;
-    } else if (auto it = prof->layers.find(t.layer);
-               it != prof->layers.end()) {
-      auto a = it->second.absMean.find(t.input);
-      if (a != it->second.absMean.end())
+      if (!prof->lmHeadAbsMean.empty())
+        act = &prof->lmHeadAbsMean;
+    } else if (const ref::LayerProfile *l = profileLayer(t.layer)) {
+      auto a = l->inputAbsMean.find(t.input);
+      if (a != l->inputAbsMean.end())
         act = &a->second;
     }
     if (!act || int64_t(act->size()) != K)

@@ -33,7 +33,7 @@ def read(path, offset, length, shape, et, base):
 
 
 def field(line, name, base):
-    m = re.search(name + r" = " + EXT, line)
+    m = re.search(r"(?<!\w)" + name + r" = " + EXT, line)
     if not m:
         return None
     shape = [int(d) for d in m.group(4).split("x")]

@@ -13,6 +13,7 @@
 
 #include "sieve/Reference/Session.h"
 
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
 
 #include <string>
@@ -46,10 +47,15 @@ struct LayerProfile {
   int64_t index = 0;
   double cosine = 0, cosineAttention = 0, cosineMlp = 0;
   double zd = 0;
+  /// "inputs": input name (attention, attention_output, mlp, mlp_down) ->
+  /// abs_mean per input channel; empty when the profile has none.
+  llvm::StringMap<std::vector<float>> inputAbsMean;
 };
 struct ProfileSummary {
   std::string model;
   std::vector<LayerProfile> layers;
+  /// lm_head.inputs.abs_mean (empty when absent).
+  std::vector<float> lmHeadAbsMean;
 };
 
 /// Parses a profile written by profileModel (checks schema and version).
