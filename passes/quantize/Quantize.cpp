@@ -171,8 +171,11 @@ struct SieveQuantizePass
   SieveQuantizePass(const SieveQuantizePass &other)
       : SieveQuantizeBase(other) {}
 
-  std::optional<Format> format;     // weights=, none: nullopt
+  // Per run: the parsed options, the weights read and written.
+  std::optional<Format> format; // weights=; none: nullopt
   std::optional<ref::ProfileSummary> prof;
+  std::unique_ptr<ref::WeightReader> reader;
+  WeightsFile file;
 
   /// The profile's entry for decoder layer `index`, or null.
   const ref::LayerProfile *profileLayer(int64_t index) const {
@@ -181,8 +184,6 @@ struct SieveQuantizePass
         return &l;
     return nullptr;
   }
-  std::unique_ptr<ref::WeightReader> reader;
-  WeightsFile file;
 
   LogicalResult checkOptions(Operation *at);
   FailureOr<DenseSet<int64_t>> int8Layers(ModelOp model);
