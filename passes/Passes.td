@@ -163,4 +163,68 @@ def SieveRaise : Pass<"sieve-raise", "mlir::ModuleOp"> {
   let dependentDialects = ["sieve::onnx::ONNXDialect", "sieve::SieveDialect"];
 }
 
+def SieveQuantize : Pass<"sieve-quantize", "mlir::ModuleOp"> {
+  let summary = "Quantize linear weights and the KV cache of a sieve.model";
+  let description = [{
+    Replaces the `sieve.weight` operands of `sieve.linear`,
+    `sieve.gated_mlp`, `sieve.mlp` (and `sieve.lm_head` with `lm-head=true`)
+    by `sieve.quantized_weight` ops whose codes, scales and zero points are
+    written to `weights-file` (never inline), and sets `kv = #sieve.kv<...>`
+    on every `sieve.attention`. Formats and layouts: docs/quantization.md.
+
+    - `weights=int8`: symmetric, one scale per output channel (amax / 127).
+    - `weights=int4`: asymmetric, groups of `group` inputs (default 128),
+      f16 scale and uint4 zero point per group.
+    - `weights=fp8`: E4M3 codes, one scale per output channel (amax / 448);
+      the GEMMs quantize activations to E4M3 per token at run time.
+    - `method=awq` (int8/int4): activation-aware scaling from `profile=`
+      (the per-input-channel mean |x| of `sieve-run --profile`): for each
+      weight the exponent alpha in {0, 0.05, ..., 1} of c = |x|^alpha
+      minimizing the activation-weighted squared weight error is kept, and
+      the quantized weight records c as `input_scales`.
+    - `target-bits=T` (with weights=int4; 4 < T <= 8): layer-wise mixed
+      precision: round((T - 4) / 4 * layers) decoder layers get int8, the
+      most important first by `order=`: `lim` (1 - the profile's per-layer
+      input/output cosine), `zd` (the profile's per-layer fraction of
+      weights with z-score > 1, smaller first, as the paper reads it) or
+      `random` (`seed=`).
+    - `kv=int8|fp8` (one scale per position and head) or
+      `kv=int4` (asymmetric, groups of `kv-group`, default head_dim).
+
+    Refused with an error: unknown formats or methods, a group that is odd,
+    non-positive or does not divide a weight's input dimension, awq without
+    a profile or with fp8, target-bits outside (4, 8] or without
+    weights=int4, an order needing a profile without one, a profile that is
+    missing, malformed or does not fit the model, a missing weights-file.
+  }];
+  let options = [
+    Option<"weights", "weights", "std::string", /*default=*/"\"none\"",
+           "Weight format: int8, int4, fp8 or none">,
+    Option<"group", "group", "int64_t", /*default=*/"128",
+           "int4 group size along the input dimension">,
+    Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
+           "rtn (round to nearest) or awq (activation-aware scaling; needs "
+           "profile=)">,
+    Option<"profile", "profile", "std::string", /*default=*/"\"\"",
+           "Calibration profile (sieve-run --profile JSON)">,
+    Option<"lmHead", "lm-head", "bool", /*default=*/"false",
+           "Quantize the LM head too">,
+    Option<"kv", "kv", "std::string", /*default=*/"\"none\"",
+           "KV-cache format: int8, fp8, int4 or none">,
+    Option<"kvGroup", "kv-group", "int64_t", /*default=*/"0",
+           "int4 KV group along head_dim (0: head_dim)">,
+    Option<"targetBits", "target-bits", "double", /*default=*/"0",
+           "Average weight bits for int4/int8 per layer (0: off)">,
+    Option<"order", "order", "std::string", /*default=*/"\"lim\"",
+           "Layer importance for target-bits: lim, zd or random">,
+    Option<"seed", "seed", "uint64_t", /*default=*/"0",
+           "Seed of order=random">,
+    Option<"weightsFile", "weights-file", "std::string",
+           /*default=*/"\"\"",
+           "File the quantized weights are written to (referenced by "
+           "absolute path)">,
+  ];
+  let dependentDialects = ["sieve::onnx::ONNXDialect", "sieve::SieveDialect"];
+}
+
 #endif // SIEVE_PASSES_TD

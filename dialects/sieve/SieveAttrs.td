@@ -39,4 +39,48 @@ def Sieve_DenseAttr : Sieve_Attr<"Dense", "dense"> {
 
 def Sieve_SparsityAttr : AnyAttrOf<[Sieve_DenseAttr]>;
 
+
+def Sieve_QuantInt8 : I32EnumAttrCase<"int8", 0>;
+def Sieve_QuantInt4 : I32EnumAttrCase<"int4", 1>;
+def Sieve_QuantFP8 : I32EnumAttrCase<"fp8", 2>;
+def Sieve_QuantKind : I32EnumAttr<"QuantKind", "element format of quantized data",
+    [Sieve_QuantInt8, Sieve_QuantInt4, Sieve_QuantFP8]> {
+  let cppNamespace = "::sieve";
+  let genSpecializedAttr = 0;
+}
+
+def Sieve_QuantAttr : Sieve_Attr<"Quant", "quant"> {
+  let summary = "the stored format of a quantized linear weight";
+  let description = [{
+    `#sieve.quant<int8>`: int8 codes, one f32 scale per output channel,
+    symmetric. `#sieve.quant<int4, group = G, asym>`: uint4 codes in groups
+    of G along the input dimension, an f16 scale and a uint4 zero point per
+    group. `#sieve.quant<fp8>`: E4M3FN codes with one f32 scale per output
+    channel; the GEMM quantizes its activations to E4M3 per token
+    (dynamic scale amax / 448) and accumulates in f32. The layouts are in
+    docs/quantization.md.
+  }];
+  let parameters = (ins "::sieve::QuantKind":$kind,
+                        DefaultValuedParameter<"int64_t", "0">:$group,
+                        DefaultValuedParameter<"bool", "false">:$asym);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+}
+
+def Sieve_KVAttr : Sieve_Attr<"KV", "kv"> {
+  let summary = "the stored format of an attention's KV cache";
+  let description = [{
+    Every (position, KV head) vector of head_dim keys or values is stored
+    quantized when written and dequantized when read.
+    `#sieve.kv<int8>` / `#sieve.kv<fp8>`: one f32 scale per vector,
+    symmetric (amax / 127, amax / 448). `#sieve.kv<int4, group = G>`:
+    uint4 codes, asymmetric, an f32 scale and a zero point per group of G
+    along head_dim.
+  }];
+  let parameters = (ins "::sieve::QuantKind":$kind,
+                        DefaultValuedParameter<"int64_t", "0">:$group);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+}
+
 #endif // SIEVE_SIEVE_ATTRS_TD

@@ -25,3 +25,104 @@ void SieveDialect::initialize() {
 #include "sieve/SieveAttrs.cpp.inc"
       >();
 }
+
+//===----------------------------------------------------------------------===//
+// #sieve.quant and #sieve.kv: `<` kind (`,` `group` `=` N)? (`,` `asym`)? `>`
+//===----------------------------------------------------------------------===//
+
+/// Parses the shared body; `asym` is null for #sieve.kv (no such flag).
+static ParseResult parseQuantBody(AsmParser &parser, QuantKind &kind,
+                                  int64_t &group, bool *asym) {
+  StringRef word;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseLess() || parser.parseKeyword(&word))
+    return failure();
+  std::optional<QuantKind> k = symbolizeQuantKind(word);
+  if (!k)
+    return parser.emitError(loc) << "unknown quantized format '" << word
+                                 << "' (expected int8, int4 or fp8)";
+  kind = *k;
+  group = 0;
+  while (succeeded(parser.parseOptionalComma())) {
+    loc = parser.getCurrentLocation();
+    if (parser.parseKeyword(&word))
+      return failure();
+    if (word == "group") {
+      if (parser.parseEqual() || parser.parseInteger(group))
+        return failure();
+    } else if (word == "asym" && asym) {
+      *asym = true;
+    } else {
+      return parser.emitError(loc) << "unexpected '" << word << "'";
+    }
+  }
+  return parser.parseGreater();
+}
+
+static void printQuantBody(AsmPrinter &printer, QuantKind kind, int64_t group,
+                           bool asym) {
+  printer << "<" << stringifyQuantKind(kind);
+  if (group)
+    printer << ", group = " << group;
+  if (asym)
+    printer << ", asym";
+  printer << ">";
+}
+
+Attribute QuantAttr::parse(AsmParser &parser, Type) {
+  QuantKind kind;
+  int64_t group;
+  bool asym = false;
+  if (parseQuantBody(parser, kind, group, &asym))
+    return {};
+  return parser.getChecked<QuantAttr>(parser.getContext(), kind, group, asym);
+}
+
+void QuantAttr::print(AsmPrinter &printer) const {
+  printQuantBody(printer, getKind(), getGroup(), getAsym());
+}
+
+LogicalResult QuantAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                QuantKind kind, int64_t group, bool asym) {
+  switch (kind) {
+  case QuantKind::int4:
+    if (group < 2 || group % 2)
+      return emitError() << "int4 weights need an even group >= 2, got "
+                         << group;
+    if (!asym)
+      return emitError() << "int4 weights are asymmetric (asym): symmetric "
+                            "int4 is not implemented";
+    return success();
+  case QuantKind::int8:
+  case QuantKind::fp8:
+    if (group || asym)
+      return emitError() << stringifyQuantKind(kind)
+                         << " weights are per output channel and symmetric "
+                            "(no group, no asym)";
+    return success();
+  }
+  return success();
+}
+
+Attribute KVAttr::parse(AsmParser &parser, Type) {
+  QuantKind kind;
+  int64_t group;
+  if (parseQuantBody(parser, kind, group, /*asym=*/nullptr))
+    return {};
+  return parser.getChecked<KVAttr>(parser.getContext(), kind, group);
+}
+
+void KVAttr::print(AsmPrinter &printer) const {
+  printQuantBody(printer, getKind(), getGroup(), /*asym=*/false);
+}
+
+LogicalResult KVAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                             QuantKind kind, int64_t group) {
+  if (kind == QuantKind::int4 ? (group < 2 || group % 2) : group != 0)
+    return emitError() << "a " << stringifyQuantKind(kind) << " KV cache "
+                       << (kind == QuantKind::int4
+                               ? "needs an even group >= 2"
+                               : "has one scale per vector (no group)")
+                       << ", got group " << group;
+  return success();
+}

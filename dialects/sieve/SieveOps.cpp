@@ -138,6 +138,63 @@ LogicalResult WeightOp::verify() {
 
 OpFoldResult WeightOp::fold(FoldAdaptor) { return getValue(); }
 
+/// Checks that `attr` (named `what`) is an external tensor of `shape` and
+/// element type `et`.
+static LogicalResult expectStored(Operation *op, onnx::ExternalTensorAttr attr,
+                                  StringRef what, ArrayRef<int64_t> shape,
+                                  Type et) {
+  auto want = RankedTensorType::get(shape, et);
+  if (attr.getType() != want)
+    return op->emitOpError() << what << " must be " << want << ", got "
+                             << attr.getType();
+  return success();
+}
+
+LogicalResult QuantizedWeightOp::verify() {
+  auto type = getType();
+  if (type.getRank() != 2 || !type.hasStaticShape())
+    return emitOpError("result must be a static [K, N] matrix, got ") << type;
+  int64_t K = type.getDimSize(0), N = type.getDimSize(1);
+  QuantAttr f = getFormat();
+  MLIRContext *ctx = getContext();
+  Builder b(ctx);
+  Type codes, scaleType = b.getF32Type();
+  SmallVector<int64_t> scaleShape = {N};
+  switch (f.getKind()) {
+  case QuantKind::int8:
+    codes = b.getIntegerType(8);
+    break;
+  case QuantKind::fp8:
+    codes = b.getType<Float8E4M3FNType>();
+    break;
+  case QuantKind::int4:
+    if (K % f.getGroup())
+      return emitOpError("group ")
+             << f.getGroup() << " does not divide the input dimension " << K;
+    codes = IntegerType::get(ctx, 4, IntegerType::Unsigned);
+    scaleType = b.getF16Type();
+    scaleShape = {N, K / f.getGroup()};
+    break;
+  }
+  if (failed(expectStored(*this, getData(), "data", {N, K}, codes)) ||
+      failed(expectStored(*this, getScales(), "scales", scaleShape,
+                          scaleType)))
+    return failure();
+  if (f.getKind() == QuantKind::int4) {
+    if (!getZerosAttr())
+      return emitOpError("int4 weights need zeros");
+    if (failed(expectStored(*this, getZerosAttr(), "zeros", scaleShape,
+                            codes)))
+      return failure();
+  } else if (getZerosAttr()) {
+    return emitOpError("symmetric ")
+           << stringifyQuantKind(f.getKind()) << " weights have no zeros";
+  }
+  if (auto in = getInputScalesAttr())
+    return expectStored(*this, in, "input_scales", {K}, b.getF32Type());
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Transformer operations
 //===----------------------------------------------------------------------===//
@@ -236,6 +293,10 @@ LogicalResult AttentionOp::verify() {
       failed(expectSize(*this, lastDim(getResult().getType()), heads * hd,
                         "the result's last dimension")))
     return failure();
+  if (KVAttr kv = getKvAttr())
+    if (kv.getGroup() && hd % kv.getGroup())
+      return emitOpError("KV group ")
+             << kv.getGroup() << " does not divide head_dim " << hd;
   return success();
 }
 

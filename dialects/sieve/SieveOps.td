@@ -108,6 +108,42 @@ def Sieve_WeightOp : Sieve_Op<"weight", [Pure, ConstantLike]> {
   let hasFolder = 1;
 }
 
+def Sieve_QuantizedWeightOp : Sieve_Op<"quantized_weight", [Pure]> {
+  let summary = "a linear weight stored quantized, by reference";
+  let description = [{
+    The logical weight [K, N] of `x @ W` (the type of the `sieve.weight` it
+    replaces), stored in `format` (`#sieve.quant`) as arrays in an external
+    weights file: `data` (codes, output-channel major), `scales`, `zeros`
+    (int4 only) and, after activation-aware scaling, `input_scales` [K]
+    (f32): the stored matrix quantized `W[k, :] * input_scales[k]`, so
+    `W = dequantize(data, scales, zeros) / input_scales[k]` (a kernel may
+    instead divide the activations, or fold it into a preceding norm).
+
+    | format | data | scales | zeros |
+    |---|---|---|---|
+    | `#sieve.quant<int8>` | [N, K] i8 | [N] f32 | - |
+    | `#sieve.quant<int4, group = G, asym>` | [N, K] ui4 | [N, K/G] f16 | [N, K/G] ui4 |
+    | `#sieve.quant<fp8>` | [N, K] f8E4M3FN | [N] f32 | - |
+
+    ```mlir
+    %w = sieve.quantized_weight "q_proj" {format = #sieve.quant<int4, group = 128, asym>,
+        data = #onnx.external<"/out/q.bin", 0, 32768> : tensor<256x256xui4>,
+        scales = #onnx.external<"/out/q.bin", 32768, 1024> : tensor<256x2xf16>,
+        zeros = #onnx.external<"/out/q.bin", 33792, 256> : tensor<256x2xui4>}
+        : tensor<256x256xf32>
+    ```
+  }];
+  let arguments = (ins Sieve_QuantAttr:$format,
+                       ONNX_ExternalTensorAttr:$data,
+                       ONNX_ExternalTensorAttr:$scales,
+                       OptionalAttr<ONNX_ExternalTensorAttr>:$zeros,
+                       OptionalAttr<ONNX_ExternalTensorAttr>:$input_scales,
+                       OptionalAttr<StrAttr>:$name);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = "($name^)? attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Transformer operations
 //===----------------------------------------------------------------------===//
@@ -211,6 +247,8 @@ def Sieve_AttentionOp : Sieve_Op<"attention", [Pure]> {
     causally when `causal`, and softmaxed in fp32. The result is
     [batch, seq, num_heads * head_dim]. `sparsity` says which keys each
     query may read beyond the mask; absent means `#sieve.dense` (all).
+    `kv` (`#sieve.kv`) stores the KV cache quantized; absent means the
+    activation type.
   }];
   let extraClassDeclaration = [{
     /// The sparsity attribute, `#sieve.dense` when absent.
@@ -225,7 +263,8 @@ def Sieve_AttentionOp : Sieve_Op<"attention", [Pure]> {
                        I64Attr:$num_kv_heads, I64Attr:$head_dim,
                        DefaultValuedAttr<BoolAttr, "true">:$causal,
                        F32Attr:$scale,
-                       OptionalAttr<Sieve_SparsityAttr>:$sparsity);
+                       OptionalAttr<Sieve_SparsityAttr>:$sparsity,
+                       OptionalAttr<Sieve_KVAttr>:$kv);
   let results = (outs Sieve_Hidden:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value attr-dict `:` functional-type(operands, results)

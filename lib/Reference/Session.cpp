@@ -7,23 +7,29 @@
 // over the cached positions (causal). GEMMs go through sgemmBatched, the
 // attention's two products as one batched GEMM over (row, head).
 //
+// Quantized IR runs as the GPU runs it: `sieve.quantized_weight` is
+// dequantized once from its stored codes and scales (sieve/Quant), a GEMM
+// with an fp8 weight first quantizes its activations to E4M3 per token, and
+// an attention with `#sieve.kv` stores its keys and values quantized and
+// dequantizes the positions it reads.
+//
 //===----------------------------------------------------------------------===//
 
-#include "MappedFiles.h"
 #include "Ops.h"
 #include "Parallel.h"
 #include "VecKernels.h"
 #include "sieve/Dialect/ONNX/ONNXDialect.h"
 #include "sieve/Dialect/ONNX/ONNXOps.h"
 #include "sieve/Dialect/Sieve/SieveOps.h"
+#include "sieve/Quant/Quant.h"
 #include "sieve/Reference/Session.h"
+#include "sieve/Reference/Weights.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/TypeUtilities.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 
@@ -44,9 +50,13 @@ using namespace sieve::ref;
 
 struct SieveModel::Impl {
   sieve::ModelOp model;
-  MappedFiles files{"."};
+  WeightReader reader{"."};
   ThreadPool pool;
+  /// sieve.weight and sieve.quantized_weight values (the latter
+  /// dequantized once).
   llvm::DenseMap<Operation *, Tensor> weights;
+  /// Quantized weights in fp8: their GEMMs quantize activations per token.
+  llvm::DenseSet<Operation *> fp8Weights;
   /// Attention ops in program order; their index is their cache slot.
   std::vector<sieve::AttentionOp> attentions;
   llvm::DenseMap<Operation *, unsigned> cacheSlot;
@@ -54,54 +64,7 @@ struct SieveModel::Impl {
   Impl(int threads)
       : pool(threads > 0 ? threads
                          : std::max(1u, std::thread::hardware_concurrency())) {}
-
-  FailureOr<Tensor> loadWeight(sieve::WeightOp op);
 };
-
-FailureOr<Tensor> SieveModel::Impl::loadWeight(sieve::WeightOp op) {
-  auto type = dyn_cast<RankedTensorType>(op.getType());
-  if (!type || !type.hasStaticShape())
-    return op.emitError() << "weight needs a static shape";
-  Type et = type.getElementType();
-  if (!et.isIntOrFloat() ||
-      (et.getIntOrFloatBitWidth() < 8 && !et.isInteger(1)))
-    return op.emitError() << "weight of unsupported element type " << et;
-  Attribute value = op.getValue();
-  if (auto ext = dyn_cast<sieve::onnx::ExternalTensorAttr>(value)) {
-    auto file = files.map(op, ext.getLocation());
-    if (failed(file))
-      return failure();
-    uint64_t size = (*file)->region ? (*file)->region->size() : 0;
-    int64_t need = type.getNumElements() * (et.isInteger(1) ? 1 : et.getIntOrFloatBitWidth() / 8);
-    if (ext.getOffset() + ext.getLength() > size ||
-        int64_t(ext.getLength()) < need)
-      return op.emitError() << "external data [" << ext.getOffset() << ", "
-                            << ext.getOffset() + ext.getLength()
-                            << ") of '" << ext.getLocation()
-                            << "' does not hold " << type << " (file has "
-                            << size << " bytes)";
-    const char *base = (*file)->region->const_data() + ext.getOffset();
-    return tensorFromRaw(et, type.getShape(), base,
-                         std::shared_ptr<void>(*file, const_cast<char *>(base)));
-  }
-  if (auto res = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob)
-      return op.emitError() << "weight's resource blob has no data (was it "
-                               "elided when printed?)";
-    ArrayRef<char> data = blob->getData();
-    int64_t bits = et.isInteger(1) ? 8 : et.getIntOrFloatBitWidth();
-    if (int64_t(data.size()) < type.getNumElements() * bits / 8)
-      return op.emitError() << "weight's resource blob is too small for "
-                            << type;
-    return tensorFromRaw(et, type.getShape(), data.data(),
-                         std::shared_ptr<void>());
-  }
-  if (auto dense = dyn_cast<DenseElementsAttr>(value))
-    return tensorFromDense(dense, et, type.getShape());
-  return op.emitError() << "weight value " << value
-                        << " is not supported by the CPU reference";
-}
 
 SieveModel::SieveModel() = default;
 SieveModel::~SieveModel() = default;
@@ -126,13 +89,20 @@ SieveModel::open(ModuleOp module, StringRef baseDir, int threads) {
   m->impl = std::make_unique<Impl>(threads);
   Impl &I = *m->impl;
   I.model = models[0];
-  I.files = MappedFiles(baseDir.empty() ? "." : baseDir.str());
+  I.reader = WeightReader(baseDir.empty() ? "." : baseDir.str());
   WalkResult r = I.model.walk([&](Operation *op) {
     if (auto w = dyn_cast<sieve::WeightOp>(op)) {
-      FailureOr<Tensor> t = I.loadWeight(w);
+      FailureOr<Tensor> t = I.reader.load(w);
       if (failed(t))
         return WalkResult::interrupt();
       I.weights[op] = *t;
+    } else if (auto q = dyn_cast<sieve::QuantizedWeightOp>(op)) {
+      FailureOr<Tensor> t = I.reader.load(q);
+      if (failed(t))
+        return WalkResult::interrupt();
+      I.weights[op] = *t;
+      if (q.getFormat().getKind() == sieve::QuantKind::fp8)
+        I.fp8Weights.insert(op);
     } else if (auto a = dyn_cast<sieve::AttentionOp>(op)) {
       I.cacheSlot[op] = I.attentions.size();
       I.attentions.push_back(a);
@@ -151,6 +121,13 @@ int64_t SieveModel::numLayers() const {
   return impl->model.getLayers().size();
 }
 int SieveModel::numThreads() const { return impl->pool.size(); }
+const Tensor *SieveModel::weight(Operation *op) const {
+  auto it = impl->weights.find(op);
+  return it == impl->weights.end() ? nullptr : &it->second;
+}
+Operation *SieveModel::modelOp() const { return impl->model; }
+
+SessionObserver::~SessionObserver() = default;
 
 //===----------------------------------------------------------------------===//
 // The session
@@ -162,9 +139,47 @@ struct FreeDeleter {
 };
 struct KV {
   int64_t kvHeads = 0, headDim = 0;
-  // [maxBatch, kvHeads, maxContext, headDim], zero-initialized
+  // Float cache (no #sieve.kv): [maxBatch, kvHeads, maxContext, headDim],
+  // zero-initialized.
   std::unique_ptr<float, FreeDeleter> k, v;
+  // Quantized cache (#sieve.kv): per (row, head, position) vector, its
+  // codes, scales and zero points (sieve/Quant's KV layout).
+  sieve::quant::KVFormat format = sieve::quant::KVFormat::None;
+  int64_t group = 0, codeBytes = 0, groups = 0;
+  struct Stored {
+    std::vector<uint8_t> codes, zeros;
+    std::vector<float> scales;
+  } qk, qv;
+
+  void store(Stored &c, size_t vec, const float *x) {
+    sieve::quant::kvQuantize(format, headDim, group, x,
+                             c.codes.data() + vec * codeBytes,
+                             c.scales.data() + vec * groups,
+                             c.zeros.data() + vec * groups);
+  }
+  void load(const Stored &c, size_t vec, float *out) const {
+    sieve::quant::kvDequantize(format, headDim, group,
+                               c.codes.data() + vec * codeBytes,
+                               c.scales.data() + vec * groups,
+                               c.zeros.data() + vec * groups, out);
+  }
 };
+
+/// The cache format of an attention's #sieve.kv (None when absent).
+sieve::quant::KVFormat kvFormat(sieve::AttentionOp a) {
+  sieve::KVAttr kv = a.getKvAttr();
+  if (!kv)
+    return sieve::quant::KVFormat::None;
+  switch (kv.getKind()) {
+  case sieve::QuantKind::int8:
+    return sieve::quant::KVFormat::Int8;
+  case sieve::QuantKind::fp8:
+    return sieve::quant::KVFormat::FP8;
+  case sieve::QuantKind::int4:
+    return sieve::quant::KVFormat::Int4;
+  }
+  return sieve::quant::KVFormat::None;
+}
 
 /// One step: B rows of S positions, row b starting at position start[b].
 struct Step {
@@ -193,6 +208,7 @@ struct Session::Impl {
   int64_t curBatch = 0;
   std::vector<int64_t> lengths; // per row
   std::vector<KV> caches;
+  SessionObserver *observer = nullptr;
 
   Impl(SieveModel::Impl &m, int64_t maxBatch, int64_t maxCtx)
       : M(m), maxBatch(maxBatch), maxCtx(maxCtx) {}
@@ -237,16 +253,37 @@ Session::create(SieveModel &model, int64_t maxBatch, int64_t maxContext) {
     kv.headDim = a.getHeadDim();
     if (kv.kvHeads < 1 || kv.headDim < 1 || a.getNumHeads() % kv.kvHeads)
       return a.emitError() << "bad head counts";
-    size_t n = size_t(maxBatch) * kv.kvHeads * maxContext * kv.headDim;
-    kv.k.reset(static_cast<float *>(std::calloc(n, sizeof(float))));
-    kv.v.reset(static_cast<float *>(std::calloc(n, sizeof(float))));
-    if (!kv.k || !kv.v)
-      return a.emitError() << "cannot allocate a KV cache of 2 x " << n
-                           << " floats";
+    kv.format = kvFormat(a);
+    size_t vectors = size_t(maxBatch) * kv.kvHeads * maxContext;
+    if (kv.format == sieve::quant::KVFormat::None) {
+      size_t n = vectors * kv.headDim;
+      kv.k.reset(static_cast<float *>(std::calloc(n, sizeof(float))));
+      kv.v.reset(static_cast<float *>(std::calloc(n, sizeof(float))));
+      if (!kv.k || !kv.v)
+        return a.emitError() << "cannot allocate a KV cache of 2 x " << n
+                             << " floats";
+    } else {
+      kv.group = a.getKvAttr().getGroup();
+      if (kv.format == sieve::quant::KVFormat::Int4 &&
+          (kv.group < 1 || kv.headDim % kv.group))
+        return a.emitError() << "KV group " << kv.group
+                             << " does not divide head_dim " << kv.headDim;
+      kv.codeBytes = sieve::quant::kvCodeBytes(kv.format, kv.headDim);
+      kv.groups = sieve::quant::kvGroups(kv.format, kv.headDim, kv.group);
+      for (KV::Stored *c : {&kv.qk, &kv.qv}) {
+        c->codes.assign(vectors * kv.codeBytes, 0);
+        c->scales.assign(vectors * kv.groups, 0.0f);
+        c->zeros.assign(vectors * kv.groups, 0);
+      }
+    }
     s->impl->caches.push_back(std::move(kv));
   }
   s->impl->lengths.assign(maxBatch, 0);
   return s;
+}
+
+void Session::setObserver(SessionObserver *observer) {
+  impl->observer = observer;
 }
 
 void Session::reset() {
@@ -404,6 +441,8 @@ LogicalResult Session::Impl::runBlock(Block &block, ArrayRef<Tensor> args,
           p[i] = round(p[i]);
       }
     }
+    if (observer)
+      observer->afterOp(&op, in, out);
     values[op.getResult(0)] = std::move(out);
   }
   return block.getParentOp()->emitError() << "block has no terminator";
@@ -495,10 +534,23 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
     return success();
   };
 
-  if (auto w = dyn_cast<sieve::WeightOp>(op)) {
+  if (isa<sieve::WeightOp, sieve::QuantizedWeightOp>(op)) {
     out = M.weights.lookup(op);
     return success();
   }
+  // What a GEMM with weight `w` reads of activations x: x itself, or for an
+  // fp8 weight x quantized to E4M3 per token (dynamic scale amax / 448), as
+  // the FP8 GEMM computes it (then accumulates in f32).
+  auto gemmInput = [&](Value w, const Tensor &x) -> Tensor {
+    Operation *def = w.getDefiningOp();
+    if (!def || !M.fp8Weights.contains(def))
+      return x;
+    Tensor q = Tensor::f32(x.shape);
+    std::memcpy(q.f(), x.f(), x.numel() * sizeof(float));
+    int64_t cols = x.shape.back();
+    sieve::quant::fp8QuantizeRows(q.f(), x.numel() / cols, cols);
+    return q;
+  };
   if (auto e = dyn_cast<sieve::EmbeddingOp>(op)) {
     const Tensor &ids = *in[0], &table = *in[1];
     if (ids.storage != Storage::I64 || table.shape.size() != 2)
@@ -593,7 +645,7 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
   if (isa<sieve::LinearOp>(op)) {
     if (in[1]->shape.size() != 2 || in[1]->shape[0] != in[0]->shape.back())
       return op->emitError() << "linear weight shape mismatch";
-    out = matmul(pool, *in[0], *in[1], false);
+    out = matmul(pool, gemmInput(op->getOperand(1), *in[0]), *in[1], false);
     addBias(pool, out, in.size() > 2 ? in[2] : nullptr);
     return success();
   }
@@ -602,7 +654,7 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
     const Tensor &w = *in[1];
     if (w.shape.size() != 2 || w.shape[tr ? 1 : 0] != in[0]->shape.back())
       return op->emitError() << "lm_head weight shape mismatch";
-    out = matmul(pool, *in[0], w, tr);
+    out = matmul(pool, gemmInput(h.getWeight(), *in[0]), w, tr);
     addBias(pool, out, in.size() > 2 ? in[2] : nullptr);
     return success();
   }
@@ -660,8 +712,8 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
         in[2]->shape != in[1]->shape || in[3]->shape.size() != 2 ||
         in[3]->shape[0] != in[1]->shape[1])
       return op->emitError() << "gated_mlp weight shapes do not fit";
-    Tensor gate = matmul(pool, x, *in[1], false);
-    Tensor up = matmul(pool, x, *in[2], false);
+    Tensor gate = matmul(pool, gemmInput(g.getGate(), x), *in[1], false);
+    Tensor up = matmul(pool, gemmInput(g.getUp(), x), *in[2], false);
     sieve::Activation act = g.getActivation();
     float *pg = gate.f();
     const float *pu = up.f();
@@ -684,7 +736,9 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
       for (int64_t i = i0; i < i1; ++i)
         pg[i] = activate(act, pg[i]) * pu[i];
     });
-    out = matmul(pool, gate, *in[3], false);
+    if (observer)
+      observer->innerValue(op, "down_input", gate);
+    out = matmul(pool, gemmInput(g.getDown(), gate), *in[3], false);
     return success();
   }
   if (auto g = dyn_cast<sieve::GLUOp>(op)) {
@@ -712,7 +766,7 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
     if (up->shape.size() != 2 || up->shape[0] != x.shape.back() ||
         down->shape.size() != 2 || down->shape[0] != up->shape[1])
       return op->emitError() << "mlp weight shapes do not fit";
-    Tensor h = matmul(pool, x, *up, false);
+    Tensor h = matmul(pool, gemmInput(m.getUp(), x), *up, false);
     addBias(pool, h, upBias);
     sieve::Activation act = m.getActivation();
     float *ph = h.f();
@@ -720,7 +774,9 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
       for (int64_t k = i0; k < i1; ++k)
         ph[k] = activate(act, ph[k]);
     });
-    out = matmul(pool, h, *down, false);
+    if (observer)
+      observer->innerValue(op, "down_input", h);
+    out = matmul(pool, gemmInput(m.getDown(), h), *down, false);
     addBias(pool, out, downBias);
     return success();
   }
@@ -768,16 +824,43 @@ LogicalResult Session::Impl::attention(sieve::AttentionOp op, const Tensor &q,
       return op.emitError() << "context full";
     P = std::max(P, st.start[b] + S);
   }
-  // Append the new keys and values.
+  // Append the new keys and values (quantized when the cache is).
+  bool quantized = kv.format != sieve::quant::KVFormat::None;
   for (int64_t b = 0; b < B; ++b)
     for (int64_t s = 0; s < S; ++s)
       for (int64_t h = 0; h < KVH; ++h) {
-        size_t dst = ((size_t(b) * KVH + h) * maxCtx + st.start[b] + s) * D;
+        size_t vec = (size_t(b) * KVH + h) * maxCtx + st.start[b] + s;
         const float *pk = k.f() + (b * S + s) * KVH * D + h * D;
         const float *pv = v.f() + (b * S + s) * KVH * D + h * D;
-        std::memcpy(kv.k.get() + dst, pk, D * sizeof(float));
-        std::memcpy(kv.v.get() + dst, pv, D * sizeof(float));
+        if (quantized) {
+          kv.store(kv.qk, vec, pk);
+          kv.store(kv.qv, vec, pv);
+          continue;
+        }
+        std::memcpy(kv.k.get() + vec * D, pk, D * sizeof(float));
+        std::memcpy(kv.v.get() + vec * D, pv, D * sizeof(float));
       }
+  // The keys and values the products read: the float cache (rows of
+  // maxCtx positions), or positions [0, P) of a quantized cache
+  // dequantized (rows of P positions).
+  const float *kData = kv.k.get(), *vData = kv.v.get();
+  int64_t ctxStride = maxCtx;
+  std::vector<float> kRead, vRead;
+  if (quantized) {
+    ctxStride = P;
+    kRead.resize(size_t(B) * KVH * P * D);
+    vRead.resize(kRead.size());
+    parallelRange(M.pool, B * KVH, 1, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r)
+        for (int64_t j = 0; j < P; ++j) {
+          size_t vec = size_t(r) * maxCtx + j, dst = (size_t(r) * P + j) * D;
+          kv.load(kv.qk, vec, kRead.data() + dst);
+          kv.load(kv.qv, vec, vRead.data() + dst);
+        }
+    });
+    kData = kRead.data();
+    vData = vRead.data();
+  }
   // Queries in blocks of QB rows: block [s0, s1) reads keys [0, P) with
   // P = max_b start[b] + s1, so a long prefill skips most masked keys.
   // scores[b, h, s, j] = q[b, s, h, :] . K[b, h / group, j, :]
@@ -796,11 +879,11 @@ LogicalResult Session::Impl::attention(sieve::AttentionOp op, const Tensor &q,
       for (int64_t h = 0; h < H; ++h) {
         int64_t p = b * H + h;
         qOff[p] = (b * S + s0) * H * D + h * D;
-        kOff[p] = ((b * KVH + h / group) * maxCtx) * D;
+        kOff[p] = ((b * KVH + h / group) * ctxStride) * D;
         sOff[p] = p * rows * keys;
       }
     sgemmBatched(M.pool, problems, rows, keys, D, q.f(), qOff.data(), H * D,
-                 1, kv.k.get(), kOff.data(), 1, D, scores.data(), sOff.data(),
+                 1, kData, kOff.data(), 1, D, scores.data(), sOff.data(),
                  keys);
     // Scale, causal mask over the cached positions, softmax in float32.
     parallelRange(M.pool, problems * rows, 8, [&](int64_t r0, int64_t r1) {
@@ -814,9 +897,12 @@ LogicalResult Session::Impl::attention(sieve::AttentionOp op, const Tensor &q,
         std::fill(row + n, row + keys, 0.0f);
       }
     });
+    if (observer)
+      observer->attentionProbs(op, {B, H, rows, keys, s0, st.start.data(),
+                                    scores.data()});
     // out[b, s, h, :] = probs[b, h, s, :] @ V[b, h / group, :, :]
     sgemmBatched(M.pool, problems, rows, D, keys, scores.data(), sOff.data(),
-                 keys, 1, kv.v.get(), kOff.data(), D, 1, out.f(), qOff.data(),
+                 keys, 1, vData, kOff.data(), D, 1, out.f(), qOff.data(),
                  H * D);
   }
   return success();

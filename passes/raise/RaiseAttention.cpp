@@ -253,7 +253,8 @@ struct RaiseAttention : public OpRewritePattern<onnx::ReshapeOp> {
         op, type, q->flat, k->flat, v->flat, rewriter.getI64IntegerAttr(heads),
         rewriter.getI64IntegerAttr(kvHeads), rewriter.getI64IntegerAttr(d),
         rewriter.getBoolAttr(causal),
-        rewriter.getF32FloatAttr(static_cast<float>(scale)), Attribute());
+        rewriter.getF32FloatAttr(static_cast<float>(scale)), Attribute(),
+        /*kv=*/KVAttr());
     return success();
   }
   Notes &notes;

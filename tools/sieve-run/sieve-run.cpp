@@ -6,6 +6,7 @@
 //   sieve-run ops.mlir --func=slice [--inputs "1,2,3;4,5"]
 //   sieve-run model.onnx --raise --prompt "The list" [--check-kv]
 //   sieve-run raised.mlir --batch-prompts prompts.txt [--check-batch]
+//   sieve-run model.onnx --raise --profile calib.txt -o profile.json
 //
 // A module holding a `sieve.model` (an .mlir file after sieve-raise, or an
 // .onnx file with --raise) runs at the sieve level through a Session with a
@@ -21,6 +22,7 @@
 #include "sieve/Passes/Passes.h"
 #include "Compiled.h"
 #include "sieve/Reference/Executor.h"
+#include "sieve/Reference/Profile.h"
 #include "sieve/Reference/Session.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -88,6 +90,14 @@ static cl::opt<std::string>
                       "consecutive non-overlapping windows, each run on its "
                       "own, every byte after a window's first predicted"),
              cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string> baselinePath(
+    "baseline",
+    cl::desc("With --eval: also run this model (e.g. the one before an "
+             "optimization; --raise applies to both) on the same windows and "
+             "report its bits per byte, the greedy-token agreement (rate of "
+             "positions whose argmax is the same) and the mean KL divergence "
+             "KL(baseline || model) in nats per position"),
+    cl::value_desc("model"), cl::cat(category));
 static cl::opt<int64_t> window("window",
                                cl::desc("Window size in bytes for --eval "
                                         "(default 512)"),
@@ -96,6 +106,19 @@ static cl::opt<int64_t> maxWindows("max-windows",
                                    cl::desc("Evaluate at most this many "
                                             "windows (default 0: all)"),
                                    cl::init(0), cl::cat(category));
+// Calibration.
+static cl::opt<std::string> profileText(
+    "profile",
+    cl::desc("Profile a sieve.model (or a model raised with --raise) on this "
+             "calibration text: residual cosines per layer and sub-layer, "
+             "attention mass per head, activation ranges per linear input, "
+             "weight statistics; written as JSON to -o (docs/profile.md). "
+             "Windows as for --eval (--window, --max-windows)"),
+    cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string> outputPath("o",
+                                       cl::desc("Output file of --profile"),
+                                       cl::value_desc("file"),
+                                       cl::cat(category));
 // Generation.
 static cl::opt<std::string> prompt("prompt",
                                    cl::desc("Generate a continuation of this "
@@ -305,20 +328,72 @@ static std::vector<int64_t> readBytes(StringRef path, int64_t limit) {
   return ids;
 }
 
-static int runEval(Model &m) {
+/// log-softmax of one row of logits, in double.
+static void logSoftmax(const float *row, int64_t vocab,
+                       std::vector<double> &out) {
+  double mx = -INFINITY;
+  for (int64_t v = 0; v < vocab; ++v)
+    mx = std::max(mx, double(row[v]));
+  double sum = 0;
+  for (int64_t v = 0; v < vocab; ++v)
+    sum += std::exp(double(row[v]) - mx);
+  double lse = mx + std::log(sum);
+  out.resize(vocab);
+  for (int64_t v = 0; v < vocab; ++v)
+    out[v] = double(row[v]) - lse;
+}
+
+static int64_t argmax(const float *row, int64_t vocab) {
+  return std::max_element(row, row + vocab) - row;
+}
+
+/// Sums over the predicted positions of --eval.
+struct EvalTotals {
+  double nllBits = 0, baseNllBits = 0, klNats = 0;
+  int64_t predicted = 0, agree = 0;
+};
+
+/// Adds one window's logits (and the baseline's, if any) to the totals.
+static void scoreWindow(ArrayRef<int64_t> ids, const Tensor &logits,
+                        const Tensor *baseLogits, EvalTotals &tot) {
+  int64_t vocab = logits.shape.back();
+  if (vocab < 256)
+    fail("--eval needs a byte-level model (vocabulary >= 256), this one "
+         "has " + Twine(vocab));
+  if (baseLogits && baseLogits->shape.back() != vocab)
+    fail("--baseline has a vocabulary of " +
+         Twine(baseLogits->shape.back()) + ", the model " + Twine(vocab));
+  std::vector<double> lp, blp;
+  for (size_t t = 0; t + 1 < ids.size(); ++t) {
+    const float *row = logits.f() + t * vocab;
+    logSoftmax(row, vocab, lp);
+    tot.nllBits += -lp[ids[t + 1]] / std::log(2.0);
+    ++tot.predicted;
+    if (!baseLogits)
+      continue;
+    const float *brow = baseLogits->f() + t * vocab;
+    logSoftmax(brow, vocab, blp);
+    tot.baseNllBits += -blp[ids[t + 1]] / std::log(2.0);
+    tot.agree += argmax(row, vocab) == argmax(brow, vocab);
+    double kl = 0;
+    for (int64_t v = 0; v < vocab; ++v)
+      kl += std::exp(blp[v]) * (blp[v] - lp[v]);
+    tot.klNats += kl;
+  }
+}
+
+static int runEval(Model &m, Model *base) {
   std::vector<int64_t> text = readBytes(evalFile, -1);
   int64_t total = (int64_t(text.size()) + window - 1) / window;
   if (maxWindows > 0)
     total = std::min<int64_t>(total, maxWindows);
-  double nll = 0; // in bits
-  int64_t predicted = 0;
+  EvalTotals tot;
   auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                          start)
         .count();
   };
-  int64_t vocab = 0;
   for (int64_t w = 0; w < total; ++w) {
     int64_t begin = w * window,
             len = std::min<int64_t>(window, int64_t(text.size()) - begin);
@@ -326,41 +401,75 @@ static int runEval(Model &m) {
       continue;
     ArrayRef<int64_t> ids(text.data() + begin, len);
     Tensor logits = m.forward(ids);
-    vocab = logits.shape.back();
-    if (vocab < 256)
-      fail("--eval needs a byte-level model (vocabulary >= 256), this one "
-           "has " + Twine(vocab));
-    for (int64_t t = 0; t + 1 < len; ++t) {
-      const float *row = logits.f() + t * vocab;
-      double mx = -INFINITY;
-      for (int64_t v = 0; v < vocab; ++v)
-        mx = std::max(mx, double(row[v]));
-      double sum = 0;
-      for (int64_t v = 0; v < vocab; ++v)
-        sum += std::exp(double(row[v]) - mx);
-      double logp = double(row[ids[t + 1]]) - mx - std::log(sum);
-      nll += -logp / std::log(2.0);
-      ++predicted;
+    if (base) {
+      Tensor baseLogits = base->forward(ids);
+      scoreWindow(ids, logits, &baseLogits, tot);
+    } else {
+      scoreWindow(ids, logits, nullptr, tot);
     }
     if ((w + 1) % 10 == 0 || w + 1 == total)
       llvm::errs() << llvm::formatv(
           "sieve-run: window {0}/{1}, {2:f1} s, {3:f4} bits/byte so far\n",
-          w + 1, total, elapsed(), predicted ? nll / predicted : 0.0);
+          w + 1, total, elapsed(),
+          tot.predicted ? tot.nllBits / tot.predicted : 0.0);
   }
-  if (predicted == 0)
+  if (tot.predicted == 0)
     fail("--eval: '" + evalFile + "' has no byte to predict");
-  double bpb = nll / predicted, secs = elapsed();
-  if (json)
+  double n = double(tot.predicted), bpb = tot.nllBits / n, secs = elapsed();
+  if (json) {
     llvm::outs() << llvm::formatv(
         "{{\"bits_per_byte\": {0:f6}, \"predicted_bytes\": {1}, "
         "\"windows\": {2}, \"window\": {3}, \"seconds\": {4:f2}, "
-        "\"threads\": {5}}\n",
-        bpb, predicted, total, window.getValue(), secs, m.numThreads());
-  else
+        "\"threads\": {5}",
+        bpb, tot.predicted, total, window.getValue(), secs, m.numThreads());
+    if (base)
+      llvm::outs() << llvm::formatv(
+          ", \"baseline_bits_per_byte\": {0:f6}, \"greedy_agreement\": "
+          "{1:f6}, \"mean_kl_nats\": {2:e}",
+          tot.baseNllBits / n, double(tot.agree) / n, tot.klNats / n);
+    llvm::outs() << "}\n";
+    return 0;
+  }
+  llvm::outs() << llvm::formatv(
+      "bits per byte: {0:f4} ({1} predicted bytes, {2} windows of {3}, "
+      "{4:f1} s)\n",
+      bpb, tot.predicted, total, window.getValue(), secs);
+  if (base)
     llvm::outs() << llvm::formatv(
-        "bits per byte: {0:f4} ({1} predicted bytes, {2} windows of {3}, "
-        "{4:f1} s)\n",
-        bpb, predicted, total, window.getValue(), secs);
+        "baseline bits per byte: {0:f4}; greedy agreement {1:f4}; mean "
+        "KL(baseline || model) {2:e} nats\n",
+        tot.baseNllBits / n, double(tot.agree) / n, tot.klNats / n);
+  return 0;
+}
+
+static int runProfile(Model &m) {
+  ProfileOptions opts;
+  opts.textPath = profileText;
+  opts.modelPath = modelPath;
+  opts.window = window;
+  opts.maxWindows = maxWindows;
+  auto start = std::chrono::steady_clock::now();
+  FailureOr<llvm::json::Value> profile = profileModel(*m.sieve, opts);
+  if (failed(profile))
+    return 1;
+  std::error_code ec;
+  llvm::raw_fd_ostream os(outputPath, ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    fail("cannot write '" + outputPath + "': " + ec.message());
+  os << *profile << "\n";
+  os.close();
+  if (os.has_error())
+    fail("cannot write '" + outputPath + "'");
+  double secs = std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+  const llvm::json::Object *cal =
+      profile->getAsObject()->getObject("calibration");
+  llvm::errs() << llvm::formatv(
+      "sieve-run: profile of {0} layers over {1} windows ({2} bytes) written "
+      "to {3} in {4:f1} s\n",
+      m.sieve->numLayers(), *cal->getInteger("windows"),
+      *cal->getInteger("bytes"), outputPath, secs);
   return 0;
 }
 
@@ -816,6 +925,74 @@ static int runFunction(Model &m) {
   return 0;
 }
 
+static void checkModelPath(StringRef path) {
+  StringRef ext = llvm::sys::path::extension(path);
+  if (ext != ".onnx" && ext != ".mlir")
+    fail("'" + path + "': unknown model kind (expected .onnx or .mlir)");
+  if (!llvm::sys::fs::exists(path))
+    fail("'" + path + "': no such file");
+}
+
+/// Reads a model file (ONNX imported in-process, or .mlir) and, with
+/// --raise, raises it; if raising forms no sieve.model, says why and keeps
+/// the onnx level (a partial raise leaves sieve ops the onnx-level executor
+/// does not run). Exits on errors.
+static OwningOpRef<ModuleOp> loadModule(StringRef path, MLIRContext &context,
+                                        const std::string &noModelWhy) {
+  OwningOpRef<ModuleOp> module;
+  if (llvm::sys::path::extension(path) == ".onnx") {
+    module = sieve::importONNXModel(path, &context);
+  } else {
+    llvm::SourceMgr sourceMgr;
+    module = parseSourceFile<ModuleOp>(path, sourceMgr, ParserConfig(&context));
+  }
+  if (!module)
+    std::exit(1);
+  if (!raise)
+    return module;
+  OwningOpRef<ModuleOp> unraised(module->clone());
+  PassManager pm(&context);
+  pm.addPass(sieve::createSieveSimplify());
+  pm.addPass(sieve::createSieveRaise());
+  if (failed(pm.run(*module)))
+    fail("--raise: sieve-simplify / sieve-raise failed");
+  if (SieveModel::contains(*module))
+    return module;
+  llvm::errs() << "sieve-run: note: --raise formed no sieve.model ("
+               << (noModelWhy.empty()
+                       ? std::string("no transformer structure found")
+                       : noModelWhy)
+               << "); running at the onnx level\n";
+  return unraised;
+}
+
+/// Where #onnx.external weights of `module` (read from `path`) resolve.
+static std::string baseDirOf(ModuleOp module, StringRef path) {
+  std::string dir;
+  if (auto attr = module->getAttrOfType<StringAttr>("onnx.model_dir"))
+    dir = attr.getValue().str();
+  else
+    dir = llvm::sys::path::parent_path(path).str();
+  return dir.empty() ? "." : dir;
+}
+
+/// Prepares a token model: a sieve.model runs through a SieveModel and
+/// Sessions, anything else through the onnx-level Executor. Exits on errors.
+static void openTokenModel(Model &m, const std::string &baseDir) {
+  if (SieveModel::contains(*m.module)) {
+    auto loaded = SieveModel::open(*m.module, baseDir, threads);
+    if (failed(loaded))
+      std::exit(1);
+    m.sieve = std::move(*loaded);
+    return;
+  }
+  m.func = findFunction(*m.module, funcName);
+  if (!m.func)
+    std::exit(1);
+  m.exec = std::make_unique<Executor>(m.func, baseDir, threads);
+  checkTokenModel(m.func);
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   std::vector<const char *> args;
@@ -845,6 +1022,7 @@ int main(int argc, char **argv) {
       "  sieve-run ops.mlir --func NAME [--inputs \"1,2;3\"]\n"
       "  sieve-run model.onnx --raise --prompt TEXT [--check-kv]\n"
       "  sieve-run raised.mlir --batch-prompts FILE [--check-batch]\n"
+      "  sieve-run model.onnx --raise --profile TEXT -o profile.json\n"
       "  sieve-run ops.mlir      (runs every argument-free function)\n"
       "  sieve-run model.sieve --prompt TEXT | --eval F | --bench (GPU)\n\n"
       "--threads=N sets the worker threads (default 0: one per hardware\n"
@@ -874,9 +1052,14 @@ int main(int argc, char **argv) {
   if (inputBytes < -1 || inputBytes == 0)
     fail("--input-bytes must be positive");
   int modes = !evalFile.empty() + !prompt.empty() + !logitsOut.empty() +
-              !batchPrompts.empty();
+              !batchPrompts.empty() + !profileText.empty();
   if (modes > 1)
-    fail("choose one of --eval, --prompt, --batch-prompts and --logits-out");
+    fail("choose one of --eval, --prompt, --batch-prompts, --logits-out and "
+         "--profile");
+  if (!profileText.empty() && outputPath.empty())
+    fail("--profile needs -o FILE for the profile");
+  if (profileText.empty() && !outputPath.empty())
+    fail("-o goes with --profile");
   if (checkKV && prompt.empty())
     fail("--check-kv goes with --prompt");
   if (checkBatch && batchPrompts.empty())
@@ -926,11 +1109,11 @@ int main(int argc, char **argv) {
   if (bench)
     fail("--bench times compiled models; '" + modelPath + "' is not one");
 
-  StringRef ext = llvm::sys::path::extension(modelPath);
-  if (ext != ".onnx" && ext != ".mlir")
-    fail("'" + modelPath + "': unknown model kind (expected .onnx or .mlir)");
-  if (!llvm::sys::fs::exists(modelPath))
-    fail("'" + modelPath + "': no such file");
+  if (!baselinePath.empty() && evalFile.empty())
+    fail("--baseline goes with --eval");
+  checkModelPath(modelPath);
+  if (!baselinePath.empty())
+    checkModelPath(baselinePath);
 
   DialectRegistry registry;
   sieve::registerImportDialects(registry);
@@ -956,67 +1139,45 @@ int main(int argc, char **argv) {
   });
 
   Model m;
-  std::string baseDir;
-  if (ext == ".onnx") {
-    m.module = sieve::importONNXModel(modelPath, &context);
-  } else {
-    llvm::SourceMgr sourceMgr;
-    m.module = parseSourceFile<ModuleOp>(modelPath, sourceMgr,
-                                         ParserConfig(&context));
-  }
-  if (!m.module)
-    return 1;
-  if (raise) {
-    // Kept to run at the onnx level if raising forms no sieve.model (a
-    // partial raise leaves sieve ops the onnx-level executor does not run).
-    OwningOpRef<ModuleOp> unraised(m.module->clone());
-    PassManager pm(&context);
-    pm.addPass(sieve::createSieveSimplify());
-    pm.addPass(sieve::createSieveRaise());
-    if (failed(pm.run(*m.module)))
-      fail("--raise: sieve-simplify / sieve-raise failed");
-    if (!SieveModel::contains(*m.module)) {
-      llvm::errs() << "sieve-run: note: --raise formed no sieve.model ("
-                   << (noModelWhy.empty()
-                           ? std::string("no transformer structure found")
-                           : noModelWhy)
-                   << "); running at the onnx level\n";
-      m.module = std::move(unraised);
-    }
-  }
-  if (auto dir = (*m.module)->getAttrOfType<StringAttr>("onnx.model_dir"))
-    baseDir = dir.getValue().str();
-  else
-    baseDir = llvm::sys::path::parent_path(modelPath).str();
-  if (baseDir.empty())
-    baseDir = ".";
+  m.module = loadModule(modelPath, context, noModelWhy);
+  std::string baseDir = baseDirOf(*m.module, modelPath);
   bool modelMode = !evalFile.empty() || !prompt.empty() ||
-                   !logitsOut.empty() || !batchPrompts.empty();
-  if (modelMode && SieveModel::contains(*m.module)) {
-    // The sieve level: the Session runs the sieve.model itself.
-    auto loaded = SieveModel::open(*m.module, baseDir, threads);
-    if (failed(loaded))
-      return 1;
-    m.sieve = std::move(*loaded);
-    if (!evalFile.empty())
-      return runEval(m);
+                   !logitsOut.empty() || !batchPrompts.empty() ||
+                   !profileText.empty();
+  if (modelMode) {
+    if (!SieveModel::contains(*m.module)) {
+      if (!batchPrompts.empty())
+        fail("--batch-prompts runs at the sieve level: the model holds no "
+             "sieve.model (try --raise)");
+      if (!profileText.empty())
+        fail("--profile runs at the sieve level: the model holds no "
+             "sieve.model (try --raise)");
+      if (checkKV)
+        fail("--check-kv needs the sieve level: the model holds no "
+             "sieve.model (try --raise)");
+    }
+    openTokenModel(m, baseDir);
+    if (!evalFile.empty()) {
+      if (baselinePath.empty())
+        return runEval(m, nullptr);
+      Model base;
+      base.module = loadModule(baselinePath, context, noModelWhy);
+      openTokenModel(base, baseDirOf(*base.module, baselinePath));
+      return runEval(m, &base);
+    }
     if (!prompt.empty())
       return runGenerate(m);
     if (!batchPrompts.empty())
       return runBatch(m);
+    if (!profileText.empty())
+      return runProfile(m);
     return runLogits(m);
   }
-  if (!modelMode && SieveModel::contains(*m.module))
-    fail("a sieve.model runs with --eval, --prompt, --batch-prompts or "
-         "--logits-out");
-  if (!batchPrompts.empty())
-    fail("--batch-prompts runs at the sieve level: the model holds no "
-         "sieve.model (try --raise)");
-  if (checkKV)
-    fail("--check-kv needs the sieve level: the model holds no sieve.model "
-         "(try --raise)");
+  if (SieveModel::contains(*m.module))
+    fail("a sieve.model runs with --eval, --prompt, --batch-prompts, "
+         "--logits-out or --profile");
   auto funcs = llvm::to_vector(m.module->getOps<func::FuncOp>());
-  if (!modelMode && funcName.empty() && inputsSpec.getNumOccurrences() == 0 &&
+  if (funcName.empty() && inputsSpec.getNumOccurrences() == 0 &&
       funcs.size() > 1 && !m.module->lookupSymbol<func::FuncOp>("main")) {
     // Op tests: run every function without arguments, in order.
     int status = 0;
@@ -1036,15 +1197,6 @@ int main(int argc, char **argv) {
   if (!m.func)
     return 1;
   m.exec = std::make_unique<Executor>(m.func, baseDir, threads);
-
-  if (modelMode) {
-    checkTokenModel(m.func);
-    if (!evalFile.empty())
-      return runEval(m);
-    if (!prompt.empty())
-      return runGenerate(m);
-    return runLogits(m);
-  }
   if (m.func.getNumArguments() > 0 && inputsSpec.getNumOccurrences() == 0)
     fail("nothing to do: give --eval, --prompt, --logits-out, or --inputs "
          "for @" + m.func.getSymName() + "'s arguments");

@@ -50,12 +50,45 @@ public:
   int64_t vocabSize() const;
   int64_t numLayers() const;
   int numThreads() const;
+  /// The loaded value of a `sieve.weight` op (float32 for float weights), or
+  /// null if `op` is not one of this model's weights.
+  const Tensor *weight(mlir::Operation *op) const;
+  /// The `sieve.model` op this was opened from.
+  mlir::Operation *modelOp() const;
 
   struct Impl;
   std::unique_ptr<Impl> impl;
 
 private:
   SieveModel();
+};
+
+/// Sees the values a Session computes, for calibration (Profile.h). Every
+/// callback runs on the session's calling thread, after the value is final.
+class SessionObserver {
+public:
+  virtual ~SessionObserver();
+  /// After `op` (of the model body or of a decoder layer; a decoder layer
+  /// itself too, with its input and output) computed `result` from
+  /// `operands`.
+  virtual void afterOp(mlir::Operation *op,
+                       llvm::ArrayRef<const Tensor *> operands,
+                       const Tensor &result) {}
+  /// A value that only exists inside `op`: for sieve.gated_mlp and
+  /// sieve.mlp, `what` = "down_input" is the input of the down projection
+  /// [batch, seq, intermediate].
+  virtual void innerValue(mlir::Operation *op, llvm::StringRef what,
+                          const Tensor &value) {}
+  /// Attention probabilities of one block of queries of `op`: probs holds
+  /// batch * heads * rows rows of `keys` floats, row ((b * heads + h) *
+  /// rows + r) for query position start[b] + s0 + r; only keys [0, that
+  /// position] are meaningful (the rest are 0).
+  struct AttentionProbs {
+    int64_t batch, heads, rows, keys, s0;
+    const int64_t *start;
+    const float *probs;
+  };
+  virtual void attentionProbs(mlir::Operation *op, const AttentionProbs &p) {}
 };
 
 /// A KV cache for every attention of the model (in layer order) and the
@@ -77,6 +110,9 @@ public:
   mlir::LogicalResult decode(llvm::ArrayRef<int64_t> ids, Tensor &logits);
   /// Forgets every cached position.
   void reset();
+  /// Reports the values of every later step to `observer` (null: none).
+  /// Not owned; it must outlive the steps it observes.
+  void setObserver(SessionObserver *observer);
 
   int64_t batch() const;
   /// Positions held for row b.
