@@ -116,7 +116,7 @@ struct RaiseAttentionOp : public OpRewritePattern<onnx::AttentionOp> {
         rewriter.getI64IntegerAttr(f.heads),
         rewriter.getI64IntegerAttr(f.kvHeads),
         rewriter.getI64IntegerAttr(f.headDim), rewriter.getBoolAttr(true),
-        rewriter.getF32FloatAttr(scale), Attribute());
+        rewriter.getF32FloatAttr(scale), Attribute(), /*kv=*/KVAttr());
     rewriter.replaceAllUsesWith(f.root->getResult(0), attn.getResult());
     for (Operation *dead : f.dead)
       rewriter.eraseOp(dead);

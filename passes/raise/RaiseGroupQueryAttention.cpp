@@ -139,7 +139,7 @@ Value createAttention(PatternRewriter &rewriter, GQA op,
       rewriter, op.getLoc(), type, q, k, op.getValue(),
       rewriter.getI64IntegerAttr(heads), rewriter.getI64IntegerAttr(kvHeads),
       rewriter.getI64IntegerAttr(headDim), rewriter.getBoolAttr(true),
-      rewriter.getF32FloatAttr(scale), Attribute());
+      rewriter.getF32FloatAttr(scale), Attribute(), /*kv=*/KVAttr());
 }
 
 std::string argName(func::FuncOp func, unsigned i, bool result) {
