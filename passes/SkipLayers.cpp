@@ -142,7 +142,7 @@ LogicalResult SkipLayersPass::checkOptions() {
     return refuse() << "metric=" << metric
                     << " is not one of cosine, lim, zd";
   bool haveCount = count >= 0, haveTarget = targetSpeedup.hasValue();
-  if (count < -1 || (count.hasValue() && count < 0))
+  if (count.hasValue() && count < 0)
     return refuse() << "count=" << count.getValue() << " must be >= 0";
   if (haveCount && haveTarget)
     return refuse() << "count= and target-speedup= conflict: give one";
