@@ -31,7 +31,9 @@ namespace {
 enum class Unit { Layer, Attention, Mlp };
 
 StringRef unitName(Unit u) {
-  return u == Unit::Layer ? "layer" : u == Unit::Attention ? "attention" : "mlp";
+  return u == Unit::Layer       ? "layer"
+         : u == Unit::Attention ? "attention"
+                                : "mlp";
 }
 
 /// Something the pass may remove: a layer (by its index attribute, stable
@@ -129,7 +131,7 @@ struct SkipLayersPass
   FailureOr<ref::ProfileSummary> currentProfile(bool first);
   double importance(const ref::ProfileSummary &p, const Candidate &c,
                     double &score);
-  LogicalResult remove(const Candidate &c);
+  void remove(const Candidate &c);
   void record(const Candidate &c, std::optional<double> score, int64_t order);
   void report(int64_t done, double speedup);
 };
@@ -272,7 +274,7 @@ double SkipLayersPass::importance(const ref::ProfileSummary &p,
   return score; // BI and LIM rank alike
 }
 
-LogicalResult SkipLayersPass::remove(const Candidate &c) {
+void SkipLayersPass::remove(const Candidate &c) {
   DecoderLayerOp layer = findLayer(model, c.layer);
   assert(layer && "candidates are current layers");
   if (c.unit != Unit::Layer) {
@@ -287,13 +289,12 @@ LogicalResult SkipLayersPass::remove(const Candidate &c) {
     eraseDead(body);
     // Both blocks gone: the layer is the identity; erase it too.
     if (body.getTerminator()->getOperand(0) != body.getArgument(0))
-      return success();
+      return;
   }
   layer.getOutput().replaceAllUsesWith(layer.getInput());
   layer.erase();
   model->setAttr(model.getNumLayersAttrName(),
                  Builder(model).getI64IntegerAttr(model.getLayers().size()));
-  return success();
 }
 
 void SkipLayersPass::record(const Candidate &c, std::optional<double> score,
@@ -303,8 +304,9 @@ void SkipLayersPass::record(const Candidate &c, std::optional<double> score,
       b.getNamedAttr("layer", b.getI64IntegerAttr(c.layer)),
       b.getNamedAttr("block", b.getStringAttr(unitName(c.unit))),
       b.getNamedAttr("mode", b.getStringAttr(mode)),
-      b.getNamedAttr("metric",
-                     b.getStringAttr(mode == "unified" ? StringRef("none") : StringRef(metric.getValue()))),
+      b.getNamedAttr("metric", b.getStringAttr(mode == "unified"
+                                                   ? StringRef("none")
+                                                   : StringRef(metric))),
       b.getNamedAttr("order", b.getI64IntegerAttr(order))};
   if (score)
     fields.push_back(b.getNamedAttr("score", b.getF64FloatAttr(*score)));
@@ -336,8 +338,9 @@ void SkipLayersPass::runOnOperation() {
   SmallVector<Candidate> candidates = std::move(*listed);
   StringRef what = mode == "sublayer" ? "blocks" : "layers";
   if (count > int64_t(candidates.size())) {
-    refuse() << "count=" << count.getValue() << " but only " << candidates.size()
-             << " " << what << " are removable (keep-first=" << keepFirst.getValue()
+    refuse() << "count=" << count.getValue() << " but only "
+             << candidates.size() << " " << what
+             << " are removable (keep-first=" << keepFirst.getValue()
              << ", keep-last=" << keepLast.getValue() << ")";
     return signalPassFailure();
   }
@@ -351,9 +354,11 @@ void SkipLayersPass::runOnOperation() {
       layer.getBody().walk([&](Operation *o) { ops.push_back(o); });
       total += costOf(ops, context);
     } else if (auto w = dyn_cast<WeightOp>(op)) {
-      bool onlyEmbedding = llvm::all_of(
-          w->getUsers(), [](Operation *u) { return isa<EmbeddingOp>(u); });
-      if (!onlyEmbedding || w->use_empty())
+      bool onlyEmbedding = !w->use_empty() &&
+                           llvm::all_of(w->getUsers(), [](Operation *u) {
+                             return isa<EmbeddingOp>(u);
+                           });
+      if (!onlyEmbedding)
         total += w.getSizeInBytes();
     }
   }
@@ -376,24 +381,25 @@ void SkipLayersPass::runOnOperation() {
   };
 
   if (mode == "unified") {
-    // The fewest N whose evenly spread layers meet the target.
-    int64_t M = candidates.size(), N = count;
+    int64_t M = candidates.size();
     auto spread = [&](int64_t n) {
       SmallVector<Candidate> chosen;
       for (int64_t i = 0; i < n; ++i)
         chosen.push_back(candidates[(2 * i + 1) * M / (2 * n)]);
       return chosen;
     };
-    for (N = count >= 0 ? count : 1; count < 0 && N < M; ++N) {
+    auto bytesOf = [](ArrayRef<Candidate> cs) {
       int64_t bytes = 0;
-      for (const Candidate &c : spread(N))
+      for (const Candidate &c : cs)
         bytes += c.cost;
-      if (speedup(bytes) >= targetSpeedup)
-        break;
-    }
+      return bytes;
+    };
+    int64_t N = count;
+    if (N < 0) // the fewest evenly spread layers that meet the target
+      for (N = 1; N < M && speedup(bytesOf(spread(N))) < targetSpeedup; ++N) {
+      }
     for (const Candidate &c : spread(N)) {
-      if (failed(remove(c)))
-        return signalPassFailure();
+      remove(c);
       record(c, std::nullopt, done++);
       removed += c.cost;
     }
@@ -420,8 +426,7 @@ void SkipLayersPass::runOnOperation() {
     }
     Candidate chosen = *best;
     candidates.erase(best);
-    if (failed(remove(chosen)))
-      return signalPassFailure();
+    remove(chosen);
     record(chosen, bestScore, done++);
     removed += chosen.cost;
     if (iterative && !finished()) {

@@ -25,8 +25,8 @@ namespace {
 
 /// Activation inputs recorded per layer (docs/profile.md, "inputs").
 enum InputKind { kAttention, kAttentionOutput, kMlp, kMlpDown, kNumInputs };
-constexpr const char *kInputNames[kNumInputs] = {"attention", "attention_output",
-                                                 "mlp", "mlp_down"};
+constexpr const char *kInputNames[kNumInputs] = {
+    "attention", "attention_output", "mlp", "mlp_down"};
 
 /// Per input channel: mean and max of |x| over tokens.
 struct ChannelStats {
@@ -280,7 +280,7 @@ LogicalResult Profiler::build(sieve::ModelOp model) {
     if (mlpAdd && failed(addMlpRoles(layer, li)))
       return failure();
   }
-  auto heads = llvm::to_vector(model.getBody().front().getOps<sieve::LMHeadOp>());
+  auto heads = opsIn<sieve::LMHeadOp>(model.getBody().front());
   if (heads.size() != 1)
     return model.emitError() << "profile: expected one sieve.lm_head, found "
                              << heads.size();
@@ -466,7 +466,8 @@ sieve::ref::readProfile(const json::Value &value) {
     };
     const json::Object *weights = o ? o->getObject("weights") : nullptr;
     std::optional<int64_t> index = o ? o->getInteger("index") : std::nullopt;
-    auto c = num("cosine"), ca = num("cosine_attention"), cm = num("cosine_mlp");
+    auto c = num("cosine"), ca = num("cosine_attention"),
+         cm = num("cosine_mlp");
     std::optional<double> zd =
         weights ? weights->getNumber("zd") : std::nullopt;
     if (!index || !c || !ca || !cm || !zd)
