@@ -225,6 +225,83 @@ def SieveQuantize : Pass<"sieve-quantize", "mlir::ModuleOp"> {
            "absolute path)">,
   ];
   let dependentDialects = ["sieve::onnx::ONNXDialect", "sieve::SieveDialect"];
+def SieveSkipLayers : Pass<"sieve-skip-layers", "mlir::ModuleOp"> {
+  let summary = "Remove decoder layers (or their attention / MLP blocks)";
+  let description = [{
+    Removes the least important decoder layers of the `sieve.model`
+    (techniques.md section 1; docs/skip-layers.md). A removed layer's
+    `sieve.decoder_layer` op is erased and its input passed on, so its
+    weights and its KV cache vanish; a removed attention or MLP block is
+    erased inside its layer and its residual add passes the residual
+    stream through.
+
+    Modes:
+    - `static`: remove the layers of lowest importance by `metric`, read
+      from `profile=` (docs/profile.md) or computed in-process from
+      `calibration=`: `cosine` = block influence `1 - cos(x_l, x_{l+1})`,
+      `lim` = `-cos(x_l, x_{l+1})` (both: remove the lowest), `zd` = the
+      layer's weight ZD (remove the highest: the paper ranks smaller as
+      more important). With `iterative=true` the profile is recomputed on
+      `calibration=` (in-process, CPU reference Session) after every
+      removal.
+    - `unified`: Unified Layer Skipping: `N` layers spread evenly over the
+      removable ones (positions `first + floor((2i + 1) M / 2N)` of the `M`
+      removable), no profile.
+    - `sublayer`: attention and MLP blocks scored separately by
+      `1 - cosine_attention` / `1 - cosine_mlp` (`cosine`) or their
+      negations (`lim`); a layer whose two blocks are both removed is
+      erased.
+
+    How many: `count=N`, or `target-speedup=s`: the fewest removals (in
+    the mode's order) with `total / (total - removed) >= s`, where the
+    analytic decode cost of a layer or block is the bytes of its weights
+    plus, for attention, its KV cache at `context=` positions (keys and
+    values at the attention's element type), and `total` adds the model's
+    weights outside layers except embedding tables. Layers at the first
+    `keep-first` and last `keep-last` positions are never removed.
+
+    Every removal is appended to the module attribute `sieve.removed`, an
+    array of dictionaries `{layer = index, block = "layer" | "attention" |
+    "mlp", mode, metric, score, order}` (score: the metric's value that
+    ranked it; absent for unified), for the compiler's manifest.
+
+    Refused with an error: no `sieve.model` (run --sieve-raise first),
+    `count` above the removable layers (blocks), a target speedup that
+    removing everything removable cannot reach, a missing, unreadable or
+    mismatched profile (other layer count or indices), and conflicting or
+    missing options.
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"static\"",
+           "static | unified | sublayer">,
+    Option<"metric", "metric", "std::string", /*default=*/"\"cosine\"",
+           "cosine | lim | zd (static and sublayer modes)">,
+    Option<"targetSpeedup", "target-speedup", "double", /*default=*/"0.0",
+           "Remove the fewest layers (blocks) whose analytic decode cost "
+           "gives at least this speedup (> 1)">,
+    Option<"count", "count", "int64_t", /*default=*/"-1",
+           "Remove this many layers (blocks in sublayer mode)">,
+    Option<"keepFirst", "keep-first", "int64_t", /*default=*/"1",
+           "Never remove the first this-many layers">,
+    Option<"keepLast", "keep-last", "int64_t", /*default=*/"1",
+           "Never remove the last this-many layers">,
+    Option<"iterative", "iterative", "bool", /*default=*/"false",
+           "Re-profile on calibration= after every removal (static, "
+           "sublayer)">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"",
+           "Calibration text to profile the model in-process">,
+    Option<"profile", "profile", "std::string", /*default=*/"",
+           "A profile from sieve-run --profile (docs/profile.md)">,
+    Option<"context", "context", "int64_t", /*default=*/"2048",
+           "KV-cache positions in the analytic cost of target-speedup">,
+    Option<"window", "window", "int64_t", /*default=*/"512",
+           "Window in bytes of the in-process profile">,
+    Option<"maxWindows", "max-windows", "int64_t", /*default=*/"64",
+           "Windows of calibration= the in-process profile reads (0: all)">,
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "Threads of the in-process profile (0: one per hardware thread)">,
+  ];
+  let dependentDialects = ["sieve::SieveDialect"];
 }
 
 #endif // SIEVE_PASSES_TD

@@ -3,6 +3,7 @@
 #include "sieve/Dialect/Sieve/SieveOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "mlir/IR/OpImplementation.h"
 
 using namespace mlir;
@@ -111,6 +112,49 @@ void DecoderLayerOp::build(OpBuilder &builder, OperationState &state,
   body->push_back(block);
 }
 
+/// Whether the ops computing `branch` (stopping at `stream`) hold a
+/// sieve.attention.
+static bool branchHasAttention(Value branch, Value stream) {
+  SmallVector<Value> work{branch};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    Operation *def = v.getDefiningOp();
+    if (v == stream || !def || !seen.insert(def).second)
+      continue;
+    if (isa<AttentionOp>(def))
+      return true;
+    llvm::append_range(work, def->getOperands());
+  }
+  return false;
+}
+
+std::optional<std::pair<AddOp, AddOp>> DecoderLayerOp::getResidualAdds() {
+  Block &body = getBody().front();
+  Value stream = body.getArgument(0), out = body.getTerminator()->getOperand(0);
+  AddOp attention, mlp;
+  // Follow the residual stream: each step is the one sieve.add reading it.
+  while (stream != out) {
+    AddOp next;
+    for (Operation *user : stream.getUsers())
+      if (auto add = dyn_cast<AddOp>(user)) {
+        if (next)
+          return std::nullopt;
+        next = add;
+      }
+    if (!next)
+      return std::nullopt;
+    Value branch = next->getOperand(0) == stream ? next->getOperand(1)
+                                                 : next->getOperand(0);
+    AddOp &slot = branchHasAttention(branch, stream) ? attention : mlp;
+    if (slot)
+      return std::nullopt;
+    slot = next;
+    stream = next->getResult(0);
+  }
+  return std::make_pair(attention, mlp);
+}
+
 LogicalResult DecoderLayerOp::verifyRegions() {
   if (getInput().getType() != getOutput().getType())
     return emitOpError("input and output types differ");
@@ -193,6 +237,10 @@ LogicalResult QuantizedWeightOp::verify() {
   if (auto in = getInputScalesAttr())
     return expectStored(*this, in, "input_scales", {K}, b.getF32Type());
   return success();
+int64_t WeightOp::getSizeInBytes() {
+  auto type = cast<RankedTensorType>(getType());
+  int64_t bits = type.getElementType().getIntOrFloatBitWidth();
+  return type.getNumElements() * std::max<int64_t>(1, bits / 8);
 }
 
 //===----------------------------------------------------------------------===//

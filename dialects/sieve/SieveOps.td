@@ -78,6 +78,16 @@ def Sieve_DecoderLayerOp : Sieve_Op<"decoder_layer", [
   let hasRegionVerifier = 1;
   let skipDefaultBuilders = 1;
   let builders = [OpBuilder<(ins "::mlir::Value":$input, "int64_t":$index)>];
+  let extraClassDeclaration = [{
+    /// The residual adds of the sequential form `r = x + attention(...)`,
+    /// `y = r + mlp(...)` (y yielded): {the attention's add, the MLP's
+    /// add}, following the residual stream from the layer input to the
+    /// yield (an add whose other operand is computed by a sieve.attention
+    /// is the attention's). Either is null when that block is absent (a
+    /// pass removed it); nullopt if the body is not such a chain of at most
+    /// one add of each kind.
+    std::optional<std::pair<AddOp, AddOp>> getResidualAdds();
+  }];
 }
 
 def Sieve_OutputOp : Sieve_Op<"output", [Terminator, HasParent<"ModelOp">,
@@ -106,6 +116,11 @@ def Sieve_WeightOp : Sieve_Op<"weight", [Pure, ConstantLike]> {
   let assemblyFormat = "($name^)? attr-dict `:` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// Bytes of the tensor at its element type (i1 and sub-byte types count
+    /// one byte per element).
+    int64_t getSizeInBytes();
+  }];
 }
 
 def Sieve_QuantizedWeightOp : Sieve_Op<"quantized_weight", [Pure]> {

@@ -25,8 +25,8 @@ namespace {
 
 /// Activation inputs recorded per layer (docs/profile.md, "inputs").
 enum InputKind { kAttention, kAttentionOutput, kMlp, kMlpDown, kNumInputs };
-constexpr const char *kInputNames[kNumInputs] = {"attention", "attention_output",
-                                                 "mlp", "mlp_down"};
+constexpr const char *kInputNames[kNumInputs] = {
+    "attention", "attention_output", "mlp", "mlp_down"};
 
 /// Per input channel: mean and max of |x| over tokens.
 struct ChannelStats {
@@ -64,7 +64,8 @@ struct ChannelStats {
 struct Mean {
   double sum = 0;
   int64_t n = 0;
-  double value() const { return n ? sum / double(n) : 0.0; }
+  // Nothing observed: the block was removed, so its output is its input.
+  double value() const { return n ? sum / double(n) : 1.0; }
 };
 
 /// Adds cos(x_r, y_r) of every row r (the last axis) to `m`.
@@ -112,6 +113,8 @@ public:
   llvm::DenseMap<Operation *, unsigned> downInner;
 
   LogicalResult build(sieve::ModelOp model);
+  LogicalResult addAttentionRoles(sieve::DecoderLayerOp layer, unsigned li);
+  LogicalResult addMlpRoles(sieve::DecoderLayerOp layer, unsigned li);
 
   void afterOp(Operation *op, ArrayRef<const Tensor *> operands,
                const Tensor &result) override {
@@ -191,6 +194,56 @@ template <typename OpT> SmallVector<OpT> opsIn(Block &block) {
   return llvm::to_vector(block.getOps<OpT>());
 }
 
+LogicalResult Profiler::addAttentionRoles(sieve::DecoderLayerOp layer,
+                                          unsigned li) {
+  auto attentions = opsIn<sieve::AttentionOp>(layer.getBody().front());
+  if (attentions.size() != 1)
+    return layer.emitError() << "profile: layer " << layer.getIndex()
+                             << ": expected one sieve.attention, found "
+                             << attentions.size();
+  sieve::AttentionOp attn = attentions[0];
+  sieve::LinearOp qProj = producingLinear(attn.getOperand(0));
+  if (!qProj)
+    return layer.emitError() << "profile: layer " << layer.getIndex()
+                             << ": the attention's queries do not come from "
+                                "a sieve.linear";
+  roles[qProj].push_back({Role::Input, li, 0, kAttention});
+  roles[attn].push_back({Role::Heads, li, -1});
+  roles[attn].push_back({Role::Input, li, -1, kAttentionOutput});
+  return success();
+}
+
+/// The MLP: one op (gated_mlp / mlp), or linears around a sieve.glu.
+LogicalResult Profiler::addMlpRoles(sieve::DecoderLayerOp layer,
+                                    unsigned li) {
+  Block &body = layer.getBody().front();
+  SmallVector<Operation *> mlps;
+  for (Operation &op : body)
+    if (isa<sieve::GatedMLPOp, sieve::MLPOp>(op))
+      mlps.push_back(&op);
+  auto glus = opsIn<sieve::GLUOp>(body);
+  if (mlps.size() == 1 && glus.empty()) {
+    roles[mlps[0]].push_back({Role::Input, li, 0, kMlp});
+    downInner[mlps[0]] = li;
+    return success();
+  }
+  if (mlps.empty() && glus.size() == 1) {
+    sieve::LinearOp gateProj = producingLinear(glus[0]->getOperand(0));
+    sieve::LinearOp downProj;
+    for (Operation *user : glus[0]->getUsers())
+      if (auto lin = dyn_cast<sieve::LinearOp>(user))
+        downProj = lin;
+    if (gateProj && downProj) {
+      roles[gateProj].push_back({Role::Input, li, 0, kMlp});
+      roles[downProj].push_back({Role::Input, li, 0, kMlpDown});
+      return success();
+    }
+  }
+  return layer.emitError() << "profile: layer " << layer.getIndex()
+                           << ": expected one MLP (sieve.gated_mlp, "
+                              "sieve.mlp or linears around one sieve.glu)";
+}
+
 LogicalResult Profiler::build(sieve::ModelOp model) {
   for (sieve::DecoderLayerOp layer : model.getLayers()) {
     unsigned li = layers.size();
@@ -204,63 +257,30 @@ LogicalResult Profiler::build(sieve::ModelOp model) {
     Value x = body.getArgument(0);
     roles[layer].push_back({Role::LayerCosine, li, 0});
 
-    // y = r + mlp(...), r = x + attention(...): the sequential pre-norm form.
-    Value y = body.getTerminator()->getOperand(0);
-    auto mlpAdd = y.getDefiningOp<sieve::AddOp>();
-    sieve::AddOp attnAdd;
-    int mlpResidual = -1;
-    if (mlpAdd)
-      for (int i = 0; i < 2; ++i)
-        if (auto a = mlpAdd->getOperand(i).getDefiningOp<sieve::AddOp>())
-          if (llvm::is_contained(a->getOperands(), x)) {
-            attnAdd = a;
-            mlpResidual = i;
-          }
-    if (!attnAdd)
+    auto adds = layer.getResidualAdds();
+    if (!adds)
       return refuse("expected the residual form r = x + attention, "
-                    "y = r + mlp (a sieve.add of the layer input, then a "
-                    "sieve.add of that yielded)");
-    roles[attnAdd].push_back(
-        {Role::AttentionCosine, li, attnAdd->getOperand(0) == x ? 0 : 1});
-    roles[mlpAdd].push_back({Role::MlpCosine, li, mlpResidual});
-
-    auto attentions = opsIn<sieve::AttentionOp>(body);
-    if (attentions.size() != 1)
-      return refuse("expected one sieve.attention, found " +
-                    Twine(attentions.size()));
-    sieve::AttentionOp attn = attentions[0];
-    sieve::LinearOp qProj = producingLinear(attn.getOperand(0));
-    if (!qProj)
-      return refuse("the attention's queries do not come from a sieve.linear");
-    roles[qProj].push_back({Role::Input, li, 0, kAttention});
-    roles[attn].push_back({Role::Heads, li, -1});
-    roles[attn].push_back({Role::Input, li, -1, kAttentionOutput});
-
-    // The MLP: one op (gated_mlp / mlp), or linears around a sieve.glu.
-    SmallVector<Operation *> mlps;
-    for (Operation &op : body)
-      if (isa<sieve::GatedMLPOp, sieve::MLPOp>(op))
-        mlps.push_back(&op);
-    auto glus = opsIn<sieve::GLUOp>(body);
-    if (mlps.size() == 1 && glus.empty()) {
-      roles[mlps[0]].push_back({Role::Input, li, 0, kMlp});
-      downInner[mlps[0]] = li;
-    } else if (mlps.empty() && glus.size() == 1) {
-      sieve::LinearOp gateProj = producingLinear(glus[0]->getOperand(0));
-      sieve::LinearOp downProj;
-      for (Operation *user : glus[0]->getUsers())
-        if (auto lin = dyn_cast<sieve::LinearOp>(user))
-          downProj = lin;
-      if (!gateProj || !downProj)
-        return refuse("the sieve.glu is not between sieve.linear ops");
-      roles[gateProj].push_back({Role::Input, li, 0, kMlp});
-      roles[downProj].push_back({Role::Input, li, 0, kMlpDown});
-    } else {
-      return refuse("expected one MLP (sieve.gated_mlp, sieve.mlp or "
-                    "linears around one sieve.glu)");
-    }
+                    "y = r + mlp (a chain of sieve.add from the layer input "
+                    "to the yield, one per block)");
+    auto [attnAdd, mlpAdd] = *adds;
+    // Each add's residual operand is the stream it reads.
+    Value stream = x;
+    auto residualOf = [&](sieve::AddOp add) {
+      int i = add->getOperand(0) == stream ? 0 : 1;
+      stream = add->getResult(0);
+      return i;
+    };
+    if (attnAdd)
+      roles[attnAdd].push_back(
+          {Role::AttentionCosine, li, residualOf(attnAdd)});
+    if (mlpAdd)
+      roles[mlpAdd].push_back({Role::MlpCosine, li, residualOf(mlpAdd)});
+    if (attnAdd && failed(addAttentionRoles(layer, li)))
+      return failure();
+    if (mlpAdd && failed(addMlpRoles(layer, li)))
+      return failure();
   }
-  auto heads = llvm::to_vector(model.getBody().front().getOps<sieve::LMHeadOp>());
+  auto heads = opsIn<sieve::LMHeadOp>(model.getBody().front());
   if (heads.size() != 1)
     return model.emitError() << "profile: expected one sieve.lm_head, found "
                              << heads.size();
@@ -295,13 +315,6 @@ int64_t countAbove(const float *p, int64_t count, double threshold) {
   return c;
 }
 
-int64_t weightBytes(sieve::WeightOp w) {
-  auto type = cast<RankedTensorType>(w.getType());
-  Type et = type.getElementType();
-  return type.getNumElements() *
-         std::max<int64_t>(1, et.getIntOrFloatBitWidth() / 8);
-}
-
 /// The layer's "weights" object: ZD over all its matrices pooled, the bytes
 /// of all its weights, and per matrix its own statistics.
 json::Value layerWeights(SieveModel &model, sieve::DecoderLayerOp layer) {
@@ -309,7 +322,7 @@ json::Value layerWeights(SieveModel &model, sieve::DecoderLayerOp layer) {
   int64_t bytes = 0;
   WeightStats pooled;
   for (auto w : layer.getBody().front().getOps<sieve::WeightOp>()) {
-    bytes += weightBytes(w);
+    bytes += w.getSizeInBytes();
     const Tensor *t = model.weight(w);
     if (!t || t->storage != Storage::F32 || t->shape.size() != 2)
       continue;
@@ -471,7 +484,8 @@ sieve::ref::readProfile(const json::Value &value) {
     };
     const json::Object *weights = o ? o->getObject("weights") : nullptr;
     std::optional<int64_t> index = o ? o->getInteger("index") : std::nullopt;
-    auto c = num("cosine"), ca = num("cosine_attention"), cm = num("cosine_mlp");
+    auto c = num("cosine"), ca = num("cosine_attention"),
+         cm = num("cosine_mlp");
     std::optional<double> zd =
         weights ? weights->getNumber("zd") : std::nullopt;
     if (!index || !c || !ca || !cm || !zd)

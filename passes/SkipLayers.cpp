@@ -1,0 +1,449 @@
+//===- SkipLayers.cpp - remove decoder layers or their blocks -------------===//
+//
+// --sieve-skip-layers (Passes.td has the contract, docs/skip-layers.md the
+// measured results). The pass lists the removable units (whole layers, or
+// the attention and MLP blocks of each layer in sublayer mode) with their
+// analytic decode cost, orders them (by a profile's metric, or evenly spread
+// for unified), and removes them one at a time until `count` or the target
+// speedup is reached; the iterative variant re-profiles the pruned model
+// through the CPU reference Session before every choice.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sieve/Dialect/Sieve/SieveOps.h"
+#include "sieve/Passes/Passes.h"
+#include "sieve/Reference/Profile.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace sieve {
+#define GEN_PASS_DEF_SIEVESKIPLAYERS
+#include "passes/Passes.h.inc"
+} // namespace sieve
+
+using namespace mlir;
+using namespace sieve;
+
+namespace {
+
+enum class Unit { Layer, Attention, Mlp };
+
+StringRef unitName(Unit u) {
+  return u == Unit::Layer       ? "layer"
+         : u == Unit::Attention ? "attention"
+                                : "mlp";
+}
+
+/// Something the pass may remove: a layer (by its index attribute, stable
+/// across removals) or one of its blocks.
+struct Candidate {
+  int64_t layer;
+  Unit unit;
+  int64_t cost = 0; // analytic decode bytes
+};
+
+DecoderLayerOp findLayer(ModelOp model, int64_t index) {
+  for (DecoderLayerOp l : model.getLayers())
+    if (int64_t(l.getIndex()) == index)
+      return l;
+  return nullptr;
+}
+
+/// The block of `add` that is not the residual `operands[residual]`: the
+/// ops that compute the other operand, stopping at the residual stream.
+SmallVector<Operation *> blockOps(AddOp add, Value residual) {
+  Value branch = add->getOperand(0) == residual ? add->getOperand(1)
+                                                 : add->getOperand(0);
+  SmallVector<Operation *> ops;
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  SmallVector<Value> work{branch};
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    Operation *def = v.getDefiningOp();
+    if (v == residual || !def || !seen.insert(def).second)
+      continue;
+    ops.push_back(def);
+    llvm::append_range(work, def->getOperands());
+  }
+  return ops;
+}
+
+/// Decode bytes of `ops`: their weights, and the KV cache of their
+/// attentions at `context` positions.
+int64_t costOf(ArrayRef<Operation *> ops, int64_t context) {
+  int64_t bytes = 0;
+  for (Operation *op : ops) {
+    if (auto w = dyn_cast<WeightOp>(op))
+      bytes += w.getSizeInBytes();
+    if (auto a = dyn_cast<AttentionOp>(op)) {
+      Type et = cast<ShapedType>(a.getKey().getType()).getElementType();
+      bytes += 2 * int64_t(a.getNumKvHeads()) * int64_t(a.getHeadDim()) *
+               context * (et.getIntOrFloatBitWidth() / 8);
+    }
+  }
+  return bytes;
+}
+
+/// The residual adds of `layer` (either may be null, see
+/// DecoderLayerOp::getResidualAdds) and the residual operand of each.
+struct Blocks {
+  AddOp attention, mlp;
+  Value attentionResidual, mlpResidual;
+};
+std::optional<Blocks> getBlocks(DecoderLayerOp layer) {
+  auto adds = layer.getResidualAdds();
+  if (!adds)
+    return std::nullopt;
+  Blocks b{adds->first, adds->second, {}, {}};
+  Value stream = layer.getBody().front().getArgument(0);
+  if (b.attention) {
+    b.attentionResidual = stream;
+    stream = b.attention->getResult(0);
+  }
+  b.mlpResidual = stream;
+  return b;
+}
+
+/// Erases ops of `block` without uses (all sieve ops in a layer are pure),
+/// last first so that their operands' producers become dead in turn.
+void eraseDead(Block &block) {
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(block)))
+    if (!op.hasTrait<OpTrait::IsTerminator>() && op.use_empty())
+      op.erase();
+}
+
+struct SkipLayersPass
+    : public sieve::impl::SieveSkipLayersBase<SkipLayersPass> {
+  using Base::Base;
+
+  ModelOp model;
+
+  void runOnOperation() override;
+
+  // Diagnostics on the model's location (not the op: it would be printed).
+  InFlightDiagnostic refuse() {
+    return mlir::emitError(model.getLoc()) << "sieve-skip-layers: ";
+  }
+  LogicalResult checkOptions();
+  FailureOr<SmallVector<Candidate>> listCandidates();
+  FailureOr<ref::ProfileSummary> currentProfile(bool first);
+  double importance(const ref::ProfileSummary &p, const Candidate &c,
+                    double &score);
+  void remove(const Candidate &c);
+  void record(const Candidate &c, std::optional<double> score, int64_t order);
+  void report(int64_t done, double speedup);
+};
+
+LogicalResult SkipLayersPass::checkOptions() {
+  if (mode != "static" && mode != "unified" && mode != "sublayer")
+    return refuse() << "mode=" << mode
+                    << " is not one of static, unified, sublayer";
+  if (metric != "cosine" && metric != "lim" && metric != "zd")
+    return refuse() << "metric=" << metric
+                    << " is not one of cosine, lim, zd";
+  bool haveCount = count >= 0, haveTarget = targetSpeedup.hasValue();
+  if (count.hasValue() && count < 0)
+    return refuse() << "count=" << count.getValue() << " must be >= 0";
+  if (haveCount && haveTarget)
+    return refuse() << "count= and target-speedup= conflict: give one";
+  if (!haveCount && !haveTarget)
+    return refuse() << "give count=N or target-speedup=S";
+  if (haveTarget && !(targetSpeedup > 1.0))
+    return refuse() << "target-speedup=" << targetSpeedup.getValue()
+                    << " must be above 1";
+  if (keepFirst < 0 || keepLast < 0)
+    return refuse() << "keep-first and keep-last must be >= 0";
+  if (context < 1 || window < 2 || maxWindows < 0 || threads < 0)
+    return refuse() << "context >= 1, window >= 2, max-windows >= 0 and "
+                       "threads >= 0 are required";
+  if (mode == "unified") {
+    if (metric.hasValue() || profile.hasValue() || calibration.hasValue() ||
+        iterative)
+      return refuse() << "mode=unified spreads the removed layers evenly and "
+                         "reads no profile: metric=, profile=, calibration= "
+                         "and iterative= conflict with it";
+    return success();
+  }
+  if (mode == "sublayer" && metric == "zd")
+    return refuse() << "metric=zd scores whole layers (weights); "
+                       "mode=sublayer needs cosine or lim";
+  if (iterative && calibration.empty())
+    return refuse() << "iterative=true re-profiles after each removal: it "
+                       "needs calibration=TEXT";
+  if (iterative && metric == "zd")
+    return refuse() << "metric=zd reads only weights, which removing other "
+                       "layers does not change: iterative=true conflicts "
+                       "with it";
+  if (profile.empty() && calibration.empty())
+    return refuse() << "mode=" << mode
+                    << " ranks by a profile: give profile=FILE (sieve-run "
+                       "--profile) or calibration=TEXT";
+  return success();
+}
+
+/// The removable units of the model as it is now: layers at positions
+/// [keep-first, L - keep-last), or their blocks.
+FailureOr<SmallVector<Candidate>> SkipLayersPass::listCandidates() {
+  SmallVector<DecoderLayerOp> layers = model.getLayers();
+  SmallVector<Candidate> out;
+  int64_t L = layers.size();
+  for (int64_t i = keepFirst; i < L - keepLast; ++i) {
+    DecoderLayerOp layer = layers[i];
+    int64_t index = layer.getIndex();
+    if (mode != "sublayer") {
+      SmallVector<Operation *> ops;
+      layer.getBody().walk([&](Operation *op) { ops.push_back(op); });
+      out.push_back({index, Unit::Layer, costOf(ops, context)});
+      continue;
+    }
+    std::optional<Blocks> b = getBlocks(layer);
+    if (!b)
+      return mlir::emitError(layer.getLoc())
+             << "sieve-skip-layers: layer " << index
+             << " is not of the form r = x + attention, y = r + mlp: its "
+                "blocks cannot be removed separately";
+    if (b->attention)
+      out.push_back({index, Unit::Attention,
+                     costOf(blockOps(b->attention, b->attentionResidual),
+                            context)});
+    if (b->mlp)
+      out.push_back({index, Unit::Mlp,
+                     costOf(blockOps(b->mlp, b->mlpResidual), context)});
+  }
+  return out;
+}
+
+/// The profile to rank by: profile= at first (checked against the model),
+/// else one computed in-process on calibration=.
+FailureOr<ref::ProfileSummary> SkipLayersPass::currentProfile(bool first) {
+  llvm::Expected<ref::ProfileSummary> summary =
+      llvm::createStringError(llvm::inconvertibleErrorCode(), "no profile");
+  std::string source;
+  if (first && !profile.empty()) {
+    source = "profile '" + profile + "'";
+    summary = ref::readProfile(StringRef(profile.getValue()));
+  } else {
+    source = "the in-process profile";
+    std::string baseDir = ".";
+    if (auto dir = getOperation()->getAttrOfType<StringAttr>("onnx.model_dir"))
+      baseDir = dir.getValue().str();
+    auto loaded = ref::SieveModel::open(getOperation(), baseDir, threads);
+    if (failed(loaded))
+      return failure();
+    ref::ProfileOptions opts;
+    opts.textPath = calibration;
+    opts.modelPath = "(sieve-skip-layers, in-process)";
+    opts.window = window;
+    opts.maxWindows = maxWindows;
+    FailureOr<llvm::json::Value> json = ref::profileModel(**loaded, opts);
+    if (failed(json))
+      return failure();
+    summary = ref::readProfile(*json);
+  }
+  if (!summary)
+    return refuse() << llvm::toString(summary.takeError());
+  SmallVector<DecoderLayerOp> layers = model.getLayers();
+  if (summary->layers.size() != layers.size())
+    return refuse() << source << " has " << summary->layers.size()
+                    << " layers, the model has " << layers.size();
+  for (auto [p, l] : llvm::zip(summary->layers, layers))
+    if (p.index != int64_t(l.getIndex()))
+      return refuse() << source << " lists layer index " << p.index
+                      << " where the model has layer " << l.getIndex();
+  return std::move(*summary);
+}
+
+/// Importance of `c` (remove the lowest); `score` gets the metric's value.
+double SkipLayersPass::importance(const ref::ProfileSummary &p,
+                                  const Candidate &c, double &score) {
+  const ref::LayerProfile *lp = nullptr;
+  for (const ref::LayerProfile &l : p.layers)
+    if (l.index == c.layer)
+      lp = &l;
+  assert(lp && "profile checked against the model");
+  if (metric == "zd") {
+    score = lp->zd;
+    return -lp->zd; // more weights beyond one sigma: less important
+  }
+  double cos = c.unit == Unit::Layer       ? lp->cosine
+               : c.unit == Unit::Attention ? lp->cosineAttention
+                                           : lp->cosineMlp;
+  score = metric == "lim" ? -cos : 1.0 - cos;
+  return score; // BI and LIM rank alike
+}
+
+void SkipLayersPass::remove(const Candidate &c) {
+  DecoderLayerOp layer = findLayer(model, c.layer);
+  assert(layer && "candidates are current layers");
+  if (c.unit != Unit::Layer) {
+    std::optional<Blocks> b = getBlocks(layer);
+    assert(b && (c.unit == Unit::Attention ? b->attention : b->mlp) &&
+           "checked when listing");
+    AddOp add = c.unit == Unit::Attention ? b->attention : b->mlp;
+    Value residual =
+        c.unit == Unit::Attention ? b->attentionResidual : b->mlpResidual;
+    add->getResult(0).replaceAllUsesWith(residual);
+    Block &body = layer.getBody().front();
+    eraseDead(body);
+    // Both blocks gone: the layer is the identity; erase it too.
+    if (body.getTerminator()->getOperand(0) != body.getArgument(0))
+      return;
+  }
+  layer.getOutput().replaceAllUsesWith(layer.getInput());
+  layer.erase();
+  model->setAttr(model.getNumLayersAttrName(),
+                 Builder(model).getI64IntegerAttr(model.getLayers().size()));
+}
+
+void SkipLayersPass::record(const Candidate &c, std::optional<double> score,
+                            int64_t order) {
+  Builder b(&getContext());
+  SmallVector<NamedAttribute> fields{
+      b.getNamedAttr("layer", b.getI64IntegerAttr(c.layer)),
+      b.getNamedAttr("block", b.getStringAttr(unitName(c.unit))),
+      b.getNamedAttr("mode", b.getStringAttr(mode)),
+      b.getNamedAttr("metric", b.getStringAttr(mode == "unified"
+                                                   ? StringRef("none")
+                                                   : StringRef(metric))),
+      b.getNamedAttr("order", b.getI64IntegerAttr(order))};
+  if (score)
+    fields.push_back(b.getNamedAttr("score", b.getF64FloatAttr(*score)));
+  if (iterative)
+    fields.push_back(b.getNamedAttr("iterative", b.getBoolAttr(true)));
+  SmallVector<Attribute> all;
+  if (auto prev = getOperation()->getAttrOfType<ArrayAttr>("sieve.removed"))
+    llvm::append_range(all, prev.getValue());
+  all.push_back(b.getDictionaryAttr(fields));
+  getOperation()->setAttr("sieve.removed", b.getArrayAttr(all));
+}
+
+void SkipLayersPass::runOnOperation() {
+  SmallVector<ModelOp> models;
+  getOperation().walk([&](ModelOp m) { models.push_back(m); });
+  if (models.size() != 1) {
+    mlir::emitError(getOperation().getLoc())
+        << "sieve-skip-layers: expected one sieve.model, found "
+        << models.size() << " (run --sieve-raise first)";
+    return signalPassFailure();
+  }
+  model = models[0];
+  if (failed(checkOptions()))
+    return signalPassFailure();
+
+  FailureOr<SmallVector<Candidate>> listed = listCandidates();
+  if (failed(listed))
+    return signalPassFailure();
+  SmallVector<Candidate> candidates = std::move(*listed);
+  StringRef what = mode == "sublayer" ? "blocks" : "layers";
+  if (count > int64_t(candidates.size())) {
+    refuse() << "count=" << count.getValue() << " but only "
+             << candidates.size() << " " << what
+             << " are removable (keep-first=" << keepFirst.getValue()
+             << ", keep-last=" << keepLast.getValue() << ")";
+    return signalPassFailure();
+  }
+
+  // The analytic decode cost: every layer, plus the weights outside layers
+  // that decoding reads whole (not embedding tables: one row per token).
+  int64_t total = 0, removable = 0;
+  for (Operation &op : model.getBody().front()) {
+    if (auto layer = dyn_cast<DecoderLayerOp>(op)) {
+      SmallVector<Operation *> ops;
+      layer.getBody().walk([&](Operation *o) { ops.push_back(o); });
+      total += costOf(ops, context);
+    } else if (auto w = dyn_cast<WeightOp>(op)) {
+      bool onlyEmbedding = !w->use_empty() &&
+                           llvm::all_of(w->getUsers(), [](Operation *u) {
+                             return isa<EmbeddingOp>(u);
+                           });
+      if (!onlyEmbedding)
+        total += w.getSizeInBytes();
+    }
+  }
+  for (const Candidate &c : candidates)
+    removable += c.cost;
+  auto speedup = [&](int64_t removed) {
+    return double(total) / double(total - removed);
+  };
+  if (targetSpeedup.hasValue() && speedup(removable) < targetSpeedup) {
+    refuse() << llvm::formatv(
+        "target-speedup={0} cannot be met: removing all {1} removable {2} "
+        "gives {3:f3} (analytic cost at context={4})",
+        targetSpeedup.getValue(), candidates.size(), what,
+        speedup(removable), context.getValue());
+    return signalPassFailure();
+  }
+  int64_t removed = 0, done = 0;
+  auto finished = [&] {
+    return count >= 0 ? done >= count : speedup(removed) >= targetSpeedup;
+  };
+
+  if (mode == "unified") {
+    int64_t M = candidates.size();
+    auto spread = [&](int64_t n) {
+      SmallVector<Candidate> chosen;
+      for (int64_t i = 0; i < n; ++i)
+        chosen.push_back(candidates[(2 * i + 1) * M / (2 * n)]);
+      return chosen;
+    };
+    auto bytesOf = [](ArrayRef<Candidate> cs) {
+      int64_t bytes = 0;
+      for (const Candidate &c : cs)
+        bytes += c.cost;
+      return bytes;
+    };
+    int64_t N = count;
+    if (N < 0) // the fewest evenly spread layers that meet the target
+      for (N = 1; N < M && speedup(bytesOf(spread(N))) < targetSpeedup; ++N) {
+      }
+    for (const Candidate &c : spread(N)) {
+      remove(c);
+      record(c, std::nullopt, done++);
+      removed += c.cost;
+    }
+    report(done, speedup(removed));
+    return;
+  }
+
+  // static / sublayer: remove the least important unit, re-ranking on a new
+  // profile each time when iterative.
+  FailureOr<ref::ProfileSummary> prof = currentProfile(/*first=*/true);
+  if (failed(prof))
+    return signalPassFailure();
+  while (!finished()) {
+    auto best = candidates.end();
+    double bestImportance = 0, bestScore = 0;
+    for (auto it = candidates.begin(); it != candidates.end(); ++it) {
+      double score;
+      double imp = importance(*prof, *it, score);
+      if (best == candidates.end() || imp < bestImportance) {
+        best = it;
+        bestImportance = imp;
+        bestScore = score;
+      }
+    }
+    Candidate chosen = *best;
+    candidates.erase(best);
+    remove(chosen);
+    record(chosen, bestScore, done++);
+    removed += chosen.cost;
+    if (iterative && !finished()) {
+      prof = currentProfile(/*first=*/false);
+      if (failed(prof))
+        return signalPassFailure();
+    }
+  }
+  report(done, speedup(removed));
+}
+
+void SkipLayersPass::report(int64_t done, double speedup) {
+  mlir::emitRemark(model.getLoc()) << llvm::formatv(
+      "sieve-skip-layers: removed {0} {1}; {2} layers left; analytic decode "
+      "speedup {3:f3} at context={4}",
+      done, mode == "sublayer" ? "blocks" : "layers", model.getLayers().size(),
+      speedup, context.getValue());
+}
+
+} // namespace
