@@ -74,6 +74,15 @@ mlir::Value makeWeight(mlir::PatternRewriter &rewriter, mlir::Value v,
 /// The value of a scalar (or one-element) float constant.
 std::optional<double> getScalarFloat(mlir::Value v);
 
+/// Looks through an onnx.Cast between float types that narrows (f32 ->
+/// f16/bf16), as fp16 exports store an fp32 computation: returns its input,
+/// or `v` itself when `v` is not such a Cast.
+mlir::Value peelNarrowingCast(mlir::Value v);
+
+/// Looks through an onnx.Cast between float types that widens (f16/bf16 ->
+/// f32, exact): returns its input, or `v` itself.
+mlir::Value peelWideningCast(mlir::Value v);
+
 /// Whether `v` is the positions 0..seq-1 as a [seq] integer tensor:
 /// Range(0, seq, 1) where seq is the sequence dimension (dimension 1) of a
 /// tensor. Otherwise sets `why`.

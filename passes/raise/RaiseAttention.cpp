@@ -7,7 +7,8 @@
 // transposed, K and V possibly repeated for GQA), the scale from scalar
 // constants multiplied into Q, K or the scores (or divided out), and the
 // mask exactly causal: an added Where(j <= i, 0, -big), or Where(j <= i,
-// scores, -big) on the scores, over positions i (rows) and j (columns). Scores are fp32, as sieve.attention's softmax is.
+// scores, -big) on the scores, over positions i (rows) and j (columns).
+// Scores of any float type; sieve.attention's softmax is fp32.
 //
 //===----------------------------------------------------------------------===//
 
@@ -95,8 +96,17 @@ Rel matchCompare(Value cond, std::string &why) {
   return Rel::Unknown;
 }
 
-/// A score that softmax turns into an exact 0 weight.
-bool isMaskedValue(double v) { return v <= -1e9; }
+/// A score that softmax turns into an exact 0 weight: <= -1e9, or the
+/// lowest finite value of the mask's float type (fp16 exports mask with
+/// -65504; exp(s - 65504 - max) underflows to 0 in fp32 unless the fp16
+/// scores of one row differ by more than about 65400).
+bool isMaskedValue(double v, Value of) {
+  if (v <= -1e9)
+    return true;
+  auto type = dyn_cast<FloatType>(getElementTypeOrSelf(of.getType()));
+  return type && v == -llvm::APFloat::getLargest(type.getFloatSemantics())
+                           .convertToDouble();
+}
 
 /// Whether a condition of relation `r` between key j and query i selects
 /// exactly the causal keys j <= i (when `allowedIfTrue`) or exactly the
@@ -138,9 +148,9 @@ bool isCausalMask(Value mask, std::string &why) {
   if (r == Rel::Unknown)
     return false;
   bool allowedIfTrue;
-  if (*x == 0 && isMaskedValue(*y))
+  if (*x == 0 && isMaskedValue(*y, where.getY()))
     allowedIfTrue = true;
-  else if (isMaskedValue(*x) && *y == 0)
+  else if (isMaskedValue(*x, where.getX()) && *y == 0)
     allowedIfTrue = false;
   else {
     why = "the mask values are not 0 and a large negative number";
@@ -181,7 +191,11 @@ struct RaiseAttention : public OpRewritePattern<onnx::ReshapeOp> {
     if (rank != 4 || (static_cast<int64_t>(sm.getAxis()) != -1 && static_cast<int64_t>(sm.getAxis()) != 3))
       return failure();
     Value scores = sm.getInput();
-    if (!cast<ShapedType>(scores.getType()).getElementType().isF32())
+    // fp16/bf16 scores (fp16 exports): sieve.attention computes the scores
+    // and softmax in fp32 and rounds only its output, where the graph rounds
+    // Q*scale, the scores, the probabilities and P*V (docs/raising.md,
+    // "Float16 exports").
+    if (!isa<FloatType>(cast<ShapedType>(scores.getType()).getElementType()))
       return failure();
     // The mask.
     Value mask;
@@ -190,10 +204,10 @@ struct RaiseAttention : public OpRewritePattern<onnx::ReshapeOp> {
     bool allowedIfTrue = true;
     if (auto w = scores.getDefiningOp<onnx::WhereOp>()) {
       auto x = getScalarFloat(w.getX()), y = getScalarFloat(w.getY());
-      if (y && isMaskedValue(*y) && !x) {
+      if (y && isMaskedValue(*y, w.getY()) && !x) {
         scores = w.getX();
         maskCond = w.getCondition();
-      } else if (x && isMaskedValue(*x) && !y) {
+      } else if (x && isMaskedValue(*x, w.getX()) && !y) {
         scores = w.getY();
         maskCond = w.getCondition();
         allowedIfTrue = false;

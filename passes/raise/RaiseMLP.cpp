@@ -3,7 +3,8 @@
 // linear(act(linear(x, gate)) * linear(x, up), down) with SiLU written as
 // x * Sigmoid(x) (or onnx ops for it), GELU as onnx.Gelu, and tanh GELU also
 // written out, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) with its
-// factors in any order. Runs after the linear raising, on sieve.linear ops
+// factors in any order (and its constants rounded to float16 in fp16
+// exports). Runs after the linear raising, on sieve.linear ops
 // without bias. Also:
 //  - act(linear(x, up) (+ b)) -> linear(., down) (+ b): sieve.mlp (GPT-2);
 //  - act(g) * u with g, u pieces of one sieve.split (a fused gate_up
@@ -38,14 +39,23 @@ void productFactors(Value v, double &c, SmallVectorImpl<Value> &vals) {
   vals.push_back(v);
 }
 
-bool near(double a, double b) { return std::abs(a - b) <= 1e-6 * std::abs(b); }
+/// Whether the constant `a` is `b` up to the rounding of the float type
+/// `of` computes in: relative 1e-6, or half a unit in the last place of a
+/// narrower type (fp16 exports store 0.044715 as 0.044708 and sqrt(2/pi) as
+/// 0.79785). sieve's activations use the exact constants in fp32.
+bool near(double a, double b, Value of) {
+  double tol = 1e-6;
+  if (auto ft = dyn_cast<FloatType>(getElementTypeOrSelf(of.getType())))
+    tol = std::max(tol, std::ldexp(1.0, -static_cast<int>(ft.getFPMantissaWidth())));
+  return std::abs(a - b) <= tol * std::abs(b);
+}
 
 /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): returns x.
 Value matchTanhGelu(Value v) {
   double c = 1.0;
   SmallVector<Value> f;
   productFactors(v, c, f);
-  if (f.size() != 2 || !near(c, 0.5))
+  if (f.size() != 2 || !near(c, 0.5, v))
     return nullptr;
   for (int i = 0; i < 2; ++i) {
     Value x = f[i];
@@ -60,7 +70,7 @@ Value matchTanhGelu(Value v) {
       double k = 1.0;
       SmallVector<Value> g;
       productFactors(th.getInput(), k, g);
-      if (g.size() != 1 || !near(k, 0.7978845608028654))
+      if (g.size() != 1 || !near(k, 0.7978845608028654, v))
         continue;
       auto inner = g[0].getDefiningOp<onnx::AddOp>();
       if (!inner)
@@ -71,7 +81,7 @@ Value matchTanhGelu(Value v) {
         double k3 = 1.0;
         SmallVector<Value> h;
         productFactors(inner->getOperand(1 - l), k3, h);
-        if (h.size() != 1 || !near(k3, 0.044715))
+        if (h.size() != 1 || !near(k3, 0.044715, v))
           continue;
         auto pow = h[0].getDefiningOp<onnx::PowOp>();
         auto e = pow ? getScalarFloat(pow.getY()) : std::nullopt;

@@ -19,11 +19,15 @@ using namespace mlir;
 namespace sieve::raise {
 namespace {
 
-/// Looks through Unsqueeze ops to a Cos or Sin: returns its input (the
-/// angles) and whether it was a Cos.
+/// Looks through Unsqueeze ops and a narrowing Cast (fp16 exports compute
+/// the table in fp32 and store it in fp16) to a Cos or Sin: returns its
+/// input (the angles) and whether it was a Cos. sieve.rotary computes the
+/// table in fp32 without that rounding (measured in docs/raising.md,
+/// "Float16 exports").
 Value matchTable(Value v, bool &isCos) {
   while (auto u = v.getDefiningOp<onnx::UnsqueezeOp>())
     v = u.getData();
+  v = peelNarrowingCast(v);
   if (auto c = v.getDefiningOp<onnx::CosOp>()) {
     isCos = true;
     return c.getInput();

@@ -28,23 +28,48 @@ int64_t rankOf(Value v) {
 }
 
 namespace {
+/// The bit widths (input, output) of a Cast between float types, or
+/// nullopt when `v` is not one.
+std::optional<std::pair<unsigned, unsigned>> floatCastWidths(Value v) {
+  auto cast = v.getDefiningOp<onnx::CastOp>();
+  if (!cast)
+    return std::nullopt;
+  auto in = dyn_cast<RankedTensorType>(cast.getInput().getType());
+  auto out = dyn_cast<RankedTensorType>(cast.getOutput().getType());
+  if (!in || !out || !isa<FloatType>(in.getElementType()) ||
+      !isa<FloatType>(out.getElementType()))
+    return std::nullopt;
+  return std::pair(in.getElementType().getIntOrFloatBitWidth(),
+                   out.getElementType().getIntOrFloatBitWidth());
+}
+
 /// The onnx.Constant behind `v`, looking through a widening float Cast.
 onnx::ConstantOp getConstant(Value v, bool &widened) {
   widened = false;
-  if (auto cast = v.getDefiningOp<onnx::CastOp>()) {
-    auto in = dyn_cast<RankedTensorType>(cast.getInput().getType());
-    auto out = dyn_cast<RankedTensorType>(cast.getOutput().getType());
-    if (!in || !out || !isa<FloatType>(in.getElementType()) ||
-        !isa<FloatType>(out.getElementType()) ||
-        in.getElementType().getIntOrFloatBitWidth() >=
-            out.getElementType().getIntOrFloatBitWidth())
+  if (v.getDefiningOp<onnx::CastOp>()) {
+    auto widths = floatCastWidths(v);
+    if (!widths || widths->first >= widths->second)
       return nullptr;
     widened = true;
-    v = cast.getInput();
+    v = peelWideningCast(v);
   }
   return v.getDefiningOp<onnx::ConstantOp>();
 }
 } // namespace
+
+Value peelNarrowingCast(Value v) {
+  auto widths = floatCastWidths(v);
+  if (!widths || widths->first <= widths->second)
+    return v;
+  return v.getDefiningOp<onnx::CastOp>().getInput();
+}
+
+Value peelWideningCast(Value v) {
+  auto widths = floatCastWidths(v);
+  if (!widths || widths->first >= widths->second)
+    return v;
+  return v.getDefiningOp<onnx::CastOp>().getInput();
+}
 
 bool isWeight(Value v) {
   if (v.getDefiningOp<WeightOp>())
