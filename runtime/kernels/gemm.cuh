@@ -9,7 +9,7 @@
 // graph capture only sets the bias pointer and enqueues the matmul; the
 // workspace comes from StepArgs.
 //
-// gemm() sends problems of at most kSkinnyMaxRows rows (decode) to the
+// gemm() sends problems of at most kSkinnyDispatchRows rows (decode) to the
 // bandwidth-bound kernel of skinny_gemm.cuh when K % 8 == 0 and the
 // operands are 16-byte aligned, and everything else to cuBLASLt.
 #pragma once

@@ -18,8 +18,8 @@
 //
 // Rows are bucketed to R in {1, 2, 4, 8, 16}; padding rows and features past
 // N read clamped (valid) addresses and are not stored. Requires K % 8 == 0
-// and 16-byte-aligned `in` and `w` (skinnyGemmApplies); gemm() uses cuBLASLt
-// otherwise. Only enqueues a kernel: graph-capture safe.
+// and 16-byte-aligned `in` and `w` (skinnyGemmSupports); gemm() uses it up
+// to kSkinnyDispatchRows rows and cuBLASLt otherwise. Only enqueues a kernel: graph-capture safe.
 #pragma once
 
 #include "common.cuh"
@@ -28,9 +28,21 @@ namespace sieve::rt::detail {
 
 constexpr int kSkinnyMaxRows = 16;
 constexpr int kSkinnyThreads = 256;
+// gemm() dispatches here only up to this many rows. Measured on the H100
+// (bench/results/runtime_kernels.txt): 1.13-1.69x faster than cuBLASLt at
+// rows 1 and 2 on every Llama-3.2-1B shape, but at rows 8 and 16 the fp32
+// FMAs and conversions (8 * rows per 16-byte weight load) make it
+// compute-bound and up to 2.8x slower on the large shapes; more rows need a
+// tensor-core (mma) version.
+constexpr int kSkinnyDispatchRows = 2;
 
-inline bool skinnyGemmApplies(const void *in, const void *w, int rows, int K) {
+// The kernel's own requirements (rows up to kSkinnyMaxRows).
+inline bool skinnyGemmSupports(const void *in, const void *w, int rows, int K) {
   return rows >= 1 && rows <= kSkinnyMaxRows && K > 0 && vec8Aligned(K, in, w);
+}
+// Whether gemm() takes the skinny kernel.
+inline bool skinnyGemmApplies(const void *in, const void *w, int rows, int K) {
+  return rows <= kSkinnyDispatchRows && skinnyGemmSupports(in, w, rows, K);
 }
 
 // A 16-byte load that bypasses L1 (weights are read exactly once).
@@ -169,7 +181,7 @@ void launchSkinny(cudaStream_t stream, const T *in, const T *w, const T *bias, O
 }
 
 // out[rows, N] = in[rows, K] * w^T (+ bias); the caller checked
-// skinnyGemmApplies.
+// skinnyGemmSupports.
 template <typename T, typename OutT>
 void skinnyGemm(cudaStream_t stream, const T *in, const T *w, const T *bias, OutT *out, int rows,
                 int N, int K) {
