@@ -8,9 +8,14 @@
 // are cached per problem in a small static table, so a call inside a CUDA
 // graph capture only sets the bias pointer and enqueues the matmul; the
 // workspace comes from StepArgs.
+//
+// gemm() sends problems of at most kSkinnyDispatchRows rows (decode) to the
+// bandwidth-bound kernel of skinny_gemm.cuh when K % 8 == 0 and the
+// operands are 16-byte aligned, and everything else to cuBLASLt.
 #pragma once
 
 #include "common.cuh"
+#include "skinny_gemm.cuh"
 #include <cublasLt.h>
 
 #include <mutex>
@@ -119,16 +124,11 @@ __global__ void addBiasKernel(OutT *out, const void *bias, bool biasIsBf16, int 
   }
 }
 
-} // namespace detail
-
+// The cuBLASLt path of gemm() (any rows; also what the benchmarks compare
+// the skinny kernel with).
 template <typename T, typename OutT>
-void gemm(const StepArgs &args, const T *in, const T *w, const T *bias, OutT *out, int rows,
-          int N, int K) {
-  static_assert(detail::isStorageType<T>(), "gemm: T must be half or __nv_bfloat16");
-  static_assert(std::is_same_v<OutT, T> || std::is_same_v<OutT, float>,
-                "gemm: the output is T or float");
-  if (rows <= 0 || N <= 0)
-    return;
+void gemmCublasLt(const StepArgs &args, const T *in, const T *w, const T *bias, OutT *out,
+                  int rows, int N, int K) {
   constexpr bool epilogueBias = std::is_same_v<OutT, T>;
   detail::GemmPlan key;
   key.handle = static_cast<cublasLtHandle_t>(args.cublaslt);
@@ -182,6 +182,22 @@ void gemm(const StepArgs &args, const T *in, const T *w, const T *bias, OutT *ou
                                                    rows, N);
     }
   }
+}
+
+} // namespace detail
+
+template <typename T, typename OutT>
+void gemm(const StepArgs &args, const T *in, const T *w, const T *bias, OutT *out, int rows,
+          int N, int K) {
+  static_assert(detail::isStorageType<T>(), "gemm: T must be half or __nv_bfloat16");
+  static_assert(std::is_same_v<OutT, T> || std::is_same_v<OutT, float>,
+                "gemm: the output is T or float");
+  if (rows <= 0 || N <= 0)
+    return;
+  if (detail::skinnyGemmApplies(in, w, rows, K))
+    detail::skinnyGemm(args.stream, in, w, bias, out, rows, N, K);
+  else
+    detail::gemmCublasLt(args, in, w, bias, out, rows, N, K);
 }
 
 } // namespace sieve::rt

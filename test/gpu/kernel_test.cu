@@ -13,7 +13,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <numeric>
+#include <utility>
 
 using namespace sieve::rt;
 using namespace test;
@@ -230,40 +232,84 @@ bool launcherOk(const char *what) {
   return true;
 }
 
+// out[r, n] = bias[n] + sum_k in[r, k] * w[n, k] in fp64.
+std::vector<float> gemmRef(const std::vector<float> &in, const std::vector<float> &w,
+                           const std::vector<float> *bias, int rows, int N, int K) {
+  std::vector<float> ref(size_t(rows) * N);
+  for (int r = 0; r < rows; ++r)
+    for (int n = 0; n < N; ++n) {
+      const float *x = &in[size_t(r) * K], *wr = &w[size_t(n) * K];
+      double acc = bias ? (*bias)[n] : 0.0;
+      for (int k = 0; k < K; ++k)
+        acc += double(x[k]) * wr[k];
+      ref[size_t(r) * N + n] = float(acc);
+    }
+  return ref;
+}
+
+// Checks gemm() (named by the path it dispatches to) and, where the skinny
+// kernel supports the problem but gemm() does not take it (rows above
+// kSkinnyDispatchRows), the skinny kernel directly, against one reference.
 template <typename T, typename OutT> void testGemmCase(const LtContext &lt, int rows, int N, int K, bool withBias) {
   auto in = randomT<T>(size_t(rows) * K), w = randomT<T>(size_t(N) * K, -0.1f, 0.1f),
        bias = randomT<T>(N);
   auto dIn = devT<T>(in), dW = devT<T>(w), dBias = devT<T>(bias);
-  Dev<OutT> out(size_t(rows) * N);
-  out.poison();
-  gemm<T, OutT>(lt.args(), dIn.p, dW.p, withBias ? dBias.p : nullptr, out.p, rows, N, K);
-  CUDA_OK(cudaDeviceSynchronize());
-  if (!launcherOk("gemm"))
-    return;
-  std::vector<float> ref(size_t(rows) * N);
-  for (int r = 0; r < rows; ++r)
-    for (int n = 0; n < N; ++n) {
-      double acc = withBias ? bias[n] : 0.0;
-      for (int k = 0; k < K; ++k)
-        acc += double(in[size_t(r) * K + k]) * w[size_t(n) * K + k];
-      ref[size_t(r) * N + n] = float(acc);
-    }
-  char name[128];
-  std::snprintf(name, sizeof name, "gemm %s->%s rows %d N %d K %d%s", typeName<T>(),
-                std::is_same_v<OutT, float> ? "f32" : typeName<T>(), rows, N, K,
-                withBias ? " +bias" : "");
-  report(name, compare(out.download(), ref), std::is_same_v<OutT, float> ? 1e-5 : tolerance<T>());
+  auto ref = gemmRef(in, w, withBias ? &bias : nullptr, rows, N, K);
+  const T *dB = withBias ? dBias.p : nullptr;
+  auto check = [&](bool direct) {
+    Dev<OutT> out(size_t(rows) * N);
+    out.poison();
+    if (direct)
+      detail::skinnyGemm<T, OutT>(0, dIn.p, dW.p, dB, out.p, rows, N, K);
+    else
+      gemm<T, OutT>(lt.args(), dIn.p, dW.p, dB, out.p, rows, N, K);
+    CUDA_OK(cudaGetLastError());
+    CUDA_OK(cudaDeviceSynchronize());
+    if (!launcherOk("gemm"))
+      return;
+    const char *path = direct ? "skinny kernel, direct"
+                       : detail::skinnyGemmApplies(dIn.p, dW.p, rows, K) ? "skinny kernel"
+                                                                          : "cuBLASLt";
+    char name[160];
+    std::snprintf(name, sizeof name, "gemm %s->%s rows %d N %d K %d%s (%s)", typeName<T>(),
+                  std::is_same_v<OutT, float> ? "f32" : typeName<T>(), rows, N, K,
+                  withBias ? " +bias" : "", path);
+    report(name, compare(out.download(), ref),
+           std::is_same_v<OutT, float> ? 1e-5 : tolerance<T>());
+  };
+  check(false);
+  if (detail::skinnyGemmSupports(dIn.p, dW.p, rows, K) &&
+      !detail::skinnyGemmApplies(dIn.p, dW.p, rows, K))
+    check(true);
 }
 
 template <typename T> void testGemm(const LtContext &lt) {
   struct Shape {
     int rows, N, K;
   };
-  for (Shape s : {Shape{1, 256, 128}, Shape{37, 384, 512}, Shape{128, 1000, 256}})
+  // cuBLASLt shapes (rows > 16), odd sizes, and K % 8 != 0 (cuBLASLt at
+  // any rows).
+  for (Shape s : {Shape{1, 256, 128}, Shape{37, 384, 512}, Shape{128, 1000, 256},
+                  Shape{3, 1000, 200}, Shape{5, 77, 8}, Shape{16, 1001, 1032}, Shape{2, 300, 100}})
     for (bool bias : {false, true}) {
       testGemmCase<T, T>(lt, s.rows, s.N, s.K, bias);
       testGemmCase<T, float>(lt, s.rows, s.N, s.K, bias);
     }
+  // Decode shapes of Llama-3.2-1B (K 2048: fused qkv 3072, o 2048, fused
+  // gate/up 16384; down K 8192) and Llama-3.1-8B's o/qkv width at K 4096,
+  // bias on rows 2 and 16.
+  for (int rows : {1, 2, 8, 16}) {
+    bool bias = rows == 2 || rows == 16;
+    for (Shape s : {Shape{rows, 2048, 2048}, Shape{rows, 3072, 2048}, Shape{rows, 16384, 2048},
+                    Shape{rows, 2048, 8192}, Shape{rows, 6144, 4096}})
+      testGemmCase<T, T>(lt, s.rows, s.N, s.K, bias);
+  }
+  // The tied LM head, float logits (one row count per type: the reference
+  // is 4 G multiply-adds at 16 rows).
+  if (std::is_same_v<T, half>)
+    testGemmCase<T, float>(lt, 16, 128256, 2048, true);
+  else
+    testGemmCase<T, float>(lt, 1, 128256, 2048, false);
 }
 
 // A paged cache of `slots` sequences with a shuffled block table.
@@ -652,6 +698,81 @@ template <typename T> void bench(const LtContext &lt) {
   }
 }
 
+// Device-to-device copy bandwidth (bytes read + written per second) of a
+// 1 GiB buffer: the floor the skinny GEMM table compares with.
+double copyGBs() {
+  size_t bytes = size_t(1) << 30;
+  Dev<char> a(bytes), b(bytes);
+  CUDA_OK(cudaMemset(a.p, 1, bytes));
+  float ms = timeMs([&] { cudaMemcpyAsync(b.p, a.p, bytes, cudaMemcpyDeviceToDevice); }, 20);
+  return 2.0 * bytes / ms / 1e6;
+}
+
+// Decode GEMMs (rows <= 16): gemm() (the skinny kernel) vs cuBLASLt vs the
+// time to read the weights once at the measured copy bandwidth. Weight
+// copies rotate so at least 256 MiB are cycled (the 50 MiB L2 cannot hold
+// them); each call reads one copy.
+// Returns {skinny kernel, cuBLASLt} milliseconds.
+template <typename T>
+std::pair<double, double> benchOneSkinny(const LtContext &lt, int rows, int N, int K, bool floatOut,
+                                         double copyBW) {
+  size_t wBytes = size_t(N) * K * sizeof(T);
+  int copies = int(std::max<size_t>(1, ((size_t(256) << 20) + wBytes - 1) / wBytes));
+  std::vector<std::unique_ptr<Dev<T>>> ws;
+  // A random 1 Mi-value block tiled over the weights (drawing 260 M values
+  // for the LM head would dominate the benchmark's run time).
+  auto block = toTVec<T>(randomT<T>(size_t(1) << 20, -0.1f, 0.1f));
+  std::vector<T> wHost(size_t(N) * K);
+  for (size_t i = 0; i < wHost.size(); ++i)
+    wHost[i] = block[i & (block.size() - 1)];
+  for (int i = 0; i < copies; ++i)
+    ws.push_back(std::make_unique<Dev<T>>(wHost));
+  auto dIn = devT<T>(randomT<T>(size_t(rows) * K));
+  Dev<float> outF(size_t(rows) * N);
+  Dev<T> outT(size_t(rows) * N);
+  int next = 0;
+  auto call = [&](bool lib) {
+    const T *w = ws[next]->p;
+    next = (next + 1) % copies;
+    if (floatOut)
+      lib ? detail::gemmCublasLt<T, float>(lt.args(), dIn.p, w, nullptr, outF.p, rows, N, K)
+          : detail::skinnyGemm<T, float>(0, dIn.p, w, nullptr, outF.p, rows, N, K);
+    else
+      lib ? detail::gemmCublasLt<T, T>(lt.args(), dIn.p, w, nullptr, outT.p, rows, N, K)
+          : detail::skinnyGemm<T, T>(0, dIn.p, w, nullptr, outT.p, rows, N, K);
+  };
+  float skinny = timeMs([&] { call(false); }, 50), lib = timeMs([&] { call(true); }, 50);
+  double floorMs = double(wBytes) / copyBW / 1e6;
+  std::printf("BENCH skinny_gemm %s rows %2d N %6d K %4d%s: %.4f ms %5.0f GB/s (%3.0f%% of copy) | "
+              "cuBLASLt %.4f ms %5.0f GB/s | floor %.4f ms | speedup %.2fx\n",
+              typeName<T>(), rows, N, K, floatOut ? " ->f32" : "", skinny,
+              wBytes / skinny / 1e6, 100.0 * floorMs / skinny, lib, wBytes / lib / 1e6, floorMs,
+              lib / skinny);
+  return {skinny, lib};
+}
+
+template <typename T> void benchSkinny(const LtContext &lt, double copyBW) {
+  struct Shape {
+    int N, K, repeats; // repeats: times per Llama-3.2-1B decode step (16 layers)
+    bool floatOut;
+  };
+  const Shape shapes[] = {{3072, 2048, 16, false}, {2048, 2048, 16, false},
+                          {16384, 2048, 16, false}, {2048, 8192, 16, false},
+                          {128256, 2048, 1, true}};
+  for (int rows : {1, 2, 8, 16}) {
+    double step = 0, stepLib = 0, bytes = 0;
+    for (const Shape &s : shapes) {
+      auto [ms, lib] = benchOneSkinny<T>(lt, rows, s.N, s.K, s.floatOut, copyBW);
+      step += s.repeats * ms;
+      stepLib += s.repeats * lib;
+      bytes += double(s.repeats) * s.N * s.K * sizeof(T);
+    }
+    std::printf("BENCH skinny_gemm %s rows %2d Llama-3.2-1B decode-step GEMMs: %.3f ms, %.0f GB/s "
+                "| cuBLASLt %.3f ms | floor %.3f ms\n",
+                typeName<T>(), rows, step, bytes / step / 1e6, stepLib, bytes / copyBW / 1e6);
+  }
+}
+
 template <typename T> void runAll(const LtContext &lt, const std::string &only) {
   auto want = [&](const char *group) { return only.empty() || only == group; };
   if (want("embedding"))
@@ -699,6 +820,10 @@ int main(int argc, char **argv) {
   if (benchToo) {
     bench<half>(lt);
     bench<__nv_bfloat16>(lt);
+    double bw = copyGBs();
+    std::printf("BENCH copy bandwidth (1 GiB device-to-device, read + write): %.0f GB/s\n", bw);
+    benchSkinny<half>(lt, bw);
+    benchSkinny<__nv_bfloat16>(lt, bw);
   }
   std::printf("%s: %d failure(s)\n", failures() ? "FAILED" : "ALL PASSED", failures());
   return failures() ? 1 : 0;
