@@ -75,21 +75,31 @@ def cuda_ms(fn, warmup, repeats):
 
 # -------------------------------------------------------------- ceilings --
 
+def copy_ms(nbytes):
+    """Median ms of a device-to-device copy of nbytes (its buffers are freed
+    on return, before the GEMM allocates)."""
+    import torch
+    src = torch.empty(nbytes // 2, dtype=torch.float16, device="cuda").normal_()
+    dst = torch.empty_like(src)
+    return cuda_ms(lambda: dst.copy_(src), 3, 20)
+
+
+def gemm_ms(n):
+    import torch
+    a = torch.randn(n, n, dtype=torch.float16, device="cuda")
+    b = torch.randn(n, n, dtype=torch.float16, device="cuda")
+    c = torch.empty(n, n, dtype=torch.float16, device="cuda")
+    return cuda_ms(lambda: torch.matmul(a, b, out=c), 5, 30)
+
+
 def ceilings(out):
     import torch
-    dev = torch.device("cuda")
     nbytes = env_int("BENCH_COPY_MIB", 2048) << 20
-    src = torch.empty(nbytes // 2, dtype=torch.float16, device=dev).normal_()
-    dst = torch.empty_like(src)
-    ms, copy_times = cuda_ms(lambda: dst.copy_(src), 3, 20)
+    ms, copy_times = copy_ms(nbytes)
     # A copy reads and writes every byte.
     copy_gbps = 2 * nbytes / (ms * 1e-3) / 1e9
-    del src, dst
     n = env_int("BENCH_GEMM_N", 8192)
-    a = torch.randn(n, n, dtype=torch.float16, device=dev)
-    b = torch.randn(n, n, dtype=torch.float16, device=dev)
-    c = torch.empty(n, n, dtype=torch.float16, device=dev)
-    ms_g, gemm_times = cuda_ms(lambda: torch.matmul(a, b, out=c), 5, 30)
+    ms_g, gemm_times = gemm_ms(n)
     tflops = 2 * n ** 3 / (ms_g * 1e-3) / 1e12
     result = {
         "device": torch.cuda.get_device_name(0),
@@ -239,11 +249,11 @@ def static_generate(model, cfg, prompt, new_tokens, repeats):
         torch.cuda.synchronize()
         generated = out.shape[1] - prompt
         if generated != new_tokens:
-            raise SystemExit(f"generate made {generated} tokens, not {new_tokens}")
+            raise RuntimeError(f"generate made {generated} tokens, not {new_tokens}")
         # generate() streams the prompt first, then one stamp per new token.
         skip = len(clock.stamps) - new_tokens
         if skip not in (0, 1):
-            raise SystemExit(f"streamer saw {len(clock.stamps)} puts for {new_tokens} tokens")
+            raise RuntimeError(f"streamer saw {len(clock.stamps)} puts for {new_tokens} tokens")
         first, last = clock.stamps[skip], clock.stamps[-1]
         steps = new_tokens - 1
         return {"prefill_ms": 1e3 * (first - t0),
@@ -294,6 +304,8 @@ def pytorch(name, out):
             result[key] = {"error": f"{type(e).__name__}: {e}"}
             log(f"{name}: {key} FAILED: {result[key]['error']}")
         torch.cuda.empty_cache()
+        result["max_memory_allocated_mib"] = torch.cuda.max_memory_allocated() / 2 ** 20
+        write_json(out, result)  # after each step: a crash keeps the others
 
     step("eager_prefill", lambda: eager_prefill(model, cfg, prefill_len))
     step("eager_decode_b1", lambda: eager_decode(model, cfg, 1, context, steps, repeats))
@@ -302,8 +314,9 @@ def pytorch(name, out):
         model, cfg, context, env_int("BENCH_STATIC_NEW_TOKENS", 128), repeats))
     if os.environ.get("BENCH_SKIP_STATIC_PREFILL") != "1":
         step("static_prefill_b1", lambda: static_generate(model, cfg, prefill_len, 1, repeats))
-    result["max_memory_allocated_mib"] = torch.cuda.max_memory_allocated() / 2 ** 20
-    write_json(out, result)
+    failed = [k for k, v in result.items() if isinstance(v, dict) and "error" in v]
+    if failed:
+        raise SystemExit(f"{name}: failed: {', '.join(failed)} (errors in {out})")
 
 
 # ---------------------------------------------------------------- memrun --

@@ -39,6 +39,18 @@ exec > >(tee -a "$OUT/$NAME.log") 2>&1
 note() { echo "== $(date -u +%H:%M:%S) $*"; }
 run_or_fail() { "$@" || { echo "FAILED: $*"; status=1; }; }
 start=$(date +%s)
+# The JSON, table, plot and raw records so far, into bench/results and
+# $OUT: called after each model, so a run cut short keeps what it measured.
+publish() {
+  note "assemble, table, plot"
+  run_or_fail $PY assemble "$WORK" "$RESULTS/$NAME.json"
+  run_or_fail python3 "$ROOT/bench/make_bench_table.py" "$RESULTS/$NAME.json" \
+    --md "$RESULTS/$NAME.md" --png "$RESULTS/$NAME.png"
+  tar -C "$WORK" --exclude='files-*' -czf "$OUT/$NAME-records.tgz" .
+  for f in json md png; do
+    [[ -f "$RESULTS/$NAME.$f" ]] && cp "$RESULTS/$NAME.$f" "$OUT/"
+  done
+}
 bench() { # RECORD LENGTHS BATCHES, for $name in $M; peak GPU memory around it
   $PY memrun "$D/$1.json" -- "$BIN/sieve-run" "$M/$name.sieve" --bench --json \
     --bench-prompt-lengths "$2" --bench-batches "$3"
@@ -82,17 +94,10 @@ for name in $models; do
   fi
   rm -rf "$M"
   note "$name done ($(( $(date +%s) - start )) s so far)"
+  [[ "$name" != "${models##* }" ]] && publish
 done
 
-note "assemble, table, plot"
-run_or_fail $PY assemble "$WORK" "$RESULTS/$NAME.json"
-run_or_fail python3 "$ROOT/bench/make_bench_table.py" "$RESULTS/$NAME.json" \
-  --md "$RESULTS/$NAME.md" --png "$RESULTS/$NAME.png"
-# Every raw record, whatever failed above.
-tar -C "$WORK" --exclude='files-*' -czf "$OUT/$NAME-records.tgz" .
-for f in json md png; do
-  [[ -f "$RESULTS/$NAME.$f" ]] && cp "$RESULTS/$NAME.$f" "$OUT/"
-done
+publish
 [[ -f "$RESULTS/$NAME.md" ]] && cat "$RESULTS/$NAME.md"
 note "gpu_bench status $status, $(( $(date +%s) - start )) s"
 exit $status
