@@ -22,6 +22,14 @@ BIN="$CARRY/bin"
 PY="python3 $ROOT/bench/gpu_bench.py"
 export PYTHONUNBUFFERED=1
 models="${*:-llama1b qwen1.5b}"
+# BENCH_PARTS splits a run over several commands (the 8B shape in two, each
+# under the device's 10 minutes): a run with "ceilings" starts from an
+# empty WORK; one without adds to the WORK a previous run left.
+PARTS=" ${BENCH_PARTS:-ceilings pytorch sieve} "
+for p in $PARTS; do
+  case $p in ceilings|pytorch|sieve) ;; *) echo "unknown BENCH_PARTS entry '$p' (ceilings, pytorch, sieve)"; exit 2;; esac
+done
+has() { [[ "$PARTS" == *" $1 "* ]]; }
 default_name=gpu_bench
 [[ "$models" == "llama8b" ]] && default_name=gpu_bench_8b
 NAME="${BENCH_NAME:-$default_name}"
@@ -33,7 +41,7 @@ done
 for tool in sieve-compile sieve-run; do
   [[ -x "$BIN/$tool" ]] || { echo "missing $BIN/$tool"; exit 2; }
 done
-rm -rf "$WORK"
+has ceilings && rm -rf "$WORK"
 mkdir -p "$OUT" "$WORK" "$RESULTS"
 exec > >(tee -a "$OUT/$NAME.log") 2>&1
 note() { echo "== $(date -u +%H:%M:%S) $*"; }
@@ -59,15 +67,20 @@ bench() { # RECORD LENGTHS BATCHES, for $name in $M; peak GPU memory around it
 nvidia-smi -L
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)'
 
-note "ceilings: copy bandwidth, cuBLAS fp16 GEMM"
-run_or_fail $PY ceilings "$WORK/ceilings.json"
+if has ceilings; then
+  note "ceilings: copy bandwidth, cuBLAS fp16 GEMM"
+  run_or_fail $PY ceilings "$WORK/ceilings.json"
+fi
 
 for name in $models; do
   D=$WORK/$name
   M=$WORK/files-$name # the model's files, deleted after; records stay in $D
   mkdir -p "$D" "$M"
-  note "$name: PyTorch fp16 eager and static-cache generate"
-  run_or_fail $PY pytorch "$name" "$D/pytorch.json"
+  if has pytorch; then
+    note "$name: PyTorch fp16 eager and static-cache generate"
+    run_or_fail $PY pytorch "$name" "$D/pytorch.json"
+  fi
+  has sieve || continue
 
   note "$name: export (float32 ONNX, seeded random weights)"
   run_or_fail python3 "$ROOT/test/gpu/export_hf.py" "$name" "$M" --no-logits
