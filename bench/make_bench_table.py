@@ -109,8 +109,10 @@ def rows_for(name, model, ceilings):
         sieve = s_prefill.get(t, FAILED if failed_all else None)
         rows.append((f"prefill {t} tokens, batch 1", "ms",
                      prefill_floor_ms(shape, rate, t), sieve, eager, comp, False))
-    decode_points = sorted(set(k for k in s_decode if isinstance(k, tuple))
-                           | {(1, 512), (32, 512)})
+    wanted = {(1, 512), (32, 512)}
+    if "sieve_bench_4096" in model:  # shown even when its run failed
+        wanted.add((1, 4096))
+    decode_points = sorted(set(k for k in s_decode if isinstance(k, tuple)) | wanted)
     for batch, ctx in decode_points:
         eager = comp = None
         if (batch, ctx) == (1, 512):
@@ -272,6 +274,11 @@ def main():
             sys.exit(f"cannot read {path}: {e}")
         if "ceilings" not in run or "models" not in run:
             sys.exit(f"{path}: not a gpu_bench.sh result (no 'ceilings'/'models')")
+        c = run["ceilings"]
+        try:
+            c["copy"]["gb_per_s"], c["gemm"]["tflop_per_s"], c["gemm"]["n"], c["device"]
+        except (KeyError, TypeError) as e:
+            sys.exit(f"{path}: the ceilings record lacks {e}")
         runs.append(run)
     text = markdown(runs, a.runs)
     with open(a.md, "w") as f:
