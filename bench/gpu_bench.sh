@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Issue 7's harness on the GPU machine, in one run: the two hardware
+# ceilings, then per model shape PyTorch fp16 (eager and static-cache
+# compiled generate) and sieve (export, compile --dtype f16, sieve-run
+# --bench), every figure from this run. Method and formulas:
+# docs/benchmarks.md.
+#
+#   CARRY=carry OUT=$OUT PYTHONUNBUFFERED=1 bash bench/gpu_bench.sh [llama1b] [qwen1.5b] [llama8b]
+#
+# (default: llama1b qwen1.5b; the 8B shape in its own run: its float32
+# export is 32 GB on a 64 GB disk.) CARRY holds bin/sieve-compile and
+# bin/sieve-run. Writes bench/results/$BENCH_NAME.{json,md,png}
+# (BENCH_NAME defaults to gpu_bench, gpu_bench_8b for a run of llama8b
+# alone) and copies them with the log to $OUT. Each model's files are
+# deleted once it is measured.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CARRY="$(cd "${CARRY:-$ROOT/carry}" && pwd)" || { echo "no CARRY directory"; exit 2; }
+OUT="${OUT:-/tmp/sieve-bench-out}"
+WORK="${WORK:-/tmp/sieve-bench}"
+BIN="$CARRY/bin"
+PY="python3 $ROOT/bench/gpu_bench.py"
+export PYTHONUNBUFFERED=1
+models="${*:-llama1b qwen1.5b}"
+# BENCH_PARTS splits a run over several commands (the 8B shape in two, each
+# under the device's 10 minutes): a run with "ceilings" starts from an
+# empty WORK; one without adds to the WORK a previous run left.
+PARTS=" ${BENCH_PARTS:-ceilings pytorch sieve} "
+for p in $PARTS; do
+  case $p in ceilings|pytorch|sieve) ;; *) echo "unknown BENCH_PARTS entry '$p' (ceilings, pytorch, sieve)"; exit 2;; esac
+done
+has() { [[ "$PARTS" == *" $1 "* ]]; }
+default_name=gpu_bench
+[[ "$models" == "llama8b" ]] && default_name=gpu_bench_8b
+NAME="${BENCH_NAME:-$default_name}"
+RESULTS="$ROOT/bench/results"
+status=0
+for m in $models; do
+  case $m in llama1b|qwen1.5b|llama8b) ;; *) echo "unknown model shape '$m' (llama1b, qwen1.5b, llama8b)"; exit 2;; esac
+done
+for tool in sieve-compile sieve-run; do
+  [[ -x "$BIN/$tool" ]] || { echo "missing $BIN/$tool"; exit 2; }
+done
+has ceilings && rm -rf "$WORK"
+mkdir -p "$OUT" "$WORK" "$RESULTS"
+exec > >(tee -a "$OUT/$NAME.log") 2>&1
+note() { echo "== $(date -u +%H:%M:%S) $*"; }
+run_or_fail() { "$@" || { echo "FAILED: $*"; status=1; }; }
+start=$(date +%s)
+# The JSON, table, plot and raw records so far, into bench/results and
+# $OUT: called after each model, so a run cut short keeps what it measured.
+publish() {
+  note "assemble, table, plot"
+  run_or_fail $PY assemble "$WORK" "$RESULTS/$NAME.json"
+  run_or_fail python3 "$ROOT/bench/make_bench_table.py" "$RESULTS/$NAME.json" \
+    --md "$RESULTS/$NAME.md" --png "$RESULTS/$NAME.png"
+  tar -C "$WORK" --exclude='files-*' -czf "$OUT/$NAME-records.tgz" .
+  for f in json md png; do
+    [[ -f "$RESULTS/$NAME.$f" ]] && cp "$RESULTS/$NAME.$f" "$OUT/"
+  done
+}
+bench() { # RECORD LENGTHS BATCHES, for $name in $M; peak GPU memory around it
+  $PY memrun "$D/$1.json" -- "$BIN/sieve-run" "$M/$name.sieve" --bench --json \
+    --bench-prompt-lengths "$2" --bench-batches "$3"
+}
+
+nvidia-smi -L
+python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)'
+
+if has ceilings; then
+  note "ceilings: copy bandwidth, cuBLAS fp16 GEMM"
+  run_or_fail $PY ceilings "$WORK/ceilings.json"
+fi
+
+for name in $models; do
+  D=$WORK/$name
+  M=$WORK/files-$name # the model's files, deleted after; records stay in $D
+  mkdir -p "$D" "$M"
+  if has pytorch; then
+    note "$name: PyTorch fp16 eager and static-cache generate"
+    run_or_fail $PY pytorch "$name" "$D/pytorch.json"
+  fi
+  has sieve || continue
+
+  note "$name: export (float32 ONNX, seeded random weights)"
+  run_or_fail python3 "$ROOT/test/gpu/export_hf.py" "$name" "$M" --no-logits
+  [[ -f "$M/info.json" ]] && cp "$M/info.json" "$D/export.json"
+
+  note "$name: sieve-compile --dtype f16"
+  python3 "$ROOT/test/gpu/measure.py" "compile $name" "$BIN/sieve-compile" \
+    "$M/$name.onnx" -o "$M/$name.sieve" --dtype f16 2> "$M/compile.err"
+  [[ $? == 0 ]] || { echo "FAILED: compile $name"; status=1; }
+  cat "$M/compile.err"
+  grep '"measure"' "$M/compile.err" | tail -1 > "$D/compile.json"
+  rm -rf "$M"/*.onnx* # the float32 export is not needed any more (disk)
+
+  if [[ -d "$M/$name.sieve" ]]; then
+    note "$name: sieve-run --bench (prefill 512/2048/8192, decode batch 1/8/32 at 512)"
+    if ! bench sieve_bench 512,2048,8192 1,8,32; then
+      echo "FAILED: sieve bench with 8192; again without it"
+      status=1
+      mv "$D/sieve_bench.json" "$D/sieve_bench_failed.json"
+      run_or_fail bench sieve_bench 512,2048 1,8,32
+    fi
+    note "$name: sieve-run --bench decode at batch 1 with 4096 of context"
+    run_or_fail bench sieve_bench_4096 4096 1
+  fi
+  rm -rf "$M"
+  note "$name done ($(( $(date +%s) - start )) s so far)"
+  [[ "$name" != "${models##* }" ]] && publish
+done
+
+publish
+[[ -f "$RESULTS/$NAME.md" ]] && cat "$RESULTS/$NAME.md"
+note "gpu_bench status $status, $(( $(date +%s) - start )) s"
+exit $status
