@@ -225,6 +225,8 @@ def SieveQuantize : Pass<"sieve-quantize", "mlir::ModuleOp"> {
            "absolute path)">,
   ];
   let dependentDialects = ["sieve::onnx::ONNXDialect", "sieve::SieveDialect"];
+}
+
 def SieveSkipLayers : Pass<"sieve-skip-layers", "mlir::ModuleOp"> {
   let summary = "Remove decoder layers (or their attention / MLP blocks)";
   let description = [{

@@ -237,6 +237,8 @@ LogicalResult QuantizedWeightOp::verify() {
   if (auto in = getInputScalesAttr())
     return expectStored(*this, in, "input_scales", {K}, b.getF32Type());
   return success();
+}
+
 int64_t WeightOp::getSizeInBytes() {
   auto type = cast<RankedTensorType>(getType());
   int64_t bits = type.getElementType().getIntOrFloatBitWidth();
