@@ -20,6 +20,7 @@
 #include "sieve/Import/ONNXImporter.h"
 #include "sieve/Passes/Passes.h"
 #include "Compiled.h"
+#include "Retrieval.h"
 #include "sieve/Reference/Executor.h"
 #include "sieve/Reference/Session.h"
 
@@ -96,6 +97,15 @@ static cl::opt<int64_t> maxWindows("max-windows",
                                    cl::desc("Evaluate at most this many "
                                             "windows (default 0: all)"),
                                    cl::init(0), cl::cat(category));
+// Long-context retrieval (models/retrieval8/task.py's cases).
+static cl::opt<std::string> retrievalFile(
+    "retrieval",
+    cl::desc("Exact-match accuracy of the answers of these retrieval cases "
+             "(JSON lines of models/retrieval8/task.py), by context length "
+             "and needle depth: one teacher-forced pass over prompt + answer "
+             "per case, correct when the argmax at every answer position is "
+             "the answer's byte (= greedy)"),
+    cl::value_desc("cases.jsonl"), cl::cat(category));
 // Generation.
 static cl::opt<std::string> prompt("prompt",
                                    cl::desc("Generate a continuation of this "
@@ -656,6 +666,24 @@ static int runBatch(Model &m) {
   return 0;
 }
 
+/// --retrieval on the CPU reference, at the sieve level (a fresh prefill per
+/// case) or the onnx level.
+static int runRetrievalCases(Model &m) {
+  auto cases = sieve::run::readRetrievalCases(retrievalFile);
+  if (!cases)
+    fail("--retrieval: " + llvm::toString(cases.takeError()));
+  auto forward = [&](ArrayRef<int32_t> tokens, std::vector<float> &logits,
+                     int64_t &vocab) {
+    std::vector<int64_t> ids(tokens.begin(), tokens.end());
+    Tensor out = m.forward(ids);
+    vocab = out.shape.back();
+    logits.assign(out.f(), out.f() + out.numel());
+  };
+  std::string where = llvm::formatv("cpu, {0} level, {1} threads",
+                                    m.sieve ? "sieve" : "onnx", m.numThreads());
+  return sieve::run::runRetrieval(*cases, forward, json, where);
+}
+
 static int runGenerate(Model &m) {
   std::vector<int64_t> ids;
   for (unsigned char c : prompt)
@@ -840,6 +868,7 @@ int main(int argc, char **argv) {
       "sieve-run: run a model on the CPU reference executor (float32)\n\n"
       "  sieve-run model.onnx --eval valid.txt [--window 512] [--json]\n"
       "  sieve-run model.onnx --prompt TEXT --max-new-tokens N\n"
+      "  sieve-run model.onnx --retrieval cases.jsonl [--json]\n"
       "  sieve-run model.mlir --logits-out l.npy --input-file F "
       "--input-bytes N\n"
       "  sieve-run ops.mlir --func NAME [--inputs \"1,2;3\"]\n"
@@ -874,9 +903,10 @@ int main(int argc, char **argv) {
   if (inputBytes < -1 || inputBytes == 0)
     fail("--input-bytes must be positive");
   int modes = !evalFile.empty() + !prompt.empty() + !logitsOut.empty() +
-              !batchPrompts.empty();
+              !batchPrompts.empty() + !retrievalFile.empty();
   if (modes > 1)
-    fail("choose one of --eval, --prompt, --batch-prompts and --logits-out");
+    fail("choose one of --eval, --prompt, --batch-prompts, --logits-out and "
+         "--retrieval");
   if (checkKV && prompt.empty())
     fail("--check-kv goes with --prompt");
   if (checkBatch && batchPrompts.empty())
@@ -893,7 +923,8 @@ int main(int argc, char **argv) {
       fail("'" + modelPath + "' is a compiled model: it runs on the GPU (give "
            "the .onnx or .mlir to run the CPU reference)");
     if (modes + bench > 1)
-      fail("choose one of --eval, --prompt, --logits-out and --bench");
+      fail("choose one of --eval, --prompt, --logits-out, --retrieval and "
+           "--bench");
     if (!batchPrompts.empty())
       fail("--batch-prompts is not supported for compiled models yet");
     sieve::run::CompiledOptions o;
@@ -908,6 +939,7 @@ int main(int argc, char **argv) {
     o.topP = topP;
     o.seed = seed;
     o.logitsOut = logitsOut;
+    o.retrievalFile = retrievalFile;
     o.inputFile = inputFile;
     o.inputBytes = inputBytes;
     o.checkKV = checkKV;
@@ -991,7 +1023,8 @@ int main(int argc, char **argv) {
   if (baseDir.empty())
     baseDir = ".";
   bool modelMode = !evalFile.empty() || !prompt.empty() ||
-                   !logitsOut.empty() || !batchPrompts.empty();
+                   !logitsOut.empty() || !batchPrompts.empty() ||
+                   !retrievalFile.empty();
   if (modelMode && SieveModel::contains(*m.module)) {
     // The sieve level: the Session runs the sieve.model itself.
     auto loaded = SieveModel::open(*m.module, baseDir, threads);
@@ -1004,11 +1037,13 @@ int main(int argc, char **argv) {
       return runGenerate(m);
     if (!batchPrompts.empty())
       return runBatch(m);
+    if (!retrievalFile.empty())
+      return runRetrievalCases(m);
     return runLogits(m);
   }
   if (!modelMode && SieveModel::contains(*m.module))
-    fail("a sieve.model runs with --eval, --prompt, --batch-prompts or "
-         "--logits-out");
+    fail("a sieve.model runs with --eval, --prompt, --batch-prompts, "
+         "--logits-out or --retrieval");
   if (!batchPrompts.empty())
     fail("--batch-prompts runs at the sieve level: the model holds no "
          "sieve.model (try --raise)");
@@ -1043,6 +1078,8 @@ int main(int argc, char **argv) {
       return runEval(m);
     if (!prompt.empty())
       return runGenerate(m);
+    if (!retrievalFile.empty())
+      return runRetrievalCases(m);
     return runLogits(m);
   }
   if (m.func.getNumArguments() > 0 && inputsSpec.getNumOccurrences() == 0)
