@@ -73,7 +73,7 @@
 // RUN:   2>&1 | FileCheck %s --check-prefix=ONNX-BATCH
 // ONNX-BATCH: sieve-run: error: --batch-prompts runs at the sieve level: the model holds no sieve.model (try --raise)
 // RUN: not sieve-run %s 2>&1 | FileCheck %s --check-prefix=NO-MODE
-// NO-MODE: sieve-run: error: a sieve.model runs with --eval, --prompt, --batch-prompts, --logits-out or --profile
+// NO-MODE: sieve-run: error: a sieve.model runs with --eval, --prompt, --batch-prompts, --logits-out, --profile or --retrieval
 // RUN: not sieve-run %s --check-kv 2>&1 | FileCheck %s --check-prefix=KV-ALONE
 // KV-ALONE: sieve-run: error: --check-kv goes with --prompt
 

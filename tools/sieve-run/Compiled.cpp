@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Compiled.h"
+#include "Retrieval.h"
 
 #include "sieve/Runtime/sieve_runtime.h"
 
@@ -211,10 +212,12 @@ public:
       return generate();
     if (!o.logitsOut.empty())
       return logits();
+    if (!o.retrievalFile.empty())
+      return retrieval();
     if (o.bench)
       return bench();
-    fail("a compiled model runs with --eval, --prompt, --logits-out or "
-         "--bench");
+    fail("a compiled model runs with --eval, --prompt, --logits-out, "
+         "--retrieval or --bench");
   }
 
 private:
@@ -396,6 +399,32 @@ private:
     for (int64_t v = 0; v < config.vocab_size; ++v)
       d = std::max(d, std::fabs(double(row[v]) - double(full[v])));
     return d;
+  }
+
+  /// --retrieval: one batch-1 prefill with SIEVE_LOGITS_ALL over prompt +
+  /// answer per case, from a reset session.
+  int retrieval() {
+    checkByteLevel("--retrieval");
+    auto cases = readRetrievalCases(o.retrievalFile);
+    if (!cases)
+      fail("--retrieval: " + llvm::toString(cases.takeError()));
+    int64_t longest = 0;
+    for (const RetrievalCase &c : *cases)
+      longest = std::max<int64_t>(longest, c.tokens.size());
+    openSession(1, longest);
+    auto forward = [&](llvm::ArrayRef<int32_t> tokens,
+                       std::vector<float> &logits, int64_t &vocab) {
+      vocab = config.vocab_size;
+      logits.resize(tokens.size() * vocab);
+      const int32_t *p = tokens.data();
+      int32_t n = int32_t(tokens.size());
+      rt.check(rt.sieve_session_reset(session), "reset");
+      rt.check(rt.sieve_prefill(session, 1, &p, &n, SIEVE_LOGITS_ALL,
+                                logits.data()),
+               "prefill");
+    };
+    std::string where = ("gpu, compiled, " + Twine(config.dtype)).str();
+    return runRetrieval(*cases, forward, o.json, where);
   }
 
   /// Logits of every position of each input row, [batch, seq, vocab].

@@ -23,6 +23,7 @@ struct CompiledOptions {
   std::string inputFile;
   int64_t inputBytes = -1;
   std::string batchPrompts;  // --batch-prompts
+  std::string retrievalFile; // --retrieval
   bool checkKV = false;
   bool bench = false;        // --bench
   std::string benchPromptLengths;

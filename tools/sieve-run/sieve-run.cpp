@@ -21,6 +21,7 @@
 #include "sieve/Import/ONNXImporter.h"
 #include "sieve/Passes/Passes.h"
 #include "Compiled.h"
+#include "Retrieval.h"
 #include "sieve/Reference/Executor.h"
 #include "sieve/Reference/Profile.h"
 #include "sieve/Reference/Session.h"
@@ -119,6 +120,15 @@ static cl::opt<std::string> outputPath("o",
                                        cl::desc("Output file of --profile"),
                                        cl::value_desc("file"),
                                        cl::cat(category));
+// Long-context retrieval (models/retrieval8/task.py's cases).
+static cl::opt<std::string> retrievalFile(
+    "retrieval",
+    cl::desc("Exact-match accuracy of the answers of these retrieval cases "
+             "(JSON lines of models/retrieval8/task.py), by context length "
+             "and needle depth: one teacher-forced pass over prompt + answer "
+             "per case, correct when the argmax at every answer position is "
+             "the answer's byte (= greedy)"),
+    cl::value_desc("cases.jsonl"), cl::cat(category));
 // Generation.
 static cl::opt<std::string> prompt("prompt",
                                    cl::desc("Generate a continuation of this "
@@ -765,6 +775,24 @@ static int runBatch(Model &m) {
   return 0;
 }
 
+/// --retrieval on the CPU reference, at the sieve level (a fresh prefill per
+/// case) or the onnx level.
+static int runRetrievalCases(Model &m) {
+  auto cases = sieve::run::readRetrievalCases(retrievalFile);
+  if (!cases)
+    fail("--retrieval: " + llvm::toString(cases.takeError()));
+  auto forward = [&](ArrayRef<int32_t> tokens, std::vector<float> &logits,
+                     int64_t &vocab) {
+    std::vector<int64_t> ids(tokens.begin(), tokens.end());
+    Tensor out = m.forward(ids);
+    vocab = out.shape.back();
+    logits.assign(out.f(), out.f() + out.numel());
+  };
+  std::string where = llvm::formatv("cpu, {0} level, {1} threads",
+                                    m.sieve ? "sieve" : "onnx", m.numThreads());
+  return sieve::run::runRetrieval(*cases, forward, json, where);
+}
+
 static int runGenerate(Model &m) {
   std::vector<int64_t> ids;
   for (unsigned char c : prompt)
@@ -1017,6 +1045,7 @@ int main(int argc, char **argv) {
       "sieve-run: run a model on the CPU reference executor (float32)\n\n"
       "  sieve-run model.onnx --eval valid.txt [--window 512] [--json]\n"
       "  sieve-run model.onnx --prompt TEXT --max-new-tokens N\n"
+      "  sieve-run model.onnx --retrieval cases.jsonl [--json]\n"
       "  sieve-run model.mlir --logits-out l.npy --input-file F "
       "--input-bytes N\n"
       "  sieve-run ops.mlir --func NAME [--inputs \"1,2;3\"]\n"
@@ -1052,10 +1081,11 @@ int main(int argc, char **argv) {
   if (inputBytes < -1 || inputBytes == 0)
     fail("--input-bytes must be positive");
   int modes = !evalFile.empty() + !prompt.empty() + !logitsOut.empty() +
-              !batchPrompts.empty() + !profileText.empty();
+              !batchPrompts.empty() + !profileText.empty() +
+              !retrievalFile.empty();
   if (modes > 1)
-    fail("choose one of --eval, --prompt, --batch-prompts, --logits-out and "
-         "--profile");
+    fail("choose one of --eval, --prompt, --batch-prompts, --logits-out, "
+         "--profile and --retrieval");
   if (!profileText.empty() && outputPath.empty())
     fail("--profile needs -o FILE for the profile");
   if (profileText.empty() && !outputPath.empty())
@@ -1076,7 +1106,8 @@ int main(int argc, char **argv) {
       fail("'" + modelPath + "' is a compiled model: it runs on the GPU (give "
            "the .onnx or .mlir to run the CPU reference)");
     if (modes + bench > 1)
-      fail("choose one of --eval, --prompt, --logits-out and --bench");
+      fail("choose one of --eval, --prompt, --logits-out, --retrieval and "
+           "--bench");
     if (!batchPrompts.empty())
       fail("--batch-prompts is not supported for compiled models yet");
     sieve::run::CompiledOptions o;
@@ -1091,6 +1122,8 @@ int main(int argc, char **argv) {
     o.topP = topP;
     o.seed = seed;
     o.logitsOut = logitsOut;
+    o.retrievalFile = retrievalFile;
+    o.retrievalFile = retrievalFile;
     o.inputFile = inputFile;
     o.inputBytes = inputBytes;
     o.checkKV = checkKV;
@@ -1143,7 +1176,7 @@ int main(int argc, char **argv) {
   std::string baseDir = baseDirOf(*m.module, modelPath);
   bool modelMode = !evalFile.empty() || !prompt.empty() ||
                    !logitsOut.empty() || !batchPrompts.empty() ||
-                   !profileText.empty();
+                   !profileText.empty() || !retrievalFile.empty();
   if (modelMode) {
     if (!SieveModel::contains(*m.module)) {
       if (!batchPrompts.empty())
@@ -1171,11 +1204,13 @@ int main(int argc, char **argv) {
       return runBatch(m);
     if (!profileText.empty())
       return runProfile(m);
+    if (!retrievalFile.empty())
+      return runRetrievalCases(m);
     return runLogits(m);
   }
   if (SieveModel::contains(*m.module))
     fail("a sieve.model runs with --eval, --prompt, --batch-prompts, "
-         "--logits-out or --profile");
+         "--logits-out, --profile or --retrieval");
   auto funcs = llvm::to_vector(m.module->getOps<func::FuncOp>());
   if (funcName.empty() && inputsSpec.getNumOccurrences() == 0 &&
       funcs.size() > 1 && !m.module->lookupSymbol<func::FuncOp>("main")) {
