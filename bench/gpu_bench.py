@@ -119,20 +119,10 @@ def ceilings(out):
 
 def build_model(name):
     """The fp16 model of export_hf.py's shape NAME with its seeded weights."""
-    import torch
     sys.path.insert(0, EXPORT_DIR)
-    from export_hf import config
+    from export_hf import build_model as build, config
     cls, cfg = config(name)
-    torch.manual_seed(0)
-    torch.set_default_dtype(torch.float16)
-    with torch.device("cuda"):
-        model = cls(cfg).eval()
-    torch.set_default_dtype(torch.float32)
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.dim() >= 2:
-                p.normal_(0.0, 0.04)
-    return model, cfg
+    return build(cls, cfg), cfg
 
 
 def shape_of(model, cfg):

@@ -21,6 +21,23 @@ __device__ __forceinline__ float residualAt(const T *a, const T *b, int64_t i) {
   return s;
 }
 
+// v = a[c..c+Vec) (+ b, the sum rounded to T as it is stored).
+template <typename T, int Vec>
+__device__ void loadResidual(const T *a, const T *b, int c, float *v) {
+  if constexpr (Vec == 8) {
+    loadVec8(a + c, v);
+    if (b) {
+      float w[8];
+      loadVec8(b + c, w);
+#pragma unroll
+      for (int k = 0; k < 8; ++k)
+        v[k] = toFloat(roundTo<T>(v[k] + w[k]));
+    }
+  } else {
+    v[0] = residualAt(a, b, c);
+  }
+}
+
 // Pass 1: forms the sum, stores it to `sumOut` (when given), returns the
 // block-wide total of f(sum) for each thread's values. Vec == 8 reads 16 bytes.
 template <typename T, int Vec, typename F>
@@ -29,20 +46,11 @@ __device__ float residualPass(const T *a, const T *b, T *sumOut, int cols, F f,
   float acc = 0.f;
   for (int c = threadIdx.x * Vec; c < cols; c += blockDim.x * Vec) {
     float v[Vec];
-    if constexpr (Vec == 8) {
-      loadVec8(a + c, v);
-      if (b) {
-        float w[8];
-        loadVec8(b + c, w);
-#pragma unroll
-        for (int k = 0; k < 8; ++k)
-          v[k] = toFloat(roundTo<T>(v[k] + w[k]));
-      }
-      if (sumOut)
+    loadResidual<T, Vec>(a, b, c, v);
+    if (sumOut) {
+      if constexpr (Vec == 8)
         storeVec8(sumOut + c, v);
-    } else {
-      v[0] = residualAt(a, b, c);
-      if (sumOut)
+      else
         sumOut[c] = fromFloat<T>(v[0]);
     }
 #pragma unroll
@@ -59,18 +67,7 @@ __device__ void forEachResidual(const T *a, const T *b, const T *sumOut, int col
   const T *add = sumOut ? nullptr : b;
   for (int c = threadIdx.x * Vec; c < cols; c += blockDim.x * Vec) {
     float v[Vec];
-    if constexpr (Vec == 8) {
-      loadVec8(src + c, v);
-      if (add) {
-        float w[8];
-        loadVec8(add + c, w);
-#pragma unroll
-        for (int k = 0; k < 8; ++k)
-          v[k] = toFloat(roundTo<T>(v[k] + w[k]));
-      }
-    } else {
-      v[0] = residualAt(src, add, c);
-    }
+    loadResidual<T, Vec>(src, add, c, v);
     f(c, v);
   }
 }

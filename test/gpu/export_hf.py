@@ -54,6 +54,22 @@ def config(name):
     raise SystemExit(f"unknown model shape {name}")
 
 
+def build_model(cls, cfg):
+    """The fp16 model on the GPU with the seeded weights every script uses.
+    The default init (std 0.02) gives near-uniform logits; wider weights
+    make a wrong kernel show."""
+    torch.manual_seed(0)
+    torch.set_default_dtype(torch.float16)
+    with torch.device("cuda"):
+        model = cls(cfg).eval()
+    torch.set_default_dtype(torch.float32)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() >= 2:
+                p.normal_(0.0, 0.04)
+    return model
+
+
 class LogitsOnly(torch.nn.Module):
     def __init__(self, model):
         super().__init__()
@@ -83,18 +99,8 @@ def main():
             cfg.intermediate_size, cfg.vocab_size = 256, 256
             cfg.num_attention_heads, cfg.num_key_value_heads = 2, 1
             cfg.head_dim = 64
-    torch.manual_seed(0)
     t0 = time.time()
-    torch.set_default_dtype(torch.float16)
-    with torch.device("cuda"):
-        model = cls(cfg).eval()
-    torch.set_default_dtype(torch.float32)
-    # The default init (std 0.02) gives near-uniform logits; wider weights
-    # make a wrong kernel show.
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.dim() >= 2:
-                p.normal_(0.0, 0.04)
+    model = build_model(cls, cfg)
     wrapped = LogitsOnly(model).eval()
     gen = torch.Generator().manual_seed(1)
     ids8 = torch.randint(0, cfg.vocab_size, (8, a.seq), generator=gen)
