@@ -1,13 +1,18 @@
-// Rotary embedding of queries and keys fused with the KV-cache append: one
-// CTA per token; each thread produces one output value of one head (reading
-// the value and its rotation partner), so both rotary styles and partial
-// rotary_dim share one code path.
+// Rotary embedding of queries and keys fused with the KV-cache append. The
+// grid is (token, slice of kRotaryThreads values of the token's query and
+// key heads laid end to end): each thread produces one output value of one
+// head (reading the value and its rotation partner), so both rotary styles
+// and partial rotary_dim share one code path; the threads of key values also
+// append the value row. A decode step (one token) thus spreads over
+// (heads + kv heads) * head_dim / kRotaryThreads CTAs instead of one.
 #pragma once
 
 #include "common.cuh"
 
 namespace sieve::rt {
 namespace detail {
+
+constexpr int kRotaryThreads = 256;
 
 // Value d of a rotated head `x` (head_dim wide) at angle index i's cos/sin.
 __device__ __forceinline__ int rotaryPartner(int d, int rotaryDim, RotaryStyle style,
@@ -44,25 +49,27 @@ __global__ void rotaryKvAppendKernel(const T *qkv, int ld, int qOffset, int kOff
                                      T *qOut, T *kCache, T *vCache, int blockSize,
                                      const int32_t *positions, const int32_t *tokenSeq,
                                      const int32_t *blockTable, int maxBlocksPerSeq) {
-  int t = blockIdx.x;
+  const int t = blockIdx.x;
+  const int i = blockIdx.y * blockDim.x + threadIdx.x;
+  const int qValues = numHeads * headDim, kvValues = numKvHeads * headDim;
+  if (i >= qValues + kvValues)
+    return;
   const T *row = qkv + int64_t(t) * ld;
-  int pos = positions[t];
-  float fpos = static_cast<float>(pos);
-  int qValues = numHeads * headDim, kvValues = numKvHeads * headDim;
-  for (int i = threadIdx.x; i < qValues; i += blockDim.x) {
-    int h = i / headDim, d = i % headDim;
+  const int pos = positions[t];
+  const float fpos = static_cast<float>(pos);
+  if (i < qValues) {
+    const int h = i / headDim, d = i % headDim;
     qOut[int64_t(t) * qValues + i] = fromFloat<T>(
         rotated(row + qOffset + h * headDim, d, rotaryDim, style, invFreq, fpos, scaling));
+    return;
   }
-  int block = blockTable[int64_t(tokenSeq[t]) * maxBlocksPerSeq + pos / blockSize];
-  int64_t slotBase = int64_t(block) * numKvHeads * blockSize + pos % blockSize;
-  for (int i = threadIdx.x; i < kvValues; i += blockDim.x) {
-    int h = i / headDim, d = i % headDim;
-    int64_t at = ((slotBase + int64_t(h) * blockSize) * headDim) + d;
-    kCache[at] = fromFloat<T>(
-        rotated(row + kOffset + h * headDim, d, rotaryDim, style, invFreq, fpos, scaling));
-    vCache[at] = row[vOffset + i];
-  }
+  const int kv = i - qValues, h = kv / headDim, d = kv % headDim;
+  const int block = blockTable[int64_t(tokenSeq[t]) * maxBlocksPerSeq + pos / blockSize];
+  const int64_t at =
+      ((int64_t(block) * numKvHeads + h) * blockSize + pos % blockSize) * headDim + d;
+  kCache[at] = fromFloat<T>(
+      rotated(row + kOffset + h * headDim, d, rotaryDim, style, invFreq, fpos, scaling));
+  vCache[at] = row[vOffset + kv];
 }
 
 } // namespace detail
@@ -76,9 +83,9 @@ void rotary_kv_append(const StepArgs &args, const T *qkv, int ld, int q_offset, 
   static_assert(detail::isStorageType<T>(), "rotary_kv_append: T must be half or __nv_bfloat16");
   if (args.num_tokens <= 0)
     return;
-  int work = (num_heads > num_kv_heads ? num_heads : num_kv_heads) * head_dim;
-  int threads = work >= 512 ? 512 : ((work + 31) / 32) * 32;
-  detail::rotaryKvAppendKernel<T><<<args.num_tokens, threads, 0, args.stream>>>(
+  const int values = (num_heads + num_kv_heads) * head_dim;
+  const dim3 grid(args.num_tokens, detail::ceilDiv(values, detail::kRotaryThreads));
+  detail::rotaryKvAppendKernel<T><<<grid, detail::kRotaryThreads, 0, args.stream>>>(
       qkv, ld, q_offset, k_offset, v_offset, num_heads, num_kv_heads, head_dim, rotary_dim,
       style, inv_freq, attention_scaling, q_out, k_cache, v_cache, block_size, args.positions,
       args.token_seq, args.block_table, args.max_blocks_per_seq);

@@ -42,7 +42,13 @@ if [[ " $parts " == *" llama12 "* ]]; then
   note "llama12: compile f16 from the bundled copy; bf16 was compiled from float32"
   L=$CARRY/llama12
   run_or_fail compile llama12-f16 "$ROOT/models/llama12/llama12_fp16w.onnx" "$WORK/l12-f16.sieve"
-  cp -r "$CARRY/l12-bf16.sieve" "$WORK/l12-bf16.sieve"
+  if [[ -d "$CARRY/l12-bf16.sieve" ]]; then
+    cp -r "$CARRY/l12-bf16.sieve" "$WORK/l12-bf16.sieve"
+  else # not carried (space): bf16 from the float16 copy (rounded twice)
+    note "no $CARRY/l12-bf16.sieve: bf16 compiled from the bundled float16 copy"
+    run_or_fail compile llama12-bf16-from-f16 "$ROOT/models/llama12/llama12_fp16w.onnx" \
+      "$WORK/l12-bf16.sieve" --dtype bf16
+  fi
   grep '"measure"' "$OUT/compile.log" | tee -a "$RESULTS"
 
   note "logits of the first 128 bytes of valid.txt vs the float32 reference"

@@ -1,0 +1,228 @@
+// Decode attention (FlashDecoding): one query per slot against its cached
+// keys, split over the context so that short batches still fill the GPU.
+//
+// attentionDecodeKernel: one CTA per (split of kDecodeSplit positions, KV
+// head, slot, chunk of up to kDecodeMaxGroup query heads sharing that KV
+// head). A key row (HeadDim values) is read by HeadDim / 8 lanes with one
+// 16-byte load each, straight into registers, so a warp covers 32 / (HeadDim
+// / 8) keys per load and every load of the split is independent (the
+// latency of a short decode is hidden by having them all in flight, not by
+// a shared-memory pipeline). Three phases:
+//   1. scores s[g][j] = q_g . k_j (log2 domain), into shared memory;
+//   2. per head: the split's max m and sum l of exp2(s - m), p in place;
+//   3. acc[g] = sum_j p[g][j] v_j, reduced over the warp's key slots by
+//      shuffles and over the warps in shared memory.
+// The partial (m, l, unnormalized acc) goes to the scratch; splits past a
+// slot's length write an empty partial (l = 0).
+//
+// attentionCombineKernel merges the partials of each (slot, head).
+#pragma once
+
+#include "common.cuh"
+
+namespace sieve::rt::detail {
+
+constexpr int kDecodeThreads = 128, kDecodeMaxGroup = 8;
+constexpr int kDecodeSplit = 128; // cache positions per split
+inline int decodeSplits(int maxContext) {
+  return ceilDiv(maxContext > 0 ? maxContext : 1, kDecodeSplit);
+}
+
+// Scratch layout for B slots, H heads, S splits: float2 (max, sum) at
+// [(b * H + h) * S + s], then the accumulators [B * H * S][HeadDim].
+struct DecodeScratch {
+  float2 *ml;
+  float *acc;
+  __host__ __device__ DecodeScratch(float *base, int slots, int heads, int splits)
+      : ml(reinterpret_cast<float2 *>(base)),
+        acc(base + 2 * int64_t(slots) * heads * splits) {}
+};
+
+// Shared memory: scores [group][kDecodeSplit], then the per-warp
+// accumulators [warps][group][HeadDim], then m and l [group].
+template <int HeadDim> size_t decodeSmemBytes(int group) {
+  return sizeof(float) * (size_t(group) * kDecodeSplit +
+                          size_t(kDecodeThreads / 32) * group * HeadDim + 2 * size_t(group));
+}
+
+template <typename T, int HeadDim>
+__global__ void __launch_bounds__(kDecodeThreads)
+    attentionDecodeKernel(const T *q, const T *kCache, const T *vCache, int numHeads,
+                          int numKvHeads, float scaleLog2, int blockSize, const int32_t *kvLen,
+                          const int32_t *blockTable, int maxBlocksPerSeq, float *scratch,
+                          int splits) {
+  constexpr int Lanes = HeadDim / 8;        // lanes per key row
+  constexpr int KeysPerWarp = 32 / Lanes;   // key slots of a warp
+  constexpr int Warps = kDecodeThreads / 32;
+  constexpr int Stride = Warps * KeysPerWarp; // keys per CTA-wide step
+  constexpr int G = kDecodeMaxGroup;
+  extern __shared__ __align__(16) float dsm[];
+
+  const int split = blockIdx.x, slot = blockIdx.z;
+  const int groupAll = numHeads / numKvHeads;
+  const int chunks = (groupAll + G - 1) / G;
+  const int kvHead = blockIdx.y / chunks, chunk = blockIdx.y % chunks;
+  const int group = min(G, groupAll - chunk * G);
+  const int headBase = kvHead * groupAll + chunk * G;
+  float *sS = dsm;                                   // [group][kDecodeSplit]
+  float *red = sS + group * kDecodeSplit;            // [Warps][group][HeadDim]
+  float *mS = red + Warps * group * HeadDim, *lS = mS + group;
+
+  DecodeScratch out(scratch, gridDim.z, numHeads, splits);
+  const int len = kvLen[slot];
+  const int first = split * kDecodeSplit, n = min(kDecodeSplit, len - first);
+  if (n <= 0) {
+    for (int g = threadIdx.x; g < group; g += blockDim.x)
+      out.ml[(int64_t(slot) * numHeads + headBase + g) * splits + split] =
+          make_float2(-INFINITY, 0.f);
+    return;
+  }
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int sub = lane / Lanes, part = lane % Lanes; // key slot, 8-value column block
+  const int32_t *slotBlocks = blockTable + int64_t(slot) * maxBlocksPerSeq;
+  auto rowAt = [&](int j) {
+    int pos = first + j;
+    int64_t block = slotBlocks[pos / blockSize];
+    return ((block * numKvHeads + kvHead) * blockSize + pos % blockSize) * HeadDim + part * 8;
+  };
+
+  // 1. Scores.
+  float qv[G][8];
+#pragma unroll
+  for (int g = 0; g < G; ++g)
+    if (g < group) {
+      loadVec8(q + (int64_t(slot) * numHeads + headBase + g) * HeadDim + part * 8, qv[g]);
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        qv[g][e] *= scaleLog2;
+    }
+  // The loop bounds are warp-uniform (the shuffles need every lane); a
+  // lane whose key is past the split computes on zeros and stores nothing.
+  for (int base = warp * KeysPerWarp; base < n; base += 2 * Stride) {
+    // Two key rows in flight per lane.
+    const int j0 = base + sub, j1 = j0 + Stride;
+    float k0[8] = {}, k1[8] = {};
+    if (j0 < n)
+      loadVec8(kCache + rowAt(j0), k0);
+    if (j1 < n)
+      loadVec8(kCache + rowAt(j1), k1);
+#pragma unroll
+    for (int g = 0; g < G; ++g) {
+      if (g >= group)
+        break;
+      float d0 = 0.f, d1 = 0.f;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) {
+        d0 = fmaf(qv[g][e], k0[e], d0);
+        d1 = fmaf(qv[g][e], k1[e], d1);
+      }
+#pragma unroll
+      for (int o = Lanes / 2; o > 0; o >>= 1) {
+        d0 += __shfl_xor_sync(0xffffffffu, d0, o);
+        d1 += __shfl_xor_sync(0xffffffffu, d1, o);
+      }
+      if (part == 0 && j0 < n)
+        sS[g * kDecodeSplit + j0] = d0;
+      if (part == 0 && j1 < n)
+        sS[g * kDecodeSplit + j1] = d1;
+    }
+  }
+  __syncthreads();
+
+  // 2. Softmax statistics of the split, p in place.
+  for (int g = warp; g < group; g += Warps) {
+    float *s = sS + g * kDecodeSplit;
+    float mx = -INFINITY;
+    for (int j = lane; j < n; j += 32)
+      mx = fmaxf(mx, s[j]);
+    mx = warpMax(mx);
+    float sum = 0.f;
+    for (int j = lane; j < n; j += 32) {
+      float p = exp2f(s[j] - mx);
+      s[j] = p;
+      sum += p;
+    }
+    sum = warpSum(sum);
+    if (lane == 0) {
+      mS[g] = mx;
+      lS[g] = sum;
+    }
+  }
+  __syncthreads();
+
+  // 3. acc = P V over the split.
+  float acc[G][8] = {};
+  for (int j0 = warp * KeysPerWarp + sub; j0 < n; j0 += 2 * Stride) {
+    const int j1 = j0 + Stride;
+    float v0[8], v1[8] = {};
+    loadVec8(vCache + rowAt(j0), v0);
+    if (j1 < n)
+      loadVec8(vCache + rowAt(j1), v1);
+#pragma unroll
+    for (int g = 0; g < G; ++g) {
+      if (g >= group)
+        break;
+      float p0 = sS[g * kDecodeSplit + j0], p1 = j1 < n ? sS[g * kDecodeSplit + j1] : 0.f;
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        acc[g][e] = fmaf(p0, v0[e], fmaf(p1, v1[e], acc[g][e]));
+    }
+  }
+  // Sum over the warp's key slots (lanes `Lanes` apart share a column).
+#pragma unroll
+  for (int g = 0; g < G; ++g) {
+    if (g >= group)
+      break;
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+#pragma unroll
+      for (int o = Lanes; o < 32; o <<= 1)
+        acc[g][e] += __shfl_xor_sync(0xffffffffu, acc[g][e], o);
+    if (sub == 0)
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        red[(warp * group + g) * HeadDim + part * 8 + e] = acc[g][e];
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < group * HeadDim; i += blockDim.x) {
+    const int g = i / HeadDim, d = i % HeadDim;
+    float a = 0.f;
+#pragma unroll
+    for (int w = 0; w < Warps; ++w)
+      a += red[w * group * HeadDim + i];
+    const int64_t row = (int64_t(slot) * numHeads + headBase + g) * splits + split;
+    out.acc[row * HeadDim + d] = a;
+    if (d == 0)
+      out.ml[row] = make_float2(mS[g], lS[g]);
+  }
+}
+
+// Block of HeadDim threads per (head, slot): a block-wide max over the
+// slot's active splits, then each thread (one output dimension) sums its
+// column; the (m, l) pairs are read by every thread (broadcast loads).
+template <typename T, int HeadDim>
+__global__ void __launch_bounds__(HeadDim)
+    attentionCombineKernel(const float *scratch, const int32_t *kvLen, int numHeads, int splits,
+                           T *outT) {
+  __shared__ float reduce[32];
+  const int head = blockIdx.x, slot = blockIdx.y, d = threadIdx.x;
+  DecodeScratch parts(const_cast<float *>(scratch), gridDim.y, numHeads, splits);
+  const int64_t row0 = (int64_t(slot) * numHeads + head) * splits;
+  const int active = min(splits, (kvLen[slot] + kDecodeSplit - 1) / kDecodeSplit);
+  float mx = -INFINITY;
+  for (int s = d; s < active; s += HeadDim)
+    mx = fmaxf(mx, parts.ml[row0 + s].x);
+  mx = blockMax(mx, reduce);
+  float sum = 0.f, acc = 0.f;
+#pragma unroll 4
+  for (int s = 0; s < active; ++s) {
+    const float2 ml = parts.ml[row0 + s];
+    const float w = ml.y > 0.f ? exp2f(ml.x - mx) : 0.f;
+    sum = fmaf(ml.y, w, sum);
+    acc = fmaf(parts.acc[(row0 + s) * HeadDim + d], w, acc);
+  }
+  outT[(int64_t(slot) * numHeads + head) * HeadDim + d] =
+      fromFloat<T>(sum > 0.f ? acc / sum : 0.f);
+}
+
+} // namespace sieve::rt::detail
