@@ -460,7 +460,7 @@ private:
     // The prefill's last logits feed sieve_sample: the verify of a prompt
     // keeps them on the device as well (SIEVE_LOGITS_ALL copies them out).
     return reportSpeculative(target, prompt, o.prompt, o.maxNewTokens,
-                             draftTokens, draftSkipped, "gpu", o.json);
+                             o.draftTokens, o.draftSkipped, "gpu", o.json);
   }
 
   int64_t sampleGreedy() {
@@ -470,11 +470,6 @@ private:
     return token;
   }
 
-public:
-  int64_t draftTokens = 0;
-  std::string draftSkipped;
-
-private:
   /// Max |decode logits - logits of a fresh prefill of `ids`| at the last
   /// position, in a second session so the first keeps its cache.
   double recomputeDiff(const std::vector<int32_t> &ids,
@@ -687,27 +682,22 @@ int sieve::run::runCompiled(const CompiledOptions &options) {
          " (recompile the model)");
   // What the compile chose for the draft (manifest "speculative"), checked
   // before the library loads.
-  int64_t draftTokens = 0;
-  std::string draftSkipped;
+  CompiledOptions resolved = options;
   if (options.speculative) {
     const llvm::json::Object *spec = m->getObject("speculative");
     if (!spec)
       fail("'" + options.modelDir + "' has no draft: compile it with "
            "sieve-compile --self-speculative='draft=K skip=...'");
-    draftTokens = options.draftTokens > 0
-                      ? options.draftTokens
-                      : spec->getInteger("draft_tokens").value_or(0);
+    if (resolved.draftTokens == 0)
+      resolved.draftTokens = spec->getInteger("draft_tokens").value_or(0);
+    std::vector<std::pair<int64_t, std::string>> units;
     if (const llvm::json::Array *skipped = spec->getArray("skipped"))
       for (const llvm::json::Value &v : *skipped)
-        if (const llvm::json::Object *e = v.getAsObject()) {
-          std::string unit = e->getString("block").value_or("layer").str();
-          draftSkipped += (draftSkipped.empty() ? "" : ",") +
-                          std::to_string(e->getInteger("layer").value_or(-1)) +
-                          (unit == "layer" ? "" : "." + unit);
-        }
+        if (const llvm::json::Object *e = v.getAsObject())
+          units.push_back({e->getInteger("layer").value_or(-1),
+                           e->getString("block").value_or("layer").str()});
+    resolved.draftSkipped = describeSkipped(units);
   }
-  Runner runner(options);
-  runner.draftTokens = draftTokens;
-  runner.draftSkipped = draftSkipped;
+  Runner runner(resolved);
   return runner.run();
 }

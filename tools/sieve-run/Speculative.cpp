@@ -78,6 +78,15 @@ sieve::run::generateSpeculative(SpeculativeTarget &target,
   return r;
 }
 
+std::string sieve::run::describeSkipped(
+    const std::vector<std::pair<int64_t, std::string>> &units) {
+  std::string out;
+  for (const auto &[layer, block] : units)
+    out += (out.empty() ? "" : ",") + std::to_string(layer) +
+           (block == "layer" ? "" : "." + block);
+  return out;
+}
+
 int sieve::run::reportSpeculative(SpeculativeTarget &target,
                                   const std::vector<int64_t> &prompt,
                                   const std::string &promptText,

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sieve::run {
@@ -66,6 +67,11 @@ GenerationResult generateSpeculative(SpeculativeTarget &target,
                                      const std::vector<int64_t> &prompt,
                                      int64_t maxNewTokens,
                                      int64_t draftTokens);
+
+/// "2,4.mlp,5.attention" for the (layer, block) pairs of a draft's
+/// `sieve.removed` ("layer" blocks print as the bare index).
+std::string
+describeSkipped(const std::vector<std::pair<int64_t, std::string>> &units);
 
 /// Runs both on `target`, prints the report (text or --json) and returns
 /// the exit code: 0 when the speculative tokens equal plain greedy's.

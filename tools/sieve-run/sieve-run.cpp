@@ -577,13 +577,11 @@ static int runSpeculativeSieve(Model &m, const std::vector<int64_t> &ids) {
   FailureOr<Session::Bypass> bypass = sieve::draftBypass(*m.module, removed);
   if (failed(bypass))
     return 1;
-  std::string skipped;
-  for (auto e : removed.getAsRange<DictionaryAttr>()) {
-    StringRef unit = e.getAs<StringAttr>("block").getValue();
-    skipped += (skipped.empty() ? "" : ",") +
-               std::to_string(e.getAs<IntegerAttr>("layer").getInt()) +
-               (unit == "layer" ? "" : ("." + unit).str());
-  }
+  std::vector<std::pair<int64_t, std::string>> units;
+  for (auto e : removed.getAsRange<DictionaryAttr>())
+    units.push_back({e.getAs<IntegerAttr>("layer").getInt(),
+                     e.getAs<StringAttr>("block").getValue().str()});
+  std::string skipped = sieve::run::describeSkipped(units);
   int64_t vocab = m.sieve->vocabSize();
   if (vocab != 256)
     fail("--prompt needs a byte-level model (vocabulary 256), this one has " +
