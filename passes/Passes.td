@@ -253,6 +253,11 @@ def SieveSkipLayers : Pass<"sieve-skip-layers", "mlir::ModuleOp"> {
       `1 - cosine_attention` / `1 - cosine_mlp` (`cosine`) or their
       negations (`lim`); a layer whose two blocks are both removed is
       erased.
+    - `list`: remove exactly `layers=` (`4` a whole layer, `3.attn` /
+      `3.mlp` one block), in that order; no profile, keep-first and
+      keep-last do not apply. Removing every layer is refused. Also the way
+      `sieve-compile --self-speculative='skip=...'` names the draft's
+      bypassed sub-layers (docs/speculative.md).
 
     How many: `count=N`, or `target-speedup=s`: the fewest removals (in
     the mode's order) with `total / (total - removed) >= s`, where the
@@ -275,7 +280,10 @@ def SieveSkipLayers : Pass<"sieve-skip-layers", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"mode", "mode", "std::string", /*default=*/"\"static\"",
-           "static | unified | sublayer">,
+           "static | unified | sublayer | list">,
+    ListOption<"layers", "layers", "std::string",
+               "mode=list: the layers (4) and blocks (3.attn, 3.mlp) to "
+               "remove">,
     Option<"metric", "metric", "std::string", /*default=*/"\"cosine\"",
            "cosine | lim | zd (static and sublayer modes)">,
     Option<"targetSpeedup", "target-speedup", "double", /*default=*/"0.0",

@@ -14,6 +14,8 @@
 #include "sieve/Passes/Passes.h"
 #include "sieve/Reference/Profile.h"
 
+#include "LayerBlocks.h"
+
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -26,34 +28,61 @@ namespace sieve {
 using namespace mlir;
 using namespace sieve;
 
-namespace {
+//===----------------------------------------------------------------------===//
+// Layers and blocks (LayerBlocks.h)
+//===----------------------------------------------------------------------===//
 
-enum class Unit { Layer, Attention, Mlp };
-
-StringRef unitName(Unit u) {
-  return u == Unit::Layer       ? "layer"
-         : u == Unit::Attention ? "attention"
-                                : "mlp";
+StringRef sieve::skipUnitName(SkipUnit u) {
+  return u == SkipUnit::Layer       ? "layer"
+         : u == SkipUnit::Attention ? "attention"
+                                    : "mlp";
 }
 
-/// Something the pass may remove: a layer (by its index attribute, stable
-/// across removals) or one of its blocks.
-struct Candidate {
-  int64_t layer;
-  Unit unit;
-  int64_t cost = 0; // analytic decode bytes
-};
+FailureOr<SkipItem> sieve::parseSkipItem(StringRef text, std::string &error) {
+  auto [index, block] = text.trim().split('.');
+  SkipItem item{0, SkipUnit::Layer};
+  if (index.getAsInteger(10, item.layer) || item.layer < 0) {
+    error = "'" + text.str() + "' is not a layer index (4) or a block of one "
+            "(3.attn, 3.mlp)";
+    return failure();
+  }
+  if (block == "attn" || block == "attention")
+    item.unit = SkipUnit::Attention;
+  else if (block == "mlp")
+    item.unit = SkipUnit::Mlp;
+  else if (!block.empty() || text.trim().ends_with(".")) {
+    error = "'" + text.str() + "': a block is .attn or .mlp, not '." +
+            block.str() + "'";
+    return failure();
+  }
+  return item;
+}
 
-DecoderLayerOp findLayer(ModelOp model, int64_t index) {
+SmallVector<SkipItem> sieve::skipItemsOf(ArrayAttr removed) {
+  SmallVector<SkipItem> items;
+  if (!removed)
+    return items;
+  for (auto entry : removed.getAsRange<DictionaryAttr>()) {
+    auto layer = entry.getAs<IntegerAttr>("layer");
+    auto block = entry.getAs<StringAttr>("block");
+    if (!layer || !block)
+      continue;
+    SkipUnit unit = block.getValue() == "attention" ? SkipUnit::Attention
+                    : block.getValue() == "mlp"     ? SkipUnit::Mlp
+                                                    : SkipUnit::Layer;
+    items.push_back({layer.getInt(), unit});
+  }
+  return items;
+}
+
+DecoderLayerOp sieve::findLayer(ModelOp model, int64_t index) {
   for (DecoderLayerOp l : model.getLayers())
     if (int64_t(l.getIndex()) == index)
       return l;
   return nullptr;
 }
 
-/// The block of `add` that is not the residual `operands[residual]`: the
-/// ops that compute the other operand, stopping at the residual stream.
-SmallVector<Operation *> blockOps(AddOp add, Value residual) {
+SmallVector<Operation *> sieve::blockOps(AddOp add, Value residual) {
   Value branch = add->getOperand(0) == residual ? add->getOperand(1)
                                                  : add->getOperand(0);
   SmallVector<Operation *> ops;
@@ -70,6 +99,33 @@ SmallVector<Operation *> blockOps(AddOp add, Value residual) {
   return ops;
 }
 
+std::optional<LayerBlocks> sieve::getLayerBlocks(DecoderLayerOp layer) {
+  auto adds = layer.getResidualAdds();
+  if (!adds)
+    return std::nullopt;
+  LayerBlocks b{adds->first, adds->second, {}, {}};
+  Value stream = layer.getBody().front().getArgument(0);
+  if (b.attention) {
+    b.attentionResidual = stream;
+    stream = b.attention->getResult(0);
+  }
+  b.mlpResidual = stream;
+  return b;
+}
+
+namespace {
+
+using Unit = SkipUnit;
+StringRef unitName(Unit u) { return skipUnitName(u); }
+
+/// Something the pass may remove: a layer (by its index attribute, stable
+/// across removals) or one of its blocks.
+struct Candidate {
+  int64_t layer;
+  Unit unit;
+  int64_t cost = 0; // analytic decode bytes
+};
+
 /// Decode bytes of `ops`: their weights, and the KV cache of their
 /// attentions at `context` positions.
 int64_t costOf(ArrayRef<Operation *> ops, int64_t context) {
@@ -84,26 +140,6 @@ int64_t costOf(ArrayRef<Operation *> ops, int64_t context) {
     }
   }
   return bytes;
-}
-
-/// The residual adds of `layer` (either may be null, see
-/// DecoderLayerOp::getResidualAdds) and the residual operand of each.
-struct Blocks {
-  AddOp attention, mlp;
-  Value attentionResidual, mlpResidual;
-};
-std::optional<Blocks> getBlocks(DecoderLayerOp layer) {
-  auto adds = layer.getResidualAdds();
-  if (!adds)
-    return std::nullopt;
-  Blocks b{adds->first, adds->second, {}, {}};
-  Value stream = layer.getBody().front().getArgument(0);
-  if (b.attention) {
-    b.attentionResidual = stream;
-    stream = b.attention->getResult(0);
-  }
-  b.mlpResidual = stream;
-  return b;
 }
 
 /// Erases ops of `block` without uses (all sieve ops in a layer are pure),
@@ -134,12 +170,29 @@ struct SkipLayersPass
   void remove(const Candidate &c);
   void record(const Candidate &c, std::optional<double> score, int64_t order);
   void report(int64_t done, double speedup);
+  int64_t totalCost();
+  FailureOr<SmallVector<Candidate>> listedUnits();
 };
 
 LogicalResult SkipLayersPass::checkOptions() {
-  if (mode != "static" && mode != "unified" && mode != "sublayer")
+  if (mode != "static" && mode != "unified" && mode != "sublayer" &&
+      mode != "list")
     return refuse() << "mode=" << mode
-                    << " is not one of static, unified, sublayer";
+                    << " is not one of static, unified, sublayer, list";
+  if (mode == "list") {
+    if (metric.hasValue() || profile.hasValue() || calibration.hasValue() ||
+        iterative || count.hasValue() || targetSpeedup.hasValue())
+      return refuse() << "mode=list removes exactly layers=: metric=, "
+                         "profile=, calibration=, iterative=, count= and "
+                         "target-speedup= conflict with it";
+    if (layers.empty())
+      return refuse() << "mode=list needs layers= (for example "
+                         "layers=4,3.attn,5.mlp)";
+    return success();
+  }
+  if (!layers.empty())
+    return refuse() << "layers= names what mode=list removes; mode=" << mode
+                    << " chooses by itself";
   if (metric != "cosine" && metric != "lim" && metric != "zd")
     return refuse() << "metric=" << metric
                     << " is not one of cosine, lim, zd";
@@ -198,7 +251,7 @@ FailureOr<SmallVector<Candidate>> SkipLayersPass::listCandidates() {
       out.push_back({index, Unit::Layer, costOf(ops, context)});
       continue;
     }
-    std::optional<Blocks> b = getBlocks(layer);
+    std::optional<LayerBlocks> b = getLayerBlocks(layer);
     if (!b)
       return mlir::emitError(layer.getLoc())
              << "sieve-skip-layers: layer " << index
@@ -278,7 +331,7 @@ void SkipLayersPass::remove(const Candidate &c) {
   DecoderLayerOp layer = findLayer(model, c.layer);
   assert(layer && "candidates are current layers");
   if (c.unit != Unit::Layer) {
-    std::optional<Blocks> b = getBlocks(layer);
+    std::optional<LayerBlocks> b = getLayerBlocks(layer);
     assert(b && (c.unit == Unit::Attention ? b->attention : b->mlp) &&
            "checked when listing");
     AddOp add = c.unit == Unit::Attention ? b->attention : b->mlp;
@@ -304,9 +357,10 @@ void SkipLayersPass::record(const Candidate &c, std::optional<double> score,
       b.getNamedAttr("layer", b.getI64IntegerAttr(c.layer)),
       b.getNamedAttr("block", b.getStringAttr(unitName(c.unit))),
       b.getNamedAttr("mode", b.getStringAttr(mode)),
-      b.getNamedAttr("metric", b.getStringAttr(mode == "unified"
-                                                   ? StringRef("none")
-                                                   : StringRef(metric))),
+      b.getNamedAttr("metric",
+                     b.getStringAttr(mode == "unified" || mode == "list"
+                                         ? StringRef("none")
+                                         : StringRef(metric))),
       b.getNamedAttr("order", b.getI64IntegerAttr(order))};
   if (score)
     fields.push_back(b.getNamedAttr("score", b.getF64FloatAttr(*score)));
@@ -332,7 +386,8 @@ void SkipLayersPass::runOnOperation() {
   if (failed(checkOptions()))
     return signalPassFailure();
 
-  FailureOr<SmallVector<Candidate>> listed = listCandidates();
+  FailureOr<SmallVector<Candidate>> listed =
+      mode == "list" ? listedUnits() : listCandidates();
   if (failed(listed))
     return signalPassFailure();
   SmallVector<Candidate> candidates = std::move(*listed);
@@ -345,23 +400,7 @@ void SkipLayersPass::runOnOperation() {
     return signalPassFailure();
   }
 
-  // The analytic decode cost: every layer, plus the weights outside layers
-  // that decoding reads whole (not embedding tables: one row per token).
-  int64_t total = 0, removable = 0;
-  for (Operation &op : model.getBody().front()) {
-    if (auto layer = dyn_cast<DecoderLayerOp>(op)) {
-      SmallVector<Operation *> ops;
-      layer.getBody().walk([&](Operation *o) { ops.push_back(o); });
-      total += costOf(ops, context);
-    } else if (auto w = dyn_cast<WeightOp>(op)) {
-      bool onlyEmbedding = !w->use_empty() &&
-                           llvm::all_of(w->getUsers(), [](Operation *u) {
-                             return isa<EmbeddingOp>(u);
-                           });
-      if (!onlyEmbedding)
-        total += w.getSizeInBytes();
-    }
-  }
+  int64_t total = totalCost(), removable = 0;
   for (const Candidate &c : candidates)
     removable += c.cost;
   auto speedup = [&](int64_t removed) {
@@ -379,6 +418,16 @@ void SkipLayersPass::runOnOperation() {
   auto finished = [&] {
     return count >= 0 ? done >= count : speedup(removed) >= targetSpeedup;
   };
+
+  if (mode == "list") {
+    for (const Candidate &c : candidates) {
+      remove(c);
+      record(c, std::nullopt, done++);
+      removed += c.cost;
+    }
+    report(done, speedup(removed));
+    return;
+  }
 
   if (mode == "unified") {
     int64_t M = candidates.size();
@@ -438,11 +487,101 @@ void SkipLayersPass::runOnOperation() {
   report(done, speedup(removed));
 }
 
+/// The analytic decode cost of the model: every layer, plus the weights
+/// outside layers that decoding reads whole (not embedding tables: one row
+/// per token).
+int64_t SkipLayersPass::totalCost() {
+  int64_t total = 0;
+  for (Operation &op : model.getBody().front()) {
+    if (auto layer = dyn_cast<DecoderLayerOp>(op)) {
+      SmallVector<Operation *> ops;
+      layer.getBody().walk([&](Operation *o) { ops.push_back(o); });
+      total += costOf(ops, context);
+    } else if (auto w = dyn_cast<WeightOp>(op)) {
+      bool onlyEmbedding = !w->use_empty() &&
+                           llvm::all_of(w->getUsers(), [](Operation *u) {
+                             return isa<EmbeddingOp>(u);
+                           });
+      if (!onlyEmbedding)
+        total += w.getSizeInBytes();
+    }
+  }
+  return total;
+}
+
+/// mode=list: the units of layers=, checked against the model (each layer
+/// exists, each block exists, nothing named twice, not every layer).
+FailureOr<SmallVector<Candidate>> SkipLayersPass::listedUnits() {
+  SmallVector<Candidate> out;
+  llvm::DenseMap<int64_t, SmallVector<Unit>> named;
+  SmallVector<DecoderLayerOp> all = model.getLayers();
+  for (const std::string &text : layers) {
+    std::string error;
+    FailureOr<SkipItem> item = parseSkipItem(text, error);
+    if (failed(item))
+      return refuse() << "layers=: " << error;
+    DecoderLayerOp layer = findLayer(model, item->layer);
+    if (!layer)
+      return refuse() << "layers=: layer " << item->layer
+                      << " is not in the model (" << all.size()
+                      << " layers, indices " << all.front().getIndex()
+                      << ".." << all.back().getIndex() << ")";
+    SmallVector<Unit> &seen = named[item->layer];
+    bool overlaps = llvm::any_of(seen, [&](Unit u) {
+      return u == item->unit || u == Unit::Layer || item->unit == Unit::Layer;
+    });
+    if (overlaps)
+      return refuse() << "layers=: layer " << item->layer
+                      << " is named twice ('" << text << "')";
+    seen.push_back(item->unit);
+    if (item->unit == Unit::Layer) {
+      SmallVector<Operation *> ops;
+      layer.getBody().walk([&](Operation *op) { ops.push_back(op); });
+      out.push_back({item->layer, Unit::Layer, costOf(ops, context)});
+      continue;
+    }
+    std::optional<LayerBlocks> b = getLayerBlocks(layer);
+    if (!b)
+      return refuse() << "layers=: layer " << item->layer
+                      << " is not of the form r = x + attention, y = r + "
+                         "mlp: its blocks cannot be removed separately";
+    bool attention = item->unit == Unit::Attention;
+    AddOp add = attention ? b->attention : b->mlp;
+    if (!add)
+      return refuse() << "layers=: layer " << item->layer << " has no "
+                      << unitName(item->unit) << " block";
+    out.push_back({item->layer, item->unit,
+                   costOf(blockOps(add, attention ? b->attentionResidual
+                                                  : b->mlpResidual),
+                          context)});
+  }
+  // A layer is gone when named whole or when every block it has is named.
+  int64_t gone = llvm::count_if(all, [&](DecoderLayerOp l) {
+    auto it = named.find(l.getIndex());
+    if (it == named.end())
+      return false;
+    if (llvm::is_contained(it->second, Unit::Layer))
+      return true;
+    std::optional<LayerBlocks> b = getLayerBlocks(l);
+    return b && (!b->attention ||
+                 llvm::is_contained(it->second, Unit::Attention)) &&
+           (!b->mlp || llvm::is_contained(it->second, Unit::Mlp));
+  });
+  if (gone == int64_t(all.size()))
+    return refuse() << "layers= removes every layer of the model: nothing "
+                       "but the embedding and the LM head would remain";
+  return out;
+}
+
 void SkipLayersPass::report(int64_t done, double speedup) {
   mlir::emitRemark(model.getLoc()) << llvm::formatv(
       "sieve-skip-layers: removed {0} {1}; {2} layers left; analytic decode "
       "speedup {3:f3} at context={4}",
-      done, mode == "sublayer" ? "blocks" : "layers", model.getLayers().size(),
+      done,
+      mode == "sublayer" ? "blocks"
+      : mode == "list"   ? "layers or blocks"
+                         : "layers",
+      model.getLayers().size(),
       speedup, context.getValue());
 }
 

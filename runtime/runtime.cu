@@ -164,11 +164,13 @@ struct sieve_session {
   std::vector<bool> hasLogits;
   uint64_t sampleCounter = 0;
   std::map<int, cudaGraphExec_t> decodeGraphs;
+  std::map<int, cudaGraphExec_t> draftGraphs; // the self-speculative draft
   size_t scratchBytes = 0;
 
   ~sieve_session() {
-    for (auto &g : decodeGraphs)
-      cudaGraphExecDestroy(g.second);
+    for (auto *graphs : {&decodeGraphs, &draftGraphs})
+      for (auto &g : *graphs)
+        cudaGraphExecDestroy(g.second);
     if (indexUploaded)
       cudaEventDestroy(indexUploaded);
     if (stream)
@@ -464,6 +466,26 @@ sieve_status sieve_session_reset(sieve_session *session) {
   return ok();
 }
 
+sieve_status sieve_session_truncate(sieve_session *session, int32_t slot, int32_t length) {
+  if (!session)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_session_truncate: null session");
+  if (slot < 0 || slot >= session->options.max_batch)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                "sieve_session_truncate: slot %d is outside [0, max_batch = %d)", slot,
+                session->options.max_batch);
+  if (length < 0 || length > session->lengths[slot])
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                "sieve_session_truncate: slot %d holds %d tokens, cannot keep %d", slot,
+                session->lengths[slot], length);
+  // The paged cache forgets positions >= length: later steps overwrite
+  // them. The slot's last logits belonged to a forgotten position unless
+  // nothing was cut.
+  if (length < session->lengths[slot])
+    session->hasLogits[slot] = false;
+  session->lengths[slot] = length;
+  return ok();
+}
+
 sieve_status sieve_session_lengths(const sieve_session *session, int32_t *lengths) {
   if (!session || !lengths)
     return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_session_lengths: null argument");
@@ -631,13 +653,17 @@ sieve_status sieve_prefill(sieve_session *session, int32_t batch, const int32_t 
 
 namespace {
 
-// Captures the decode entry point for `batch` slots (the scalars of `args`
-// are baked into the graph, the pointed-to indices are not).
-sieve_status captureDecode(sieve_session *s, const StepArgs &args, cudaGraphExec_t *out) {
+using EntryPoint = cudaError_t (*)(const StepArgs *);
+
+// Captures a one-token-per-slot entry point (decode or draft) for `batch`
+// slots (the scalars of `args` are baked into the graph, the pointed-to
+// indices are not).
+sieve_status captureStep(sieve_session *s, EntryPoint entry, const StepArgs &args,
+                         cudaGraphExec_t *out) {
   takeLauncherError(nullptr, 0);
   SIEVE_CUDA(cudaStreamBeginCapture(s->stream, cudaStreamCaptureModeThreadLocal),
              "starting the decode graph capture");
-  cudaError_t launched = sieve_generated_decode(&args);
+  cudaError_t launched = entry(&args);
   cudaGraph_t graph = nullptr;
   cudaError_t ended = cudaStreamEndCapture(s->stream, &graph);
   sieve_status status = checkLaunch(launched, "decode (capture)");
@@ -653,20 +679,16 @@ sieve_status captureDecode(sieve_session *s, const StepArgs &args, cudaGraphExec
   return status;
 }
 
-} // namespace
-
-extern "C" {
-
-sieve_status sieve_decode_step(sieve_session *session, int32_t batch, const int32_t *tokens,
-                               float *logits_out) {
-  if (!session || !tokens)
-    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_decode_step: null argument");
-  sieve_session *s = session;
-  SIEVE_TRY(checkBatch(s, batch, "sieve_decode_step"));
+// Appends tokens[b] to slot b for b < batch through `entry`, replaying the
+// graph of `graphs` captured for this batch size.
+sieve_status oneTokenStep(sieve_session *s, EntryPoint entry,
+                          std::map<int, cudaGraphExec_t> &graphs, const char *what,
+                          int32_t batch, const int32_t *tokens, float *logits_out) {
+  SIEVE_TRY(checkBatch(s, batch, what));
   SIEVE_TRY(checkTokens(s, tokens, batch, -1));
   for (int b = 0; b < batch; ++b)
     if (s->lengths[b] + 1 > s->options.max_context)
-      return fail(SIEVE_ERROR_CONTEXT_FULL, "sieve_decode_step: slot %d is full (%d tokens)", b,
+      return fail(SIEVE_ERROR_CONTEXT_FULL, "%s: slot %d is full (%d tokens)", what, b,
                   s->lengths[b]);
   SIEVE_TRY(useDevice(s->model));
   StepIndex h;
@@ -682,8 +704,8 @@ sieve_status sieve_decode_step(sieve_session *session, int32_t batch, const int3
   h.queryStart[batch] = batch;
   SIEVE_TRY(s->uploadIndex());
 
-  auto found = s->decodeGraphs.find(batch);
-  if (found == s->decodeGraphs.end()) {
+  auto found = graphs.find(batch);
+  if (found == graphs.end()) {
     StepArgs args = s->baseArgs();
     args.num_tokens = batch;
     args.num_seqs = batch;
@@ -691,8 +713,8 @@ sieve_status sieve_decode_step(sieve_session *session, int32_t batch, const int3
     args.num_logit_rows = batch;
     args.logits = static_cast<float *>(s->lastLogits.get());
     cudaGraphExec_t exec = nullptr;
-    SIEVE_TRY(captureDecode(s, args, &exec));
-    found = s->decodeGraphs.emplace(batch, exec).first;
+    SIEVE_TRY(captureStep(s, entry, args, &exec));
+    found = graphs.emplace(batch, exec).first;
   }
   SIEVE_CUDA(cudaGraphLaunch(found->second, s->stream), "launching the decode graph");
   if (logits_out)
@@ -700,12 +722,40 @@ sieve_status sieve_decode_step(sieve_session *session, int32_t batch, const int3
                                size_t(batch) * s->vocab() * sizeof(float),
                                cudaMemcpyDeviceToHost, s->stream),
                "copying logits to the host");
-  SIEVE_CUDA(cudaStreamSynchronize(s->stream), "decode step");
+  SIEVE_CUDA(cudaStreamSynchronize(s->stream), what);
   for (int b = 0; b < batch; ++b) {
     s->lengths[b] += 1;
     s->hasLogits[b] = true;
   }
   return ok();
+}
+
+} // namespace
+
+extern "C" {
+
+sieve_status sieve_decode_step(sieve_session *session, int32_t batch, const int32_t *tokens,
+                               float *logits_out) {
+  if (!session || !tokens)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_decode_step: null argument");
+  return oneTokenStep(session, sieve_generated_decode, session->decodeGraphs,
+                      "sieve_decode_step", batch, tokens, logits_out);
+}
+
+sieve_status sieve_draft_step(sieve_session *session, int32_t batch, const int32_t *tokens,
+                              float *logits_out) {
+  if (!session || !tokens)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_draft_step: null argument");
+  if (!sieve_generated_draft)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                "sieve_draft_step: the model was compiled without a draft "
+                "(sieve-compile --self-speculative)");
+  return oneTokenStep(session, sieve_generated_draft, session->draftGraphs, "sieve_draft_step",
+                      batch, tokens, logits_out);
+}
+
+int32_t sieve_model_has_draft(const sieve_model *model) {
+  return model && sieve_generated_draft ? 1 : 0;
 }
 
 sieve_status sieve_sample(sieve_session *session, int32_t batch, const sieve_sampling *sampling,

@@ -94,4 +94,10 @@ const sieve::rt::ModelInfo *sieve_generated_info(void);
 // Return cudaGetLastError() after the last launch.
 cudaError_t sieve_generated_prefill(const sieve::rt::StepArgs *args);
 cudaError_t sieve_generated_decode(const sieve::rt::StepArgs *args);
+// The self-speculative draft (sieve-compile --self-speculative): a decode
+// step that bypasses some sub-layers, over the same weights and KV cache
+// (a bypassed attention writes no keys or values). Weak: models compiled
+// without a draft do not define it, and the runtime sees a null address.
+__attribute__((weak)) cudaError_t
+sieve_generated_draft(const sieve::rt::StepArgs *args);
 }

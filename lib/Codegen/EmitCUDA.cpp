@@ -136,9 +136,9 @@ LogicalResult Emitter::emit() {
      << "  return &kInfo;\n}\n";
   for (auto entry : program.getBody().getOps<k::EntryOp>()) {
     StringRef name = entry.getSymName();
-    if (name != "prefill" && name != "decode")
-      return entry.emitOpError("is not @prefill or @decode, the entry points "
-                               "the runtime calls");
+    if (name != "prefill" && name != "decode" && name != "draft")
+      return entry.emitOpError("is not @prefill, @decode or @draft, the "
+                               "entry points the runtime calls");
     if (failed(emitEntry(entry, ("sieve_generated_" + name).str())))
       return failure();
   }

@@ -209,6 +209,7 @@ struct Session::Impl {
   std::vector<int64_t> lengths; // per row
   std::vector<KV> caches;
   SessionObserver *observer = nullptr;
+  const Session::Bypass *bypass = nullptr;
 
   Impl(SieveModel::Impl &m, int64_t maxBatch, int64_t maxCtx)
       : M(m), maxBatch(maxBatch), maxCtx(maxCtx) {}
@@ -284,6 +285,47 @@ Session::create(SieveModel &model, int64_t maxBatch, int64_t maxContext) {
 
 void Session::setObserver(SessionObserver *observer) {
   impl->observer = observer;
+}
+
+void Session::setBypass(const Bypass *b) { impl->bypass = b; }
+
+LogicalResult Session::truncate(int64_t row, int64_t length) {
+  Impl &I = *impl;
+  if (row < 0 || row >= I.curBatch)
+    return I.M.model.emitError() << "truncate: row " << row
+                                 << " is not one of the " << I.curBatch
+                                 << " rows of the last prefill";
+  if (length < 0 || length > I.lengths[row])
+    return I.M.model.emitError() << "truncate: row " << row << " holds "
+                                 << I.lengths[row] << " positions, cannot "
+                                 << "keep " << length;
+  I.lengths[row] = length;
+  return success();
+}
+
+LogicalResult Session::extend(const Tensor &ids, Tensor &logits) {
+  Impl &I = *impl;
+  if (I.curBatch == 0)
+    return I.M.model.emitError() << "extend before prefill";
+  if (ids.storage != Storage::I64 || ids.shape.size() != 2 ||
+      ids.shape[0] != I.curBatch || ids.shape[1] < 1)
+    return I.M.model.emitError() << "extend takes int64 ids [" << I.curBatch
+                                 << ", seq >= 1]";
+  int64_t B = I.curBatch, S = ids.shape[1];
+  for (int64_t b = 0; b < B; ++b)
+    if (I.lengths[b] + S > I.maxCtx)
+      return I.M.model.emitError()
+             << "context full: row " << b << " holds " << I.lengths[b]
+             << " of " << I.maxCtx << " positions, " << S << " more asked";
+  Step st;
+  st.B = B;
+  st.S = S;
+  st.start.assign(I.lengths.begin(), I.lengths.begin() + B);
+  if (failed(I.step(st, ids, logits)))
+    return failure();
+  for (int64_t b = 0; b < B; ++b)
+    I.lengths[b] += S;
+  return success();
 }
 
 void Session::reset() {
@@ -380,6 +422,21 @@ LogicalResult Session::Impl::runBlock(Block &block, ArrayRef<Tensor> args,
   std::vector<const Tensor *> in;
   for (Operation &op : block) {
     in.clear();
+    // The draft: passed-through ops forward a value, skipped ops vanish.
+    if (bypass) {
+      if (bypass->skipped.contains(&op))
+        continue;
+      if (auto it = bypass->passThrough.find(&op);
+          it != bypass->passThrough.end()) {
+        auto v = values.find(it->second);
+        if (v == values.end())
+          return op.emitError() << "draft bypass: the value it forwards is "
+                                   "not computed";
+        Tensor forwarded = v->second;
+        values[op.getResult(0)] = std::move(forwarded);
+        continue;
+      }
+    }
     for (Value v : op.getOperands()) {
       auto it = values.find(v);
       if (it == values.end())

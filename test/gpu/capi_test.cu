@@ -345,6 +345,55 @@ void testContextFull(sieve_model *m) {
   sieve_session_destroy(s);
 }
 
+// KV rollback (self-speculative decoding): positions written past a
+// truncation are overwritten by the next steps, which then match the CPU
+// forward of the true sequence; bad slots / lengths are refused. The tiny
+// model has no draft.
+void testTruncate(sieve_model *m, const std::vector<int32_t> &b, const std::vector<float> &refB) {
+  sieve_session *s = newSession(m, 2, 64);
+  const int32_t *t1[1] = {b.data()};
+  int32_t l1 = 30;
+  API_OK(sieve_prefill(s, 1, t1, &l1, SIEVE_LOGITS_LAST, nullptr));
+  auto junk = randomTokens(5);
+  for (int32_t t : junk)
+    API_OK(sieve_decode_step(s, 1, &t, nullptr));
+  API_OK(sieve_session_truncate(s, 0, 30));
+  int32_t lengths[2];
+  API_OK(sieve_session_lengths(s, lengths));
+  expect("truncate: slot 0 holds 30", lengths[0] == 30 && lengths[1] == 0);
+  int32_t out[1];
+  sieve_sampling greedy{0.f, 0, 1.f, 0};
+  statusIs("sample after a cut -> INVALID_ARGUMENT (its logits were forgotten)",
+           sieve_sample(s, 1, &greedy, out), SIEVE_ERROR_INVALID_ARGUMENT);
+  const int32_t *t2[1] = {b.data() + 30};
+  int32_t l2 = int32_t(b.size()) - 30;
+  std::vector<float> got(size_t(l2) * kVocab);
+  API_OK(sieve_prefill(s, 1, t2, &l2, SIEVE_LOGITS_ALL, got.data()));
+  report("prefill after 5 decode steps truncated away vs CPU", compare(got, rowsOf(refB, 30, l2)),
+         kLogitsLimit);
+  // The decode path after a truncation too: back to 35, decode b[35].
+  API_OK(sieve_session_truncate(s, 0, 35));
+  std::vector<float> row(kVocab);
+  API_OK(sieve_decode_step(s, 1, &b[35], row.data()));
+  report("decode after truncating 40 -> 35 vs CPU", compare(row, rowsOf(refB, 35, 1)),
+         kLogitsLimit);
+  API_OK(sieve_session_truncate(s, 0, 36)); // keeping everything is allowed
+  statusIs("truncate slot -1 -> INVALID_ARGUMENT", sieve_session_truncate(s, -1, 0),
+           SIEVE_ERROR_INVALID_ARGUMENT);
+  statusIs("truncate slot max_batch -> INVALID_ARGUMENT", sieve_session_truncate(s, 2, 0),
+           SIEVE_ERROR_INVALID_ARGUMENT);
+  statusIs("truncate to more than the slot holds -> INVALID_ARGUMENT",
+           sieve_session_truncate(s, 0, 37), SIEVE_ERROR_INVALID_ARGUMENT);
+  statusIs("truncate to a negative length -> INVALID_ARGUMENT", sieve_session_truncate(s, 0, -1),
+           SIEVE_ERROR_INVALID_ARGUMENT);
+  API_OK(sieve_session_lengths(s, lengths));
+  expect("refused truncations changed nothing", lengths[0] == 36 && lengths[1] == 0);
+  expect("the hand-written model has no draft", sieve_model_has_draft(m) == 0);
+  statusIs("draft step without a draft -> INVALID_ARGUMENT",
+           sieve_draft_step(s, 1, &b[36], nullptr), SIEVE_ERROR_INVALID_ARGUMENT);
+  sieve_session_destroy(s);
+}
+
 void testArguments(sieve_model *m) {
   sieve_session *s = newSession(m, 2, 64);
   int32_t bad[1] = {kVocab};
@@ -490,6 +539,7 @@ int main(int argc, char **argv) {
   testDecode(m, W, 1, 5, 20);
   testDecode(m, W, 3, 10, 24);
   testContextFull(m);
+  testTruncate(m, b, refB);
   testArguments(m);
   testSampling(m);
   sieve_model_close(m);

@@ -4,6 +4,8 @@
   check_json.py bpb REPORT LOW HIGH            # LOW <= bits_per_byte <= HIGH
   check_json.py same-bpb REPORT1 REPORT2 TOL   # |difference| <= TOL
   check_json.py same-tokens REPORT1 REPORT2    # equal "tokens"
+  check_json.py speculative REPORT             # identical to greedy, with
+                                               # drafts both kept and rejected
 """
 import json
 import sys
@@ -37,4 +39,15 @@ if kind == "same-tokens":
     a, b = load(sys.argv[2])["tokens"], load(sys.argv[3])["tokens"]
     print(f"{len(a)} tokens, " + ("same" if a == b else f"differ: {a} vs {b}"))
     sys.exit(0 if a == b else 1)
+if kind == "speculative":
+    r = load(sys.argv[2])
+    # Lossless only means something when some drafts were rejected (the
+    # cache rolled back) and some kept.
+    mixed = 0 < r["accepted"] < r["drafted"]
+    ok = r["identical_to_greedy"] and mixed
+    print(f"identical {r['identical_to_greedy']}, accepted {r['accepted']}/"
+          f"{r['drafted']} (acceptance {r['acceptance_rate']:.3f}), "
+          f"{r['tokens_per_verify']:.2f} tokens per verify step: "
+          + ("OK" if ok else "FAIL"))
+    sys.exit(0 if ok else 1)
 sys.exit(f"unknown check {kind}")

@@ -17,6 +17,7 @@
 #include "sieve/Dialect/Sieve/SieveOps.h"
 #include "sieve/Import/ONNXImporter.h"
 #include "sieve/Passes/Passes.h"
+#include "sieve/Passes/Speculative.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -62,6 +63,21 @@ static cl::opt<std::string> passes(
     cl::desc("Optimization passes to run on the raised model, in MLIR pass "
              "pipeline syntax (for example 'sieve-skip-layers{count=2}')"),
     cl::init(""), cl::cat(category));
+static cl::opt<std::string> skipLayers(
+    "skip-layers",
+    cl::desc("Remove decoder layers or blocks before lowering: options of "
+             "--sieve-skip-layers (for example 'mode=static count=2 "
+             "profile=p.json' or 'mode=list layers=4,3.attn'); the manifest "
+             "records what was removed and why (docs/skip-layers.md)"),
+    cl::value_desc("options"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> selfSpeculative(
+    "self-speculative",
+    cl::desc("Add a @draft decode step that bypasses sub-layers, for "
+             "self-speculative decoding (sieve-run --speculative): "
+             "'draft=K skip=3.attn,5.mlp,6' or 'draft=K' with options of "
+             "--sieve-skip-layers ('profile=p.json count=3'); "
+             "docs/speculative.md"),
+    cl::value_desc("options"), cl::init(""), cl::cat(category));
 static cl::opt<int64_t> kvBlockSize("kv-block-size",
                                     cl::desc("Tokens per KV-cache block (16)"),
                                     cl::init(16), cl::cat(category));
@@ -169,6 +185,42 @@ std::string findNvcc() {
        "stop at the sources)");
 }
 
+/// `sieve.removed` entries as JSON objects (layer, block, mode, metric,
+/// score, order, ...), so tools need not parse MLIR attributes.
+llvm::json::Value removedJson(ArrayAttr removed) {
+  llvm::json::Array out;
+  if (!removed)
+    return out;
+  for (auto entry : removed.getAsRange<DictionaryAttr>()) {
+    llvm::json::Object o;
+    for (NamedAttribute field : entry) {
+      Attribute v = field.getValue();
+      if (auto i = dyn_cast<IntegerAttr>(v))
+        o[field.getName().getValue()] = i.getInt();
+      else if (auto f = dyn_cast<FloatAttr>(v))
+        o[field.getName().getValue()] = f.getValueAsDouble();
+      else if (auto s = dyn_cast<StringAttr>(v))
+        o[field.getName().getValue()] = s.getValue();
+      else if (auto b = dyn_cast<BoolAttr>(v))
+        o[field.getName().getValue()] = b.getValue();
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+/// The draft of self-speculative decoding (null when there is none):
+/// what sieve-run --speculative reads.
+llvm::json::Value speculativeJson(ModuleOp module) {
+  auto draft = module->getAttrOfType<DictionaryAttr>("sieve.draft");
+  if (!draft)
+    return nullptr;
+  return llvm::json::Object{
+      {"entry", "draft"},
+      {"draft_tokens", draft.getAs<IntegerAttr>("tokens").getInt()},
+      {"skipped", removedJson(draft.getAs<ArrayAttr>("removed"))}};
+}
+
 /// The kernel.program's constants and weights, for people and tools.
 llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
                             const Stages &stages, ModuleOp module) {
@@ -206,7 +258,7 @@ llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
       {"format_version", 1},
       {"abi_version", 1},
       {"tool", "sieve-compile " SIEVE_VERSION},
-      {"created", stamp},
+      {"created", std::string(stamp)}, // Value(const char *) would not copy
       {"source", inputPath.getValue()},
       {"name", program.getSymName()},
       {"dtype", dt},
@@ -222,10 +274,15 @@ llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
       {"pipeline", pipeline},
       {"options", llvm::json::Object{{"dtype", dt},
                                      {"passes", passes.getValue()},
+                                     {"skip_layers", skipLayers.getValue()},
+                                     {"self_speculative",
+                                      selfSpeculative.getValue()},
                                      {"kv_block_size", kvBlockSize.getValue()},
                                      {"arch", arch.getValue()},
                                      {"built", !noBuild}}},
       {"recorded", std::move(recorded)},
+      {"removed", removedJson(module->getAttrOfType<ArrayAttr>("sieve.removed"))},
+      {"speculative", speculativeJson(module)},
       {"activation_bytes_per_token", sieve::arenaBytesPerToken(program)},
       {"weights",
        llvm::json::Object{{"file", "weights.bin"},
@@ -416,20 +473,63 @@ int main(int argc, char **argv) {
            "recognized (sieve-opt --sieve-simplify --sieve-raise shows what "
            "was raised)");
   }
+  if (!skipLayers.empty())
+    runPasses("skip", "sieve-skip-layers{" + skipLayers + "}");
   if (!passes.empty())
     runPasses("passes", passes);
   std::string name = modelName.empty()
                          ? llvm::sys::path::stem(inputPath).str()
                          : modelName.getValue();
-  runPasses("lower", llvm::formatv("sieve-lower-to-kernels{{"
-                                   "dtype={0} kv-block-size={1} name={2}},"
-                                   "sieve-plan-buffers",
-                                   dtype, kvBlockSize.getValue(), name)
-                         .str());
-  auto programs = llvm::to_vector(module->getOps<k::ProgramOp>());
-  if (programs.size() != 1)
-    fail("lowering produced no kernel.program");
-  k::ProgramOp program = programs.front();
+  std::string lowering = llvm::formatv("sieve-lower-to-kernels{{"
+                                       "dtype={0} kv-block-size={1} name={2}}",
+                                       dtype, kvBlockSize.getValue(), name)
+                             .str();
+  auto theProgram = [&](ModuleOp m) {
+    auto programs = llvm::to_vector(m.getOps<k::ProgramOp>());
+    if (programs.size() != 1)
+      fail("lowering produced no kernel.program");
+    return programs.front();
+  };
+  if (selfSpeculative.empty()) {
+    runPasses("lower", lowering + ",sieve-plan-buffers");
+  } else {
+    // The draft: a pruned clone, lowered alone, its decode step grafted
+    // into the full program before the buffers are planned.
+    stages.begin("draft");
+    llvm::Expected<sieve::SpeculativeSpec> spec =
+        sieve::parseSpeculativeSpec(selfSpeculative);
+    if (!spec)
+      fail("--self-speculative: " + llvm::toString(spec.takeError()));
+    FailureOr<OwningOpRef<ModuleOp>> clone =
+        sieve::pruneDraftClone(*module, spec->skipLayersOptions);
+    if (failed(clone))
+      fail("--self-speculative: choosing the draft failed (see the errors "
+           "above)");
+    FailureOr<SmallVector<int64_t>> kvMap =
+        sieve::draftKvLayerMap(*module, **clone);
+    if (failed(kvMap))
+      fail("--self-speculative: the draft's attention layers are not "
+           "layers of the model");
+    Builder b(&context);
+    auto removed = (**clone)->getAttrOfType<ArrayAttr>("sieve.removed");
+    (*module)->setAttr(
+        "sieve.draft",
+        b.getDictionaryAttr(
+            {b.getNamedAttr("tokens", b.getI64IntegerAttr(spec->draftTokens)),
+             b.getNamedAttr("removed", removed)}));
+    PassManager pm = PassManager::on<ModuleOp>(&context);
+    if (failed(parsePassPipeline(lowering, pm)) || failed(pm.run(**clone)))
+      fail("lowering the draft failed (see the errors above)");
+    stages.end(llvm::formatv("{0} draft tokens, {1} layers/blocks skipped",
+                             spec->draftTokens, removed.size())
+                   .str());
+    runPasses("lower", lowering);
+    if (failed(sieve::addDraftEntry(theProgram(*module), theProgram(**clone),
+                                    *kvMap)))
+      fail("grafting the draft failed (see the errors above)");
+    runPasses("plan", "sieve-plan-buffers");
+  }
+  k::ProgramOp program = theProgram(*module);
 
   // Assemble beside the destination, then move into place.
   SmallString<256> staging(outputPath);
@@ -463,11 +563,18 @@ int main(int argc, char **argv) {
     module->print(os, flags);
     writeFile(at("model.mlir"), ir);
   }
-  size_t launches = 0;
-  for (auto entry : program.getBody().getOps<k::EntryOp>())
+  size_t launches = 0, draftLaunches = 0;
+  for (auto entry : program.getBody().getOps<k::EntryOp>()) {
     if (entry.getSymName() == "decode")
       launches = entry.getBody().front().getOperations().size();
-  stages.end(llvm::formatv("{0} launches per decode step", launches).str());
+    if (entry.getSymName() == "draft")
+      draftLaunches = entry.getBody().front().getOperations().size();
+  }
+  std::string detail =
+      llvm::formatv("{0} launches per decode step", launches).str();
+  if (draftLaunches)
+    detail += llvm::formatv(", {0} per draft step", draftLaunches).str();
+  stages.end(detail);
 
   stages.begin("weights");
   uint64_t total = program.getWeightsBytes();

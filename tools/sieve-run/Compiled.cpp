@@ -9,6 +9,7 @@
 
 #include "Compiled.h"
 #include "Retrieval.h"
+#include "Speculative.h"
 
 #include "sieve/Runtime/sieve_runtime.h"
 
@@ -61,8 +62,15 @@ struct Runtime {
   X(sieve_prefill)                                                             \
   X(sieve_decode_step)                                                         \
   X(sieve_sample)
+// Added after ABI 1's first models: resolved when present, so a model
+// built before them still runs everything else.
+#define SIEVE_API_OPTIONAL(X)                                                  \
+  X(sieve_session_truncate)                                                    \
+  X(sieve_draft_step)                                                          \
+  X(sieve_model_has_draft)
 #define DECLARE(name) decltype(&::name) name = nullptr;
   SIEVE_API(DECLARE)
+  SIEVE_API_OPTIONAL(DECLARE)
 #undef DECLARE
 
   void load(const std::string &dir) {
@@ -79,6 +87,10 @@ struct Runtime {
     fail("'" + lib + "' does not export " #name " (not a sieve model?)");
     SIEVE_API(RESOLVE)
 #undef RESOLVE
+#define RESOLVE_OPTIONAL(name)                                                 \
+  name = reinterpret_cast<decltype(name)>(dlsym(handle, #name));
+    SIEVE_API_OPTIONAL(RESOLVE_OPTIONAL)
+#undef RESOLVE_OPTIONAL
   }
 
   /// Fails with the runtime's message unless `status` is SIEVE_OK.
@@ -208,6 +220,8 @@ public:
   int run() {
     if (!o.evalFile.empty())
       return eval();
+    if (!o.prompt.empty() && o.speculative)
+      return speculative();
     if (!o.prompt.empty())
       return generate();
     if (!o.logitsOut.empty())
@@ -378,6 +392,82 @@ private:
                                       kvDiff);
     }
     return 0;
+  }
+
+  /// --speculative: greedy with the compiled @draft, against plain greedy
+  /// decoding of the same session.
+  int speculative() {
+    checkByteLevel("--prompt");
+    if (!rt.sieve_draft_step || !rt.sieve_session_truncate ||
+        !rt.sieve_model_has_draft(model))
+      fail("'" + o.modelDir + "' has no draft: compile it with "
+           "sieve-compile --self-speculative='draft=K skip=...'");
+    std::vector<int64_t> prompt;
+    for (char c : o.prompt)
+      prompt.push_back(uint8_t(c));
+    openSession(1, int64_t(prompt.size()) +
+                       std::max<int64_t>(o.maxNewTokens, 1));
+    struct Target : SpeculativeTarget {
+      Runner &r;
+      std::vector<float> logits;
+      explicit Target(Runner &r) : r(r) {}
+      int64_t sampled() { return r.sampleGreedy(); }
+      int64_t prefill(const std::vector<int64_t> &prompt) override {
+        r.rt.check(r.rt.sieve_session_reset(r.session), "reset");
+        verify(prompt);
+        return sampled();
+      }
+      int64_t decode(int64_t token) override {
+        int32_t t = int32_t(token);
+        r.rt.check(r.rt.sieve_decode_step(r.session, 1, &t, nullptr),
+                   "decode step");
+        return sampled();
+      }
+      int64_t draft(int64_t token) override {
+        int32_t t = int32_t(token);
+        r.rt.check(r.rt.sieve_draft_step(r.session, 1, &t, nullptr),
+                   "draft step");
+        return sampled();
+      }
+      std::vector<int64_t> verify(const std::vector<int64_t> &tokens) override {
+        std::vector<int32_t> ids(tokens.begin(), tokens.end());
+        const int32_t *p = ids.data();
+        int32_t n = int32_t(ids.size());
+        int64_t vocab = r.config.vocab_size;
+        logits.resize(size_t(n) * vocab);
+        r.rt.check(r.rt.sieve_prefill(r.session, 1, &p, &n, SIEVE_LOGITS_ALL,
+                                      logits.data()),
+                   "verify (prefill)");
+        // Ties go to the lowest index, as the device's greedy sampler.
+        std::vector<int64_t> out;
+        for (int32_t i = 0; i < n; ++i) {
+          const float *row = logits.data() + size_t(i) * vocab;
+          out.push_back(std::max_element(row, row + vocab) - row);
+        }
+        return out;
+      }
+      int64_t length() override {
+        std::vector<int32_t> lengths(r.sessionBatch);
+        r.rt.check(r.rt.sieve_session_lengths(r.session, lengths.data()),
+                   "lengths");
+        return lengths[0];
+      }
+      void truncate(int64_t length) override {
+        r.rt.check(r.rt.sieve_session_truncate(r.session, 0, int32_t(length)),
+                   "truncate");
+      }
+    } target(*this);
+    // The prefill's last logits feed sieve_sample: the verify of a prompt
+    // keeps them on the device as well (SIEVE_LOGITS_ALL copies them out).
+    return reportSpeculative(target, prompt, o.prompt, o.maxNewTokens,
+                             o.draftTokens, o.draftSkipped, "gpu", o.json);
+  }
+
+  int64_t sampleGreedy() {
+    sieve_sampling greedy{0, 0, 1, 0};
+    int32_t token;
+    rt.check(rt.sieve_sample(session, 1, &greedy, &token), "sample");
+    return token;
   }
 
   /// Max |decode logits - logits of a fresh prefill of `ids`| at the last
@@ -590,6 +680,24 @@ int sieve::run::runCompiled(const CompiledOptions &options) {
          Twine(m->getInteger("abi_version").value_or(-1)) +
          "; this sieve-run speaks ABI " + Twine(SIEVE_RUNTIME_ABI_VERSION) +
          " (recompile the model)");
-  Runner runner(options);
+  // What the compile chose for the draft (manifest "speculative"), checked
+  // before the library loads.
+  CompiledOptions resolved = options;
+  if (options.speculative) {
+    const llvm::json::Object *spec = m->getObject("speculative");
+    if (!spec)
+      fail("'" + options.modelDir + "' has no draft: compile it with "
+           "sieve-compile --self-speculative='draft=K skip=...'");
+    if (resolved.draftTokens == 0)
+      resolved.draftTokens = spec->getInteger("draft_tokens").value_or(0);
+    std::vector<std::pair<int64_t, std::string>> units;
+    if (const llvm::json::Array *skipped = spec->getArray("skipped"))
+      for (const llvm::json::Value &v : *skipped)
+        if (const llvm::json::Object *e = v.getAsObject())
+          units.push_back({e->getInteger("layer").value_or(-1),
+                           e->getString("block").value_or("layer").str()});
+    resolved.draftSkipped = describeSkipped(units);
+  }
+  Runner runner(resolved);
   return runner.run();
 }

@@ -32,6 +32,9 @@ struct CompiledOptions {
   int64_t maxContext = 0;
   int64_t maxBatch = 0;
   bool json = false;
+  bool speculative = false;  // --speculative (with --prompt)
+  int64_t draftTokens = 0;   // --speculative='draft=K'; 0: the model's
+  std::string draftSkipped;  // filled from the manifest ("2,4.mlp")
 };
 
 /// Opens DIR/libmodel.so through the C API (sieve_runtime.h) and runs the

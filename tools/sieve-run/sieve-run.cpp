@@ -20,8 +20,10 @@
 #include "sieve/Dialect/Sieve/SieveOps.h"
 #include "sieve/Import/ONNXImporter.h"
 #include "sieve/Passes/Passes.h"
+#include "sieve/Passes/Speculative.h"
 #include "Compiled.h"
 #include "Retrieval.h"
+#include "Speculative.h"
 #include "sieve/Reference/Executor.h"
 #include "sieve/Reference/Profile.h"
 #include "sieve/Reference/Session.h"
@@ -153,6 +155,17 @@ static cl::opt<double> topP("top-p",
                             cl::init(1.0), cl::cat(category));
 static cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed (default 0)"),
                               cl::init(0), cl::cat(category));
+static cl::opt<std::string> speculativeSpec(
+    "speculative",
+    cl::desc("With --prompt, greedy: self-speculative decoding (a draft that "
+             "bypasses sub-layers proposes tokens, the full model verifies "
+             "them), run after plain greedy on the same session; reports the "
+             "acceptance rate, tokens per verify step and tokens/s, fails "
+             "unless the output equals plain greedy. A compiled model uses "
+             "its --self-speculative draft ('draft=K' overrides its tokens); "
+             "the CPU reference needs 'draft=K skip=3.attn,5' or 'draft=K' "
+             "with --sieve-skip-layers options (docs/speculative.md)"),
+    cl::value_desc("options"), cl::ValueOptional, cl::cat(category));
 // Logits.
 static cl::opt<std::string>
     logitsOut("logits-out",
@@ -549,6 +562,80 @@ static int64_t sieveContext(int64_t longestPrompt) {
                         : longestPrompt + std::max<int64_t>(maxNewTokens, 1);
 }
 
+/// --speculative on the CPU reference: the draft is a Session bypass of the
+/// sub-layers --sieve-skip-layers chooses on a clone of the model.
+static int runSpeculativeSieve(Model &m, const std::vector<int64_t> &ids) {
+  llvm::Expected<sieve::SpeculativeSpec> spec =
+      sieve::parseSpeculativeSpec(speculativeSpec);
+  if (!spec)
+    fail("--speculative: " + llvm::toString(spec.takeError()));
+  FailureOr<OwningOpRef<ModuleOp>> clone =
+      sieve::pruneDraftClone(*m.module, spec->skipLayersOptions);
+  if (failed(clone))
+    fail("--speculative: choosing the draft failed (see the errors above)");
+  auto removed = (**clone)->getAttrOfType<ArrayAttr>("sieve.removed");
+  FailureOr<Session::Bypass> bypass = sieve::draftBypass(*m.module, removed);
+  if (failed(bypass))
+    return 1;
+  std::vector<std::pair<int64_t, std::string>> units;
+  for (auto e : removed.getAsRange<DictionaryAttr>())
+    units.push_back({e.getAs<IntegerAttr>("layer").getInt(),
+                     e.getAs<StringAttr>("block").getValue().str()});
+  std::string skipped = sieve::run::describeSkipped(units);
+  int64_t vocab = m.sieve->vocabSize();
+  if (vocab != 256)
+    fail("--prompt needs a byte-level model (vocabulary 256), this one has " +
+         Twine(vocab));
+  Session &session =
+      m.sessionFor(ids.size() + std::max<int64_t>(maxNewTokens, 1));
+  struct Target : sieve::run::SpeculativeTarget {
+    Session &s;
+    const Session::Bypass &bypass;
+    int64_t vocab;
+    Tensor logits;
+    Target(Session &s, const Session::Bypass &b, int64_t v)
+        : s(s), bypass(b), vocab(v) {}
+    static void check(LogicalResult r) {
+      if (failed(r))
+        std::exit(1); // the Session emitted the error
+    }
+    int64_t prefill(const std::vector<int64_t> &prompt) override {
+      Tensor in = Tensor::i64({1, int64_t(prompt.size())});
+      std::copy(prompt.begin(), prompt.end(), in.i());
+      check(s.prefill(in, {}, logits));
+      return argmax(logits.f() + (prompt.size() - 1) * vocab, vocab);
+    }
+    int64_t decode(int64_t token) override {
+      check(s.decode({token}, logits));
+      return argmax(logits.f(), vocab);
+    }
+    int64_t draft(int64_t token) override {
+      s.setBypass(&bypass);
+      LogicalResult r = s.decode({token}, logits);
+      s.setBypass(nullptr);
+      check(r);
+      return argmax(logits.f(), vocab);
+    }
+    std::vector<int64_t> verify(const std::vector<int64_t> &tokens) override {
+      Tensor in = Tensor::i64({1, int64_t(tokens.size())});
+      std::copy(tokens.begin(), tokens.end(), in.i());
+      check(s.extend(in, logits));
+      std::vector<int64_t> out;
+      for (size_t i = 0; i < tokens.size(); ++i)
+        out.push_back(argmax(logits.f() + i * vocab, vocab));
+      return out;
+    }
+    int64_t length() override { return s.length(0); }
+    void truncate(int64_t length) override { check(s.truncate(0, length)); }
+  } target(session, *bypass, vocab);
+  auto start = std::chrono::steady_clock::now();
+  int status = sieve::run::reportSpeculative(
+      target, ids, prompt.getValue(), maxNewTokens, spec->draftTokens, skipped,
+      "cpu", json);
+  m.seconds += secondsSince(start);
+  return status;
+}
+
 /// Generation at the sieve level: one prefill, then one decode step per
 /// token with the KV cache. --check-kv recomputes every step from scratch.
 static int runGenerateSieve(Model &m, std::vector<int64_t> ids) {
@@ -799,8 +886,13 @@ static int runGenerate(Model &m) {
     ids.push_back(c);
   if (ids.empty())
     fail("--prompt is empty");
+  if (m.sieve && speculativeSpec.getNumOccurrences())
+    return runSpeculativeSieve(m, ids);
   if (m.sieve)
     return runGenerateSieve(m, ids);
+  if (speculativeSpec.getNumOccurrences())
+    fail("--speculative runs at the sieve level: the model holds no "
+         "sieve.model (try --raise)");
   std::mt19937_64 rng(seed);
   std::vector<int64_t> generated;
   std::string text;
@@ -1023,6 +1115,8 @@ static void openTokenModel(Model &m, const std::string &baseDir) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // --speculative chooses its draft with --sieve-skip-layers.
+  sieve::registerSieveSkipLayers();
   std::vector<const char *> args;
   for (int i = 0; i < argc; ++i) {
     StringRef a = argv[i];
@@ -1092,6 +1186,14 @@ int main(int argc, char **argv) {
     fail("-o goes with --profile");
   if (checkKV && prompt.empty())
     fail("--check-kv goes with --prompt");
+  bool speculative = speculativeSpec.getNumOccurrences() > 0;
+  if (speculative && prompt.empty())
+    fail("--speculative goes with --prompt");
+  if (speculative && (temperature > 0 || topK > 0 || topP < 1))
+    fail("--speculative decodes greedily: it conflicts with --temperature, "
+         "--top-k and --top-p");
+  if (speculative && checkKV)
+    fail("--speculative and --check-kv are separate runs");
   if (checkBatch && batchPrompts.empty())
     fail("--check-batch goes with --batch-prompts");
   if (maxContext < 0)
@@ -1134,6 +1236,19 @@ int main(int argc, char **argv) {
     o.maxContext = maxContext;
     o.maxBatch = maxBatch;
     o.json = json;
+    o.speculative = speculative;
+    if (speculative && !speculativeSpec.empty()) {
+      // A compiled draft is fixed; only its tokens per step may change.
+      StringRef text = speculativeSpec;
+      auto [key, value] = text.trim().split('=');
+      if (key != "draft" || value.contains(' ') ||
+          value.getAsInteger(10, o.draftTokens) || o.draftTokens < 1 ||
+          o.draftTokens > sieve::kMaxDraftTokens)
+        fail("--speculative on a compiled model takes nothing or 'draft=K' "
+             "(1 to " + Twine(sieve::kMaxDraftTokens) + "), not '" + text +
+             "': its skipped sub-layers were chosen by sieve-compile "
+             "--self-speculative");
+    }
     return sieve::run::runCompiled(o);
   }
   if (device == "gpu")

@@ -27,6 +27,8 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <memory>
 #include <vector>
@@ -108,8 +110,27 @@ public:
   /// Appends one token per row (B = the prefill's batch) and returns logits
   /// [B, V].
   mlir::LogicalResult decode(llvm::ArrayRef<int64_t> ids, Tensor &logits);
+  /// Appends ids [B, S] (int64, B = the prefill's batch) to every row at
+  /// its own offset and returns logits [B, S, V]: a prefill that continues
+  /// (self-speculative verification).
+  mlir::LogicalResult extend(const Tensor &ids, Tensor &logits);
+  /// Forgets the positions >= `length` of row `row` (KV rollback; the
+  /// cached values beyond are overwritten by later steps).
+  mlir::LogicalResult truncate(int64_t row, int64_t length);
   /// Forgets every cached position.
   void reset();
+
+  /// A draft of the model (self-speculative decoding, docs/speculative.md):
+  /// ops in `passThrough` are not run and their result is the value they map
+  /// to (a residual add -> its residual operand, a decoder layer -> its
+  /// input); ops in `skipped` (what only those ops read) are not run, so a
+  /// skipped attention writes no keys and values.
+  struct Bypass {
+    llvm::DenseMap<mlir::Operation *, mlir::Value> passThrough;
+    llvm::DenseSet<mlir::Operation *> skipped;
+  };
+  /// Later steps run the draft `bypass` (null: the full model). Not owned.
+  void setBypass(const Bypass *bypass);
   /// Reports the values of every later step to `observer` (null: none).
   /// Not owned; it must outlive the steps it observes.
   void setObserver(SessionObserver *observer);

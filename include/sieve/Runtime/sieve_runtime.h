@@ -79,6 +79,12 @@ sieve_status sieve_session_create(sieve_model *model,
 void sieve_session_destroy(sieve_session *session);
 /* Empties every slot (the KV cache is reused, not freed). */
 sieve_status sieve_session_reset(sieve_session *session);
+/* Forgets the positions >= length of `slot` (KV-cache rollback for
+ * speculative decoding: the cache keeps positions [0, length), later steps
+ * overwrite the rest). INVALID_ARGUMENT for a slot outside [0, max_batch)
+ * or a length outside [0, the slot's length]. */
+sieve_status sieve_session_truncate(sieve_session *session, int32_t slot,
+                                    int32_t length);
 /* Tokens held by each slot: lengths[0..max_batch). */
 sieve_status sieve_session_lengths(const sieve_session *session,
                                    int32_t *lengths);
@@ -97,6 +103,16 @@ sieve_status sieve_prefill(sieve_session *session, int32_t batch,
  * or NULL. Runs as a CUDA graph captured on first use per batch size. */
 sieve_status sieve_decode_step(sieve_session *session, int32_t batch,
                                const int32_t *tokens, float *logits_out);
+
+/* Self-speculative decoding (sieve-compile --self-speculative): like
+ * sieve_decode_step, through the model's draft, which bypasses some
+ * sub-layers (a bypassed attention writes no keys or values at the new
+ * position; verifying with sieve_prefill rewrites them). INVALID_ARGUMENT
+ * when the model has no draft. Its own CUDA graph per batch size. */
+sieve_status sieve_draft_step(sieve_session *session, int32_t batch,
+                              const int32_t *tokens, float *logits_out);
+/* 1 when the model was compiled with a draft, else 0. */
+int32_t sieve_model_has_draft(const sieve_model *model);
 
 /* One token per slot 0..batch-1 of the last prefill / decode step, from
  * the logits of each slot's last position, on the device. */
