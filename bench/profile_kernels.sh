@@ -8,6 +8,7 @@
 #
 #   CARRY=carry OUT=$OUT bash bench/profile_kernels.sh [llama1b] [PROMPT] [BATCH]
 #
+# NCU=0 stops after the timing (no profiler).
 # Needs ncu (Nsight Compute) and a GPU; writes $OUT/profile-<model>-*.{csv,txt}.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,7 +20,8 @@ BATCH="${3:-1}"
 WORK="${WORK:-/tmp/sieve-profile}/$NAME"
 BIN="$CARRY/bin"
 mkdir -p "$OUT" "$WORK"
-command -v ncu >/dev/null || { echo "ncu not found"; exit 2; }
+NCU="${NCU:-1}"
+[[ $NCU == 0 ]] || command -v ncu >/dev/null || { echo "ncu not found"; exit 2; }
 note() { echo "== $(date -u +%H:%M:%S) $*"; }
 
 if [[ ! -d "$WORK/$NAME.sieve" ]]; then
@@ -34,6 +36,7 @@ M="$WORK/$NAME.sieve"
 note "sieve-run --bench (no profiler): prefill $PROMPT, decode batch $BATCH"
 "$BIN/sieve-run" "$M" --bench --bench-prompt-lengths "$PROMPT" --bench-batches "$BATCH" \
   | tee "$OUT/profile-$NAME-bench.txt"
+[[ $NCU == 0 ]] && exit 0
 
 # One prefill (the first of --bench's repeats) and decode steps: --bench
 # runs 6 prefills, then per batch a prefill of the context, 8 warm-up steps

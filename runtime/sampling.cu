@@ -50,7 +50,8 @@ __device__ ArgBest blockArgmax(ArgBest v, ArgBest *scratch) {
     scratch[warp] = v;
   __syncthreads();
   if (warp == 0) {
-    v = lane < int(blockDim.x >> 5) ? scratch[lane] : ArgBest{-INFINITY, INT_MAX};
+    v = lane < int(blockDim.x >> 5) ? scratch[lane]
+                                    : ArgBest{-INFINITY, INT_MAX};
     for (int o = 16; o > 0; o >>= 1) {
       ArgBest other{__shfl_xor_sync(0xffffffffu, v.value, o),
                     __shfl_xor_sync(0xffffffffu, v.index, o)};
@@ -79,8 +80,9 @@ __device__ uint32_t searchThreshold(float target, Measure measure) {
 }
 
 __global__ void __launch_bounds__(kSampleThreads)
-    sampleKernel(const float *logits, int vocab, float temperature, int topK, float topP,
-                 uint64_t seed, uint64_t counter, int32_t *out) {
+    sampleKernel(const float *logits, int vocab, float temperature, int topK,
+                 float topP, uint64_t seed, uint64_t counter, int32_t *out) {
+  awaitPredecessor();
   __shared__ float scratch[32];
   __shared__ ArgBest argScratch[32];
   __shared__ float scanScratch[32];
@@ -103,7 +105,9 @@ __global__ void __launch_bounds__(kSampleThreads)
   }
 
   float invT = 1.f / temperature, maxLogit = best.value;
-  auto weight = [&](float v) { return v != v ? 0.f : expf((v - maxLogit) * invT); };
+  auto weight = [&](float v) {
+    return v != v ? 0.f : expf((v - maxLogit) * invT);
+  };
 
   uint32_t kThreshold = 0;
   if (topK > 0 && topK < vocab)
@@ -170,17 +174,20 @@ __global__ void __launch_bounds__(kSampleThreads)
   }
   __syncthreads();
   if (threadIdx.x == 0)
-    out[row] = chosen == INT_MAX ? best.index : chosen; // u rounded past the total
+    out[row] =
+        chosen == INT_MAX ? best.index : chosen; // u rounded past the total
 }
 
 } // namespace detail
 
-void sample(cudaStream_t stream, const float *logits, int rows, int vocab, float temperature,
-            int top_k, float top_p, uint64_t seed, uint64_t counter, int32_t *out) {
+void sample(cudaStream_t stream, const float *logits, int rows, int vocab,
+            float temperature, int top_k, float top_p, uint64_t seed,
+            uint64_t counter, int32_t *out) {
   if (rows <= 0)
     return;
-  detail::sampleKernel<<<rows, detail::kSampleThreads, 0, stream>>>(
-      logits, vocab, temperature, top_k, top_p, seed, counter, out);
+  detail::launchDependent(detail::sampleKernel, rows, detail::kSampleThreads, 0,
+                          stream, logits, vocab, temperature, top_k, top_p,
+                          seed, counter, out);
 }
 
 } // namespace sieve::rt

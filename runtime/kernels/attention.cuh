@@ -9,9 +9,10 @@
 // Prefill (attention_prefill): tensor cores (mma.sync, FlashAttention-2
 // structure), one CTA per (64-query tile of one slot, query head), see
 // attention_prefill_mma.cuh. The grid is (ceil(max_query_len / 64), heads,
-// slots); tiles past a slot's new tokens exit at once. attentionPrefillKernel is the CUDA-core version (16-query
-// tiles, 4 warps of 4 queries, a lane scores keys lane and lane + 32 and
-// owns HeadDim / 32 output dimensions), kept as the tested reference.
+// slots); tiles past a slot's new tokens exit at once. attentionPrefillKernel
+// is the CUDA-core version (16-query tiles, 4 warps of 4 queries, a lane scores
+// keys lane and lane + 32 and owns HeadDim / 32 output dimensions), kept as the
+// tested reference.
 //
 // Decode: FlashDecoding (attention_decode.cuh). One CTA per (split of
 // kDecodeSplit cache positions, KV head, slot) handles the query heads
@@ -36,11 +37,14 @@ constexpr int kPrefillQueries = 16;
 constexpr int kPrefillQueriesPerWarp = kPrefillQueries / (kAttnThreads / 32);
 constexpr float kLog2e = 1.4426950408889634f;
 
-template <int HeadDim> __host__ __device__ constexpr int paddedRow() { return HeadDim + 2; }
+template <int HeadDim> __host__ __device__ constexpr int paddedRow() {
+  return HeadDim + 2;
+}
 
 // Stores 8 values at a row offset: one 16-byte store when rows of Stride
 // values keep 16-byte alignment, else four 4-byte stores (padded rows).
-template <int Stride, typename T> __device__ __forceinline__ void storeRow16(T *p, const Vec8<T> &v) {
+template <int Stride, typename T>
+__device__ __forceinline__ void storeRow16(T *p, const Vec8<T> &v) {
   if constexpr (Stride % 8 == 0) {
     *reinterpret_cast<Vec8<T> *>(p) = v;
   } else {
@@ -56,9 +60,10 @@ template <int Stride, typename T> __device__ __forceinline__ void storeRow16(T *
 // `end` are zero-filled so a zero probability never meets a NaN from stale
 // memory.
 template <typename T, int HeadDim, int KStride, int VStride>
-__device__ void loadKvTile(const T *kCache, const T *vCache, const int32_t *slotBlocks,
-                           int blockSize, int numKvHeads, int kvHead, int first, int end, T *Ks,
-                           T *Vs) {
+__device__ void loadKvTile(const T *kCache, const T *vCache,
+                           const int32_t *slotBlocks, int blockSize,
+                           int numKvHeads, int kvHead, int first, int end,
+                           T *Ks, T *Vs) {
   constexpr int vecPerRow = HeadDim / 8;
   for (int i = threadIdx.x; i < kAttnTileKeys * vecPerRow; i += blockDim.x) {
     int j = i / vecPerRow, d = (i % vecPerRow) * 8;
@@ -66,7 +71,10 @@ __device__ void loadKvTile(const T *kCache, const T *vCache, const int32_t *slot
     Vec8<T> k, v;
     if (pos < end) {
       int64_t block = slotBlocks[pos / blockSize];
-      int64_t at = ((block * numKvHeads + kvHead) * blockSize + pos % blockSize) * HeadDim + d;
+      int64_t at =
+          ((block * numKvHeads + kvHead) * blockSize + pos % blockSize) *
+              HeadDim +
+          d;
       k = *reinterpret_cast<const Vec8<T> *>(kCache + at);
       v = *reinterpret_cast<const Vec8<T> *>(vCache + at);
     } else {
@@ -82,7 +90,9 @@ __device__ void loadKvTile(const T *kCache, const T *vCache, const int32_t *slot
 template <typename T> struct Pair;
 template <> struct Pair<half> {
   using type = half2;
-  static __device__ __forceinline__ float2 toFloat2(half2 v) { return __half22float2(v); }
+  static __device__ __forceinline__ float2 toFloat2(half2 v) {
+    return __half22float2(v);
+  }
 };
 template <> struct Pair<__nv_bfloat16> {
   using type = __nv_bfloat162;
@@ -91,17 +101,19 @@ template <> struct Pair<__nv_bfloat16> {
   }
 };
 
-template <typename T>
-__device__ __forceinline__ float2 loadPair(const T *p) {
-  return Pair<T>::toFloat2(*reinterpret_cast<const typename Pair<T>::type *>(p));
+template <typename T> __device__ __forceinline__ float2 loadPair(const T *p) {
+  return Pair<T>::toFloat2(
+      *reinterpret_cast<const typename Pair<T>::type *>(p));
 }
 
 template <typename T, int HeadDim>
 __global__ void __launch_bounds__(kAttnThreads)
-    attentionPrefillKernel(const T *q, const T *kCache, const T *vCache, T *out, int numHeads,
-                           int numKvHeads, float scaleLog2, int blockSize,
-                           const int32_t *queryStart, const int32_t *positions,
-                           const int32_t *blockTable, int maxBlocksPerSeq) {
+    attentionPrefillKernel(const T *q, const T *kCache, const T *vCache, T *out,
+                           int numHeads, int numKvHeads, float scaleLog2,
+                           int blockSize, const int32_t *queryStart,
+                           const int32_t *positions, const int32_t *blockTable,
+                           int maxBlocksPerSeq) {
+  awaitPredecessor();
   constexpr int R = HeadDim / 32; // output dims per lane
   constexpr int Q = kPrefillQueriesPerWarp;
   __shared__ float Qs[kPrefillQueries][HeadDim];
@@ -120,10 +132,10 @@ __global__ void __launch_bounds__(kAttnThreads)
 
   for (int i = threadIdx.x; i < kPrefillQueries * HeadDim; i += blockDim.x) {
     int r = i / HeadDim, d = i % HeadDim;
-    Qs[r][d] = r < tileCount
-                   ? toFloat(q[int64_t(begin + tileFirst + r) * ldq + head * HeadDim + d]) *
-                         scaleLog2
-                   : 0.f;
+    Qs[r][d] = r < tileCount ? toFloat(q[int64_t(begin + tileFirst + r) * ldq +
+                                         head * HeadDim + d]) *
+                                   scaleLog2
+                             : 0.f;
   }
   int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   int myPos[Q];
@@ -147,9 +159,11 @@ __global__ void __launch_bounds__(kAttnThreads)
   }
 
   for (int first = 0; first < keyEnd; first += kAttnTileKeys) {
-    __syncthreads(); // previous tile fully consumed (and Qs written, first time)
-    loadKvTile<T, HeadDim, paddedRow<HeadDim>(), HeadDim>(kCache, vCache, slotBlocks, blockSize, numKvHeads, kvHead, first,
-                           keyEnd, Ks, Vs);
+    __syncthreads(); // previous tile fully consumed (and Qs written, first
+                     // time)
+    loadKvTile<T, HeadDim, paddedRow<HeadDim>(), HeadDim>(
+        kCache, vCache, slotBlocks, blockSize, numKvHeads, kvHead, first,
+        keyEnd, Ks, Vs);
     __syncthreads();
     float s[Q][2];
 #pragma unroll
@@ -210,7 +224,8 @@ __global__ void __launch_bounds__(kAttnThreads)
     if (myPos[i] < 0)
       continue;
     float inv = 1.f / l[i];
-    T *o = out + int64_t(begin + tileFirst + warp * Q + i) * ldq + head * HeadDim + lane * R;
+    T *o = out + int64_t(begin + tileFirst + warp * Q + i) * ldq +
+           head * HeadDim + lane * R;
 #pragma unroll
     for (int e = 0; e < R; ++e)
       o[e] = fromFloat<T>(acc[i][e] * inv);
@@ -218,9 +233,11 @@ __global__ void __launch_bounds__(kAttnThreads)
 }
 
 template <int HeadDim> constexpr void checkHeadDim() {
-  static_assert(HeadDim == 64 || HeadDim == 128,
-                "attention: HeadDim must be 64 or 128 (a lane owns HeadDim / 32 output dims "
-                "read in pairs, and larger heads need a tile that fits shared memory)");
+  static_assert(
+      HeadDim == 64 || HeadDim == 128,
+      "attention: HeadDim must be 64 or 128 (a lane owns HeadDim / 32 output "
+      "dims "
+      "read in pairs, and larger heads need a tile that fits shared memory)");
 }
 
 } // namespace detail
@@ -229,21 +246,27 @@ namespace detail {
 // The CUDA-core prefill: the reference the tensor-core kernel is tested
 // against (kernel_test), not used by attention_prefill.
 template <typename T, int HeadDim>
-void attentionPrefillSimt(const StepArgs &args, const T *q, const T *k_cache, const T *v_cache,
-                          T *out, int num_heads, int num_kv_heads, float scale, int block_size) {
+void attentionPrefillSimt(const StepArgs &args, const T *q, const T *k_cache,
+                          const T *v_cache, T *out, int num_heads,
+                          int num_kv_heads, float scale, int block_size) {
   if (args.num_tokens <= 0 || args.num_seqs <= 0 || args.max_query_len <= 0)
     return;
-  dim3 grid(ceilDiv(args.max_query_len, kPrefillQueries), num_heads, args.num_seqs);
-  attentionPrefillKernel<T, HeadDim><<<grid, kAttnThreads, 0, args.stream>>>(
-      q, k_cache, v_cache, out, num_heads, num_kv_heads, scale * kLog2e, block_size,
-      args.query_start, args.positions, args.block_table, args.max_blocks_per_seq);
+  dim3 grid(ceilDiv(args.max_query_len, kPrefillQueries), num_heads,
+            args.num_seqs);
+  detail::launchDependent(attentionPrefillKernel<T, HeadDim>, grid,
+                          kAttnThreads, 0, args.stream, q, k_cache, v_cache,
+                          out, num_heads, num_kv_heads, scale * kLog2e,
+                          block_size, args.query_start, args.positions,
+                          args.block_table, args.max_blocks_per_seq);
 }
 } // namespace detail
 
 template <typename T, int HeadDim>
-void attention_prefill(const StepArgs &args, const T *q, const T *k_cache, const T *v_cache,
-                       T *out, int num_heads, int num_kv_heads, float scale, int block_size) {
-  static_assert(detail::isStorageType<T>(), "attention: T must be half or __nv_bfloat16");
+void attention_prefill(const StepArgs &args, const T *q, const T *k_cache,
+                       const T *v_cache, T *out, int num_heads,
+                       int num_kv_heads, float scale, int block_size) {
+  static_assert(detail::isStorageType<T>(),
+                "attention: T must be half or __nv_bfloat16");
   detail::checkHeadDim<HeadDim>();
   if (args.num_tokens <= 0 || args.num_seqs <= 0 || args.max_query_len <= 0)
     return;
@@ -251,40 +274,51 @@ void attention_prefill(const StepArgs &args, const T *q, const T *k_cache, const
   // Above the 48 KiB default for HeadDim 128: opt in (a host-side
   // attribute, no stream work).
   cudaFuncSetAttribute(detail::attentionPrefillMmaKernel<T, HeadDim>,
-                       cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
-  dim3 grid(detail::ceilDiv(args.max_query_len, detail::fa::kQueries), num_heads, args.num_seqs);
-  detail::attentionPrefillMmaKernel<T, HeadDim><<<grid, detail::fa::kThreads, smem, args.stream>>>(
-      q, k_cache, v_cache, out, num_heads, num_kv_heads, scale * detail::kLog2e, block_size,
-      args.query_start, args.positions, args.block_table, args.max_blocks_per_seq);
+                       cudaFuncAttributeMaxDynamicSharedMemorySize,
+                       static_cast<int>(smem));
+  dim3 grid(detail::ceilDiv(args.max_query_len, detail::fa::kQueries),
+            num_heads, args.num_seqs);
+  detail::launchDependent(
+      detail::attentionPrefillMmaKernel<T, HeadDim>, grid, detail::fa::kThreads,
+      smem, args.stream, q, k_cache, v_cache, out, num_heads, num_kv_heads,
+      scale * detail::kLog2e, block_size, args.query_start, args.positions,
+      args.block_table, args.max_blocks_per_seq);
 }
 
 template <typename T, int HeadDim>
-void attention_decode(const StepArgs &args, const T *q, const T *k_cache, const T *v_cache,
-                      T *out, int num_heads, int num_kv_heads, float scale, int block_size) {
-  static_assert(detail::isStorageType<T>(), "attention: T must be half or __nv_bfloat16");
+void attention_decode(const StepArgs &args, const T *q, const T *k_cache,
+                      const T *v_cache, T *out, int num_heads, int num_kv_heads,
+                      float scale, int block_size) {
+  static_assert(detail::isStorageType<T>(),
+                "attention: T must be half or __nv_bfloat16");
   detail::checkHeadDim<HeadDim>();
   if (args.num_seqs <= 0)
     return;
   int splits = detail::decodeSplits(args.max_context);
   int group = num_heads / num_kv_heads;
   int chunks = detail::ceilDiv(group, detail::kDecodeMaxGroup);
-  size_t smem = detail::decodeSmemBytes<HeadDim>(std::min(group, detail::kDecodeMaxGroup));
+  size_t smem = detail::decodeSmemBytes<HeadDim>(
+      std::min(group, detail::kDecodeMaxGroup));
   if (smem > 48 * 1024)
     cudaFuncSetAttribute(detail::attentionDecodeKernel<T, HeadDim>,
-                         cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+                         cudaFuncAttributeMaxDynamicSharedMemorySize,
+                         static_cast<int>(smem));
   dim3 grid(splits, num_kv_heads * chunks, args.num_seqs);
-  detail::attentionDecodeKernel<T, HeadDim><<<grid, detail::kDecodeThreads, smem, args.stream>>>(
-      q, k_cache, v_cache, num_heads, num_kv_heads, scale * detail::kLog2e, block_size,
-      args.kv_len, args.block_table, args.max_blocks_per_seq, args.attn_scratch, splits);
-  detail::attentionCombineKernel<T, HeadDim>
-      <<<dim3(num_heads, args.num_seqs), HeadDim, 0, args.stream>>>(
-          args.attn_scratch, args.kv_len, num_heads, splits, out);
+  detail::launchDependent(
+      detail::attentionDecodeKernel<T, HeadDim>, grid, detail::kDecodeThreads,
+      smem, args.stream, q, k_cache, v_cache, num_heads, num_kv_heads,
+      scale * detail::kLog2e, block_size, args.kv_len, args.block_table,
+      args.max_blocks_per_seq, args.attn_scratch, splits);
+  detail::launchDependent(detail::attentionCombineKernel<T, HeadDim>,
+                          dim3(num_heads, args.num_seqs), HeadDim, 0,
+                          args.stream, args.attn_scratch, args.kv_len,
+                          num_heads, splits, out);
 }
 
-inline size_t attention_decode_scratch_bytes(int max_batch, int num_heads, int max_context,
-                                             int head_dim) {
-  return sizeof(float) * size_t(max_batch) * num_heads * detail::decodeSplits(max_context) *
-         (size_t(head_dim) + 2);
+inline size_t attention_decode_scratch_bytes(int max_batch, int num_heads,
+                                             int max_context, int head_dim) {
+  return sizeof(float) * size_t(max_batch) * num_heads *
+         detail::decodeSplits(max_context) * (size_t(head_dim) + 2);
 }
 
 } // namespace sieve::rt

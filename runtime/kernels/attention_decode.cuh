@@ -33,7 +33,8 @@ inline int decodeSplits(int maxContext) {
 struct DecodeScratch {
   float2 *ml;
   float *acc;
-  __host__ __device__ DecodeScratch(float *base, int slots, int heads, int splits)
+  __host__ __device__ DecodeScratch(float *base, int slots, int heads,
+                                    int splits)
       : ml(reinterpret_cast<float2 *>(base)),
         acc(base + 2 * int64_t(slots) * heads * splits) {}
 };
@@ -41,18 +42,21 @@ struct DecodeScratch {
 // Shared memory: scores [group][kDecodeSplit], then the per-warp
 // accumulators [warps][group][HeadDim], then m and l [group].
 template <int HeadDim> size_t decodeSmemBytes(int group) {
-  return sizeof(float) * (size_t(group) * kDecodeSplit +
-                          size_t(kDecodeThreads / 32) * group * HeadDim + 2 * size_t(group));
+  return sizeof(float) *
+         (size_t(group) * kDecodeSplit +
+          size_t(kDecodeThreads / 32) * group * HeadDim + 2 * size_t(group));
 }
 
 template <typename T, int HeadDim>
 __global__ void __launch_bounds__(kDecodeThreads)
-    attentionDecodeKernel(const T *q, const T *kCache, const T *vCache, int numHeads,
-                          int numKvHeads, float scaleLog2, int blockSize, const int32_t *kvLen,
-                          const int32_t *blockTable, int maxBlocksPerSeq, float *scratch,
-                          int splits) {
-  constexpr int Lanes = HeadDim / 8;        // lanes per key row
-  constexpr int KeysPerWarp = 32 / Lanes;   // key slots of a warp
+    attentionDecodeKernel(const T *q, const T *kCache, const T *vCache,
+                          int numHeads, int numKvHeads, float scaleLog2,
+                          int blockSize, const int32_t *kvLen,
+                          const int32_t *blockTable, int maxBlocksPerSeq,
+                          float *scratch, int splits) {
+  awaitPredecessor();
+  constexpr int Lanes = HeadDim / 8;      // lanes per key row
+  constexpr int KeysPerWarp = 32 / Lanes; // key slots of a warp
   constexpr int Warps = kDecodeThreads / 32;
   constexpr int Stride = Warps * KeysPerWarp; // keys per CTA-wide step
   constexpr int G = kDecodeMaxGroup;
@@ -64,8 +68,8 @@ __global__ void __launch_bounds__(kDecodeThreads)
   const int kvHead = blockIdx.y / chunks, chunk = blockIdx.y % chunks;
   const int group = min(G, groupAll - chunk * G);
   const int headBase = kvHead * groupAll + chunk * G;
-  float *sS = dsm;                                   // [group][kDecodeSplit]
-  float *red = sS + group * kDecodeSplit;            // [Warps][group][HeadDim]
+  float *sS = dsm;                        // [group][kDecodeSplit]
+  float *red = sS + group * kDecodeSplit; // [Warps][group][HeadDim]
   float *mS = red + Warps * group * HeadDim, *lS = mS + group;
 
   DecodeScratch out(scratch, gridDim.z, numHeads, splits);
@@ -78,12 +82,15 @@ __global__ void __launch_bounds__(kDecodeThreads)
     return;
   }
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  const int sub = lane / Lanes, part = lane % Lanes; // key slot, 8-value column block
+  const int sub = lane / Lanes,
+            part = lane % Lanes; // key slot, 8-value column block
   const int32_t *slotBlocks = blockTable + int64_t(slot) * maxBlocksPerSeq;
   auto rowAt = [&](int j) {
     int pos = first + j;
     int64_t block = slotBlocks[pos / blockSize];
-    return ((block * numKvHeads + kvHead) * blockSize + pos % blockSize) * HeadDim + part * 8;
+    return ((block * numKvHeads + kvHead) * blockSize + pos % blockSize) *
+               HeadDim +
+           part * 8;
   };
 
   // 1. Scores.
@@ -91,7 +98,9 @@ __global__ void __launch_bounds__(kDecodeThreads)
 #pragma unroll
   for (int g = 0; g < G; ++g)
     if (g < group) {
-      loadVec8(q + (int64_t(slot) * numHeads + headBase + g) * HeadDim + part * 8, qv[g]);
+      loadVec8(q + (int64_t(slot) * numHeads + headBase + g) * HeadDim +
+                   part * 8,
+               qv[g]);
 #pragma unroll
       for (int e = 0; e < 8; ++e)
         qv[g][e] *= scaleLog2;
@@ -162,7 +171,8 @@ __global__ void __launch_bounds__(kDecodeThreads)
     for (int g = 0; g < G; ++g) {
       if (g >= group)
         break;
-      float p0 = sS[g * kDecodeSplit + j0], p1 = j1 < n ? sS[g * kDecodeSplit + j1] : 0.f;
+      float p0 = sS[g * kDecodeSplit + j0],
+            p1 = j1 < n ? sS[g * kDecodeSplit + j1] : 0.f;
 #pragma unroll
       for (int e = 0; e < 8; ++e)
         acc[g][e] = fmaf(p0, v0[e], fmaf(p1, v1[e], acc[g][e]));
@@ -190,7 +200,8 @@ __global__ void __launch_bounds__(kDecodeThreads)
 #pragma unroll
     for (int w = 0; w < Warps; ++w)
       a += red[w * group * HeadDim + i];
-    const int64_t row = (int64_t(slot) * numHeads + headBase + g) * splits + split;
+    const int64_t row =
+        (int64_t(slot) * numHeads + headBase + g) * splits + split;
     out.acc[row * HeadDim + d] = a;
     if (d == 0)
       out.ml[row] = make_float2(mS[g], lS[g]);
@@ -202,13 +213,16 @@ __global__ void __launch_bounds__(kDecodeThreads)
 // column; the (m, l) pairs are read by every thread (broadcast loads).
 template <typename T, int HeadDim>
 __global__ void __launch_bounds__(HeadDim)
-    attentionCombineKernel(const float *scratch, const int32_t *kvLen, int numHeads, int splits,
-                           T *outT) {
+    attentionCombineKernel(const float *scratch, const int32_t *kvLen,
+                           int numHeads, int splits, T *outT) {
+  awaitPredecessor();
   __shared__ float reduce[32];
   const int head = blockIdx.x, slot = blockIdx.y, d = threadIdx.x;
-  DecodeScratch parts(const_cast<float *>(scratch), gridDim.y, numHeads, splits);
+  DecodeScratch parts(const_cast<float *>(scratch), gridDim.y, numHeads,
+                      splits);
   const int64_t row0 = (int64_t(slot) * numHeads + head) * splits;
-  const int active = min(splits, (kvLen[slot] + kDecodeSplit - 1) / kDecodeSplit);
+  const int active =
+      min(splits, (kvLen[slot] + kDecodeSplit - 1) / kDecodeSplit);
   float mx = -INFINITY;
   for (int s = d; s < active; s += HeadDim)
     mx = fmaxf(mx, parts.ml[row0 + s].x);

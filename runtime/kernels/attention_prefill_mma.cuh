@@ -26,13 +26,15 @@ namespace fa {
 constexpr int kQueries = 64, kKeys = 64, kWarps = 4, kThreads = kWarps * 32;
 
 template <int HeadDim> struct Layout {
-  static constexpr int stride = HeadDim + 8; // values per K/V row in shared memory
+  static constexpr int stride =
+      HeadDim + 8; // values per K/V row in shared memory
   static constexpr int tileValues = kKeys * stride;
   // Two stages of a K tile and a V tile.
   static constexpr size_t bytes = size_t(2 * 2) * tileValues * 2;
 };
 
-template <typename T> __device__ __forceinline__ uint32_t pack2(float lo, float hi) {
+template <typename T>
+__device__ __forceinline__ uint32_t pack2(float lo, float hi) {
   uint32_t r;
   if constexpr (std::is_same_v<T, half>) {
     __half2 h = __floats2half2_rn(lo, hi);
@@ -53,37 +55,44 @@ template <typename T> __device__ __forceinline__ float2 unpack2(uint32_t v) {
 
 // d += a * b for a 16x16 A (row-major fragment), a 16x8 B (column-major).
 template <typename T>
-__device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
-                                         uint32_t b1) {
+__device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4],
+                                         uint32_t b0, uint32_t b1) {
   if constexpr (std::is_same_v<T, half>)
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, "
-                 "{%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, "
+        "{%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
   else
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, "
-                 "{%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, "
+        "{%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
 // Four 8x8 16-bit matrices, transposed: lane l gives the row address of
 // matrix l / 8.
-__device__ __forceinline__ void ldmatrixX4Trans(uint32_t (&r)[4], const void *p) {
+__device__ __forceinline__ void ldmatrixX4Trans(uint32_t (&r)[4],
+                                                const void *p) {
   unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(a));
+  asm volatile(
+      "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+      : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+      : "r"(a));
 }
 
 // 16 bytes global -> shared, asynchronously; `valid` false fills zeros
 // (src is not read).
-__device__ __forceinline__ void cpAsync16(void *dst, const void *src, bool valid) {
+__device__ __forceinline__ void cpAsync16(void *dst, const void *src,
+                                          bool valid) {
   unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src),
-               "r"(valid ? 16 : 0));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d),
+               "l"(src), "r"(valid ? 16 : 0));
 }
-__device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n"); }
+__device__ __forceinline__ void cpAsyncCommit() {
+  asm volatile("cp.async.commit_group;\n");
+}
 template <int Pending> __device__ __forceinline__ void cpAsyncWait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending));
 }
@@ -92,10 +101,10 @@ template <int Pending> __device__ __forceinline__ void cpAsyncWait() {
 // head into Ks / Vs; positions at or past `end` become zeros (a zero
 // probability must never meet a NaN from stale memory).
 template <typename T, int HeadDim>
-__device__ __forceinline__ void loadKvTileAsync(const T *kCache, const T *vCache,
-                                                const int32_t *slotBlocks, int blockSize,
-                                                int numKvHeads, int kvHead, int first, int end,
-                                                T *Ks, T *Vs) {
+__device__ __forceinline__ void
+loadKvTileAsync(const T *kCache, const T *vCache, const int32_t *slotBlocks,
+                int blockSize, int numKvHeads, int kvHead, int first, int end,
+                T *Ks, T *Vs) {
   constexpr int vecPerRow = HeadDim / 8;
   for (int i = threadIdx.x; i < kKeys * vecPerRow; i += kThreads) {
     int j = i / vecPerRow, d = (i % vecPerRow) * 8, pos = first + j;
@@ -103,7 +112,9 @@ __device__ __forceinline__ void loadKvTileAsync(const T *kCache, const T *vCache
     int64_t at = 0;
     if (valid) {
       int64_t block = slotBlocks[pos / blockSize];
-      at = ((block * numKvHeads + kvHead) * blockSize + pos % blockSize) * HeadDim + d;
+      at = ((block * numKvHeads + kvHead) * blockSize + pos % blockSize) *
+               HeadDim +
+           d;
     }
     cpAsync16(Ks + j * Layout<HeadDim>::stride + d, kCache + at, valid);
     cpAsync16(Vs + j * Layout<HeadDim>::stride + d, vCache + at, valid);
@@ -114,14 +125,17 @@ __device__ __forceinline__ void loadKvTileAsync(const T *kCache, const T *vCache
 
 template <typename T, int HeadDim>
 __global__ void __launch_bounds__(fa::kThreads)
-    attentionPrefillMmaKernel(const T *q, const T *kCache, const T *vCache, T *out, int numHeads,
-                              int numKvHeads, float scaleLog2, int blockSize,
-                              const int32_t *queryStart, const int32_t *positions,
+    attentionPrefillMmaKernel(const T *q, const T *kCache, const T *vCache,
+                              T *out, int numHeads, int numKvHeads,
+                              float scaleLog2, int blockSize,
+                              const int32_t *queryStart,
+                              const int32_t *positions,
                               const int32_t *blockTable, int maxBlocksPerSeq) {
+  awaitPredecessor();
   using L = fa::Layout<HeadDim>;
-  constexpr int KSteps = HeadDim / 16;          // k-chunks of Q K^T
-  constexpr int SNTiles = fa::kKeys / 8;        // 8-key column tiles of S
-  constexpr int ONTiles = HeadDim / 8;          // 8-dim column tiles of O
+  constexpr int KSteps = HeadDim / 16;   // k-chunks of Q K^T
+  constexpr int SNTiles = fa::kKeys / 8; // 8-key column tiles of S
+  constexpr int ONTiles = HeadDim / 8;   // 8-dim column tiles of O
   extern __shared__ __align__(128) unsigned char smem[];
   T *ring = reinterpret_cast<T *>(smem); // [stage][K, V][kKeys][stride]
 
@@ -140,11 +154,13 @@ __global__ void __launch_bounds__(fa::kThreads)
   int rowIdx[2] = {warp * 16 + g, warp * 16 + g + 8}, pos[2];
 #pragma unroll
   for (int r = 0; r < 2; ++r)
-    pos[r] = rowIdx[r] < tileCount ? positions[begin + tileFirst + rowIdx[r]] : -1;
+    pos[r] =
+        rowIdx[r] < tileCount ? positions[begin + tileFirst + rowIdx[r]] : -1;
   const int warpRows = min(16, tileCount - warp * 16);
   // Positions grow within a slot: the warp's last valid row sees the most.
   const int warpLastPos =
-      warpRows > 0 ? positions[begin + tileFirst + warp * 16 + warpRows - 1] : -1;
+      warpRows > 0 ? positions[begin + tileFirst + warp * 16 + warpRows - 1]
+                   : -1;
   const int keyEnd = positions[begin + tileFirst + tileCount - 1] + 1;
 
   // Q as A fragments (rows past the tile read as zeros).
@@ -156,9 +172,9 @@ __global__ void __launch_bounds__(fa::kThreads)
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
         int r = rowIdx[i & 1], col = kk * 16 + tq * 2 + (i >> 1) * 8;
-        qf[kk][i] = r < tileCount
-                        ? *reinterpret_cast<const uint32_t *>(qBase + int64_t(r) * ldq + col)
-                        : 0u;
+        qf[kk][i] = r < tileCount ? *reinterpret_cast<const uint32_t *>(
+                                        qBase + int64_t(r) * ldq + col)
+                                  : 0u;
       }
   }
 
@@ -167,15 +183,16 @@ __global__ void __launch_bounds__(fa::kThreads)
   const int tiles = (keyEnd + fa::kKeys - 1) / fa::kKeys;
   auto stageK = [&](int t) { return ring + (2 * (t & 1)) * L::tileValues; };
   auto stageV = [&](int t) { return ring + (2 * (t & 1) + 1) * L::tileValues; };
-  fa::loadKvTileAsync<T, HeadDim>(kCache, vCache, slotBlocks, blockSize, numKvHeads, kvHead, 0,
-                                  keyEnd, stageK(0), stageV(0));
+  fa::loadKvTileAsync<T, HeadDim>(kCache, vCache, slotBlocks, blockSize,
+                                  numKvHeads, kvHead, 0, keyEnd, stageK(0),
+                                  stageV(0));
   fa::cpAsyncCommit();
 
   for (int t = 0; t < tiles; ++t) {
     if (t + 1 < tiles) {
-      fa::loadKvTileAsync<T, HeadDim>(kCache, vCache, slotBlocks, blockSize, numKvHeads, kvHead,
-                                      (t + 1) * fa::kKeys, keyEnd, stageK(t + 1),
-                                      stageV(t + 1));
+      fa::loadKvTileAsync<T, HeadDim>(kCache, vCache, slotBlocks, blockSize,
+                                      numKvHeads, kvHead, (t + 1) * fa::kKeys,
+                                      keyEnd, stageK(t + 1), stageV(t + 1));
       fa::cpAsyncCommit();
       fa::cpAsyncWait<1>();
     } else {
@@ -183,7 +200,8 @@ __global__ void __launch_bounds__(fa::kThreads)
     }
     __syncthreads();
     const int first = t * fa::kKeys;
-    if (first <= warpLastPos) { // else every key of the tile is in this warp's future
+    if (first <=
+        warpLastPos) { // else every key of the tile is in this warp's future
       const T *Ks = stageK(t), *Vs = stageV(t);
       float s[SNTiles][4] = {};
 #pragma unroll
@@ -192,7 +210,7 @@ __global__ void __launch_bounds__(fa::kThreads)
         for (int n = 0; n < SNTiles; ++n) {
           const T *kp = Ks + (n * 8 + g) * L::stride + kk * 16 + tq * 2;
           fa::mma16816<T>(s[n], qf[kk], *reinterpret_cast<const uint32_t *>(kp),
-                      *reinterpret_cast<const uint32_t *>(kp + 8));
+                          *reinterpret_cast<const uint32_t *>(kp + 8));
         }
       // Causal mask, scale, and the row maxima (a row's 64 values live in
       // the 4 threads of its quad).
@@ -209,10 +227,13 @@ __global__ void __launch_bounds__(fa::kThreads)
       float mSafe[2], alpha[2], rowSum[2] = {0.f, 0.f};
 #pragma unroll
       for (int r = 0; r < 2; ++r) {
-        tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu, tileMax[r], 1));
-        tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu, tileMax[r], 2));
+        tileMax[r] =
+            fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu, tileMax[r], 1));
+        tileMax[r] =
+            fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu, tileMax[r], 2));
         float mNew = fmaxf(m[r], tileMax[r]);
-        mSafe[r] = mNew == -INFINITY ? 0.f : mNew; // rows with nothing visible yet
+        mSafe[r] =
+            mNew == -INFINITY ? 0.f : mNew; // rows with nothing visible yet
         alpha[r] = exp2f(m[r] - mSafe[r]);
         m[r] = mNew;
       }
@@ -223,7 +244,7 @@ __global__ void __launch_bounds__(fa::kThreads)
 #pragma unroll
         for (int r = 0; r < 2; ++r) {
           uint32_t packed = fa::pack2<T>(exp2f(s[n][2 * r] - mSafe[r]),
-                                     exp2f(s[n][2 * r + 1] - mSafe[r]));
+                                         exp2f(s[n][2 * r + 1] - mSafe[r]));
           float2 rounded = fa::unpack2<T>(packed);
           rowSum[r] += rounded.x + rounded.y;
           pf[n / 2][(n & 1) * 2 + r] = packed;
@@ -247,7 +268,8 @@ __global__ void __launch_bounds__(fa::kThreads)
 #pragma unroll
         for (int n2 = 0; n2 < HeadDim / 16; ++n2) {
           uint32_t b[4];
-          int key = kk * 16 + ((lane >> 3) & 1) * 8 + (lane & 7), dim = n2 * 16 + (lane >> 4) * 8;
+          int key = kk * 16 + ((lane >> 3) & 1) * 8 + (lane & 7),
+              dim = n2 * 16 + (lane >> 4) * 8;
           fa::ldmatrixX4Trans(b, Vs + key * L::stride + dim);
           fa::mma16816<T>(o[2 * n2], pf[kk], b[0], b[1]);
           fa::mma16816<T>(o[2 * n2 + 1], pf[kk], b[2], b[3]);
@@ -261,7 +283,8 @@ __global__ void __launch_bounds__(fa::kThreads)
     if (pos[r] < 0)
       continue;
     float inv = 1.f / l[r];
-    T *orow = out + int64_t(begin + tileFirst + rowIdx[r]) * ldq + head * HeadDim;
+    T *orow =
+        out + int64_t(begin + tileFirst + rowIdx[r]) * ldq + head * HeadDim;
 #pragma unroll
     for (int n = 0; n < ONTiles; ++n)
       *reinterpret_cast<uint32_t *>(orow + n * 8 + tq * 2) =

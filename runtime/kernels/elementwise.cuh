@@ -28,20 +28,24 @@ constexpr int kElementwiseThreads = 256;
 
 inline int elementwiseBlocks(int64_t work) {
   int64_t blocks = (work + kElementwiseThreads - 1) / kElementwiseThreads;
-  return static_cast<int>(blocks < 65535 * 16 ? (blocks > 0 ? blocks : 1) : 65535 * 16);
+  return static_cast<int>(blocks < 65535 * 16 ? (blocks > 0 ? blocks : 1)
+                                              : 65535 * 16);
 }
 
 // Vec == 8: each work item is 8 consecutive values of one row (cols % 8 == 0).
 template <typename T, int Vec>
-__global__ void embeddingKernel(const int32_t *tokens, const T *table, float scale,
-                                const T *posTable, const int32_t *positions, T *out,
-                                int rows, int hidden) {
+__global__ void embeddingKernel(const int32_t *tokens, const T *table,
+                                float scale, const T *posTable,
+                                const int32_t *positions, T *out, int rows,
+                                int hidden) {
+  awaitPredecessor();
   int64_t perRow = hidden / Vec, total = int64_t(rows) * perRow;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
        i += int64_t(gridDim.x) * blockDim.x) {
     int64_t r = i / perRow, c = (i % perRow) * Vec;
     const T *src = table + int64_t(tokens[r]) * hidden + c;
-    const T *pos = posTable ? posTable + int64_t(positions[r]) * hidden + c : nullptr;
+    const T *pos =
+        posTable ? posTable + int64_t(positions[r]) * hidden + c : nullptr;
     float v[Vec], p[Vec];
     if constexpr (Vec == 8) {
       loadVec8(src, v);
@@ -64,6 +68,7 @@ __global__ void embeddingKernel(const int32_t *tokens, const T *table, float sca
 
 template <typename T, int Vec>
 __global__ void addKernel(const T *a, const T *b, T *out, int64_t n) {
+  awaitPredecessor();
   int64_t total = n / Vec;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
        i += int64_t(gridDim.x) * blockDim.x) {
@@ -82,8 +87,9 @@ __global__ void addKernel(const T *a, const T *b, T *out, int64_t n) {
 }
 
 template <typename T, int Vec>
-__global__ void gluKernel(const T *x, int ld, int gateOffset, int upOffset, int width,
-                          Activation act, T *out, int rows) {
+__global__ void gluKernel(const T *x, int ld, int gateOffset, int upOffset,
+                          int width, Activation act, T *out, int rows) {
+  awaitPredecessor();
   int64_t perRow = width / Vec, total = int64_t(rows) * perRow;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
        i += int64_t(gridDim.x) * blockDim.x) {
@@ -109,6 +115,7 @@ __global__ void gluKernel(const T *x, int ld, int gateOffset, int upOffset, int 
 
 template <typename T, int Vec>
 __global__ void activationKernel(T *x, int64_t n, Activation act) {
+  awaitPredecessor();
   int64_t total = n / Vec;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
        i += int64_t(gridDim.x) * blockDim.x) {
@@ -128,8 +135,9 @@ __global__ void activationKernel(T *x, int64_t n, Activation act) {
 }
 
 template <typename T, int Vec>
-__global__ void gatherRowsKernel(const T *in, const int32_t *rows, int numRows, int cols,
-                                 T *out) {
+__global__ void gatherRowsKernel(const T *in, const int32_t *rows, int numRows,
+                                 int cols, T *out) {
+  awaitPredecessor();
   int64_t perRow = cols / Vec, total = int64_t(numRows) * perRow;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
        i += int64_t(gridDim.x) * blockDim.x) {
@@ -146,79 +154,98 @@ __global__ void gatherRowsKernel(const T *in, const int32_t *rows, int numRows, 
 } // namespace detail
 
 template <typename T>
-void embedding(cudaStream_t stream, const int32_t *tokens, const T *table, float scale,
-               const T *pos_table, const int32_t *positions, T *out, int rows, int hidden) {
-  static_assert(detail::isStorageType<T>(), "embedding: T must be half or __nv_bfloat16");
+void embedding(cudaStream_t stream, const int32_t *tokens, const T *table,
+               float scale, const T *pos_table, const int32_t *positions,
+               T *out, int rows, int hidden) {
+  static_assert(detail::isStorageType<T>(),
+                "embedding: T must be half or __nv_bfloat16");
   if (rows <= 0)
     return;
   if (detail::vec8Aligned(hidden, table, pos_table, out))
-    detail::embeddingKernel<T, 8>
-        <<<detail::elementwiseBlocks(int64_t(rows) * hidden / 8), detail::kElementwiseThreads, 0,
-           stream>>>(tokens, table, scale, pos_table, positions, out, rows, hidden);
+    detail::launchDependent(
+        detail::embeddingKernel<T, 8>,
+        detail::elementwiseBlocks(int64_t(rows) * hidden / 8),
+        detail::kElementwiseThreads, 0, stream, tokens, table, scale, pos_table,
+        positions, out, rows, hidden);
   else
-    detail::embeddingKernel<T, 1>
-        <<<detail::elementwiseBlocks(int64_t(rows) * hidden), detail::kElementwiseThreads, 0,
-           stream>>>(tokens, table, scale, pos_table, positions, out, rows, hidden);
+    detail::launchDependent(detail::embeddingKernel<T, 1>,
+                            detail::elementwiseBlocks(int64_t(rows) * hidden),
+                            detail::kElementwiseThreads, 0, stream, tokens,
+                            table, scale, pos_table, positions, out, rows,
+                            hidden);
 }
 
 template <typename T>
 void add(cudaStream_t stream, const T *a, const T *b, T *out, int64_t n) {
-  static_assert(detail::isStorageType<T>(), "add: T must be half or __nv_bfloat16");
+  static_assert(detail::isStorageType<T>(),
+                "add: T must be half or __nv_bfloat16");
   if (n <= 0)
     return;
   if (detail::vec8Aligned(n, a, b, out))
-    detail::addKernel<T, 8><<<detail::elementwiseBlocks(n / 8), detail::kElementwiseThreads, 0,
-                              stream>>>(a, b, out, n);
+    detail::launchDependent(
+        detail::addKernel<T, 8>, detail::elementwiseBlocks(n / 8),
+        detail::kElementwiseThreads, 0, stream, a, b, out, n);
   else
-    detail::addKernel<T, 1><<<detail::elementwiseBlocks(n), detail::kElementwiseThreads, 0,
-                              stream>>>(a, b, out, n);
+    detail::launchDependent(
+        detail::addKernel<T, 1>, detail::elementwiseBlocks(n),
+        detail::kElementwiseThreads, 0, stream, a, b, out, n);
 }
 
 template <typename T>
-void glu(cudaStream_t stream, const T *x, int ld, int gate_offset, int up_offset, int width,
-         Activation act, T *out, int rows) {
-  static_assert(detail::isStorageType<T>(), "glu: T must be half or __nv_bfloat16");
+void glu(cudaStream_t stream, const T *x, int ld, int gate_offset,
+         int up_offset, int width, Activation act, T *out, int rows) {
+  static_assert(detail::isStorageType<T>(),
+                "glu: T must be half or __nv_bfloat16");
   if (rows <= 0)
     return;
-  bool vec = detail::vec8Aligned(width, x, out) && ld % 8 == 0 && gate_offset % 8 == 0 &&
-             up_offset % 8 == 0;
+  bool vec = detail::vec8Aligned(width, x, out) && ld % 8 == 0 &&
+             gate_offset % 8 == 0 && up_offset % 8 == 0;
   if (vec)
-    detail::gluKernel<T, 8><<<detail::elementwiseBlocks(int64_t(rows) * width / 8),
-                              detail::kElementwiseThreads, 0, stream>>>(
-        x, ld, gate_offset, up_offset, width, act, out, rows);
+    detail::launchDependent(
+        detail::gluKernel<T, 8>,
+        detail::elementwiseBlocks(int64_t(rows) * width / 8),
+        detail::kElementwiseThreads, 0, stream, x, ld, gate_offset, up_offset,
+        width, act, out, rows);
   else
-    detail::gluKernel<T, 1><<<detail::elementwiseBlocks(int64_t(rows) * width),
-                              detail::kElementwiseThreads, 0, stream>>>(
-        x, ld, gate_offset, up_offset, width, act, out, rows);
+    detail::launchDependent(detail::gluKernel<T, 1>,
+                            detail::elementwiseBlocks(int64_t(rows) * width),
+                            detail::kElementwiseThreads, 0, stream, x, ld,
+                            gate_offset, up_offset, width, act, out, rows);
 }
 
 template <typename T>
 void activation(cudaStream_t stream, T *x, int64_t n, Activation act) {
-  static_assert(detail::isStorageType<T>(), "activation: T must be half or __nv_bfloat16");
+  static_assert(detail::isStorageType<T>(),
+                "activation: T must be half or __nv_bfloat16");
   if (n <= 0)
     return;
   if (detail::vec8Aligned(n, x))
-    detail::activationKernel<T, 8><<<detail::elementwiseBlocks(n / 8),
-                                     detail::kElementwiseThreads, 0, stream>>>(x, n, act);
+    detail::launchDependent(detail::activationKernel<T, 8>,
+                            detail::elementwiseBlocks(n / 8),
+                            detail::kElementwiseThreads, 0, stream, x, n, act);
   else
-    detail::activationKernel<T, 1><<<detail::elementwiseBlocks(n), detail::kElementwiseThreads,
-                                     0, stream>>>(x, n, act);
+    detail::launchDependent(detail::activationKernel<T, 1>,
+                            detail::elementwiseBlocks(n),
+                            detail::kElementwiseThreads, 0, stream, x, n, act);
 }
 
 template <typename T>
-void gather_rows(cudaStream_t stream, const T *in, const int32_t *rows, int num_rows, int cols,
-                 T *out) {
-  static_assert(detail::isStorageType<T>(), "gather_rows: T must be half or __nv_bfloat16");
+void gather_rows(cudaStream_t stream, const T *in, const int32_t *rows,
+                 int num_rows, int cols, T *out) {
+  static_assert(detail::isStorageType<T>(),
+                "gather_rows: T must be half or __nv_bfloat16");
   if (num_rows <= 0)
     return;
   if (detail::vec8Aligned(cols, in, out))
-    detail::gatherRowsKernel<T, 8><<<detail::elementwiseBlocks(int64_t(num_rows) * cols / 8),
-                                     detail::kElementwiseThreads, 0, stream>>>(
-        in, rows, num_rows, cols, out);
+    detail::launchDependent(
+        detail::gatherRowsKernel<T, 8>,
+        detail::elementwiseBlocks(int64_t(num_rows) * cols / 8),
+        detail::kElementwiseThreads, 0, stream, in, rows, num_rows, cols, out);
   else
-    detail::gatherRowsKernel<T, 1><<<detail::elementwiseBlocks(int64_t(num_rows) * cols),
-                                     detail::kElementwiseThreads, 0, stream>>>(
-        in, rows, num_rows, cols, out);
+    detail::launchDependent(detail::gatherRowsKernel<T, 1>,
+                            detail::elementwiseBlocks(int64_t(num_rows) * cols),
+                            detail::kElementwiseThreads, 0, stream, in, rows,
+                            num_rows, cols, out);
 }
 
 } // namespace sieve::rt

@@ -25,7 +25,9 @@ namespace detail {
 
 template <typename T> constexpr cudaDataType_t cudaTypeOf();
 template <> constexpr cudaDataType_t cudaTypeOf<half>() { return CUDA_R_16F; }
-template <> constexpr cudaDataType_t cudaTypeOf<__nv_bfloat16>() { return CUDA_R_16BF; }
+template <> constexpr cudaDataType_t cudaTypeOf<__nv_bfloat16>() {
+  return CUDA_R_16BF;
+}
 template <> constexpr cudaDataType_t cudaTypeOf<float>() { return CUDA_R_32F; }
 
 struct GemmPlan {
@@ -41,40 +43,42 @@ struct GemmPlan {
   cublasLtMatmulAlgo_t algo{};
 
   bool matches(const GemmPlan &o) const {
-    return handle == o.handle && m == o.m && n == o.n && k == o.k && inType == o.inType &&
-           outType == o.outType && bias == o.bias && workspace == o.workspace;
+    return handle == o.handle && m == o.m && n == o.n && k == o.k &&
+           inType == o.inType && outType == o.outType && bias == o.bias &&
+           workspace == o.workspace;
   }
 };
 
 // Builds descriptors and asks the heuristic for the best algorithm.
 inline cublasStatus_t buildGemmPlan(GemmPlan &p) {
   cublasStatus_t s;
-#define SIEVE_LT(call)                                                                           \
-  if ((s = (call)) != CUBLAS_STATUS_SUCCESS)                                                     \
+#define SIEVE_LT(call)                                                         \
+  if ((s = (call)) != CUBLAS_STATUS_SUCCESS)                                   \
     return s;
   SIEVE_LT(cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
   cublasOperation_t transA = CUBLAS_OP_T, transB = CUBLAS_OP_N;
-  SIEVE_LT(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &transA,
-                                          sizeof transA));
-  SIEVE_LT(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &transB,
-                                          sizeof transB));
+  SIEVE_LT(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA,
+                                          &transA, sizeof transA));
+  SIEVE_LT(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB,
+                                          &transB, sizeof transB));
   if (p.bias) {
     cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
-    SIEVE_LT(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi,
-                                            sizeof epi));
+    SIEVE_LT(cublasLtMatmulDescSetAttribute(
+        p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof epi));
   }
   SIEVE_LT(cublasLtMatrixLayoutCreate(&p.a, p.inType, p.k, p.m, p.k));
   SIEVE_LT(cublasLtMatrixLayoutCreate(&p.b, p.inType, p.k, p.n, p.k));
   SIEVE_LT(cublasLtMatrixLayoutCreate(&p.c, p.outType, p.m, p.n, p.m));
   cublasLtMatmulPreference_t pref;
   SIEVE_LT(cublasLtMatmulPreferenceCreate(&pref));
-  s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
-                                           &p.workspace, sizeof p.workspace);
+  s = cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &p.workspace,
+      sizeof p.workspace);
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
   if (s == CUBLAS_STATUS_SUCCESS)
-    s = cublasLtMatmulAlgoGetHeuristic(p.handle, p.desc, p.a, p.b, p.c, p.c, pref, 1, &result,
-                                       &found);
+    s = cublasLtMatmulAlgoGetHeuristic(p.handle, p.desc, p.a, p.b, p.c, p.c,
+                                       pref, 1, &result, &found);
   cublasLtMatmulPreferenceDestroy(pref);
   if (s != CUBLAS_STATUS_SUCCESS)
     return s;
@@ -113,13 +117,16 @@ inline GemmPlanCache &gemmPlanCache() {
 }
 
 template <typename OutT>
-__global__ void addBiasKernel(OutT *out, const void *bias, bool biasIsBf16, int rows, int n) {
+__global__ void addBiasKernel(OutT *out, const void *bias, bool biasIsBf16,
+                              int rows, int n) {
+  awaitPredecessor();
   int64_t total = int64_t(rows) * n;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
        i += int64_t(gridDim.x) * blockDim.x) {
     int col = static_cast<int>(i % n);
-    float b = biasIsBf16 ? toFloat(static_cast<const __nv_bfloat16 *>(bias)[col])
-                         : toFloat(static_cast<const half *>(bias)[col]);
+    float b = biasIsBf16
+                  ? toFloat(static_cast<const __nv_bfloat16 *>(bias)[col])
+                  : toFloat(static_cast<const half *>(bias)[col]);
     out[i] = fromFloat<OutT>(toFloat(out[i]) + b);
   }
 }
@@ -127,8 +134,8 @@ __global__ void addBiasKernel(OutT *out, const void *bias, bool biasIsBf16, int 
 // The cuBLASLt path of gemm() (any rows; also what the benchmarks compare
 // the skinny kernel with).
 template <typename T, typename OutT>
-void gemmCublasLt(const StepArgs &args, const T *in, const T *w, const T *bias, OutT *out,
-                  int rows, int N, int K) {
+void gemmCublasLt(const StepArgs &args, const T *in, const T *w, const T *bias,
+                  OutT *out, int rows, int N, int K) {
   constexpr bool epilogueBias = std::is_same_v<OutT, T>;
   detail::GemmPlan key;
   key.handle = static_cast<cublasLtHandle_t>(args.cublaslt);
@@ -158,18 +165,20 @@ void gemmCublasLt(const StepArgs &args, const T *in, const T *w, const T *bias, 
       detail::destroyGemmPlan(cache.plans[slot]);
       if (appended)
         --cache.used;
-      detail::recordLauncherError("gemm: cuBLASLt found no algorithm for the problem", s);
+      detail::recordLauncherError(
+          "gemm: cuBLASLt found no algorithm for the problem", s);
       return;
     }
     plan = &cache.plans[slot];
   }
   if (key.bias)
-    cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
-                                   sizeof bias);
+    cublasLtMatmulDescSetAttribute(
+        plan->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
   const float alpha = 1.f, beta = 0.f;
-  cublasStatus_t s = cublasLtMatmul(key.handle, plan->desc, &alpha, w, plan->a, in, plan->b,
-                                    &beta, out, plan->c, out, plan->c, &plan->algo,
-                                    args.gemm_workspace, args.gemm_workspace_bytes, args.stream);
+  cublasStatus_t s = cublasLtMatmul(key.handle, plan->desc, &alpha, w, plan->a,
+                                    in, plan->b, &beta, out, plan->c, out,
+                                    plan->c, &plan->algo, args.gemm_workspace,
+                                    args.gemm_workspace_bytes, args.stream);
   if (s != CUBLAS_STATUS_SUCCESS) {
     detail::recordLauncherError("gemm: cublasLtMatmul failed", s);
     return;
@@ -177,9 +186,9 @@ void gemmCublasLt(const StepArgs &args, const T *in, const T *w, const T *bias, 
   if constexpr (!epilogueBias) {
     if (bias) {
       int blocks = detail::ceilDiv(int64_t(rows) * N, 256);
-      detail::addBiasKernel<OutT><<<blocks < 65535 * 8 ? blocks : 65535 * 8, 256, 0,
-                                    args.stream>>>(out, bias, std::is_same_v<T, __nv_bfloat16>,
-                                                   rows, N);
+      detail::launchDependent(
+          detail::addBiasKernel<OutT>, std::min(blocks, 65535 * 8), 256, 0,
+          args.stream, out, bias, std::is_same_v<T, __nv_bfloat16>, rows, N);
     }
   }
 }
@@ -187,9 +196,10 @@ void gemmCublasLt(const StepArgs &args, const T *in, const T *w, const T *bias, 
 } // namespace detail
 
 template <typename T, typename OutT>
-void gemm(const StepArgs &args, const T *in, const T *w, const T *bias, OutT *out, int rows,
-          int N, int K) {
-  static_assert(detail::isStorageType<T>(), "gemm: T must be half or __nv_bfloat16");
+void gemm(const StepArgs &args, const T *in, const T *w, const T *bias,
+          OutT *out, int rows, int N, int K) {
+  static_assert(detail::isStorageType<T>(),
+                "gemm: T must be half or __nv_bfloat16");
   static_assert(std::is_same_v<OutT, T> || std::is_same_v<OutT, float>,
                 "gemm: the output is T or float");
   if (rows <= 0 || N <= 0)

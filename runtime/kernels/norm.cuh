@@ -62,7 +62,8 @@ __device__ float residualPass(const T *a, const T *b, T *sumOut, int cols, F f,
 
 // Re-reads the (rounded) sum: from sumOut if it was stored, else a (+ b).
 template <typename T, int Vec, typename F>
-__device__ void forEachResidual(const T *a, const T *b, const T *sumOut, int cols, F f) {
+__device__ void forEachResidual(const T *a, const T *b, const T *sumOut,
+                                int cols, F f) {
   const T *src = sumOut ? sumOut : a;
   const T *add = sumOut ? nullptr : b;
   for (int c = threadIdx.x * Vec; c < cols; c += blockDim.x * Vec) {
@@ -74,15 +75,17 @@ __device__ void forEachResidual(const T *a, const T *b, const T *sumOut, int col
 
 template <typename T, int Vec>
 __global__ void __launch_bounds__(kNormThreads)
-    addRmsNormKernel(const T *a, const T *b, T *sumOut, const T *weight, float weightOffset,
-                     float eps, T *out, int cols) {
+    addRmsNormKernel(const T *a, const T *b, T *sumOut, const T *weight,
+                     float weightOffset, float eps, T *out, int cols) {
+  awaitPredecessor();
   __shared__ float scratch[32];
   int64_t base = int64_t(blockIdx.x) * cols;
   a += base;
   b = b ? b + base : nullptr;
   sumOut = sumOut ? sumOut + base : nullptr;
   out += base;
-  float sumSq = residualPass<T, Vec>(a, b, sumOut, cols, [](float x) { return x * x; }, scratch);
+  float sumSq = residualPass<T, Vec>(
+      a, b, sumOut, cols, [](float x) { return x * x; }, scratch);
   float inv = rsqrtf(sumSq / cols + eps);
   forEachResidual<T, Vec>(a, b, sumOut, cols, [&](int c, float *v) {
     float w[Vec];
@@ -102,15 +105,18 @@ __global__ void __launch_bounds__(kNormThreads)
 
 template <typename T, int Vec>
 __global__ void __launch_bounds__(kNormThreads)
-    addLayerNormKernel(const T *a, const T *b, T *sumOut, const T *weight, const T *bias,
-                       float eps, T *out, int cols) {
+    addLayerNormKernel(const T *a, const T *b, T *sumOut, const T *weight,
+                       const T *bias, float eps, T *out, int cols) {
+  awaitPredecessor();
   __shared__ float scratch[32];
   int64_t base = int64_t(blockIdx.x) * cols;
   a += base;
   b = b ? b + base : nullptr;
   sumOut = sumOut ? sumOut + base : nullptr;
   out += base;
-  float mean = residualPass<T, Vec>(a, b, sumOut, cols, [](float x) { return x; }, scratch) / cols;
+  float mean = residualPass<T, Vec>(
+                   a, b, sumOut, cols, [](float x) { return x; }, scratch) /
+               cols;
   // Two-pass variance: exact for rows with a large mean.
   float sq = 0.f;
   forEachResidual<T, Vec>(a, b, sumOut, cols, [&](int, float *v) {
@@ -149,31 +155,41 @@ inline int normThreads(int cols, int vec) {
 } // namespace detail
 
 template <typename T>
-void add_rms_norm(cudaStream_t stream, const T *a, const T *b, T *sum_out, const T *weight,
-                  float weight_offset, float eps, T *out, int rows, int cols) {
-  static_assert(detail::isStorageType<T>(), "add_rms_norm: T must be half or __nv_bfloat16");
+void add_rms_norm(cudaStream_t stream, const T *a, const T *b, T *sum_out,
+                  const T *weight, float weight_offset, float eps, T *out,
+                  int rows, int cols) {
+  static_assert(detail::isStorageType<T>(),
+                "add_rms_norm: T must be half or __nv_bfloat16");
   if (rows <= 0)
     return;
-  if (detail::vec8Aligned(cols, a, b, sum_out, out) && detail::vec8Aligned(cols, weight))
-    detail::addRmsNormKernel<T, 8><<<rows, detail::normThreads(cols, 8), 0, stream>>>(
-        a, b, sum_out, weight, weight_offset, eps, out, cols);
+  if (detail::vec8Aligned(cols, a, b, sum_out, out) &&
+      detail::vec8Aligned(cols, weight))
+    detail::launchDependent(detail::addRmsNormKernel<T, 8>, rows,
+                            detail::normThreads(cols, 8), 0, stream, a, b,
+                            sum_out, weight, weight_offset, eps, out, cols);
   else
-    detail::addRmsNormKernel<T, 1><<<rows, detail::normThreads(cols, 1), 0, stream>>>(
-        a, b, sum_out, weight, weight_offset, eps, out, cols);
+    detail::launchDependent(detail::addRmsNormKernel<T, 1>, rows,
+                            detail::normThreads(cols, 1), 0, stream, a, b,
+                            sum_out, weight, weight_offset, eps, out, cols);
 }
 
 template <typename T>
-void add_layer_norm(cudaStream_t stream, const T *a, const T *b, T *sum_out, const T *weight,
-                    const T *bias, float eps, T *out, int rows, int cols) {
-  static_assert(detail::isStorageType<T>(), "add_layer_norm: T must be half or __nv_bfloat16");
+void add_layer_norm(cudaStream_t stream, const T *a, const T *b, T *sum_out,
+                    const T *weight, const T *bias, float eps, T *out, int rows,
+                    int cols) {
+  static_assert(detail::isStorageType<T>(),
+                "add_layer_norm: T must be half or __nv_bfloat16");
   if (rows <= 0)
     return;
-  if (detail::vec8Aligned(cols, a, b, sum_out, out) && detail::vec8Aligned(cols, weight, bias))
-    detail::addLayerNormKernel<T, 8><<<rows, detail::normThreads(cols, 8), 0, stream>>>(
-        a, b, sum_out, weight, bias, eps, out, cols);
+  if (detail::vec8Aligned(cols, a, b, sum_out, out) &&
+      detail::vec8Aligned(cols, weight, bias))
+    detail::launchDependent(detail::addLayerNormKernel<T, 8>, rows,
+                            detail::normThreads(cols, 8), 0, stream, a, b,
+                            sum_out, weight, bias, eps, out, cols);
   else
-    detail::addLayerNormKernel<T, 1><<<rows, detail::normThreads(cols, 1), 0, stream>>>(
-        a, b, sum_out, weight, bias, eps, out, cols);
+    detail::launchDependent(detail::addLayerNormKernel<T, 1>, rows,
+                            detail::normThreads(cols, 1), 0, stream, a, b,
+                            sum_out, weight, bias, eps, out, cols);
 }
 
 } // namespace sieve::rt

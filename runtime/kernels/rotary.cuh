@@ -15,8 +15,9 @@ namespace detail {
 constexpr int kRotaryThreads = 256;
 
 // Value d of a rotated head `x` (head_dim wide) at angle index i's cos/sin.
-__device__ __forceinline__ int rotaryPartner(int d, int rotaryDim, RotaryStyle style,
-                                             int *freqIndex, float *sign) {
+__device__ __forceinline__ int rotaryPartner(int d, int rotaryDim,
+                                             RotaryStyle style, int *freqIndex,
+                                             float *sign) {
   if (style == RotaryStyle::Half) {
     int half = rotaryDim / 2;
     *freqIndex = d < half ? d : d - half;
@@ -29,8 +30,9 @@ __device__ __forceinline__ int rotaryPartner(int d, int rotaryDim, RotaryStyle s
 }
 
 template <typename T>
-__device__ __forceinline__ float rotated(const T *head, int d, int rotaryDim, RotaryStyle style,
-                                         const float *invFreq, float pos, float scaling) {
+__device__ __forceinline__ float
+rotated(const T *head, int d, int rotaryDim, RotaryStyle style,
+        const float *invFreq, float pos, float scaling) {
   float x = toFloat(head[d]);
   if (style == RotaryStyle::None || d >= rotaryDim)
     return x;
@@ -43,12 +45,13 @@ __device__ __forceinline__ float rotated(const T *head, int d, int rotaryDim, Ro
 }
 
 template <typename T>
-__global__ void rotaryKvAppendKernel(const T *qkv, int ld, int qOffset, int kOffset, int vOffset,
-                                     int numHeads, int numKvHeads, int headDim, int rotaryDim,
-                                     RotaryStyle style, const float *invFreq, float scaling,
-                                     T *qOut, T *kCache, T *vCache, int blockSize,
-                                     const int32_t *positions, const int32_t *tokenSeq,
-                                     const int32_t *blockTable, int maxBlocksPerSeq) {
+__global__ void rotaryKvAppendKernel(
+    const T *qkv, int ld, int qOffset, int kOffset, int vOffset, int numHeads,
+    int numKvHeads, int headDim, int rotaryDim, RotaryStyle style,
+    const float *invFreq, float scaling, T *qOut, T *kCache, T *vCache,
+    int blockSize, const int32_t *positions, const int32_t *tokenSeq,
+    const int32_t *blockTable, int maxBlocksPerSeq) {
+  awaitPredecessor();
   const int t = blockIdx.x;
   const int i = blockIdx.y * blockDim.x + threadIdx.x;
   const int qValues = numHeads * headDim, kvValues = numKvHeads * headDim;
@@ -59,36 +62,45 @@ __global__ void rotaryKvAppendKernel(const T *qkv, int ld, int qOffset, int kOff
   const float fpos = static_cast<float>(pos);
   if (i < qValues) {
     const int h = i / headDim, d = i % headDim;
-    qOut[int64_t(t) * qValues + i] = fromFloat<T>(
-        rotated(row + qOffset + h * headDim, d, rotaryDim, style, invFreq, fpos, scaling));
+    qOut[int64_t(t) * qValues + i] =
+        fromFloat<T>(rotated(row + qOffset + h * headDim, d, rotaryDim, style,
+                             invFreq, fpos, scaling));
     return;
   }
   const int kv = i - qValues, h = kv / headDim, d = kv % headDim;
-  const int block = blockTable[int64_t(tokenSeq[t]) * maxBlocksPerSeq + pos / blockSize];
+  const int block =
+      blockTable[int64_t(tokenSeq[t]) * maxBlocksPerSeq + pos / blockSize];
   const int64_t at =
-      ((int64_t(block) * numKvHeads + h) * blockSize + pos % blockSize) * headDim + d;
-  kCache[at] = fromFloat<T>(
-      rotated(row + kOffset + h * headDim, d, rotaryDim, style, invFreq, fpos, scaling));
+      ((int64_t(block) * numKvHeads + h) * blockSize + pos % blockSize) *
+          headDim +
+      d;
+  kCache[at] = fromFloat<T>(rotated(row + kOffset + h * headDim, d, rotaryDim,
+                                    style, invFreq, fpos, scaling));
   vCache[at] = row[vOffset + kv];
 }
 
 } // namespace detail
 
 template <typename T>
-void rotary_kv_append(const StepArgs &args, const T *qkv, int ld, int q_offset, int k_offset,
-                      int v_offset, int num_heads, int num_kv_heads, int head_dim,
-                      int rotary_dim, RotaryStyle style, const float *inv_freq,
+void rotary_kv_append(const StepArgs &args, const T *qkv, int ld, int q_offset,
+                      int k_offset, int v_offset, int num_heads,
+                      int num_kv_heads, int head_dim, int rotary_dim,
+                      RotaryStyle style, const float *inv_freq,
                       float attention_scaling, T *q_out, T *k_cache, T *v_cache,
                       int block_size) {
-  static_assert(detail::isStorageType<T>(), "rotary_kv_append: T must be half or __nv_bfloat16");
+  static_assert(detail::isStorageType<T>(),
+                "rotary_kv_append: T must be half or __nv_bfloat16");
   if (args.num_tokens <= 0)
     return;
   const int values = (num_heads + num_kv_heads) * head_dim;
-  const dim3 grid(args.num_tokens, detail::ceilDiv(values, detail::kRotaryThreads));
-  detail::rotaryKvAppendKernel<T><<<grid, detail::kRotaryThreads, 0, args.stream>>>(
-      qkv, ld, q_offset, k_offset, v_offset, num_heads, num_kv_heads, head_dim, rotary_dim,
-      style, inv_freq, attention_scaling, q_out, k_cache, v_cache, block_size, args.positions,
-      args.token_seq, args.block_table, args.max_blocks_per_seq);
+  const dim3 grid(args.num_tokens,
+                  detail::ceilDiv(values, detail::kRotaryThreads));
+  detail::launchDependent(
+      detail::rotaryKvAppendKernel<T>, grid, detail::kRotaryThreads, 0,
+      args.stream, qkv, ld, q_offset, k_offset, v_offset, num_heads,
+      num_kv_heads, head_dim, rotary_dim, style, inv_freq, attention_scaling,
+      q_out, k_cache, v_cache, block_size, args.positions, args.token_seq,
+      args.block_table, args.max_blocks_per_seq);
 }
 
 } // namespace sieve::rt

@@ -19,7 +19,8 @@
 // Rows are bucketed to R in {1, 2, 4, 8, 16}; padding rows and features past
 // N read clamped (valid) addresses and are not stored. Requires K % 8 == 0
 // and 16-byte-aligned `in` and `w` (skinnyGemmSupports); gemm() uses it up
-// to kSkinnyDispatchRows rows and cuBLASLt otherwise. Only enqueues a kernel: graph-capture safe.
+// to kSkinnyDispatchRows rows and cuBLASLt otherwise. Only enqueues a kernel:
+// graph-capture safe.
 #pragma once
 
 #include "common.cuh"
@@ -54,7 +55,8 @@ __device__ __forceinline__ uint4 loadStreaming(const uint4 *p) {
   return v;
 }
 
-template <typename T> __device__ __forceinline__ void unpack8(const uint4 &v, float (&f)[8]) {
+template <typename T>
+__device__ __forceinline__ void unpack8(const uint4 &v, float (&f)[8]) {
   const uint32_t words[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
   for (int i = 0; i < 4; ++i) {
@@ -62,7 +64,8 @@ template <typename T> __device__ __forceinline__ void unpack8(const uint4 &v, fl
     if constexpr (std::is_same_v<T, half>)
       p = __half22float2(*reinterpret_cast<const __half2 *>(&words[i]));
     else
-      p = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(&words[i]));
+      p = __bfloat1622float2(
+          *reinterpret_cast<const __nv_bfloat162 *>(&words[i]));
     f[2 * i] = p.x;
     f[2 * i + 1] = p.y;
   }
@@ -70,8 +73,9 @@ template <typename T> __device__ __forceinline__ void unpack8(const uint4 &v, fl
 
 // acc[f][r] += dot(weights chunk f, activation row r's chunk `c`).
 template <typename T, int R, int F>
-__device__ __forceinline__ void skinnyChunk(float (&acc)[F][R], const uint4 (&wraw)[F],
-                                            const uint4 *x, int c, int rows, int chunks) {
+__device__ __forceinline__ void
+skinnyChunk(float (&acc)[F][R], const uint4 (&wraw)[F], const uint4 *x, int c,
+            int rows, int chunks) {
   float wf[F][8];
 #pragma unroll
   for (int f = 0; f < F; ++f)
@@ -94,7 +98,8 @@ __device__ __forceinline__ void skinnyChunk(float (&acc)[F][R], const uint4 (&wr
 // keeps the lower or upper half summed. Afterwards a lane holds
 // max(N/32, 1) sums: for N >= 32 lane l holds values [l*N/32, (l+1)*N/32);
 // for N < 32 it holds value l / (32/N).
-template <int N, int Offset> __device__ __forceinline__ void reduceScatter(float *v, int lane) {
+template <int N, int Offset>
+__device__ __forceinline__ void reduceScatter(float *v, int lane) {
   if constexpr (Offset > 0) {
     if constexpr (N >= 2) {
       constexpr int H = N / 2;
@@ -115,8 +120,9 @@ template <int N, int Offset> __device__ __forceinline__ void reduceScatter(float
 
 template <typename T, typename OutT, int R, int F>
 __global__ void __launch_bounds__(kSkinnyThreads)
-    skinnyGemmKernel(const T *__restrict__ in, const T *__restrict__ w, const T *__restrict__ bias,
-                     OutT *__restrict__ out, int rows, int N, int K) {
+    skinnyGemmKernel(const T *__restrict__ in, const T *__restrict__ w,
+                     const T *__restrict__ bias, OutT *__restrict__ out,
+                     int rows, int N, int K) {
   constexpr int NV = F * R, Warps = kSkinnyThreads / 32;
   __shared__ float partial[Warps][NV];
   const int n0 = blockIdx.x * F, chunks = K / 8;
@@ -124,26 +130,45 @@ __global__ void __launch_bounds__(kSkinnyThreads)
   const uint4 *wrow[F];
 #pragma unroll
   for (int f = 0; f < F; ++f)
-    wrow[f] = reinterpret_cast<const uint4 *>(w + size_t(min(n0 + f, N - 1)) * K);
+    wrow[f] =
+        reinterpret_cast<const uint4 *>(w + size_t(min(n0 + f, N - 1)) * K);
 
   float acc[F][R] = {};
   int c = threadIdx.x;
-  // Two chunks per iteration: 2F weight loads are issued before any use.
-  for (; c + kSkinnyThreads < chunks; c += 2 * kSkinnyThreads) {
-    uint4 a[F], b[F];
+  // The first two chunks' weights are loaded before waiting for the
+  // predecessor kernel (weights are constant): under programmatic
+  // dependent launch this streaming overlaps the kernels before it.
+  uint4 a[F], b[F];
+  const bool firstTwo = c + kSkinnyThreads < chunks, firstOne = c < chunks;
 #pragma unroll
-    for (int f = 0; f < F; ++f) {
+  for (int f = 0; f < F; ++f) {
+    if (firstOne)
       a[f] = loadStreaming(wrow[f] + c);
+    if (firstTwo)
       b[f] = loadStreaming(wrow[f] + c + kSkinnyThreads);
-    }
+  }
+  awaitPredecessor();
+  if (firstTwo) {
     skinnyChunk<T, R, F>(acc, a, x, c, rows, chunks);
     skinnyChunk<T, R, F>(acc, b, x, c + kSkinnyThreads, rows, chunks);
-  }
-  if (c < chunks) {
-    uint4 a[F];
+    c += 2 * kSkinnyThreads;
+    // Two chunks per iteration: 2F weight loads are issued before any use.
+    for (; c + kSkinnyThreads < chunks; c += 2 * kSkinnyThreads) {
 #pragma unroll
-    for (int f = 0; f < F; ++f)
-      a[f] = loadStreaming(wrow[f] + c);
+      for (int f = 0; f < F; ++f) {
+        a[f] = loadStreaming(wrow[f] + c);
+        b[f] = loadStreaming(wrow[f] + c + kSkinnyThreads);
+      }
+      skinnyChunk<T, R, F>(acc, a, x, c, rows, chunks);
+      skinnyChunk<T, R, F>(acc, b, x, c + kSkinnyThreads, rows, chunks);
+    }
+    if (c < chunks) {
+#pragma unroll
+      for (int f = 0; f < F; ++f)
+        a[f] = loadStreaming(wrow[f] + c);
+      skinnyChunk<T, R, F>(acc, a, x, c, rows, chunks);
+    }
+  } else if (firstOne) {
     skinnyChunk<T, R, F>(acc, a, x, c, rows, chunks);
   }
 
@@ -171,20 +196,21 @@ __global__ void __launch_bounds__(kSkinnyThreads)
 }
 
 template <typename T, typename OutT, int R>
-void launchSkinny(cudaStream_t stream, const T *in, const T *w, const T *bias, OutT *out,
-                  int rows, int N, int K) {
+void launchSkinny(cudaStream_t stream, const T *in, const T *w, const T *bias,
+                  OutT *out, int rows, int N, int K) {
   // More features per CTA amortize activation loads; with 16 rows the
   // accumulators (F*R floats) bound F.
   constexpr int F = R <= 4 ? 8 : 4;
-  skinnyGemmKernel<T, OutT, R, F>
-      <<<ceilDiv(N, F), kSkinnyThreads, 0, stream>>>(in, w, bias, out, rows, N, K);
+  detail::launchDependent(skinnyGemmKernel<T, OutT, R, F>, ceilDiv(N, F),
+                          kSkinnyThreads, 0, stream, in, w, bias, out, rows, N,
+                          K);
 }
 
 // out[rows, N] = in[rows, K] * w^T (+ bias); the caller checked
 // skinnyGemmSupports.
 template <typename T, typename OutT>
-void skinnyGemm(cudaStream_t stream, const T *in, const T *w, const T *bias, OutT *out, int rows,
-                int N, int K) {
+void skinnyGemm(cudaStream_t stream, const T *in, const T *w, const T *bias,
+                OutT *out, int rows, int N, int K) {
   if (rows == 1)
     launchSkinny<T, OutT, 1>(stream, in, w, bias, out, rows, N, K);
   else if (rows == 2)
