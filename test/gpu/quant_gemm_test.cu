@@ -277,6 +277,7 @@ void benchShape(const LtContext &lt, const char *label, int N, int K, double cop
     for (auto &d : codes[i])
       d = std::make_unique<Dev<uint8_t>>(quants[i].codes);
   }
+  Dev<T> scratch(size_t(N) * K);
   for (int rows : {1, 2, 4, 8, 16}) {
     auto dIn = devT<T>(randomT<T>(size_t(rows) * K));
     Dev<T> out(size_t(rows) * N);
@@ -298,6 +299,17 @@ void benchShape(const LtContext &lt, const char *label, int N, int K, double cop
       });
       std::printf(" | %s %.4f ms %5.0f GB/s (%3.0f%% of copy) %.2fx f16", i ? "int4" : "int8", ms,
                   bytes / ms / 1e6, 100.0 * bytes / copyBW / 1e6 / ms, f16Ms / ms);
+      // Where the fused kernel stops (16 rows), the other path for
+      // comparison: dequantize into a scratch weight, then cuBLASLt.
+      if (rows == detail::kQuantGemvMaxRows) {
+        float other = timeMs([&] {
+          w.codes = codes[i][c]->p;
+          c = (c + 1) % codes[i].size();
+          detail::dequantize<T>(0, w, scratch.p, N, K);
+          detail::gemmCublasLt<T, T>(lt.args(), dIn.p, scratch.p, nullptr, out.p, rows, N, K);
+        });
+        std::printf(" (dequantize + cuBLASLt %.4f ms)", other);
+      }
     }
     std::printf("\n");
   }
