@@ -2,8 +2,9 @@
 # Quantized weights on the GPU (issue 9), in one run (about 2 minutes on an
 # H100):
 #
-#   CARRY=carry OUT=$OUT bash test/gpu/quant_e2e.sh
+#   CARRY=carry OUT=$OUT bash test/gpu/quant_e2e.sh [kernels] [llama12] [hf]
 #
+# (default: kernels llama12)
 # 1. test/gpu/quant_gemm_test.cu: gemm_quant (int8 per channel, int4 groups
 #    of 128 and 32) against an fp64 host product on both paths (fused kernel
 #    for rows <= 16, dequantize + cuBLASLt above), f16 and bf16; then its
@@ -21,6 +22,13 @@
 #    (bench/quant_cpu_reference.sh). PASS within 5e-4 bits per byte.
 # 4. sieve-run --bench: prefill 512/2048 tokens, decode tokens/s at batch 1
 #    and 16 for each.
+# hf (optional, about 3 more minutes; needs torch and transformers): the
+# Llama-3.2-1B shape (random weights, test/gpu/export_hf.py; HF_MODEL=
+# selects another shape of that script) compiled as fp16, int8 and int4,
+# sieve-run --bench: prefill 2048 tokens, decode batch 1 and 16, with the
+# weight bytes a decode step reads (weights.bin payload less the embedding
+# table when the LM head does not read it) per second. The tied LM head
+# stays f16 (the quantization pass leaves a tied head float).
 #
 # CARRY holds bin/sieve-compile and bin/sieve-run built from this branch
 # (sieve-compile must know --quantize). Results: one JSON line each in
@@ -41,6 +49,8 @@ note() { echo "== $*"; }
 record() { echo "$1" | tee -a "$RESULTS"; }
 fail() { echo "FAIL $*"; status=1; }
 START=$SECONDS
+parts=" ${*:-kernels llama12} "
+has() { [[ "$parts" == *" $1 "* ]]; }
 
 nvidia-smi -L
 help=$("$BIN/sieve-compile" --help 2>&1)
@@ -49,11 +59,14 @@ if [[ $help != *--quantize* ]]; then
   exit 1
 fi
 
+test_pid=""
+if has kernels; then
 note "build quant_gemm_test (in the background, with the model compiles)"
 "$NVCC" -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -I"$ROOT/runtime" \
   -I"$ROOT/include" -I"$ROOT/test/gpu" "$ROOT/test/gpu/quant_gemm_test.cu" \
   -o "$WORK/quant_gemm_test" -lcublasLt -lcublas > "$WORK/quant_gemm_test.log" 2>&1 &
 test_pid=$!
+fi
 
 SRC="$ROOT/models/llama12/llama12_fp16w.onnx"
 SRC_KIND=fp16w
@@ -65,31 +78,38 @@ TEXT="$ROOT/models/llama12/valid.txt"
 declare -A OPTIONS=([fp16]="" [int8]="weights=int8" [int4]="weights=int4 group=128")
 CONFIGS=(fp16 int8 int4)
 
-note "compile llama12 ($SRC_KIND source) as fp16, int8, int4"
-pids=()
-for c in "${CONFIGS[@]}"; do
-  rm -rf "$WORK/l12-$c.sieve"
-  args=("$SRC" -o "$WORK/l12-$c.sieve" --dtype f16 --quiet)
-  [[ -n "${OPTIONS[$c]}" ]] && args+=(--quantize="${OPTIONS[$c]}")
-  "$BIN/sieve-compile" "${args[@]}" > "$WORK/compile-$c.log" 2>&1 &
-  pids+=("$!:$c")
-done
-for entry in "${pids[@]}"; do
-  c=${entry#*:}
-  if wait "${entry%%:*}"; then
-    echo "PASS compile llama12 $c"
-    python3 - "$WORK/l12-$c.sieve/manifest.json" "$c" <<'EOF' | tee -a "$RESULTS"
+compile_all() { # SRC OUTPREFIX LABEL: fp16, int8, int4 in parallel
+  local src=$1 prefix=$2 label=$3 pids=() entry c args
+  for c in "${CONFIGS[@]}"; do
+    rm -rf "$prefix-$c.sieve"
+    args=("$src" -o "$prefix-$c.sieve" --dtype f16 --quiet)
+    [[ -n "${OPTIONS[$c]}" ]] && args+=(--quantize="${OPTIONS[$c]}")
+    "$BIN/sieve-compile" "${args[@]}" > "$prefix-compile-$c.log" 2>&1 &
+    pids+=("$!:$c")
+  done
+  for entry in "${pids[@]}"; do
+    c=${entry#*:}
+    if wait "${entry%%:*}"; then
+      echo "PASS compile $label $c"
+      python3 - "$prefix-$c.sieve/manifest.json" "$label $c" <<'EOF' | tee -a "$RESULTS"
 import json, sys
 m = json.load(open(sys.argv[1]))
 q = m.get("quantization", {})
 print(json.dumps({"compiled": sys.argv[2], "payload_bytes": m["weights"]["payload_bytes"],
                   "quantized_bytes": q.get("quantized_bytes"), "formats": q.get("formats")}))
 EOF
-  else
-    fail "compile llama12 $c"; cat "$WORK/compile-$c.log"
-  fi
-done
+    else
+      fail "compile $label $c"; cat "$prefix-compile-$c.log"
+    fi
+  done
+}
 
+if has llama12; then
+note "compile llama12 ($SRC_KIND source) as fp16, int8, int4"
+compile_all "$SRC" "$WORK/l12" llama12
+fi
+
+if has kernels; then
 note "quant_gemm_test (unit tests, then --bench)"
 if wait $test_pid; then
   "$WORK/quant_gemm_test" --bench | tee "$OUT/quant_gemm_test.txt"
@@ -99,7 +119,9 @@ if wait $test_pid; then
 else
   fail "build quant_gemm_test"; cat "$WORK/quant_gemm_test.log"
 fi
+fi
 
+if has llama12; then
 # CPU reference bits per byte of the same IR: computed here when the tools
 # are carried, else the figures docs/quantization.md records (computed on
 # the CPU machine by bench/quant_cpu_reference.sh).
@@ -171,6 +193,41 @@ print(f"llama12 {sys.argv[1]}: decode {d.get(1, 0):.0f} tokens/s (batch 1), "
       f"{d.get(16, 0):.0f} tokens/s (batch 16); prefill 2048 tokens {p.get(2048, 0):.2f} ms")
 EOF
 done
+
+fi
+
+if has hf; then
+  name=${HF_MODEL:-llama1b}
+  D=$WORK/$name
+  note "$name shape: export (random weights), compile fp16/int8/int4, bench"
+  if python3 "$ROOT/test/gpu/export_hf.py" "$name" "$D" --no-logits; then
+    compile_all "$D/$name.onnx" "$D/m" "$name"
+    rm -rf "$D"/*.onnx* # disk
+    for c in "${CONFIGS[@]}"; do
+      [[ -d "$D/m-$c.sieve" ]] || continue
+      r=$("$BIN/sieve-run" "$D/m-$c.sieve" --bench --json --bench-prompt-lengths 2048 \
+          --bench-batches 1,16) || { fail "bench $name $c"; continue; }
+      python3 - "$name $c" "$r" "$D/m-$c.sieve/manifest.json" <<'EOF' | tee -a "$RESULTS"
+import json, sys
+label, r, m = sys.argv[1], json.loads(sys.argv[2]), json.load(open(sys.argv[3]))
+tensors = {t["name"]: t["bytes"] for t in m["weights"]["tensors"]}
+# A decode step reads every weight once, except the embedding table when
+# the LM head has its own weight (then only a few rows of it are read).
+step = m["weights"]["payload_bytes"]
+if "w.lm_head" in tensors or "w.lm_head.codes" in tensors:
+    step -= tensors.get("w.embed", 0)
+d = {x["batch"]: x for x in r["decode"]}
+out = {"bench": label, "weight_bytes_per_step": step, "prefill_2048_ms": r["prefill"][0]["ms"]}
+for b, x in d.items():
+    out[f"decode_b{b}_tokens_per_s"] = round(x["tokens_per_s"], 1)
+    out[f"decode_b{b}_weight_GBps"] = round(step / (x["ms_per_step"] / 1e3) / 1e9, 1)
+print(json.dumps(out))
+EOF
+    done
+  else
+    fail "export $name"
+  fi
+fi
 
 echo "quant_e2e: $((SECONDS - START)) s, status $status"
 [[ $status == 0 ]] && echo "quant_e2e: ALL PASSED" || echo "quant_e2e: FAILED"
