@@ -121,19 +121,24 @@ __device__ __forceinline__ auto &pick(A &a, B &b) {
 constexpr float kMagic = 8388608.f;        // 2^23
 constexpr float kMagicInt8 = 8388608.f + 128.f;
 
-// Rows <= 16: a CTA owns F output features; its threads stride over the K
-// codes in 16-byte chunks (streaming loads, F in flight per thread), the
-// activations come through the read-only cache (every CTA reads all of
-// them). acc[f][r] accumulates in fp32; the reduction is skinny_gemm's.
+// Rows <= 16: a CTA's threads form `split` groups (1, 2, 4 or 8) of
+// 256 / split threads; each group owns F output features and its threads
+// stride over the K codes in 16-byte chunks (streaming loads, F in flight
+// per thread). Short rows take more groups, so that no thread idles: an
+// int4 row of K = 2048 is only 64 chunks. The activations come through the
+// read-only cache (every CTA reads all of them). acc[f][r] accumulates in
+// fp32; each warp reduces as skinny_gemm does, then the warps of a group
+// are summed.
 template <typename T, typename OutT, QuantFormat Fmt, int R, int F>
 __global__ void __launch_bounds__(kQuantThreads, 2)
     quantGemvKernel(const T *__restrict__ in, QuantWeight w, const T *__restrict__ bias,
-                    OutT *__restrict__ out, int rows, int N, int K) {
+                    OutT *__restrict__ out, int rows, int N, int K, int split) {
   constexpr int V = codesPerChunk<Fmt>(), Octets = V / 8, NV = F * R,
                 Warps = kQuantThreads / 32;
   constexpr bool Int4 = Fmt == QuantFormat::Int4;
   __shared__ float partialSums[Warps][NV];
-  const int n0 = blockIdx.x * F, chunks = K / V, xChunks = K / 8;
+  const int groupThreads = kQuantThreads / split, group = threadIdx.x / groupThreads;
+  const int n0 = (blockIdx.x * split + group) * F, chunks = K / V, xChunks = K / 8;
   const int groups = Int4 ? K / w.group : 1, chunksPerGroup = Int4 ? w.group / V : 1;
   const uint4 *x = reinterpret_cast<const uint4 *>(in);
   const uint4 *wrow[F];
@@ -145,7 +150,7 @@ __global__ void __launch_bounds__(kQuantThreads, 2)
   }
 
   float acc[F][R] = {};
-  for (int c = threadIdx.x; c < chunks; c += kQuantThreads) {
+  for (int c = threadIdx.x % groupThreads; c < chunks; c += groupThreads) {
     uint4 raw[F];
 #pragma unroll
     for (int f = 0; f < F; ++f)
@@ -203,14 +208,15 @@ __global__ void __launch_bounds__(kQuantThreads, 2)
     partialSums[warp][lane / (32 / NV)] = v[0];
   }
   __syncthreads();
-  for (int t = threadIdx.x; t < NV; t += kQuantThreads) {
-    const int f = t / R, r = t % R, n = n0 + f;
+  const int groupWarps = Warps / split;
+  for (int t = threadIdx.x; t < split * NV; t += kQuantThreads) {
+    const int g = t / NV, value = t % NV, f = value / R, r = value % R;
+    const int n = (blockIdx.x * split + g) * F + f;
     if (n >= N || r >= rows)
       continue;
     float sum = 0.f;
-#pragma unroll
-    for (int i = 0; i < Warps; ++i)
-      sum += partialSums[i][t];
+    for (int i = g * groupWarps; i < (g + 1) * groupWarps; ++i)
+      sum += partialSums[i][value];
     if constexpr (!Int4)
       sum *= static_cast<const float *>(w.scales)[n];
     if (bias)
@@ -229,8 +235,11 @@ void launchQuantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, con
   constexpr bool Int4 = Fmt == QuantFormat::Int4;
   constexpr int F = Int4 ? (R == 1 ? 8 : R <= 4 ? 4 : R == 8 ? 2 : 1)
                          : (R <= 2 ? 8 : R == 4 ? 4 : R == 8 ? 2 : 1);
+  // Thread groups of at most as many threads as a row has chunks.
+  const int chunks = K / codesPerChunk<Fmt>();
+  const int split = chunks >= 256 ? 1 : chunks >= 128 ? 2 : chunks >= 64 ? 4 : 8;
   quantGemvKernel<T, OutT, Fmt, R, F>
-      <<<ceilDiv(N, F), kQuantThreads, 0, stream>>>(in, w, bias, out, rows, N, K);
+      <<<ceilDiv(N, F * split), kQuantThreads, 0, stream>>>(in, w, bias, out, rows, N, K, split);
 }
 
 template <typename T, typename OutT, QuantFormat Fmt>

@@ -168,14 +168,17 @@ done
 
 note "greedy generation, KV decode vs a fresh prefill (int4)"
 if [[ -d "$WORK/l12-int4.sieve" ]]; then
-  r=$("$BIN/sieve-run" "$WORK/l12-int4.sieve" --prompt "The list type in Python" \
-      --max-new-tokens 64 --json --check-kv) || fail "generate int4"
+  if r=$("$BIN/sieve-run" "$WORK/l12-int4.sieve" --prompt "The list type in Python" \
+      --max-new-tokens 64 --json --check-kv); then
   python3 - "$r" <<'EOF' | tee -a "$RESULTS"
 import json, sys
 r = json.loads(sys.argv[1])
 print(json.dumps({"generate": "llama12 int4", "tokens": len(r.get("tokens", [])),
                   "kv_max_abs_diff": r.get("kv_max_abs_diff"), "text": r.get("text", "")[:120]}))
 EOF
+  else
+    fail "generate int4"
+  fi
 fi
 
 note "sieve-run --bench: prefill 512/2048, decode batch 1 and 16"
