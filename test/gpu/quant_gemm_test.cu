@@ -259,7 +259,15 @@ double copyGBs() {
 // One decode shape: the fused kernel on rotating copies of the weight (at
 // least 256 MiB cycled, beyond the 50 MiB L2), and the f16 gemm() of the
 // same shape (skinny kernel or cuBLASLt, as the fp16 model runs it).
-void benchShape(const LtContext &lt, const char *label, int N, int K, double copyBW) {
+// Milliseconds of one shape at each benchmarked row count: f16 gemm(),
+// fused int8, fused int4.
+struct ShapeTimes {
+  double f16[5] = {}, q8[5] = {}, q4[5] = {}, f16Bytes = 0, q8Bytes = 0, q4Bytes = 0;
+};
+constexpr int kBenchRows[5] = {1, 2, 4, 8, 16};
+
+ShapeTimes benchShape(const LtContext &lt, const char *label, int N, int K, double copyBW) {
+  ShapeTimes times;
   using T = half;
   auto copiesFor = [](double bytes) { return int(std::max(1.0, std::ceil(268435456.0 / bytes))); };
   double f16Bytes = double(N) * K * 2;
@@ -278,7 +286,11 @@ void benchShape(const LtContext &lt, const char *label, int N, int K, double cop
       d = std::make_unique<Dev<uint8_t>>(quants[i].codes);
   }
   Dev<T> scratch(size_t(N) * K);
-  for (int rows : {1, 2, 4, 8, 16}) {
+  times.f16Bytes = f16Bytes;
+  times.q8Bytes = double(quants[0].packedBytes());
+  times.q4Bytes = double(quants[1].packedBytes());
+  for (int ri = 0; ri < 5; ++ri) {
+    const int rows = kBenchRows[ri];
     auto dIn = devT<T>(randomT<T>(size_t(rows) * K));
     Dev<T> out(size_t(rows) * N);
     size_t next = 0;
@@ -286,6 +298,7 @@ void benchShape(const LtContext &lt, const char *label, int N, int K, double cop
       gemm<T, T>(lt.args(), dIn.p, f16[next]->p, nullptr, out.p, rows, N, K);
       next = (next + 1) % f16.size();
     });
+    times.f16[ri] = f16Ms;
     std::printf("BENCH quant_gemm %s rows %2d N %5d K %5d: f16 gemm %.4f ms %5.0f GB/s", label,
                 rows, N, K, f16Ms, f16Bytes / f16Ms / 1e6);
     for (int i = 0; i < 2; ++i) {
@@ -297,6 +310,7 @@ void benchShape(const LtContext &lt, const char *label, int N, int K, double cop
         c = (c + 1) % codes[i].size();
         detail::quantGemv<T, T>(0, dIn.p, w, nullptr, out.p, rows, N, K);
       });
+      (i ? times.q4 : times.q8)[ri] = ms;
       std::printf(" | %s %.4f ms %5.0f GB/s (%3.0f%% of copy) %.2fx f16", i ? "int4" : "int8", ms,
                   bytes / ms / 1e6, 100.0 * bytes / copyBW / 1e6 / ms, f16Ms / ms);
       // Where the fused kernel stops (16 rows), the other path for
@@ -312,6 +326,36 @@ void benchShape(const LtContext &lt, const char *label, int N, int K, double cop
       }
     }
     std::printf("\n");
+  }
+  return times;
+}
+
+// The projections of one decoder layer times the layer count: the GEMM
+// part of a decode step (the LM head, f16 in every configuration here, and
+// attention are not included).
+void benchModel(const LtContext &lt, const char *name, int layers,
+                std::initializer_list<std::pair<int, int>> shapes, double copyBW) {
+  ShapeTimes total;
+  for (auto [N, K] : shapes) {
+    char label[32];
+    std::snprintf(label, sizeof label, "%s %dx%d", name, N, K);
+    ShapeTimes t = benchShape(lt, label, N, K, copyBW);
+    for (int i = 0; i < 5; ++i) {
+      total.f16[i] += layers * t.f16[i];
+      total.q8[i] += layers * t.q8[i];
+      total.q4[i] += layers * t.q4[i];
+    }
+    total.f16Bytes += layers * t.f16Bytes;
+    total.q8Bytes += layers * t.q8Bytes;
+    total.q4Bytes += layers * t.q4Bytes;
+  }
+  for (int i = 0; i < 5; ++i) {
+    auto pct = [&](double bytes, double ms) { return 100.0 * bytes / copyBW / 1e6 / ms; };
+    std::printf("BENCH quant_gemm %s decode-step GEMMs (%d layers) rows %2d: f16 %.3f ms (%3.0f%% "
+                "of floor) | int8 %.3f ms (%3.0f%%) %.2fx | int4 %.3f ms (%3.0f%%) %.2fx\n",
+                name, layers, kBenchRows[i], total.f16[i], pct(total.f16Bytes, total.f16[i]),
+                total.q8[i], pct(total.q8Bytes, total.q8[i]), total.f16[i] / total.q8[i],
+                total.q4[i], pct(total.q4Bytes, total.q4[i]), total.f16[i] / total.q4[i]);
   }
 }
 
@@ -364,15 +408,11 @@ int main(int argc, char **argv) {
   if (benchToo) {
     double bw = copyGBs();
     std::printf("BENCH copy bandwidth (1 GiB device-to-device, read + write): %.0f GB/s\n", bw);
-    // Llama-3.2-1B: qkv, o, gate_up, down; Llama-3-8B: qkv, o, gate_up, down.
-    benchShape(lt, "1B qkv    ", 3072, 2048, bw);
-    benchShape(lt, "1B o      ", 2048, 2048, bw);
-    benchShape(lt, "1B gate_up", 16384, 2048, bw);
-    benchShape(lt, "1B down   ", 2048, 8192, bw);
-    benchShape(lt, "8B qkv    ", 6144, 4096, bw);
-    benchShape(lt, "8B o      ", 4096, 4096, bw);
-    benchShape(lt, "8B gate_up", 28672, 4096, bw);
-    benchShape(lt, "8B down   ", 4096, 14336, bw);
+    // Per layer: fused qkv, o, fused gate_up, down.
+    benchModel(lt, "Llama-3.2-1B", 16, {{3072, 2048}, {2048, 2048}, {16384, 2048}, {2048, 8192}},
+               bw);
+    benchModel(lt, "Llama-3-8B", 32, {{6144, 4096}, {4096, 4096}, {28672, 4096}, {4096, 14336}},
+               bw);
     benchPrefill(lt, 4096, 4096);
     benchPrefill(lt, 28672, 4096);
   }
