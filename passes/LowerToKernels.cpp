@@ -374,6 +374,9 @@ LogicalResult Lowering::gemm(Operation *user, StringRef role,
                       i64(k));
     return success();
   }
+  if (transposed)
+    return user->emitError("cannot lower to kernels: a quantized weight "
+                           "read transposed (a tied LM head) has no kernel");
   FailureOr<QuantArrays> q = quantized(user, role, values);
   if (failed(q))
     return failure();
