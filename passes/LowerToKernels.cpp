@@ -89,6 +89,28 @@ private:
   FailureOr<FlatSymbolRefAttr> weight(Operation *user, StringRef role,
                                       ArrayRef<Value> values, bool transpose,
                                       Type elementType);
+  /// A `kernel.weight` of `type` packed from `sources` (each once).
+  FlatSymbolRefAttr pack(Operation *user, StringRef role,
+                         ArrayRef<Attribute> sources, RankedTensorType type,
+                         bool transpose);
+  /// The packed arrays of the `sieve.quantized_weight` ops defining
+  /// `values`, stacked along the output features (one format).
+  struct QuantArrays {
+    sieve::QuantAttr format;
+    FlatSymbolRefAttr codes, scales, zeros;
+  };
+  FailureOr<QuantArrays> quantized(Operation *user, StringRef role,
+                                   ArrayRef<Value> values);
+  /// One GEMM over the weights `values` stacked: `kernel.gemm` of float
+  /// weights (stored transposed unless `transposed` says they already are
+  /// [out, in]) or `kernel.gemm_quant` of quantized weights of one format.
+  /// `out` null writes the logits. `packBias` (optional) packs the bias
+  /// after the weights, so weights.bin keeps weights before their biases.
+  using BiasFn = llvm::function_ref<FailureOr<FlatSymbolRefAttr>()>;
+  LogicalResult gemm(Operation *user, StringRef role, ArrayRef<Value> values,
+                     FlatSymbolRefAttr in, BiasFn packBias,
+                     FlatSymbolRefAttr out, int64_t n, int64_t k,
+                     bool transposed = false);
   std::string layerName(Operation *op, StringRef role) const;
   IntegerAttr i64(int64_t v) { return builder.getI64IntegerAttr(v); }
 
@@ -134,7 +156,8 @@ void Lowering::flatten(Block &block, int64_t layer) {
       aliases[dl.getOutput()] = canon(body.getTerminator()->getOperand(0));
       continue;
     }
-    if (op.hasTrait<OpTrait::IsTerminator>() || isa<WeightOp>(op))
+    if (op.hasTrait<OpTrait::IsTerminator>() ||
+        isa<WeightOp, QuantizedWeightOp>(op))
       continue;
     position[&op] = order.size();
     layerOf[&op] = layer;
@@ -218,11 +241,17 @@ Lowering::weight(Operation *user, StringRef role, ArrayRef<Value> values,
     cols = c;
     rows += r;
   }
-  MLIRContext *ctx = builder.getContext();
   SmallVector<int64_t> shape{rows};
   if (rank == 2)
     shape.push_back(cols);
-  auto type = RankedTensorType::get(shape, elementType);
+  return pack(user, role, sources, RankedTensorType::get(shape, elementType),
+              transpose);
+}
+
+FlatSymbolRefAttr Lowering::pack(Operation *user, StringRef role,
+                                 ArrayRef<Attribute> sources,
+                                 RankedTensorType type, bool transpose) {
+  MLIRContext *ctx = builder.getContext();
   ArrayAttr sourceAttr = ArrayAttr::get(ctx, sources);
   Attribute key = ArrayAttr::get(
       ctx, {sourceAttr, BoolAttr::get(ctx, transpose), TypeAttr::get(type)});
@@ -242,6 +271,121 @@ Lowering::weight(Operation *user, StringRef role, ArrayRef<Value> values,
   auto ref = FlatSymbolRefAttr::get(ctx, sym);
   packed[key] = ref;
   return ref;
+}
+
+/// The format of a linear weight: its `#sieve.quant` when it is a
+/// sieve.quantized_weight, null for a float sieve.weight. GEMMs only stack
+/// weights of one format.
+static Attribute weightFormat(Value w) {
+  if (auto q = w.getDefiningOp<QuantizedWeightOp>())
+    return q.getFormat();
+  return {};
+}
+
+FailureOr<Lowering::QuantArrays>
+Lowering::quantized(Operation *user, StringRef role, ArrayRef<Value> values) {
+  SmallVector<Attribute> codes, scales, zeros;
+  QuantAttr format;
+  int64_t rows = 0, cols = 0;
+  for (Value v : values) {
+    auto q = v.getDefiningOp<QuantizedWeightOp>();
+    if (!q)
+      return user->emitError("cannot lower to kernels: one GEMM would mix "
+                             "quantized and float weights (quantize all of "
+                             "them or none)");
+    if (format && q.getFormat() != format)
+      return user->emitError("cannot lower to kernels: one GEMM would mix "
+                             "the weight formats ")
+             << format << " and " << q.getFormat();
+    format = q.getFormat();
+    if (q.getInputScalesAttr())
+      return user->emitError("cannot lower to kernels: activation-aware "
+                             "input_scales (method=awq) have no GPU kernel "
+                             "yet (quantize with method=rtn)");
+    auto type = cast<RankedTensorType>(q.getType()); // [K, N]
+    cols = type.getDimSize(0);
+    rows += type.getDimSize(1);
+    codes.push_back(q.getData());
+    scales.push_back(q.getScales());
+    if (auto z = q.getZerosAttr())
+      zeros.push_back(z);
+  }
+  MLIRContext *ctx = builder.getContext();
+  Builder b(ctx);
+  int64_t k = cols, group = format.getGroup();
+  QuantArrays out{format, {}, {}, {}};
+  switch (format.getKind()) {
+  case QuantKind::int8:
+    if (k % 16)
+      return user->emitError("cannot lower to kernels: the int8 kernel "
+                             "reads rows of a multiple of 16 inputs, not ")
+             << k;
+    out.codes = pack(user, role.str() + ".codes", codes,
+                     RankedTensorType::get({rows, k}, b.getIntegerType(8)),
+                     false);
+    out.scales = pack(user, role.str() + ".scales", scales,
+                      RankedTensorType::get({rows}, b.getF32Type()), false);
+    return out;
+  case QuantKind::int4:
+    if (k % 32 || group % 32)
+      return user->emitError("cannot lower to kernels: the int4 kernel "
+                             "reads groups of a multiple of 32 inputs and "
+                             "rows of a multiple of 32; this weight has ")
+             << k << " inputs in groups of " << group;
+    out.codes = pack(user, role.str() + ".codes", codes,
+                     RankedTensorType::get(
+                         {rows, k}, IntegerType::get(ctx, 4,
+                                                     IntegerType::Unsigned)),
+                     false);
+    out.scales = pack(user, role.str() + ".scales", scales,
+                      RankedTensorType::get({rows, k / group}, b.getF16Type()),
+                      false);
+    // One byte per zero point: the kernel reads a group's zero with its
+    // scale (the writer unpacks the nibbles).
+    out.zeros = pack(
+        user, role.str() + ".zeros", zeros,
+        RankedTensorType::get({rows, k / group},
+                              IntegerType::get(ctx, 8, IntegerType::Unsigned)),
+        false);
+    return out;
+  case QuantKind::fp8:
+    break;
+  }
+  return user->emitError("cannot lower to kernels: weight format ")
+         << format << " has no GPU kernel yet (int8 and int4 do)";
+}
+
+LogicalResult Lowering::gemm(Operation *user, StringRef role,
+                             ArrayRef<Value> values, FlatSymbolRefAttr in,
+                             BiasFn packBias, FlatSymbolRefAttr out, int64_t n,
+                             int64_t k, bool transposed) {
+  auto bias = [&]() -> FailureOr<FlatSymbolRefAttr> {
+    return packBias ? packBias() : FlatSymbolRefAttr();
+  };
+  if (!weightFormat(values.front())) {
+    FailureOr<FlatSymbolRefAttr> w =
+        weight(user, role, values, !transposed, dtype);
+    if (failed(w))
+      return failure();
+    FailureOr<FlatSymbolRefAttr> b = bias();
+    if (failed(b))
+      return failure();
+    k::GemmOp::create(builder, user->getLoc(), in, *w, *b, out, i64(n),
+                      i64(k));
+    return success();
+  }
+  if (transposed)
+    return user->emitError("cannot lower to kernels: a quantized weight "
+                           "read transposed (a tied LM head) has no kernel");
+  FailureOr<QuantArrays> q = quantized(user, role, values);
+  if (failed(q))
+    return failure();
+  FailureOr<FlatSymbolRefAttr> b = bias();
+  if (failed(b))
+    return failure();
+  k::GemmQuantOp::create(builder, user->getLoc(), in, q->codes, q->scales,
+                         q->zeros, *b, out, q->format, i64(n), i64(k));
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -358,7 +502,8 @@ LogicalResult Lowering::lowerLinear(LinearOp op) {
     auto other = dyn_cast<LinearOp>(u);
     if (other && !done.contains(other) &&
         canon(other.getInput()) == canon(op.getInput()) &&
-        static_cast<bool>(other.getBias()) == static_cast<bool>(op.getBias()))
+        static_cast<bool>(other.getBias()) == static_cast<bool>(op.getBias()) &&
+        weightFormat(other.getWeight()) == weightFormat(op.getWeight()))
       group.push_back(other);
   }
   FailureOr<FlatSymbolRefAttr> in = wholeBuffer(op, op.getInput());
@@ -379,25 +524,20 @@ LogicalResult Lowering::lowerLinear(LinearOp op) {
     role = "proj";
   else if (canon(op.getInput()).getDefiningOp<AttentionOp>())
     role = "o";
-  FailureOr<FlatSymbolRefAttr> w =
-      weight(op, layerName(op, role), weights, true, dtype);
-  if (failed(w))
-    return failure();
-  FlatSymbolRefAttr bias;
-  if (!biases.empty()) {
-    FailureOr<FlatSymbolRefAttr> b =
-        weight(op, layerName(op, role.str() + "_bias"), biases, false, dtype);
-    if (failed(b))
-      return failure();
-    bias = *b;
-  }
+  auto packBias = [&]() -> FailureOr<FlatSymbolRefAttr> {
+    if (biases.empty())
+      return FlatSymbolRefAttr();
+    return weight(op, layerName(op, role.str() + "_bias"), biases, false,
+                  dtype);
+  };
   int64_t n = 0;
   for (LinearOp l : group)
     n += lastDim(l.getResult());
   int64_t kdim = lastDim(op.getInput());
   View out = newBuffer(layerName(op, role), n);
-  k::GemmOp::create(builder, op.getLoc(), *in, *w, bias, out.buffer, i64(n),
-                    i64(kdim));
+  if (failed(gemm(op, layerName(op, role), weights, *in, packBias, out.buffer,
+                  n, kdim)))
+    return failure();
   int64_t offset = 0;
   for (LinearOp l : group) {
     int64_t width = lastDim(l.getResult());
@@ -436,6 +576,10 @@ LogicalResult Lowering::lowerAttention(AttentionOp op) {
   if (!isa<DenseAttr>(op.getSparsityOrDense()))
     return op.emitError("cannot lower to kernels: attention sparsity ")
            << op.getSparsityOrDense() << " has no kernel yet";
+  if (auto kv = op.getKvAttr())
+    return op.emitError("cannot lower to kernels: KV-cache format ")
+           << kv << " has no GPU kernel yet (the attention kernels read "
+           << "f16/bf16 caches)";
   auto unrotate = [&](Value v) -> RotatedView {
     Value c = canon(v);
     if (auto r = c.getDefiningOp<RotaryOp>())
@@ -519,56 +663,54 @@ LogicalResult Lowering::lowerAttention(AttentionOp op) {
 
 LogicalResult Lowering::lowerGatedMLP(GatedMLPOp op) {
   FailureOr<FlatSymbolRefAttr> in = wholeBuffer(op, op.getInput());
-  FailureOr<FlatSymbolRefAttr> gateUp = weight(
-      op, layerName(op, "gate_up"), {op.getGate(), op.getUp()}, true, dtype);
-  FailureOr<FlatSymbolRefAttr> down =
-      weight(op, layerName(op, "down"), {op.getDown()}, true, dtype);
-  if (failed(in) || failed(gateUp) || failed(down))
+  if (failed(in))
     return failure();
+  // Gate and up are one GEMM (the GLU reads both halves of its rows).
+  if (weightFormat(op.getGate()) != weightFormat(op.getUp()))
+    return op.emitError("cannot lower to kernels: gate and up weights are "
+                        "stored in different formats (one GEMM computes "
+                        "both)");
   int64_t width = lastDim(op.getGate());
   int64_t hidden = lastDim(op.getInput());
   View gu = newBuffer(layerName(op, "gate_up"), 2 * width);
-  k::GemmOp::create(builder, op.getLoc(), *in, *gateUp, FlatSymbolRefAttr(),
-                    gu.buffer, i64(2 * width), i64(hidden));
+  if (failed(gemm(op, layerName(op, "gate_up"), {op.getGate(), op.getUp()},
+                  *in, nullptr, gu.buffer, 2 * width, hidden)))
+    return failure();
   View act = newBuffer(layerName(op, "gated"), width);
   k::GLUOp::create(builder, op.getLoc(), gu.buffer, act.buffer,
                    i64(2 * width), i64(0), i64(width), i64(width),
                    op.getActivationAttr());
   View out = newBuffer(layerName(op, "mlp"), hidden);
-  k::GemmOp::create(builder, op.getLoc(), act.buffer, *down,
-                    FlatSymbolRefAttr(), out.buffer, i64(hidden), i64(width));
+  if (failed(gemm(op, layerName(op, "down"), {op.getDown()}, act.buffer,
+                  nullptr, out.buffer, hidden, width)))
+    return failure();
   views[canon(op.getResult())] = out;
   return success();
 }
 
 LogicalResult Lowering::lowerMLP(MLPOp op) {
   FailureOr<FlatSymbolRefAttr> in = wholeBuffer(op, op.getInput());
-  FailureOr<FlatSymbolRefAttr> up =
-      weight(op, layerName(op, "up"), {op.getUp()}, true, dtype);
-  FailureOr<FlatSymbolRefAttr> down =
-      weight(op, layerName(op, "down"), {op.getDown()}, true, dtype);
-  if (failed(in) || failed(up) || failed(down))
+  if (failed(in))
     return failure();
   auto optBias = [&](Value b, StringRef role) -> FailureOr<FlatSymbolRefAttr> {
     if (!b)
       return FlatSymbolRefAttr();
     return weight(op, layerName(op, role), {b}, false, dtype);
   };
-  FailureOr<FlatSymbolRefAttr> upBias = optBias(op.getUpBias(), "up_bias");
-  FailureOr<FlatSymbolRefAttr> downBias =
-      optBias(op.getDownBias(), "down_bias");
-  if (failed(upBias) || failed(downBias))
-    return failure();
+  auto upBias = [&] { return optBias(op.getUpBias(), "up_bias"); };
+  auto downBias = [&] { return optBias(op.getDownBias(), "down_bias"); };
   int64_t width = lastDim(op.getUp());
   int64_t hidden = lastDim(op.getInput());
   View mid = newBuffer(layerName(op, "up"), width);
-  k::GemmOp::create(builder, op.getLoc(), *in, *up, *upBias, mid.buffer,
-                    i64(width), i64(hidden));
+  if (failed(gemm(op, layerName(op, "up"), {op.getUp()}, *in, upBias,
+                  mid.buffer, width, hidden)))
+    return failure();
   k::ActivationOp::create(builder, op.getLoc(), mid.buffer, i64(width),
                           op.getActivationAttr());
   View out = newBuffer(layerName(op, "mlp"), hidden);
-  k::GemmOp::create(builder, op.getLoc(), mid.buffer, *down, *downBias,
-                    out.buffer, i64(hidden), i64(width));
+  if (failed(gemm(op, layerName(op, "down"), {op.getDown()}, mid.buffer,
+                  downBias, out.buffer, hidden, width)))
+    return failure();
   views[canon(op.getResult())] = out;
   return success();
 }
@@ -594,28 +736,21 @@ LogicalResult Lowering::lowerLMHead(LMHeadOp op) {
     return op.emitError("cannot lower to kernels: the LM head's logits are "
                         "not the model's output");
   FailureOr<FlatSymbolRefAttr> in = wholeBuffer(op, op.getInput());
-  // A tied head reads the [vocab, hidden] embedding table as it is.
-  FailureOr<FlatSymbolRefAttr> w =
-      weight(op, op.getTransposed() ? "embed" : "lm_head", {op.getWeight()},
-             !op.getTransposed(), dtype);
-  if (failed(in) || failed(w))
+  if (failed(in))
     return failure();
-  FlatSymbolRefAttr bias;
-  if (op.getBias()) {
-    FailureOr<FlatSymbolRefAttr> b =
-        weight(op, "lm_head_bias", {op.getBias()}, false, dtype);
-    if (failed(b))
-      return failure();
-    bias = *b;
-  }
+  auto bias = [&]() -> FailureOr<FlatSymbolRefAttr> {
+    if (!op.getBias())
+      return FlatSymbolRefAttr();
+    return weight(op, "lm_head_bias", {op.getBias()}, false, dtype);
+  };
   int64_t hidden = lastDim(op.getInput());
   View rows = newBuffer("logit_rows", hidden);
   k::GatherRowsOp::create(builder, op.getLoc(), *in, rows.buffer,
                           i64(hidden));
-  k::GemmOp::create(builder, op.getLoc(), rows.buffer, *w, bias,
-                    FlatSymbolRefAttr(), i64(model.getVocabSize()),
-                    i64(hidden));
-  return success();
+  // A tied head reads the [vocab, hidden] embedding table as it is.
+  return gemm(op, op.getTransposed() ? "embed" : "lm_head", {op.getWeight()},
+              rows.buffer, bias, FlatSymbolRefAttr(), model.getVocabSize(),
+              hidden, op.getTransposed());
 }
 
 LogicalResult Lowering::lower(Operation *op) {

@@ -123,4 +123,5 @@ void sample(cudaStream_t stream, const float *logits, int rows, int vocab,
 #include "kernels/elementwise.cuh"
 #include "kernels/gemm.cuh"
 #include "kernels/norm.cuh"
+#include "kernels/quant_gemm.cuh"
 #include "kernels/rotary.cuh"

@@ -25,7 +25,11 @@ static int64_t elementBytes(Type type) {
 int64_t ProgramOp::getElementBytes() { return elementBytes(getDtype()); }
 
 int64_t WeightOp::getByteSize() {
+  // Sub-byte codes (ui4) are packed two per byte.
   RankedTensorType type = getTensorType();
+  int64_t bits = type.getElementType().getIntOrFloatBitWidth();
+  if (bits < 8)
+    return (type.getNumElements() * bits + 7) / 8;
   return type.getNumElements() * elementBytes(type.getElementType());
 }
 
@@ -140,11 +144,17 @@ public:
   /// A weight of exactly `shape` (element type: dtype unless `f32`).
   LogicalResult weight(Operation *op, FlatSymbolRefAttr ref,
                        ArrayRef<int64_t> shape, bool f32 = false) {
+    return typedWeight(op, ref, shape,
+                       f32 ? Float32Type::get(op->getContext())
+                           : program.getDtype());
+  }
+  /// A weight of exactly `shape` and element type `want`.
+  LogicalResult typedWeight(Operation *op, FlatSymbolRefAttr ref,
+                            ArrayRef<int64_t> shape, Type want) {
     auto w = table.lookup<WeightOp>(ref.getValue());
     if (!w)
       return op->emitOpError("names ") << ref << ", which is not a weight";
     RankedTensorType type = w.getTensorType();
-    Type want = f32 ? Float32Type::get(op->getContext()) : program.getDtype();
     if (type.getShape() != shape || type.getElementType() != want) {
       auto diag = op->emitOpError("expects ") << ref << " of shape [";
       llvm::interleave(shape, diag, "x");
@@ -208,6 +218,7 @@ public:
                    << program.getVocabSize();
           return optBuffer(op, g.getOutAttr(), g.getN());
         })
+        .Case([&](GemmQuantOp g) { return gemmQuant(g); })
         .Case([&](GatherRowsOp g) -> LogicalResult {
           if (failed(buffer(op, g.getInAttr(), g.getCols())))
             return failure();
@@ -250,6 +261,56 @@ public:
   }
 
 private:
+  /// The quantized weight's arrays match `format` and the runtime's
+  /// gemm_quant can read them.
+  LogicalResult gemmQuant(GemmQuantOp g) {
+    Operation *op = g;
+    int64_t n = g.getN(), k = g.getK();
+    sieve::QuantAttr format = g.getFormat();
+    MLIRContext *ctx = op->getContext();
+    Builder b(ctx);
+    if (failed(buffer(op, g.getInAttr(), k)))
+      return failure();
+    switch (format.getKind()) {
+    case sieve::QuantKind::int8:
+      if (k % 16)
+        return op->emitOpError("int8 kernel needs k % 16 == 0, k is ") << k;
+      if (g.getZerosAttr())
+        return op->emitOpError("int8 weights have no zeros");
+      if (failed(typedWeight(op, g.getCodesAttr(), {n, k}, b.getIntegerType(8))) ||
+          failed(typedWeight(op, g.getScalesAttr(), {n}, b.getF32Type())))
+        return failure();
+      break;
+    case sieve::QuantKind::int4: {
+      int64_t group = format.getGroup();
+      if (k % 32 || group % 32 || k % group)
+        return op->emitOpError("int4 kernel needs k % 32 == 0 and a group "
+                               "that is a multiple of 32 dividing k; k is ")
+               << k << ", group " << group;
+      if (!g.getZerosAttr())
+        return op->emitOpError("int4 weights need zeros");
+      Type u4 = IntegerType::get(ctx, 4, IntegerType::Unsigned);
+      Type u8 = IntegerType::get(ctx, 8, IntegerType::Unsigned);
+      if (failed(typedWeight(op, g.getCodesAttr(), {n, k}, u4)) ||
+          failed(typedWeight(op, g.getScalesAttr(), {n, k / group},
+                             b.getF16Type())) ||
+          failed(typedWeight(op, g.getZerosAttr(), {n, k / group}, u8)))
+        return failure();
+      break;
+    }
+    case sieve::QuantKind::fp8:
+      return op->emitOpError("format ") << format << " has no kernel";
+    }
+    if (auto bias = g.getBiasAttr())
+      if (failed(weight(op, bias, {n})))
+        return failure();
+    if (g.writesLogits() && n != program.getVocabSize())
+      return op->emitOpError("writes ") << n
+             << " logits per row, the vocabulary has "
+             << program.getVocabSize();
+    return optBuffer(op, g.getOutAttr(), n);
+  }
+
   LogicalResult norm(Operation *op, FlatSymbolRefAttr a, FlatSymbolRefAttr b,
                      FlatSymbolRefAttr sum, FlatSymbolRefAttr out) {
     int64_t hidden = program.getHiddenSize();

@@ -170,6 +170,39 @@ def Kernel_GemmOp : Kernel_LaunchOp<"gemm"> {
   }];
 }
 
+def Kernel_GemmQuantOp : Kernel_LaunchOp<"gemm_quant"> {
+  let summary = "out[rows, n] = in[rows, k] * dequantize(codes, scales, zeros)^T (+ bias)";
+  let description = [{
+    `gemm` with a quantized weight (issue 9) in `format`, packed as the
+    runtime's gemm_quant reads it (docs/quantization.md, "GPU layouts"):
+    - `#sieve.quant<int8>`: `codes` [n, k] i8, `scales` [n] f32;
+    - `#sieve.quant<int4, group = G, asym>`: `codes` [n, k] ui4 (two per
+      byte, low nibble first), `scales` [n, k/G] f16, `zeros` [n, k/G] ui8.
+    The verifier also checks what the kernels require: k % 16 == 0 (int8),
+    k % 32 == 0 and G % 32 == 0 (int4). Without `out`, writes the float32
+    logits (a quantized LM head). Rows above 16 dequantize the weight into
+    the program's fixed scratch (ModelInfo::act_bytes_fixed) first.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$in, FlatSymbolRefAttr:$codes,
+                       FlatSymbolRefAttr:$scales,
+                       OptionalAttr<FlatSymbolRefAttr>:$zeros,
+                       OptionalAttr<FlatSymbolRefAttr>:$bias,
+                       OptionalAttr<FlatSymbolRefAttr>:$out,
+                       Sieve_QuantAttr:$format, I64Attr:$n, I64Attr:$k);
+  let assemblyFormat = [{
+    $in `,` $codes `scales` $scales (`zeros` $zeros^)? (`bias` $bias^)?
+    (`->` $out^)? attr-dict
+  }];
+  let extraClassDeclaration = [{
+    bool writesLogits() { return !getOut(); }
+    /// Bytes of the dequantized [n, k] weight in `dtype` (the scratch the
+    /// prefill path needs).
+    int64_t getScratchBytes(int64_t elementBytes) {
+      return int64_t(getN()) * int64_t(getK()) * elementBytes;
+    }
+  }];
+}
+
 def Kernel_GatherRowsOp : Kernel_LaunchOp<"gather_rows"> {
   let summary = "out[r] = in[logit_rows[r]]: the rows whose logits are wanted";
   let arguments = (ins FlatSymbolRefAttr:$in, FlatSymbolRefAttr:$out,

@@ -26,6 +26,14 @@ int64_t sieve::arenaBytesPerToken(k::ProgramOp program) {
   return end;
 }
 
+int64_t sieve::quantScratchBytes(k::ProgramOp program) {
+  int64_t bytes = 0;
+  for (auto entry : program.getBody().getOps<k::EntryOp>())
+    for (auto g : entry.getBody().getOps<k::GemmQuantOp>())
+      bytes = std::max(bytes, g.getScratchBytes(program.getElementBytes()));
+  return (bytes + 255) / 256 * 256;
+}
+
 namespace {
 
 /// A C++ identifier for a symbol: `@l0.normed` -> `b_l0_normed`.
@@ -115,7 +123,7 @@ LogicalResult Emitter::emit() {
      << "    /*weights_bytes=*/" << program.getWeightsBytes() << "ull,\n"
      << "    /*act_bytes_per_token=*/" << arenaBytesPerToken(program)
      << "ull,\n"
-     << "    /*act_bytes_fixed=*/0ull,\n"
+     << "    /*act_bytes_fixed=*/" << quantScratchBytes(program) << "ull,\n"
      << "    /*name=*/\"" << program.getSymName() << "\",\n"
      << "};\n\n"
      << "template <typename E>\n"
@@ -213,6 +221,28 @@ LogicalResult Emitter::emitLaunch(Operation *op) {
              << weight(g.getWeightAttr()) << ", " << weight(g.getBiasAttr())
              << ", " << buf(g.getOutAttr()) << ", a.num_tokens, ";
         os << g.getN() << ", " << g.getK() << ");\n";
+        return success();
+      })
+      .Case([&](k::GemmQuantOp g) {
+        // The dequantized weight (rows > 16) goes to the arena's fixed
+        // part, after the per-token buffers.
+        bool int8 = g.getFormat().getKind() == sieve::QuantKind::int8;
+        std::string q =
+            (Twine("QuantWeight{QuantFormat::") + (int8 ? "Int8" : "Int4") +
+             ", " + weight(g.getCodesAttr(), "uint8_t") + ", " +
+             weight(g.getScalesAttr(), int8 ? "float" : "half") + ", " +
+             weight(g.getZerosAttr(), "uint8_t") + ", " +
+             Twine(g.getFormat().getGroup()) + "}")
+                .str();
+        if (g.writesLogits())
+          os << "gemm_quant<T, float>(a, " << buf(g.getInAttr()) << ", " << q
+             << ", " << weight(g.getBiasAttr()) << ", a.logits, a.num_logit_rows, ";
+        else
+          os << "gemm_quant<T, T>(a, " << buf(g.getInAttr()) << ", " << q
+             << ", " << weight(g.getBiasAttr()) << ", " << buf(g.getOutAttr())
+             << ", a.num_tokens, ";
+        os << g.getN() << ", " << g.getK() << ", buffer(a, "
+           << arenaBytesPerToken(program) << "));\n";
         return success();
       })
       .Case([&](k::GatherRowsOp g) {

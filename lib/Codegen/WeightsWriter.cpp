@@ -146,6 +146,7 @@ public:
 private:
   FailureOr<SourceBytes> open(k::WeightOp w, Attribute source, int64_t bytes);
   LogicalResult writeWeight(k::WeightOp w);
+  LogicalResult writeCodes(k::WeightOp w);
   void pad(uint64_t to) {
     static const char zeros[4096] = {};
     while (written < to) {
@@ -233,8 +234,59 @@ FailureOr<SourceBytes> Writer::open(k::WeightOp w, Attribute source,
   return w.emitError("weight source ") << source << " cannot be packed";
 }
 
+/// Quantized arrays (integer element types, docs/quantization.md "GPU
+/// layouts"): codes are copied as stored (i8; ui4 two per byte, low nibble
+/// first, so stacked sources concatenate when each holds an even count),
+/// and ui4 zero points are widened to one byte each (ui8), which lets the
+/// kernel read a group's zero point with one byte load.
+LogicalResult Writer::writeCodes(k::WeightOp w) {
+  Type dst = w.getTensorType().getElementType();
+  for (Attribute source : w.getSources()) {
+    auto type = cast<RankedTensorType>(cast<TypedAttr>(source).getType());
+    Type src = type.getElementType();
+    int64_t n = type.getNumElements();
+    unsigned bits = src.getIntOrFloatBitWidth();
+    bool widen = bits == 4 && dst.isUnsignedInteger(8);
+    if (src != dst && !widen)
+      return w.emitError("cannot pack ") << src << " codes as " << dst;
+    if (bits == 4 && n % 2 && !widen)
+      return w.emitError("an odd number (")
+             << n << ") of 4-bit codes cannot be stacked byte-wise";
+    int64_t bytes = (n * bits + 7) / 8;
+    FailureOr<SourceBytes> data = open(w, source, bytes);
+    if (failed(data))
+      return failure();
+    if (data->splat)
+      return w.emitError("quantized arrays are stored in full, not splat");
+    if (!widen) {
+      emit(data->data, bytes);
+      continue;
+    }
+    std::vector<char> chunk;
+    for (int64_t i = 0; i < n; i += (1 << 20)) {
+      int64_t m = std::min<int64_t>(n - i, 1 << 20);
+      chunk.resize(m);
+      for (int64_t j = 0; j < m; ++j) {
+        uint8_t byte = uint8_t(data->data[(i + j) / 2]);
+        chunk[j] = char((i + j) % 2 ? byte >> 4 : byte & 15);
+      }
+      emit(chunk.data(), chunk.size());
+    }
+  }
+  return success();
+}
+
 LogicalResult Writer::writeWeight(k::WeightOp w) {
   RankedTensorType packed = w.getTensorType();
+  if (isa<IntegerType>(packed.getElementType())) {
+    pad(w.getOffset());
+    if (failed(writeCodes(w)))
+      return failure();
+    if (written != w.getOffset() + uint64_t(w.getByteSize()))
+      return w.emitError("wrote ") << written - w.getOffset()
+             << " bytes, the packed weight has " << w.getByteSize();
+    return success();
+  }
   FailureOr<Format> dst = formatOf(packed.getElementType());
   if (failed(dst))
     return w.emitError("packs to ") << packed.getElementType()

@@ -123,3 +123,46 @@ kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 1
     kernel.attention_decode @q, kv[0] -> @o {head_dim = 16 : i64, num_heads = 3 : i64, num_kv_heads = 2 : i64, scale = 0.25 : f32}
   }
 }
+
+// -----
+
+// gemm_quant: the int4 kernel reads groups of a multiple of 32.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
+  kernel.weight @c : tensor<8x64xui4> at 0 {sources = [dense<1> : tensor<8x64xui4>]}
+  kernel.weight @s : tensor<8x4xf16> at 256 {sources = [dense<1.0> : tensor<8x4xf16>]}
+  kernel.weight @z : tensor<8x4xui8> at 512 {sources = [dense<1> : tensor<8x4xui4>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{int4 kernel needs k % 32 == 0 and a group that is a multiple of 32 dividing k; k is 64, group 16}}
+    kernel.gemm_quant @x, @c scales @s zeros @z -> @y {format = #sieve.quant<int4, group = 16, asym>, n = 8 : i64, k = 64 : i64}
+  }
+}
+
+// -----
+
+// gemm_quant: int8 scales are f32, one per output feature.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
+  kernel.weight @c : tensor<8x64xi8> at 0 {sources = [dense<1> : tensor<8x64xi8>]}
+  kernel.weight @s : tensor<8xf16> at 768 {sources = [dense<1.0> : tensor<8xf16>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{expects @s of shape [8] and element type 'f32', found 'tensor<8xf16>'}}
+    kernel.gemm_quant @x, @c scales @s -> @y {format = #sieve.quant<int8>, n = 8 : i64, k = 64 : i64}
+  }
+}
+
+// -----
+
+// gemm_quant: fp8 has no kernel.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
+  kernel.weight @c : tensor<8x64xi8> at 0 {sources = [dense<1> : tensor<8x64xi8>]}
+  kernel.weight @s : tensor<8xf32> at 768 {sources = [dense<1.0> : tensor<8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{format #sieve.quant<fp8> has no kernel}}
+    kernel.gemm_quant @x, @c scales @s -> @y {format = #sieve.quant<fp8>, n = 8 : i64, k = 64 : i64}
+  }
+}

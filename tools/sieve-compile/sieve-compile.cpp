@@ -1,11 +1,11 @@
 //===- sieve-compile.cpp - ONNX model in, compiled model folder out -------===//
 //
 //   sieve-compile model.onnx -o model.sieve [--dtype f16|bf16]
-//                 [--passes PIPELINE] [--no-build]
+//                 [--passes PIPELINE] [--quantize OPTIONS] [--no-build]
 //
-// Runs import, simplify, raise, the requested passes, lowering to the kernel
-// level, buffer planning, CUDA emission, weight packing and nvcc, printing
-// each stage with its time. The folder is assembled beside the destination
+// Runs import, simplify, raise, the requested passes, quantization,
+// lowering to the kernel level, buffer planning, CUDA emission, weight
+// packing and nvcc, printing each stage with its time. The folder is assembled beside the destination
 // and moved into place only when everything succeeded, so a failed compile
 // never leaves a half-written model (or destroys the previous one).
 //
@@ -78,6 +78,14 @@ static cl::opt<std::string> selfSpeculative(
              "--sieve-skip-layers ('profile=p.json count=3'); "
              "docs/speculative.md"),
     cl::value_desc("options"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("Quantize the weights: options of sieve-opt --sieve-quantize "
+             "(for example 'weights=int4 group=128'; the GPU runs int8 and "
+             "int4 RTN weights). Runs after --passes; the quantized arrays "
+             "go to a temporary file beside the output unless weights-file= "
+             "is given"),
+    cl::init(""), cl::cat(category));
 static cl::opt<int64_t> kvBlockSize("kv-block-size",
                                     cl::desc("Tokens per KV-cache block (16)"),
                                     cl::init(16), cl::cat(category));
@@ -104,7 +112,13 @@ static cl::opt<bool> quiet("quiet", cl::desc("Print only errors"),
 
 namespace {
 
+/// The quantized arrays' file when sieve-compile chose it (removed on exit,
+/// also by fail(), which exits without unwinding).
+std::string tempQuantFile;
+
 [[noreturn]] void fail(const llvm::Twine &message) {
+  if (!tempQuantFile.empty())
+    llvm::sys::fs::remove(tempQuantFile);
   llvm::errs() << "sieve-compile: error: " << message << "\n";
   llvm::errs().flush();
   std::exit(1);
@@ -221,9 +235,70 @@ llvm::json::Value speculativeJson(ModuleOp module) {
       {"skipped", removedJson(draft.getAs<ArrayAttr>("removed"))}};
 }
 
+std::string printed(Attribute attr) {
+  std::string text;
+  llvm::raw_string_ostream(text) << attr;
+  return text;
+}
+
+/// The quantized GEMMs of the decode entry: each one's format, shape and
+/// packed bytes, totals per format, and what weights.bin holds; `roles`
+/// gets the format and role of every packed array, for the tensor list.
+llvm::json::Object
+quantization(k::ProgramOp program,
+             llvm::StringMap<std::pair<std::string, std::string>> &roles) {
+  SymbolTable table(program);
+  auto bytesOf = [&](FlatSymbolRefAttr ref) -> int64_t {
+    return ref ? table.lookup<k::WeightOp>(ref.getValue()).getByteSize() : 0;
+  };
+  llvm::json::Array gemms;
+  llvm::StringMap<std::pair<int64_t, int64_t>> perFormat; // gemms, bytes
+  int64_t quantBytes = 0;
+  for (auto entry : program.getBody().getOps<k::EntryOp>()) {
+    if (entry.getSymName() != "decode")
+      continue;
+    for (auto g : entry.getBody().getOps<k::GemmQuantOp>()) {
+      std::string format = printed(g.getFormat());
+      int64_t bytes = bytesOf(g.getCodesAttr()) + bytesOf(g.getScalesAttr()) +
+                      bytesOf(g.getZerosAttr());
+      for (auto [ref, role] :
+           {std::pair{g.getCodesAttr(), "codes"},
+            std::pair{g.getScalesAttr(), "scales"},
+            std::pair{g.getZerosAttr(), "zeros"}})
+        if (ref)
+          roles[ref.getValue()] = {format, role};
+      gemms.push_back(llvm::json::Object{{"codes", g.getCodes()},
+                                         {"format", format},
+                                         {"n", g.getN()},
+                                         {"k", g.getK()},
+                                         {"bytes", bytes}});
+      auto &[count, total] = perFormat[format];
+      ++count;
+      total += bytes;
+      quantBytes += bytes;
+    }
+  }
+  llvm::json::Object formats;
+  for (auto &entry : perFormat)
+    formats[entry.getKey().str()] = llvm::json::Object{
+        {"gemms", entry.getValue().first}, {"bytes", entry.getValue().second}};
+  int64_t payload = program.getWeightsBytes();
+  return llvm::json::Object{
+      {"options", quantize.getValue()},
+      {"gemms", std::move(gemms)},
+      {"formats", std::move(formats)},
+      {"quantized_bytes", quantBytes},
+      {"other_bytes", payload - quantBytes},
+      {"expected_weights_file_bytes", payload + 4096},
+      {"dequantize_scratch_bytes", sieve::quantScratchBytes(program)},
+  };
+}
+
 /// The kernel.program's constants and weights, for people and tools.
 llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
                             const Stages &stages, ModuleOp module) {
+  llvm::StringMap<std::pair<std::string, std::string>> quantRoles;
+  llvm::json::Object quant = quantization(program, quantRoles);
   llvm::json::Array weights;
   for (auto w : program.getBody().getOps<k::WeightOp>()) {
     llvm::json::Array shape;
@@ -231,12 +306,17 @@ llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
       shape.push_back(d);
     std::string type;
     llvm::raw_string_ostream(type) << w.getTensorType().getElementType();
-    weights.push_back(llvm::json::Object{{"name", w.getSymName()},
-                                         {"offset", w.getOffset()},
-                                         {"bytes", w.getByteSize()},
-                                         {"shape", std::move(shape)},
-                                         {"dtype", type},
-                                         {"transposed", w.getTranspose()}});
+    llvm::json::Object tensor{{"name", w.getSymName()},
+                              {"offset", w.getOffset()},
+                              {"bytes", w.getByteSize()},
+                              {"shape", std::move(shape)},
+                              {"dtype", type},
+                              {"transposed", w.getTranspose()}};
+    if (auto it = quantRoles.find(w.getSymName()); it != quantRoles.end()) {
+      tensor["quant_format"] = it->second.first;
+      tensor["quant_role"] = it->second.second;
+    }
+    weights.push_back(std::move(tensor));
   }
   // Whatever the optimization passes recorded on the module (removed
   // layers, quantization formats, ...), as printed attributes.
@@ -277,6 +357,7 @@ llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
                                      {"skip_layers", skipLayers.getValue()},
                                      {"self_speculative",
                                       selfSpeculative.getValue()},
+                                     {"quantize", quantize.getValue()},
                                      {"kv_block_size", kvBlockSize.getValue()},
                                      {"arch", arch.getValue()},
                                      {"built", !noBuild}}},
@@ -284,6 +365,8 @@ llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
       {"removed", removedJson(module->getAttrOfType<ArrayAttr>("sieve.removed"))},
       {"speculative", speculativeJson(module)},
       {"activation_bytes_per_token", sieve::arenaBytesPerToken(program)},
+      {"activation_bytes_fixed", sieve::quantScratchBytes(program)},
+      {"quantization", std::move(quant)},
       {"weights",
        llvm::json::Object{{"file", "weights.bin"},
                           {"header_bytes", 4096},
@@ -477,6 +560,22 @@ int main(int argc, char **argv) {
     runPasses("skip", "sieve-skip-layers{" + skipLayers + "}");
   if (!passes.empty())
     runPasses("passes", passes);
+  // The quantized arrays are read again when weights.bin is packed; a file
+  // sieve-compile chose is removed when it exits.
+  auto removeQuantFile = llvm::make_scope_exit([&] {
+    if (!tempQuantFile.empty())
+      llvm::sys::fs::remove(tempQuantFile);
+  });
+  if (!quantize.empty()) {
+    std::string options = quantize;
+    if (StringRef(options).find("weights-file=") == StringRef::npos) {
+      SmallString<256> path(outputPath + ".quant.bin");
+      llvm::sys::fs::make_absolute(path);
+      tempQuantFile = path.str().str();
+      options += " weights-file=" + tempQuantFile;
+    }
+    runPasses("quantize", "sieve-quantize{" + options + "}");
+  }
   std::string name = modelName.empty()
                          ? llvm::sys::path::stem(inputPath).str()
                          : modelName.getValue();

@@ -20,6 +20,11 @@ mlir::LogicalResult emitCUDA(kernel::ProgramOp program, llvm::raw_ostream &os);
 /// Bytes per token of the activation arena a planned program needs.
 int64_t arenaBytesPerToken(kernel::ProgramOp program);
 
+/// Bytes of the arena's fixed part: the largest quantized weight
+/// dequantized to the program's dtype (gemm_quant's prefill path), 256-byte
+/// aligned; 0 without quantized GEMMs.
+int64_t quantScratchBytes(kernel::ProgramOp program);
+
 /// Streams the packed weights of `program` to `path` (weights.bin: a
 /// 4096-byte header, then the payload at the offsets of the
 /// kernel.weight ops). Sources named by #onnx.external are read from files

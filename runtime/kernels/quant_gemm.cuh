@@ -1,0 +1,336 @@
+// GEMMs with quantized weights (issue 9): out[rows, N] = in[rows, K] * W^T
+// (+ bias) where W [N, K] is stored as integer codes with scales, in the
+// packed layouts sieve-compile writes (docs/quantization.md, "GPU layouts"):
+//
+//   int8 (QuantFormat::Int8): codes [N, K] int8, row-major (one row per
+//     output feature); scales [N] f32.  W[n, k] = s[n] * q[n, k].
+//   int4 (QuantFormat::Int4, group G): codes [N, K] uint4, row-major, two per
+//     byte, element 2i in the low nibble of byte i; scales [N, K/G] f16;
+//     zero points [N, K/G] uint8 (one byte each, values 0..15).
+//     W[n, k] = s[n, k/G] * (q[n, k] - z[n, k/G]).
+//
+// Both layouts read as consecutive 16-byte chunks of a row (16 int8 or 32
+// int4 codes), so the rows <= 16 kernel below streams each weight row with
+// coalesced 16-byte loads exactly as the fp16 skinny GEMM does
+// (skinny_gemm.cuh), at 1/2 or ~1/4 of its bytes. Requirements (checked by
+// the lowering, again here): K % 16 == 0 (int8), K % 32 == 0 and G % 32 == 0
+// (int4: a chunk never straddles a group), 16-byte-aligned pointers.
+//
+// - rows <= kQuantGemvMaxRows (decode): the fused dequantizing kernel. Codes
+//   are turned into floats with the exponent trick (0x4B000000 | byte is the
+//   float 2^23 + byte, so one byte permute and one subtraction of 2^23 + z
+//   give q - z exactly), multiplied with the activations in fp32; int4
+//   partial sums are scaled once per 32-value chunk (a chunk lies in one
+//   group), int8 sums once per feature at the end.
+// - more rows (prefill): the layer's weight is dequantized into `scratch`
+//   ([N, K] of T, the fixed part of the activation arena) and multiplied by
+//   cuBLASLt. At prefill sizes the GEMM is compute-bound, the dequantization
+//   costs reading the codes once and writing N*K values (small next to a
+//   2048-row product), and cuBLASLt's tensor-core tiles are what the fp16
+//   model uses too, so both formats get fp16 GEMM speed with no new tiled
+//   kernel to get right.
+//
+// Only enqueues kernels (and cuBLASLt calls): graph-capture safe.
+#pragma once
+
+#include "common.cuh"
+#include "gemm.cuh"
+#include "skinny_gemm.cuh"
+
+namespace sieve::rt {
+
+enum class QuantFormat : int32_t { Int8 = 0, Int4 = 1 };
+
+// A quantized weight as the launchers read it.
+struct QuantWeight {
+  QuantFormat format;
+  const void *codes;      // int8 [N, K] or packed uint4 [N, K/2 bytes]
+  const void *scales;     // int8: float [N]; int4: half [N, K/G]
+  const uint8_t *zeros;   // int4: [N, K/G] one byte per group; int8: null
+  int group;              // int4 group size G; int8: 0
+};
+
+// out[rows, N] = in[rows, K] * dequantize(w)^T (+ bias[N]). OutT is T or
+// float (a quantized LM head). `scratch` holds N * K values of T (used when
+// rows > kQuantGemvMaxRows).
+template <typename T, typename OutT>
+void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T *bias,
+                OutT *out, int rows, int N, int K, T *scratch);
+
+namespace detail {
+
+constexpr int kQuantGemvMaxRows = 16;
+constexpr int kQuantThreads = 256;
+
+// Codes per 16-byte chunk.
+template <QuantFormat Fmt> __host__ __device__ constexpr int codesPerChunk() { return Fmt == QuantFormat::Int8 ? 16 : 32; }
+
+// The layout's requirements (see the header comment).
+inline bool quantLayoutSupported(const QuantWeight &w, int K) {
+  if (w.format == QuantFormat::Int8)
+    return K % 16 == 0 && w.zeros == nullptr;
+  return K % 32 == 0 && w.group > 0 && w.group % 32 == 0 && K % w.group == 0 &&
+         w.zeros != nullptr;
+}
+
+// 2^23 + byte `B` of `word`, as a float (exact).
+template <int B> __device__ __forceinline__ float magicByte(uint32_t word) {
+  return __uint_as_float(__byte_perm(word, 0x4B000000u, 0x7440u | B));
+}
+
+// The eight codes of octet `o` of a 16-byte chunk, minus `zero` (both exact
+// small integers), as floats in element order.
+//   int8: octet o is words 2o, 2o+1 (four codes each, byte b = element b).
+//   int4: octet o is word o; byte b holds elements 2b (low) and 2b+1.
+template <QuantFormat Fmt>
+__device__ __forceinline__ void octetCodes(const uint4 &chunk, int o, float magicZero,
+                                           float (&v)[8]) {
+  const uint32_t words[4] = {chunk.x, chunk.y, chunk.z, chunk.w};
+  if constexpr (Fmt == QuantFormat::Int8) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      // Offset the signed codes by 128 so they read as unsigned bytes.
+      const uint32_t u = words[2 * o + h] ^ 0x80808080u;
+      v[4 * h + 0] = magicByte<0>(u) - magicZero;
+      v[4 * h + 1] = magicByte<1>(u) - magicZero;
+      v[4 * h + 2] = magicByte<2>(u) - magicZero;
+      v[4 * h + 3] = magicByte<3>(u) - magicZero;
+    }
+  } else {
+    const uint32_t lo = words[o] & 0x0F0F0F0Fu, hi = (words[o] >> 4) & 0x0F0F0F0Fu;
+    v[0] = magicByte<0>(lo) - magicZero;
+    v[1] = magicByte<0>(hi) - magicZero;
+    v[2] = magicByte<1>(lo) - magicZero;
+    v[3] = magicByte<1>(hi) - magicZero;
+    v[4] = magicByte<2>(lo) - magicZero;
+    v[5] = magicByte<2>(hi) - magicZero;
+    v[6] = magicByte<3>(lo) - magicZero;
+    v[7] = magicByte<3>(hi) - magicZero;
+  }
+}
+
+// `a` when C, else `b` (two arrays of different shapes).
+template <bool C, typename A, typename B>
+__device__ __forceinline__ auto &pick(A &a, B &b) {
+  if constexpr (C)
+    return a;
+  else
+    return b;
+}
+
+constexpr float kMagic = 8388608.f;        // 2^23
+constexpr float kMagicInt8 = 8388608.f + 128.f;
+
+// Rows <= 16: a CTA's threads form `split` groups (1, 2, 4 or 8) of
+// 256 / split threads; each group owns F output features and its threads
+// stride over the K codes in 16-byte chunks (streaming loads, F in flight
+// per thread). Short rows take more groups, so that no thread idles: an
+// int4 row of K = 2048 is only 64 chunks. The activations come through the
+// read-only cache (every CTA reads all of them). acc[f][r] accumulates in
+// fp32; each warp reduces as skinny_gemm does, then the warps of a group
+// are summed.
+template <typename T, typename OutT, QuantFormat Fmt, int R, int F>
+__global__ void __launch_bounds__(kQuantThreads, 2)
+    quantGemvKernel(const T *__restrict__ in, QuantWeight w, const T *__restrict__ bias,
+                    OutT *__restrict__ out, int rows, int N, int K, int split) {
+  constexpr int V = codesPerChunk<Fmt>(), Octets = V / 8, NV = F * R,
+                Warps = kQuantThreads / 32;
+  constexpr bool Int4 = Fmt == QuantFormat::Int4;
+  __shared__ float partialSums[Warps][NV];
+  const int groupThreads = kQuantThreads / split, group = threadIdx.x / groupThreads;
+  const int n0 = (blockIdx.x * split + group) * F, chunks = K / V, xChunks = K / 8;
+  const int groups = Int4 ? K / w.group : 1, chunksPerGroup = Int4 ? w.group / V : 1;
+  const uint4 *x = reinterpret_cast<const uint4 *>(in);
+  const uint4 *wrow[F];
+  int feature[F];
+#pragma unroll
+  for (int f = 0; f < F; ++f) {
+    feature[f] = min(n0 + f, N - 1);
+    wrow[f] = static_cast<const uint4 *>(w.codes) + size_t(feature[f]) * chunks;
+  }
+
+  float acc[F][R] = {};
+  for (int c = threadIdx.x % groupThreads; c < chunks; c += groupThreads) {
+    uint4 raw[F];
+#pragma unroll
+    for (int f = 0; f < F; ++f)
+      raw[f] = detail::loadStreaming(wrow[f] + c);
+    float scale[F], magicZero[F];
+#pragma unroll
+    for (int f = 0; f < F; ++f) {
+      if constexpr (Int4) {
+        const size_t g = size_t(feature[f]) * groups + c / chunksPerGroup;
+        scale[f] = __half2float(__ldg(static_cast<const half *>(w.scales) + g));
+        magicZero[f] = kMagic + float(__ldg(w.zeros + g));
+      } else {
+        magicZero[f] = kMagicInt8;
+      }
+    }
+    // int4 sums a chunk apart to scale it by its group's scale; int8
+    // accumulates directly (its scale is per feature).
+    float part[Int4 ? F : 1][Int4 ? R : 1] = {};
+    auto &sums = pick<Int4>(part, acc);
+#pragma unroll
+    for (int o = 0; o < Octets; ++o) {
+      float wv[F][8];
+#pragma unroll
+      for (int f = 0; f < F; ++f)
+        octetCodes<Fmt>(raw[f], o, magicZero[f], wv[f]);
+#pragma unroll
+      for (int r = 0; r < R; ++r) {
+        const int rr = r < rows ? r : rows - 1;
+        float xf[8];
+        unpack8<T>(__ldg(x + size_t(rr) * xChunks + size_t(c) * Octets + o), xf);
+#pragma unroll
+        for (int f = 0; f < F; ++f)
+#pragma unroll
+          for (int j = 0; j < 8; ++j)
+            sums[f][r] = fmaf(wv[f][j], xf[j], sums[f][r]);
+      }
+    }
+    if constexpr (Int4) {
+#pragma unroll
+      for (int f = 0; f < F; ++f)
+#pragma unroll
+        for (int r = 0; r < R; ++r)
+          acc[f][r] = fmaf(scale[f], part[f][r], acc[f][r]);
+    }
+  }
+
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  float *v = &acc[0][0];
+  reduceScatter<NV, 16>(v, lane);
+  if constexpr (NV >= 32) {
+#pragma unroll
+    for (int i = 0; i < NV / 32; ++i)
+      partialSums[warp][lane * (NV / 32) + i] = v[i];
+  } else if (lane % (32 / NV) == 0) {
+    partialSums[warp][lane / (32 / NV)] = v[0];
+  }
+  __syncthreads();
+  const int groupWarps = Warps / split;
+  for (int t = threadIdx.x; t < split * NV; t += kQuantThreads) {
+    const int g = t / NV, value = t % NV, f = value / R, r = value % R;
+    const int n = (blockIdx.x * split + g) * F + f;
+    if (n >= N || r >= rows)
+      continue;
+    float sum = 0.f;
+    for (int i = g * groupWarps; i < (g + 1) * groupWarps; ++i)
+      sum += partialSums[i][value];
+    if constexpr (!Int4)
+      sum *= static_cast<const float *>(w.scales)[n];
+    if (bias)
+      sum += toFloat(bias[n]);
+    out[size_t(r) * N + n] = fromFloat<OutT>(sum);
+  }
+}
+
+template <typename T, typename OutT, QuantFormat Fmt, int R>
+void launchQuantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias,
+                     OutT *out, int rows, int N, int K) {
+  // Accumulators, per-chunk partial sums and unpacked codes take about
+  // 2*F*R + 8*F registers (int4 chunks also hold twice the codes): fewer
+  // features per CTA at more rows keep two CTAs per SM resident (at most
+  // 128 registers a thread) without spilling.
+  constexpr bool Int4 = Fmt == QuantFormat::Int4;
+  constexpr int F = Int4 ? (R == 1 ? 8 : R <= 4 ? 4 : R == 8 ? 2 : 1)
+                         : (R <= 2 ? 8 : R == 4 ? 4 : R == 8 ? 2 : 1);
+  // Thread groups of at most as many threads as a row has chunks.
+  const int chunks = K / codesPerChunk<Fmt>();
+  const int split = chunks >= 256 ? 1 : chunks >= 128 ? 2 : chunks >= 64 ? 4 : 8;
+  quantGemvKernel<T, OutT, Fmt, R, F>
+      <<<ceilDiv(N, F * split), kQuantThreads, 0, stream>>>(in, w, bias, out, rows, N, K, split);
+}
+
+template <typename T, typename OutT, QuantFormat Fmt>
+void quantGemvRows(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias,
+                   OutT *out, int rows, int N, int K) {
+  if (rows == 1)
+    launchQuantGemv<T, OutT, Fmt, 1>(stream, in, w, bias, out, rows, N, K);
+  else if (rows == 2)
+    launchQuantGemv<T, OutT, Fmt, 2>(stream, in, w, bias, out, rows, N, K);
+  else if (rows <= 4)
+    launchQuantGemv<T, OutT, Fmt, 4>(stream, in, w, bias, out, rows, N, K);
+  else if (rows <= 8)
+    launchQuantGemv<T, OutT, Fmt, 8>(stream, in, w, bias, out, rows, N, K);
+  else
+    launchQuantGemv<T, OutT, Fmt, 16>(stream, in, w, bias, out, rows, N, K);
+}
+
+// The fused kernel for 1 <= rows <= kQuantGemvMaxRows (the caller checked
+// quantLayoutSupported and 16-byte alignment).
+template <typename T, typename OutT>
+void quantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias, OutT *out,
+               int rows, int N, int K) {
+  if (w.format == QuantFormat::Int8)
+    quantGemvRows<T, OutT, QuantFormat::Int8>(stream, in, w, bias, out, rows, N, K);
+  else
+    quantGemvRows<T, OutT, QuantFormat::Int4>(stream, in, w, bias, out, rows, N, K);
+}
+
+// scratch[n, k] = T(dequantized W[n, k]): one thread per 16-byte chunk of
+// codes, the same arithmetic as the fused kernel.
+template <typename T, QuantFormat Fmt>
+__global__ void dequantizeKernel(QuantWeight w, T *__restrict__ scratch, int N, int K) {
+  constexpr int V = codesPerChunk<Fmt>(), Octets = V / 8;
+  const int chunks = K / V;
+  const int64_t total = int64_t(N) * chunks;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const int n = int(i / chunks), c = int(i % chunks);
+    const uint4 raw = loadStreaming(reinterpret_cast<const uint4 *>(w.codes) + i);
+    float scale, magicZero;
+    if constexpr (Fmt == QuantFormat::Int4) {
+      const size_t g = size_t(n) * (K / w.group) + size_t(c) * V / w.group;
+      scale = __half2float(static_cast<const half *>(w.scales)[g]);
+      magicZero = kMagic + float(w.zeros[g]);
+    } else {
+      scale = static_cast<const float *>(w.scales)[n];
+      magicZero = kMagicInt8;
+    }
+#pragma unroll
+    for (int o = 0; o < Octets; ++o) {
+      float v[8];
+      octetCodes<Fmt>(raw, o, magicZero, v);
+#pragma unroll
+      for (int j = 0; j < 8; ++j)
+        v[j] *= scale;
+      storeVec8(scratch + size_t(n) * K + size_t(c) * V + 8 * o, v);
+    }
+  }
+}
+
+template <typename T>
+void dequantize(cudaStream_t stream, const QuantWeight &w, T *scratch, int N, int K) {
+  const int64_t chunks = int64_t(N) * (K / (w.format == QuantFormat::Int8 ? 16 : 32));
+  const int blocks = int(std::min<int64_t>((chunks + 255) / 256, 132 * 16));
+  if (w.format == QuantFormat::Int8)
+    dequantizeKernel<T, QuantFormat::Int8><<<blocks, 256, 0, stream>>>(w, scratch, N, K);
+  else
+    dequantizeKernel<T, QuantFormat::Int4><<<blocks, 256, 0, stream>>>(w, scratch, N, K);
+}
+
+} // namespace detail
+
+template <typename T, typename OutT>
+void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T *bias,
+                OutT *out, int rows, int N, int K, T *scratch) {
+  static_assert(detail::isStorageType<T>(), "gemm_quant: T must be half or __nv_bfloat16");
+  static_assert(std::is_same_v<OutT, T> || std::is_same_v<OutT, float>,
+                "gemm_quant: the output is T or float");
+  if (rows <= 0 || N <= 0)
+    return;
+  if (!detail::quantLayoutSupported(w, K) ||
+      !detail::vec8Aligned(K, in, w.codes)) {
+    detail::recordLauncherError("gemm_quant: unsupported layout (K, group or alignment)", K);
+    return;
+  }
+  if (rows <= detail::kQuantGemvMaxRows) {
+    detail::quantGemv(args.stream, in, w, bias, out, rows, N, K);
+    return;
+  }
+  detail::dequantize(args.stream, w, scratch, N, K);
+  detail::gemmCublasLt(args, in, scratch, bias, out, rows, N, K);
+}
+
+} // namespace sieve::rt

@@ -1,0 +1,421 @@
+// Quantized-weight GEMM tests (runtime/kernels/quant_gemm.cuh): gemm_quant
+// for int8 (per output channel) and int4 (groups, asymmetric) weights in
+// the packed layouts, against an fp64 host product with the weights
+// dequantized by the formula of docs/quantization.md, in f16 and bf16, on
+// both paths (the fused kernel for rows <= 16, dequantize + cuBLASLt
+// above), with and without bias, T and float outputs. Prints PASS/FAIL lines
+// and exits non-zero on any failure.
+//   quant_gemm_test [--bench]
+// --bench times the fused kernel on Llama-3.2-1B and Llama-3-8B decode
+// shapes (rows 1..16) and reports GB/s of packed weight bytes read (codes +
+// scales + zeros) and the fraction of the measured copy bandwidth, next to
+// the f16 GEMM of the same shape; and the prefill path at 2048 rows.
+#include "sieve_kernels.cuh"
+#include "test_util.h"
+
+#include <cublasLt.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+using namespace sieve::rt;
+using namespace test;
+
+namespace {
+
+struct LtContext {
+  cublasLtHandle_t handle;
+  void *workspace;
+  size_t bytes = 32u << 20;
+  LtContext() {
+    cublasLtCreate(&handle);
+    CUDA_OK(cudaMalloc(&workspace, bytes));
+  }
+  ~LtContext() {
+    cublasLtDestroy(handle);
+    cudaFree(workspace);
+  }
+  StepArgs args() const {
+    StepArgs a{};
+    a.cublaslt = handle;
+    a.gemm_workspace = workspace;
+    a.gemm_workspace_bytes = bytes;
+    return a;
+  }
+};
+
+// A quantized [N, K] weight in the packed layout, on the host and the
+// device, with its dequantized values (the reference's weights).
+struct HostQuant {
+  QuantFormat format;
+  int N, K, group;
+  std::vector<uint8_t> codes, zeros;
+  std::vector<float> scales32; // int8
+  std::vector<half> scales16;  // int4
+  std::vector<float> dequantized;
+  std::unique_ptr<Dev<uint8_t>> dCodes, dZeros;
+  std::unique_ptr<Dev<float>> dScales32;
+  std::unique_ptr<Dev<half>> dScales16;
+
+  size_t packedBytes() const {
+    return codes.size() + zeros.size() + scales32.size() * 4 + scales16.size() * 2;
+  }
+  QuantWeight device() const {
+    QuantWeight w{};
+    w.format = format;
+    w.codes = dCodes->p;
+    w.scales = format == QuantFormat::Int8 ? static_cast<const void *>(dScales32->p)
+                                           : static_cast<const void *>(dScales16->p);
+    w.zeros = format == QuantFormat::Int4 ? dZeros->p : nullptr;
+    w.group = format == QuantFormat::Int4 ? group : 0;
+    return w;
+  }
+};
+
+// Random codes (every value of the range occurs), scales and zero points;
+// `dequantize` false skips the reference weights (benchmarks).
+HostQuant makeQuant(QuantFormat format, int N, int K, int group, bool dequantize = true) {
+  HostQuant q;
+  q.format = format;
+  q.N = N;
+  q.K = K;
+  q.group = group;
+  auto &g = rng();
+  if (format == QuantFormat::Int8) {
+    q.codes.resize(size_t(N) * K);
+    for (auto &c : q.codes)
+      c = uint8_t(int8_t(int(g() % 255) - 127));
+    q.scales32.resize(N);
+    for (auto &s : q.scales32)
+      s = uniform(0.2f, 1.f) / 127.f;
+    if (dequantize) {
+      q.dequantized.resize(size_t(N) * K);
+      for (int n = 0; n < N; ++n)
+        for (int k = 0; k < K; ++k)
+          q.dequantized[size_t(n) * K + k] = q.scales32[n] * float(int8_t(q.codes[size_t(n) * K + k]));
+    }
+  } else {
+    int groups = K / group;
+    q.codes.resize(size_t(N) * K / 2);
+    for (auto &c : q.codes)
+      c = uint8_t(g() & 0xff);
+    q.zeros.resize(size_t(N) * groups);
+    for (auto &z : q.zeros)
+      z = uint8_t(g() % 16);
+    q.scales16.resize(size_t(N) * groups);
+    for (auto &s : q.scales16)
+      s = __float2half_rn(uniform(0.2f, 1.f) / 15.f);
+    if (dequantize) {
+      q.dequantized.resize(size_t(N) * K);
+      for (int n = 0; n < N; ++n)
+        for (int k = 0; k < K; ++k) {
+          size_t e = size_t(n) * K + k, gi = size_t(n) * groups + k / group;
+          int code = (q.codes[e / 2] >> (4 * (e % 2))) & 15;
+          q.dequantized[e] = __half2float(q.scales16[gi]) * float(code - int(q.zeros[gi]));
+        }
+    }
+  }
+  q.dCodes = std::make_unique<Dev<uint8_t>>(q.codes);
+  if (format == QuantFormat::Int8) {
+    q.dScales32 = std::make_unique<Dev<float>>(q.scales32);
+  } else {
+    q.dScales16 = std::make_unique<Dev<half>>(q.scales16);
+    q.dZeros = std::make_unique<Dev<uint8_t>>(q.zeros);
+  }
+  return q;
+}
+
+const char *formatName(const HostQuant &q) {
+  static char buf[32];
+  if (q.format == QuantFormat::Int8)
+    return "int8";
+  std::snprintf(buf, sizeof buf, "int4 g%d", q.group);
+  return buf;
+}
+
+bool launcherOk(const char *what) {
+  char msg[256];
+  if (takeLauncherError(msg, sizeof msg)) {
+    expect(what, false, msg);
+    return false;
+  }
+  return true;
+}
+
+// out[r, n] = bias[n] + sum_k in[r, k] * w[n, k] in fp64.
+std::vector<float> gemmRef(const std::vector<float> &in, const std::vector<float> &w,
+                           const std::vector<float> *bias, int rows, int N, int K) {
+  std::vector<float> ref(size_t(rows) * N);
+  for (int r = 0; r < rows; ++r)
+    for (int n = 0; n < N; ++n) {
+      const float *x = &in[size_t(r) * K], *wr = &w[size_t(n) * K];
+      double acc = bias ? (*bias)[n] : 0.0;
+      for (int k = 0; k < K; ++k)
+        acc += double(x[k]) * wr[k];
+      ref[size_t(r) * N + n] = float(acc);
+    }
+  return ref;
+}
+
+template <typename T, typename OutT>
+void testCase(const LtContext &lt, const HostQuant &q, int rows, bool withBias) {
+  int N = q.N, K = q.K;
+  auto in = randomT<T>(size_t(rows) * K), bias = randomT<T>(N);
+  auto dIn = devT<T>(in), dBias = devT<T>(bias);
+  Dev<T> scratch(size_t(N) * K);
+  Dev<OutT> out(size_t(rows) * N);
+  out.poison();
+  gemm_quant<T, OutT>(lt.args(), dIn.p, q.device(), withBias ? dBias.p : nullptr, out.p, rows, N,
+                      K, scratch.p);
+  CUDA_OK(cudaGetLastError());
+  CUDA_OK(cudaDeviceSynchronize());
+  if (!launcherOk("gemm_quant"))
+    return;
+  auto ref = gemmRef(in, q.dequantized, withBias ? &bias : nullptr, rows, N, K);
+  bool fused = rows <= detail::kQuantGemvMaxRows;
+  char name[160];
+  std::snprintf(name, sizeof name, "gemm_quant %s %s->%s rows %d N %d K %d%s (%s)", formatName(q),
+                typeName<T>(), std::is_same_v<OutT, float> ? "f32" : typeName<T>(), rows, N, K,
+                withBias ? " +bias" : "", fused ? "fused" : "dequantize + cuBLASLt");
+  // The fused kernel uses the exact weights (fp32 accumulation, one final
+  // rounding); the prefill path rounds the weights to T first.
+  double limit = fused && std::is_same_v<OutT, float> ? 1e-5 : tolerance<T>();
+  report(name, compare(out.download(), ref), limit);
+}
+
+template <typename T> void testAll(const LtContext &lt) {
+  struct Shape {
+    int N, K;
+  };
+  // Odd N (features past N in the last CTA), K of one and of many chunks.
+  for (Shape s : {Shape{77, 128}, Shape{300, 256}, Shape{1000, 1024}}) {
+    HostQuant q8 = makeQuant(QuantFormat::Int8, s.N, s.K, 0);
+    HostQuant q4 = makeQuant(QuantFormat::Int4, s.N, s.K, 128);
+    HostQuant q4g32 = makeQuant(QuantFormat::Int4, s.N, s.K, 32);
+    for (const HostQuant *q : {&q8, &q4, &q4g32})
+      for (int rows : {1, 2, 3, 5, 8, 13, 16, 17, 64}) {
+        bool bias = rows % 2 == 1;
+        testCase<T, T>(lt, *q, rows, bias);
+        if (rows == 1 || rows == 16 || rows == 17)
+          testCase<T, float>(lt, *q, rows, !bias);
+      }
+  }
+  // A decode shape of Llama-3.2-1B (down projection, K 8192).
+  HostQuant big8 = makeQuant(QuantFormat::Int8, 512, 8192, 0);
+  HostQuant big4 = makeQuant(QuantFormat::Int4, 512, 8192, 128);
+  for (const HostQuant *q : {&big8, &big4})
+    for (int rows : {1, 16, 40})
+      testCase<T, T>(lt, *q, rows, true);
+}
+
+void testRefusals(const LtContext &lt) {
+  // A layout the kernels do not read is refused with a launcher error, not
+  // computed wrongly: int4 with a group of 16, int8 with K % 16 != 0.
+  HostQuant q4 = makeQuant(QuantFormat::Int4, 64, 128, 128);
+  QuantWeight w = q4.device();
+  w.group = 16;
+  Dev<half> in(128), scratch(64 * 128), out(64);
+  gemm_quant<half, half>(lt.args(), in.p, w, nullptr, out.p, 1, 64, 128, scratch.p);
+  char msg[256];
+  expect("gemm_quant refuses int4 group 16", takeLauncherError(msg, sizeof msg), msg);
+  HostQuant q8 = makeQuant(QuantFormat::Int8, 64, 128, 0);
+  gemm_quant<half, half>(lt.args(), in.p, q8.device(), nullptr, out.p, 1, 64, 120, scratch.p);
+  expect("gemm_quant refuses int8 K 120", takeLauncherError(msg, sizeof msg), msg);
+}
+
+// Median milliseconds of `fn` over `reps` runs, timed with events.
+template <typename F> float timeMs(F fn, int reps = 30) {
+  cudaEvent_t s, e;
+  cudaEventCreate(&s);
+  cudaEventCreate(&e);
+  fn();
+  CUDA_OK(cudaDeviceSynchronize());
+  std::vector<float> t;
+  for (int i = 0; i < reps; ++i) {
+    cudaEventRecord(s);
+    fn();
+    cudaEventRecord(e);
+    cudaEventSynchronize(e);
+    float ms;
+    cudaEventElapsedTime(&ms, s, e);
+    t.push_back(ms);
+  }
+  CUDA_OK(cudaGetLastError());
+  cudaEventDestroy(s);
+  cudaEventDestroy(e);
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+double copyGBs() {
+  size_t bytes = size_t(1) << 30;
+  Dev<char> a(bytes), b(bytes);
+  CUDA_OK(cudaMemset(a.p, 1, bytes));
+  float ms = timeMs([&] { cudaMemcpyAsync(b.p, a.p, bytes, cudaMemcpyDeviceToDevice); }, 20);
+  return 2.0 * bytes / ms / 1e6;
+}
+
+// One decode shape: the fused kernel on rotating copies of the weight (at
+// least 256 MiB cycled, beyond the 50 MiB L2), and the f16 gemm() of the
+// same shape (skinny kernel or cuBLASLt, as the fp16 model runs it).
+// Milliseconds of one shape at each benchmarked row count: f16 gemm(),
+// fused int8, fused int4.
+struct ShapeTimes {
+  double f16[5] = {}, q8[5] = {}, q4[5] = {}, f16Bytes = 0, q8Bytes = 0, q4Bytes = 0;
+};
+constexpr int kBenchRows[5] = {1, 2, 4, 8, 16};
+
+ShapeTimes benchShape(const LtContext &lt, const char *label, int N, int K, double copyBW) {
+  ShapeTimes times;
+  using T = half;
+  auto copiesFor = [](double bytes) { return int(std::max(1.0, std::ceil(268435456.0 / bytes))); };
+  double f16Bytes = double(N) * K * 2;
+  std::vector<std::unique_ptr<Dev<T>>> f16(copiesFor(f16Bytes));
+  for (auto &d : f16) {
+    d = std::make_unique<Dev<T>>(size_t(N) * K);
+    CUDA_OK(cudaMemset(d->p, 0x11, size_t(N) * K * 2));
+  }
+  // Copies of the codes share scales and zeros (small next to the codes).
+  HostQuant quants[2] = {makeQuant(QuantFormat::Int8, N, K, 0, false),
+                         makeQuant(QuantFormat::Int4, N, K, 128, false)};
+  std::vector<std::unique_ptr<Dev<uint8_t>>> codes[2];
+  for (int i = 0; i < 2; ++i) {
+    codes[i].resize(copiesFor(double(quants[i].packedBytes())));
+    for (auto &d : codes[i])
+      d = std::make_unique<Dev<uint8_t>>(quants[i].codes);
+  }
+  Dev<T> scratch(size_t(N) * K);
+  times.f16Bytes = f16Bytes;
+  times.q8Bytes = double(quants[0].packedBytes());
+  times.q4Bytes = double(quants[1].packedBytes());
+  for (int ri = 0; ri < 5; ++ri) {
+    const int rows = kBenchRows[ri];
+    auto dIn = devT<T>(randomT<T>(size_t(rows) * K));
+    Dev<T> out(size_t(rows) * N);
+    size_t next = 0;
+    float f16Ms = timeMs([&] {
+      gemm<T, T>(lt.args(), dIn.p, f16[next]->p, nullptr, out.p, rows, N, K);
+      next = (next + 1) % f16.size();
+    });
+    times.f16[ri] = f16Ms;
+    std::printf("BENCH quant_gemm %s rows %2d N %5d K %5d: f16 gemm %.4f ms %5.0f GB/s", label,
+                rows, N, K, f16Ms, f16Bytes / f16Ms / 1e6);
+    for (int i = 0; i < 2; ++i) {
+      double bytes = double(quants[i].packedBytes());
+      QuantWeight w = quants[i].device();
+      size_t c = 0;
+      float ms = timeMs([&] {
+        w.codes = codes[i][c]->p;
+        c = (c + 1) % codes[i].size();
+        detail::quantGemv<T, T>(0, dIn.p, w, nullptr, out.p, rows, N, K);
+      });
+      (i ? times.q4 : times.q8)[ri] = ms;
+      std::printf(" | %s %.4f ms %5.0f GB/s (%3.0f%% of copy) %.2fx f16", i ? "int4" : "int8", ms,
+                  bytes / ms / 1e6, 100.0 * bytes / copyBW / 1e6 / ms, f16Ms / ms);
+      // Where the fused kernel stops (16 rows), the other path for
+      // comparison: dequantize into a scratch weight, then cuBLASLt.
+      if (rows == detail::kQuantGemvMaxRows) {
+        float other = timeMs([&] {
+          w.codes = codes[i][c]->p;
+          c = (c + 1) % codes[i].size();
+          detail::dequantize<T>(0, w, scratch.p, N, K);
+          detail::gemmCublasLt<T, T>(lt.args(), dIn.p, scratch.p, nullptr, out.p, rows, N, K);
+        });
+        std::printf(" (dequantize + cuBLASLt %.4f ms)", other);
+      }
+    }
+    std::printf("\n");
+  }
+  return times;
+}
+
+// The projections of one decoder layer times the layer count: the GEMM
+// part of a decode step (the LM head, f16 in every configuration here, and
+// attention are not included).
+void benchModel(const LtContext &lt, const char *name, int layers,
+                std::initializer_list<std::pair<int, int>> shapes, double copyBW) {
+  ShapeTimes total;
+  for (auto [N, K] : shapes) {
+    char label[32];
+    std::snprintf(label, sizeof label, "%s %dx%d", name, N, K);
+    ShapeTimes t = benchShape(lt, label, N, K, copyBW);
+    for (int i = 0; i < 5; ++i) {
+      total.f16[i] += layers * t.f16[i];
+      total.q8[i] += layers * t.q8[i];
+      total.q4[i] += layers * t.q4[i];
+    }
+    total.f16Bytes += layers * t.f16Bytes;
+    total.q8Bytes += layers * t.q8Bytes;
+    total.q4Bytes += layers * t.q4Bytes;
+  }
+  for (int i = 0; i < 5; ++i) {
+    auto pct = [&](double bytes, double ms) { return 100.0 * bytes / copyBW / 1e6 / ms; };
+    std::printf("BENCH quant_gemm %s decode-step GEMMs (%d layers) rows %2d: f16 %.3f ms (%3.0f%% "
+                "of floor) | int8 %.3f ms (%3.0f%%) %.2fx | int4 %.3f ms (%3.0f%%) %.2fx\n",
+                name, layers, kBenchRows[i], total.f16[i], pct(total.f16Bytes, total.f16[i]),
+                total.q8[i], pct(total.q8Bytes, total.q8[i]), total.f16[i] / total.q8[i],
+                total.q4[i], pct(total.q4Bytes, total.q4[i]), total.f16[i] / total.q4[i]);
+  }
+}
+
+// Prefill: 2048 rows through dequantize + cuBLASLt against the f16 GEMM.
+void benchPrefill(const LtContext &lt, int N, int K) {
+  using T = half;
+  int rows = 2048;
+  auto dIn = devT<T>(randomT<T>(size_t(rows) * K));
+  Dev<T> out(size_t(rows) * N), scratch(size_t(N) * K), f16(size_t(N) * K);
+  CUDA_OK(cudaMemset(f16.p, 0x11, size_t(N) * K * 2));
+  float f16Ms = timeMs([&] { gemm<T, T>(lt.args(), dIn.p, f16.p, nullptr, out.p, rows, N, K); });
+  std::printf("BENCH quant_gemm prefill rows %d N %d K %d: f16 gemm %.3f ms", rows, N, K, f16Ms);
+  for (QuantFormat f : {QuantFormat::Int8, QuantFormat::Int4}) {
+    HostQuant q = makeQuant(f, N, K, 128, false);
+    QuantWeight w = q.device();
+    float ms = timeMs([&] {
+      gemm_quant<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K, scratch.p);
+    });
+    float deq = timeMs([&] { detail::dequantize<T>(0, w, scratch.p, N, K); });
+    std::printf(" | %s %.3f ms (dequantize %.3f ms) %.2fx f16",
+                f == QuantFormat::Int8 ? "int8" : "int4", ms, deq, f16Ms / ms);
+  }
+  std::printf("\n");
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  bool benchToo = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--bench") == 0) {
+      benchToo = true;
+    } else {
+      std::fprintf(stderr, "usage: %s [--bench]\n", argv[0]);
+      return 2;
+    }
+  }
+  int devices = 0;
+  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
+    std::printf("SKIP quant_gemm_test: no CUDA device\n");
+    return 77;
+  }
+  cudaDeviceProp prop;
+  CUDA_OK(cudaGetDeviceProperties(&prop, 0));
+  std::printf("device: %s\n", prop.name);
+  LtContext lt;
+  testAll<half>(lt);
+  testAll<__nv_bfloat16>(lt);
+  testRefusals(lt);
+  if (benchToo) {
+    double bw = copyGBs();
+    std::printf("BENCH copy bandwidth (1 GiB device-to-device, read + write): %.0f GB/s\n", bw);
+    // Per layer: fused qkv, o, fused gate_up, down.
+    benchModel(lt, "Llama-3.2-1B", 16, {{3072, 2048}, {2048, 2048}, {16384, 2048}, {2048, 8192}},
+               bw);
+    benchModel(lt, "Llama-3-8B", 32, {{6144, 4096}, {4096, 4096}, {28672, 4096}, {4096, 14336}},
+               bw);
+    benchPrefill(lt, 4096, 4096);
+    benchPrefill(lt, 28672, 4096);
+  }
+  std::printf("%s: %d failure(s)\n", failures() ? "FAILED" : "ALL PASSED", failures());
+  return failures() ? 1 : 0;
+}
