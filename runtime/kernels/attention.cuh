@@ -511,10 +511,12 @@ __global__ void attentionCombineKernel(const float *scratch, int numHeads, int s
       fromFloat<T>(sum > 0.f ? acc / sum : 0.f);
 }
 
+// The tensor-core prefill and the decode kernels take any multiple of 16 up
+// to 128 (wmma k-steps of 16; 8-value row loads; larger heads need a tile
+// that fits shared memory); 32 serves small models such as retrieval8.
 template <int HeadDim> constexpr void checkHeadDim() {
-  static_assert(HeadDim == 64 || HeadDim == 128,
-                "attention: HeadDim must be 64 or 128 (a lane owns HeadDim / 32 output dims "
-                "read in pairs, and larger heads need a tile that fits shared memory)");
+  static_assert(HeadDim == 32 || HeadDim == 64 || HeadDim == 128,
+                "attention: HeadDim must be 32, 64 or 128");
 }
 
 } // namespace detail
@@ -525,6 +527,9 @@ namespace detail {
 template <typename T, int HeadDim>
 void attentionPrefillSimt(const StepArgs &args, const T *q, const T *k_cache, const T *v_cache,
                           T *out, int num_heads, int num_kv_heads, float scale, int block_size) {
+  static_assert(HeadDim == 64 || HeadDim == 128,
+                "attentionPrefillSimt: HeadDim must be 64 or 128 (a lane owns HeadDim / 32 "
+                "output dims, read in pairs)");
   if (args.num_tokens <= 0 || args.num_seqs <= 0 || args.max_query_len <= 0)
     return;
   dim3 grid(ceilDiv(args.max_query_len, kPrefillQueries), num_heads, args.num_seqs);

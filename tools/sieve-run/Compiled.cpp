@@ -412,8 +412,9 @@ private:
     for (const RetrievalCase &c : *cases)
       longest = std::max<int64_t>(longest, c.tokens.size());
     openSession(1, longest);
-    auto forward = [&](llvm::ArrayRef<int32_t> tokens,
-                       std::vector<float> &logits, int64_t &vocab) {
+    auto forward = [&](const RetrievalCase &c, std::vector<float> &logits,
+                       int64_t &vocab, std::vector<int64_t> &) {
+      llvm::ArrayRef<int32_t> tokens = c.tokens;
       vocab = config.vocab_size;
       logits.resize(tokens.size() * vocab);
       const int32_t *p = tokens.data();
