@@ -24,6 +24,7 @@
 #include "sieve/Quant/Quant.h"
 #include "sieve/Reference/Session.h"
 #include "sieve/Reference/Weights.h"
+#include "sieve/Runtime/token_select.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -1020,62 +1021,6 @@ LogicalResult Session::Impl::attention(sieve::AttentionOp op, const Tensor &q,
 // Token filter (GemFilter) and KV eviction (SnapKV)
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-/// Average pooling of width `pool` (odd), stride 1, zero padding pool / 2 on
-/// both sides, divided by pool (torch's avg_pool1d with
-/// count_include_pad=True): the same length as `x`.
-std::vector<double> avgPool(ArrayRef<double> x, int64_t pool) {
-  int64_t n = x.size(), half = pool / 2;
-  std::vector<double> out(n);
-  for (int64_t i = 0; i < n; ++i) {
-    double sum = 0;
-    for (int64_t j = std::max<int64_t>(0, i - half);
-         j <= std::min(n - 1, i + half); ++j)
-      sum += x[j];
-    out[i] = sum / double(pool);
-  }
-  return out;
-}
-
-/// The indices of the `k` largest scores (ties: the lower index first), in
-/// ascending order.
-std::vector<int64_t> topKAscending(ArrayRef<double> score, int64_t k) {
-  std::vector<int64_t> idx(score.size());
-  for (size_t i = 0; i < idx.size(); ++i)
-    idx[i] = i;
-  k = std::min<int64_t>(k, idx.size());
-  std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
-                    [&](int64_t a, int64_t b) {
-                      return score[a] > score[b] ||
-                             (score[a] == score[b] && a < b);
-                    });
-  idx.resize(k);
-  std::sort(idx.begin(), idx.end());
-  return idx;
-}
-
-/// The positions of the top `k / block` blocks of `block` consecutive
-/// positions, ranked by their mean score (the last block may be shorter).
-std::vector<int64_t> topBlocksAscending(ArrayRef<double> score, int64_t k,
-                                        int64_t block) {
-  int64_t n = score.size(), blocks = (n + block - 1) / block;
-  std::vector<double> mean(blocks, 0.0);
-  for (int64_t b = 0; b < blocks; ++b) {
-    int64_t end = std::min(n, (b + 1) * block);
-    for (int64_t j = b * block; j < end; ++j)
-      mean[b] += score[j];
-    mean[b] /= double(end - b * block);
-  }
-  std::vector<int64_t> out;
-  for (int64_t b : topKAscending(mean, k / block))
-    for (int64_t j = b * block; j < std::min(n, (b + 1) * block); ++j)
-      out.push_back(j);
-  return out;
-}
-
-} // namespace
-
 FailureOr<std::vector<int64_t>>
 Session::Impl::selectTokens(const Tensor &ids) {
   int64_t S = ids.shape[1];
@@ -1099,10 +1044,8 @@ Session::Impl::selectTokens(const Tensor &ids) {
            << "token filter: the filter pass did not reach the attention of "
               "decoder layer "
            << filter.getLayer();
-  std::vector<double> pooled = avgPool(filterScores, filter.getPool());
-  if (filter.getBlock() > 1)
-    return topBlocksAscending(pooled, filter.getK(), filter.getBlock());
-  return topKAscending(pooled, filter.getK());
+  return sieve::select::gemfilterSelect(filterScores.data(), S, filter.getK(),
+                                        filter.getPool(), filter.getBlock());
 }
 
 /// filterScores[j] = over the last `window` query rows r that see key j,
@@ -1188,8 +1131,9 @@ void Session::Impl::evictCaches() {
         for (int64_t h = h0; h < h1; ++h)
           for (int64_t j = 0; j < prefix; ++j)
             score[j] += mass[(b * kv.kvHeads + h) * windowStride + j];
-        std::vector<int64_t> keep =
-            topKAscending(avgPool(score, evict.getPool()), budget);
+        std::vector<int64_t> keep = sieve::select::topKAscending(
+            sieve::select::avgPool(score.data(), prefix, evict.getPool()),
+            budget);
         for (int64_t j = prefix; j < len; ++j)
           keep.push_back(j);
         return keep;

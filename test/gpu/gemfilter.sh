@@ -8,12 +8,11 @@
 #     variant of that file (layers 2 and 4, k 256 and 512, pool 5): its kept
 #     indices against the CPU reference's (test/gpu/gemfilter_compare.py:
 #     equal except near-ties), and its accuracy against sieve's.
-# The compiled path does not prune yet (docs/token-pruning.md), so sieve's
-# GemFilter indices come from the CPU reference only.
+#  3. the compiled GemFilter (sieve-compile --prune-tokens) at the same
+#     variants: its kept indices against the reference's and the CPU's,
+#     its accuracy against both.
 #
 #   CARRY=carry OUT=$OUT bash test/gpu/gemfilter.sh
-#   env LENGTHS (default 1024,2048,4096: must be a prefix-compatible subset
-#   of the bench's, see below), PER_CELL=8, SEED=99 (the bench's)
 #
 # CARRY holds bin/sieve-compile, bin/sieve-run and
 # reference/gemfilter_reference.py. Results: $OUT/gemfilter.jsonl (one JSON
@@ -36,11 +35,10 @@ start=$(date +%s)
 nvidia-smi -L
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)'
 
-# The bench's cases (task.py draws lengths in order from one seeded
-# generator, so the same LENGTHS, PER_CELL, SEED give the same cases).
+# The bench's cases (bench/retrieval_pruning.sh's defaults: task.py is
+# seeded, so they are the cases of the committed CPU results).
 python3 "$ROOT/models/retrieval8/task.py" --filler "$ROOT/models/llama12/valid.txt" \
-  --lengths "${LENGTHS:-1024,2048,4096}" --per-cell "${PER_CELL:-8}" --seed "${SEED:-99}" \
-  > "$WORK/cases.jsonl"
+  --lengths 1024,2048,4096 --per-cell 8 --seed 99 > "$WORK/cases.jsonl"
 # Each CPU variant's report, one file per variant.
 python3 - "$CPU" "$WORK" <<'PY'
 import json, sys
@@ -49,12 +47,45 @@ for line in open(sys.argv[1]):
     open(f"{sys.argv[2]}/cpu-{r['variant']}.json", "w").write(json.dumps(r) + "\n")
 PY
 
-note "1. dense retrieval on the GPU (compiled) vs the CPU reference"
-if "$BIN/sieve-compile" "$ROOT/models/retrieval8/retrieval8.onnx" -o "$WORK/r8.sieve" \
-    > "$WORK/compile.log" 2>&1; then
-  "$BIN/sieve-run" "$WORK/r8.sieve" --retrieval "$WORK/cases.jsonl" --json \
-    > "$WORK/gpu-dense.json" 2> "$WORK/gpu-dense.err" || { tail -5 "$WORK/gpu-dense.err"; status=1; }
-  python3 - "$WORK/gpu-dense.json" "$WORK/cpu-dense.json" <<'PY' | tee -a "$RESULTS" || status=1
+VARIANTS="gemfilter-l2-k256 gemfilter-l2-k512 gemfilter-l4-k256 gemfilter-l4-k512"
+layer_of() { local l=${1#gemfilter-l}; echo "${l%%-*}"; }
+k_of() { echo "${1##*-k}"; }
+
+note "compiling retrieval8 dense and with each GemFilter variant (in parallel)"
+compile_pids=()
+"$BIN/sieve-compile" "$ROOT/models/retrieval8/retrieval8.onnx" -o "$WORK/dense.sieve" \
+  > "$WORK/compile-dense.log" 2>&1 & compile_pids+=("$!:dense")
+for v in $VARIANTS; do
+  "$BIN/sieve-compile" "$ROOT/models/retrieval8/retrieval8.onnx" -o "$WORK/$v.sieve" \
+    --prune-tokens "layer=$(layer_of $v) k=$(k_of $v) pool=5" > "$WORK/compile-$v.log" 2>&1 &
+  compile_pids+=("$!:$v")
+done
+
+note "reference (PyTorch, GPU) kept indices and accuracy per variant"
+for v in $VARIANTS; do
+  t0=$(date +%s)
+  python3 "$REF" --model "$ROOT/models/retrieval8/retrieval8.onnx" --cases "$WORK/cases.jsonl" \
+    --layer "$(layer_of $v)" --k "$(k_of $v)" --pool 5 > "$WORK/ref-$v.jsonl" \
+    || { echo "FAIL: reference $v"; status=1; }
+  echo "reference $v: $(tail -1 "$WORK/ref-$v.jsonl"), $(( $(date +%s) - t0 )) s"
+done
+cp "$WORK"/ref-*.jsonl "$OUT/" 2>/dev/null
+
+for entry in "${compile_pids[@]}"; do
+  if wait "${entry%%:*}"; then echo "compiled ${entry#*:}"; else
+    echo "FAIL: sieve-compile ${entry#*:}"; tail -15 "$WORK/compile-${entry#*:}.log"; status=1; fi
+done
+
+# One retrieval run per compiled model: $WORK/gpu-<variant>.json.
+for m in dense $VARIANTS; do
+  [ -f "$WORK/$m.sieve/libmodel.so" ] || continue
+  "$BIN/sieve-run" "$WORK/$m.sieve" --retrieval "$WORK/cases.jsonl" --json \
+    > "$WORK/gpu-$m.json" 2> "$WORK/gpu-$m.err" || { echo "FAIL: sieve-run $m"; tail -5 "$WORK/gpu-$m.err"; status=1; }
+done
+cp "$WORK"/gpu-*.json "$OUT/" 2>/dev/null
+
+note "1. dense retrieval: GPU (compiled) vs the CPU reference, case by case"
+python3 - "$WORK/gpu-dense.json" "$WORK/cpu-dense.json" <<'PY' | tee -a "$RESULTS" || status=1
 import json, sys
 gpu, cpu = (json.loads(open(p).read().splitlines()[0]) for p in sys.argv[1:])
 same = sum(g["predicted"] == c["predicted"] for g, c in zip(gpu["results"], cpu["results"]))
@@ -69,26 +100,36 @@ print(f"{'PASS' if agree else 'FAIL'}: dense retrieval8 GPU accuracy {gpu['accur
       f"{same}/{len(cpu['results'])} cases predict the same answer")
 sys.exit(0 if agree else 1)
 PY
-else
-  tail -20 "$WORK/compile.log"; echo "FAIL: sieve-compile retrieval8"; status=1
-fi
 
-note "2. GemFilter kept indices: reference (PyTorch, GPU) vs sieve (CPU reference)"
-for v in gemfilter-l2-k256 gemfilter-l2-k512 gemfilter-l4-k256 gemfilter-l4-k512; do
-  [ -f "$WORK/cpu-$v.json" ] || { echo "FAIL: no CPU result for $v in $CPU"; status=1; continue; }
-  layer=${v#gemfilter-l}; layer=${layer%%-*}; k=${v##*-k}
-  t0=$(date +%s)
-  python3 "$REF" --model "$ROOT/models/retrieval8/retrieval8.onnx" --cases "$WORK/cases.jsonl" \
-    --layer "$layer" --k "$k" --pool 5 > "$WORK/ref-$v.jsonl" || { echo "FAIL: reference $v"; status=1; continue; }
-  echo "reference $v: $(tail -1 "$WORK/ref-$v.jsonl"), $(( $(date +%s) - t0 )) s"
-  python3 "$ROOT/test/gpu/gemfilter_compare.py" --reference-script "$REF" \
-    --model "$ROOT/models/retrieval8/retrieval8.onnx" --cases "$WORK/cases.jsonl" \
-    --sieve "$WORK/cpu-$v.json" --reference "$WORK/ref-$v.jsonl" \
-    --layer "$layer" --k "$k" --pool 5 --label "cpu $v" > "$WORK/cmp-$v.txt" || status=1
-  head -1 "$WORK/cmp-$v.txt" >> "$RESULTS"
-  tail -1 "$WORK/cmp-$v.txt"
+note "2. GemFilter kept indices vs the reference: CPU reference, then GPU (compiled)"
+for v in $VARIANTS; do
+  sieves=()
+  for where in cpu gpu; do
+    if [ -f "$WORK/$where-$v.json" ]; then sieves+=(--sieve "$where $v=$WORK/$where-$v.json")
+    else echo "FAIL: no $where result for $v"; status=1; fi
+  done
+  [ ${#sieves[@]} -gt 0 ] && { python3 "$ROOT/test/gpu/gemfilter_compare.py" --reference-script "$REF" \
+      --model "$ROOT/models/retrieval8/retrieval8.onnx" --cases "$WORK/cases.jsonl" \
+      "${sieves[@]}" --reference "$WORK/ref-$v.jsonl" \
+      --layer "$(layer_of $v)" --k "$(k_of $v)" --pool 5 > "$WORK/cmp-$v.txt" || status=1
+    grep '^{' "$WORK/cmp-$v.txt" >> "$RESULTS"; grep -v '^{' "$WORK/cmp-$v.txt"; }
+  # CPU and GPU: the same kept sets and predictions?
+  [ -f "$WORK/gpu-$v.json" ] && python3 - "$WORK/cpu-$v.json" "$WORK/gpu-$v.json" "$v" <<'PY' | tee -a "$RESULTS"
+import json, sys
+cpu, gpu = (json.loads(open(p).read().splitlines()[0]) for p in sys.argv[1:3])
+same_kept = sum(c.get("kept") == g.get("kept") for c, g in zip(cpu["results"], gpu["results"]))
+overlap = [len(set(c.get("kept", [])) & set(g.get("kept", []))) / max(1, len(c.get("kept", [])))
+           for c, g in zip(cpu["results"], gpu["results"])]
+same_pred = sum(c["predicted"] == g["predicted"] for c, g in zip(cpu["results"], gpu["results"]))
+print(json.dumps({"check": f"cpu vs gpu {sys.argv[3]}", "cases": len(cpu["results"]),
+                  "identical_kept": same_kept, "mean_overlap": sum(overlap) / len(overlap),
+                  "same_prediction": same_pred, "cpu_accuracy": cpu["accuracy"],
+                  "gpu_accuracy": gpu["accuracy"]}))
+print(f"INFO: {sys.argv[3]} CPU vs GPU: {same_kept}/{len(overlap)} identical kept sets, mean overlap "
+      f"{sum(overlap) / len(overlap):.4f}, {same_pred} same predictions; accuracy CPU "
+      f"{cpu['accuracy']:.3f} GPU {gpu['accuracy']:.3f}")
+PY
 done
-cp "$WORK"/ref-*.jsonl "$OUT/" 2>/dev/null
 
 echo "total $(( $(date +%s) - start )) s"
 [ $status -eq 0 ] && echo "ALL PASS" || echo "SOME FAILED"

@@ -1,7 +1,7 @@
 //===- sieve-compile.cpp - ONNX model in, compiled model folder out -------===//
 //
 //   sieve-compile model.onnx -o model.sieve [--dtype f16|bf16]
-//                 [--passes PIPELINE] [--no-build]
+//                 [--passes PIPELINE] [--prune-tokens OPTIONS] [--no-build]
 //
 // Runs import, simplify, raise, the requested passes, lowering to the kernel
 // level, buffer planning, CUDA emission, weight packing and nvcc, printing
@@ -61,6 +61,12 @@ static cl::opt<std::string> passes(
     "passes",
     cl::desc("Optimization passes to run on the raised model, in MLIR pass "
              "pipeline syntax (for example 'sieve-skip-layers{count=2}')"),
+    cl::init(""), cl::cat(category));
+static cl::opt<std::string> pruneTokens(
+    "prune-tokens",
+    cl::desc("GemFilter token pruning of long prompts, the options of "
+             "--sieve-prune-tokens (for example 'layer=2 k=512 pool=5'); run "
+             "after --passes (docs/token-pruning.md)"),
     cl::init(""), cl::cat(category));
 static cl::opt<int64_t> kvBlockSize("kv-block-size",
                                     cl::desc("Tokens per KV-cache block (16)"),
@@ -418,6 +424,8 @@ int main(int argc, char **argv) {
   }
   if (!passes.empty())
     runPasses("passes", passes);
+  if (!pruneTokens.empty())
+    runPasses("prune-tokens", "sieve-prune-tokens{" + pruneTokens + "}");
   std::string name = modelName.empty()
                          ? llvm::sys::path::stem(inputPath).str()
                          : modelName.getValue();
