@@ -139,6 +139,10 @@ private:
   llvm::StringMap<unsigned> names;
   int64_t weightsEnd = 0;
   int64_t kvLayers = 0, numHeads = 0, kvHeads = 0, headDim = 0;
+  /// Decoder layer index -> its attention's KV layer (for the token filter).
+  DenseMap<int64_t, int64_t> kvLayerOfDecoder;
+
+  LogicalResult addFilterEntry(k::EntryOp decode);
 };
 
 } // namespace
@@ -649,6 +653,7 @@ LogicalResult Lowering::lowerAttention(AttentionOp op) {
   }
   View qout = newBuffer(layerName(op, "q"), heads * d);
   int64_t layer = kvLayers++;
+  kvLayerOfDecoder[layerOf.lookup(op)] = layer;
   k::RotaryKVAppendOp::create(
       builder, op.getLoc(), qv->buffer, qout.buffer, i64(layer), i64(qv->ld),
       i64(qv->offset), i64(kvw->offset), i64(vv->offset), i64(heads),
@@ -828,6 +833,46 @@ LogicalResult Lowering::run() {
     attn.erase();
   }
   (void)ctx;
+  return addFilterEntry(decode);
+}
+
+/// With a token filter on the model: the @filter entry, the prefill up to
+/// the filter layer's rotary / KV append, then its token_scores; the
+/// filter attribute is kept on the program (discardable `sieve.token_filter`)
+/// for the emitter.
+LogicalResult Lowering::addFilterEntry(k::EntryOp decode) {
+  TokenFilterAttr filter = model.getTokenFilterAttr();
+  if (!filter)
+    return success();
+  auto it = kvLayerOfDecoder.find(filter.getLayer());
+  if (it == kvLayerOfDecoder.end())
+    return model.emitError("cannot lower the token filter: decoder layer ")
+           << filter.getLayer() << " has no attention";
+  builder.setInsertionPointAfter(decode);
+  auto entry = cast<k::EntryOp>(builder.clone(*prefill));
+  entry.setSymName("filter");
+  Block &body = entry.getBody().front();
+  k::RotaryKVAppendOp append;
+  k::AttentionPrefillOp attn;
+  for (Operation &op : body) {
+    if (auto r = dyn_cast<k::RotaryKVAppendOp>(op); r && r.getLayer() == it->second)
+      append = r;
+    if (auto a = dyn_cast<k::AttentionPrefillOp>(op); a && a.getLayer() == it->second)
+      attn = a;
+  }
+  if (!append || !attn)
+    return model.emitError("cannot lower the token filter: no attention of KV "
+                           "layer ")
+           << it->second << " in the prefill schedule";
+  builder.setInsertionPointAfter(append);
+  k::TokenScoresOp::create(builder, append.getLoc(), append.getQOutAttr(),
+                           append.getLayerAttr(), append.getNumHeadsAttr(),
+                           append.getNumKvHeadsAttr(), append.getHeadDimAttr(),
+                           attn.getScaleAttr(), i64(filter.getWindow()));
+  // Everything after the scores is the rest of the model: not needed.
+  while (&body.back() != append->getNextNode())
+    body.back().erase();
+  program->setAttr("sieve.token_filter", filter);
   return success();
 }
 

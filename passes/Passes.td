@@ -314,4 +314,84 @@ def SieveSkipLayers : Pass<"sieve-skip-layers", "mlir::ModuleOp"> {
   let dependentDialects = ["sieve::SieveDialect"];
 }
 
+def SievePruneTokens : Pass<"sieve-prune-tokens", "mlir::ModuleOp"> {
+  let summary = "Prune long prompts before prefill (GemFilter)";
+  let description = [{
+    Records `token_filter = #sieve.token_filter<...>` on the `sieve.model`
+    (techniques.md 2.1; docs/token-pruning.md). The filter is a run-time
+    policy both executors apply (the CPU reference Session and the compiled
+    runtime): a prompt longer than `k` tokens runs through the decoder
+    layers before layer `layer` and the attention inputs of layer `layer`;
+    its positions are scored by the last `window` query rows' attention
+    log-probabilities summed over heads, average-pooled with width `pool`;
+    the top `k` (or top `k / block` blocks of `block` positions) are kept in
+    their original order and the full model is prefilled on them alone at
+    positions 0 .. k-1; decoding continues from that shorter cache. With
+    `window=1 block=1` the rule is exactly
+    ../shared/reference/gemfilter_reference.py. Prompts of at most `k`
+    tokens run unpruned.
+
+    `layer` is the `index` of a `sieve.decoder_layer` (0-based; for an
+    unpruned model the position, as transformers' `attentions[layer]`).
+    Without `layer`, `profile=` (sieve-run --profile) chooses it: among the
+    layers whose position is in [L/4, 3L/4) of the L layers, the one whose
+    heads put the most attention mass on distant keys (the largest mean over
+    heads of `rest`), the earliest on ties.
+
+    Refused with an error: no `sieve.model` (run --sieve-raise first), an
+    unknown method, `k` < 1, a layer that is not one of the model's, `pool`
+    even, < 1 or > 255, `window` < 1, `block` that does not divide `k`,
+    neither `layer` nor `profile`, a profile that is missing, malformed or
+    does not fit the model.
+  }];
+  let options = [
+    Option<"method", "method", "std::string", /*default=*/"\"gemfilter\"",
+           "Selection method: gemfilter">,
+    Option<"layer", "layer", "int64_t", /*default=*/"-1",
+           "Filter layer (decoder layer index; -1: choose from profile=)">,
+    Option<"k", "k", "int64_t", /*default=*/"1024",
+           "Prompt tokens kept">,
+    Option<"pool", "pool", "int64_t", /*default=*/"5",
+           "Average-pooling width of the scores (odd)">,
+    Option<"window", "window", "int64_t", /*default=*/"1",
+           "Observation window: the last this-many query rows score">,
+    Option<"block", "block", "int64_t", /*default=*/"1",
+           "Select blocks of this many consecutive positions (divides k)">,
+    Option<"profile", "profile", "std::string", /*default=*/"\"\"",
+           "A profile (sieve-run --profile) to choose the layer from">,
+  ];
+  let dependentDialects = ["sieve::SieveDialect"];
+}
+
+def SieveEvictKV : Pass<"sieve-evict-kv", "mlir::ModuleOp"> {
+  let summary = "Evict KV-cache positions at the end of prefill (SnapKV)";
+  let description = [{
+    Records `kv_evict = #sieve.kv_evict<...>` on the `sieve.model`
+    (techniques.md 2.2; docs/token-pruning.md), a run-time cache policy:
+    after a prefill longer than `budget + window` positions, every
+    attention keeps the last `window` positions plus the `budget` earlier
+    ones with the largest score (the last `window` queries' attention
+    probabilities summed over those queries and the query heads reading
+    each KV head, average-pooled with width `pool`), per KV head
+    (`scope=head`) or per layer (`scope=layer`). Kept positions keep their
+    rotary positions; decoding continues at the prompt's length.
+
+    Refused with an error: no `sieve.model`, an unknown method or scope,
+    `budget` < 1 (or not given), `window` < 1, `pool` even, < 1 or > 255.
+  }];
+  let options = [
+    Option<"method", "method", "std::string", /*default=*/"\"snapkv\"",
+           "Eviction method: snapkv">,
+    Option<"budget", "budget", "int64_t", /*default=*/"-1",
+           "Prefix positions kept besides the window (required)">,
+    Option<"window", "window", "int64_t", /*default=*/"32",
+           "Observation window: the last this-many prompt positions">,
+    Option<"pool", "pool", "int64_t", /*default=*/"7",
+           "Average-pooling width of the scores (odd)">,
+    Option<"scope", "scope", "std::string", /*default=*/"\"head\"",
+           "Select per KV head (head) or once per layer (layer)">,
+  ];
+  let dependentDialects = ["sieve::SieveDialect"];
+}
+
 #endif // SIEVE_PASSES_TD

@@ -3,6 +3,7 @@
 // arrays, logits), plans prefill chunks, captures and replays decode graphs,
 // and maps every failure to a status with a message.
 #include "sieve/Runtime/sieve_runtime.h"
+#include "sieve/Runtime/token_select.h"
 #include "sieve_kernels.cuh"
 
 #include <cublasLt.h>
@@ -159,6 +160,8 @@ struct sieve_session {
   DevicePtr arena, workspace, scratch, kvPool, blockTable, indexDevice, allLogits, lastLogits,
       sampled;
   PinnedPtr indexHost;
+  DevicePtr filterScores; // token_scores output + scratch (models with a filter)
+  std::vector<int32_t> kept; // the last pruned prefill's kept prompt positions
   std::vector<void *> kCaches, vCaches;
   std::vector<int32_t> lengths;
   std::vector<bool> hasLogits;
@@ -422,6 +425,11 @@ sieve_status sieve_session_create(sieve_model *model, const sieve_session_option
   SIEVE_TRY(deviceAlloc(s->lastLogits, size_t(o.max_batch) * vocab * sizeof(float),
                         "the last-position logits"));
   SIEVE_TRY(deviceAlloc(s->sampled, size_t(o.max_batch) * sizeof(int32_t), "sampled tokens"));
+  if (const FilterInfo *f = sieve_generated_filter_info())
+    SIEVE_TRY(deviceAlloc(s->filterScores,
+                          token_scores_floats(o.max_context, info.num_heads, f->window) *
+                              sizeof(float),
+                          "the token filter scores"));
 
   // Paged KV cache: every KV layer has a K and a V pool of
   // [num_blocks, kv_heads, block_size, head_dim] values.
@@ -463,6 +471,7 @@ sieve_status sieve_session_reset(sieve_session *session) {
   std::fill(session->lengths.begin(), session->lengths.end(), 0);
   std::fill(session->hasLogits.begin(), session->hasLogits.end(), false);
   session->sampleCounter = 0;
+  session->kept.clear();
   return ok();
 }
 
@@ -539,7 +548,7 @@ Chunk planChunk(const std::vector<int> &remaining, int cap) {
 sieve_status runPrefillChunk(sieve_session *s, const int32_t *const *tokens,
                              const std::vector<int> &consumed, const Chunk &c, bool allLogits,
                              int64_t firstOutputRow, float *logitsOut,
-                             const std::vector<int> &remaining) {
+                             const std::vector<int> &remaining, bool filter = false) {
   StepIndex h;
   SIEVE_TRY(s->hostIndex(h));
   int numSeqs = c.last + 1, t = 0, maxQuery = 0;
@@ -565,6 +574,15 @@ sieve_status runPrefillChunk(sieve_session *s, const int32_t *const *tokens,
   size_t vocab = s->vocab();
   float *lastLogits = static_cast<float *>(s->lastLogits.get());
   float *allBuffer = static_cast<float *>(s->allLogits.get());
+  if (filter) {
+    // The token filter's scores come from the prompt's last rows: only the
+    // final chunk computes them (num_logit_rows is the flag).
+    args.num_logit_rows = finishing.empty() ? 0 : 1;
+    args.logits = static_cast<float *>(s->filterScores.get());
+    SIEVE_TRY(s->uploadIndex());
+    takeLauncherError(nullptr, 0);
+    return checkLaunch(sieve_generated_filter(&args), "token filter");
+  }
   if (allLogits) {
     for (int i = 0; i < c.tokens; ++i)
       h.logitRows[i] = i;
@@ -595,11 +613,93 @@ sieve_status runPrefillChunk(sieve_session *s, const int32_t *const *tokens,
   return SIEVE_OK;
 }
 
+sieve_status prefillTokens(sieve_session *session, int32_t batch, const int32_t *const *tokens,
+                           const int32_t *lengths, int32_t logits_mode, float *logits_out);
+
+// GemFilter on a fresh batch-1 prompt longer than the filter's k: runs the
+// @filter entry over the prompt in prefill chunks (it fills the caches of
+// the layers up to the filter layer, which the pruned prefill overwrites),
+// copies the scores back and selects on the host with the CPU reference's
+// code (sieve/Runtime/token_select.h); `kept` receives the positions.
+sieve_status selectTokens(sieve_session *s, const int32_t *prompt, int n,
+                          std::vector<int32_t> &kept) {
+  const FilterInfo &f = *sieve_generated_filter_info();
+  std::vector<int> remaining{n}, consumed{0};
+  for (;;) {
+    Chunk c = planChunk(remaining, s->capacity);
+    if (c.tokens == 0)
+      break;
+    SIEVE_TRY(runPrefillChunk(s, &prompt, consumed, c, false, 0, nullptr, remaining,
+                              /*filter=*/true));
+    consumed[0] += c.take[0];
+    remaining[0] -= c.take[0];
+  }
+  std::vector<float> scores(n);
+  SIEVE_CUDA(cudaMemcpyAsync(scores.data(), s->filterScores.get(), n * sizeof(float),
+                             cudaMemcpyDeviceToHost, s->stream),
+             "copying the token filter scores");
+  SIEVE_CUDA(cudaStreamSynchronize(s->stream), "token filter");
+  std::vector<int64_t> idx = sieve::select::gemfilterSelect(scores.data(), n, f.k, f.pool,
+                                                            f.block);
+  kept.assign(idx.begin(), idx.end());
+  return SIEVE_OK;
+}
+
 } // namespace
 
 extern "C" {
 
 sieve_status sieve_prefill(sieve_session *session, int32_t batch, const int32_t *const *tokens,
+                           const int32_t *lengths, int32_t logits_mode, float *logits_out) {
+  // A model with a token filter prunes a fresh batch-1 prompt longer than
+  // k, then prefills the kept tokens at positions 0..k-1.
+  const FilterInfo *f = sieve_generated_filter_info();
+  if (f && session && tokens && lengths && batch == 1 && tokens[0] && lengths[0] > f->k &&
+      session->lengths[0] == 0 && lengths[0] <= session->options.max_context) {
+    SIEVE_TRY(checkTokens(session, tokens[0], lengths[0], 0));
+    SIEVE_TRY(useDevice(session->model));
+    std::vector<int32_t> kept;
+    SIEVE_TRY(selectTokens(session, tokens[0], lengths[0], kept));
+    std::vector<int32_t> gathered(kept.size());
+    for (size_t i = 0; i < kept.size(); ++i)
+      gathered[i] = tokens[0][kept[i]];
+    const int32_t *ptr = gathered.data();
+    int32_t len = static_cast<int32_t>(gathered.size());
+    sieve_status st = prefillTokens(session, 1, &ptr, &len, logits_mode, logits_out);
+    if (st == SIEVE_OK)
+      session->kept = std::move(kept);
+    return st;
+  }
+  if (session)
+    session->kept.clear();
+  return prefillTokens(session, batch, tokens, lengths, logits_mode, logits_out);
+}
+
+sieve_status sieve_session_kept(const sieve_session *session, int32_t capacity, int32_t *kept,
+                                int32_t *count) {
+  if (!session || !count || (capacity > 0 && !kept))
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_session_kept: null argument");
+  *count = static_cast<int32_t>(session->kept.size());
+  if (*count > capacity)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                "sieve_session_kept: %d kept positions, room for %d", *count, capacity);
+  std::copy(session->kept.begin(), session->kept.end(), kept);
+  return ok();
+}
+
+sieve_status sieve_model_token_filter(const sieve_model *model, int32_t *k) {
+  if (!model || !k)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_model_token_filter: null argument");
+  const FilterInfo *f = sieve_generated_filter_info();
+  *k = f ? f->k : 0;
+  return ok();
+}
+
+} // extern "C"
+
+namespace {
+
+sieve_status prefillTokens(sieve_session *session, int32_t batch, const int32_t *const *tokens,
                            const int32_t *lengths, int32_t logits_mode, float *logits_out) {
   if (!session || !tokens || !lengths)
     return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_prefill: null argument");

@@ -82,6 +82,12 @@ struct StepArgs {
   float *logits;             // [R, vocab] float32
 };
 
+// The token filter of a model compiled with --sieve-prune-tokens
+// (docs/token-pruning.md): the runtime prunes batch-1 prompts longer than k.
+struct FilterInfo {
+  int32_t k, pool, window, block;
+};
+
 } // namespace sieve::rt
 
 extern "C" {
@@ -100,4 +106,10 @@ cudaError_t sieve_generated_decode(const sieve::rt::StepArgs *args);
 // without a draft do not define it, and the runtime sees a null address.
 __attribute__((weak)) cudaError_t
 sieve_generated_draft(const sieve::rt::StepArgs *args);
+
+// The token filter (null when the model has none) and its entry point: the
+// prefill schedule up to the filter layer's rotary / KV append, then
+// token_scores into StepArgs::logits (cudaErrorNotSupported without one).
+const sieve::rt::FilterInfo *sieve_generated_filter_info(void);
+cudaError_t sieve_generated_filter(const sieve::rt::StepArgs *args);
 }

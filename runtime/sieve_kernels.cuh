@@ -117,6 +117,15 @@ void sample(cudaStream_t stream, const float *logits, int rows, int vocab,
             float temperature, int top_k, float top_p, uint64_t seed,
             uint64_t counter, int32_t *out);
 
+// GemFilter scores at the filter layer of a batch-1 prefill (slot 0): for
+// the last `window` rows of this launch, log softmax(q . k_j * scale) over
+// the cached keys j, summed over heads and averaged over the rows that see
+// j, into out[0, kv_len[0]); out holds token_scores_floats(...) floats
+// (the rest is scratch). Nothing happens when args.num_logit_rows is 0.
+template <typename T, int HeadDim>
+void token_scores(const StepArgs &args, const T *q, const T *k_cache, int num_heads,
+                  int num_kv_heads, float scale, int block_size, int window, float *out);
+
 } // namespace sieve::rt
 
 #include "kernels/attention.cuh"
@@ -125,3 +134,4 @@ void sample(cudaStream_t stream, const float *logits, int rows, int vocab,
 #include "kernels/norm.cuh"
 #include "kernels/quant_gemm.cuh"
 #include "kernels/rotary.cuh"
+#include "kernels/token_filter.cuh"

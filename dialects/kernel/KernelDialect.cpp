@@ -116,6 +116,11 @@ static LogicalResult verifyAttention(AttentionOp op) {
 }
 LogicalResult AttentionPrefillOp::verify() { return verifyAttention(*this); }
 LogicalResult AttentionDecodeOp::verify() { return verifyAttention(*this); }
+LogicalResult TokenScoresOp::verify() {
+  if (getWindow() < 1)
+    return emitOpError("window must be >= 1, got ") << getWindow();
+  return verifyAttention(*this);
+}
 
 //===----------------------------------------------------------------------===//
 // Program verification: every symbol a launch names exists, is of the
@@ -242,6 +247,12 @@ public:
               failed(buffer(op, a.getQAttr(), width)))
             return failure();
           return buffer(op, a.getOutAttr(), width);
+        })
+        .Case([&](TokenScoresOp t) -> LogicalResult {
+          if (failed(kvLayer(op, t.getLayer(), t.getNumKvHeads(),
+                             t.getHeadDim())))
+            return failure();
+          return buffer(op, t.getQAttr(), t.getNumHeads() * t.getHeadDim());
         })
         .Case([&](GLUOp g) -> LogicalResult {
           if (g.getGateOffset() + g.getWidth() > g.getLd() ||

@@ -264,4 +264,20 @@ def Kernel_ActivationOp : Kernel_LaunchOp<"activation"> {
   let assemblyFormat = "$x attr-dict";
 }
 
+def Kernel_TokenScoresOp : Kernel_LaunchOp<"token_scores"> {
+  let summary = "GemFilter scores of the cached keys (the @filter entry)";
+  let description = [{
+    For the last `window` query rows of a batch-1 prefill, the attention
+    log-probabilities of the keys of KV layer `layer` (q read from `q`,
+    scaled by `scale`), summed over query heads and averaged over the rows
+    that see each key, written to the launch's logits pointer
+    (runtime/kernels/token_filter.cuh).
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$q, I64Attr:$layer,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads,
+                       I64Attr:$head_dim, F32Attr:$scale, I64Attr:$window);
+  let assemblyFormat = "$q `,` `kv` `[` $layer `]` attr-dict";
+  let hasVerifier = 1;
+}
+
 #endif // SIEVE_KERNEL_OPS_TD

@@ -83,4 +83,54 @@ def Sieve_KVAttr : Sieve_Attr<"KV", "kv"> {
   let genVerifyDecl = 1;
 }
 
+def Sieve_TokenFilterAttr : Sieve_Attr<"TokenFilter", "token_filter"> {
+  let summary = "prompt token pruning before prefill (GemFilter)";
+  let description = [{
+    Set on a `sieve.model` by `--sieve-prune-tokens` (docs/token-pruning.md).
+    A prompt longer than `k` tokens is first run through decoder layers
+    `0 .. layer - 1` and the attention inputs of layer `layer` (0-based, the
+    layer whose attention `output_attentions[layer]` returns in
+    transformers); each prompt position j is scored by the attention
+    log-probabilities `log softmax(q_r . k_j * scale)` summed over query
+    heads (keys shared across each GQA group), averaged over the last
+    `window` query rows r that see j; the scores are average-pooled with
+    width `pool` (stride 1, zero padding pool / 2 on both sides, divided by
+    pool); the top `k` positions (with `block` > 1: the top k / block blocks
+    of `block` consecutive positions, ranked by their mean pooled score)
+    are kept in ascending order, and the model is prefilled on those tokens
+    alone, at positions 0 .. k - 1. Prompts of at most `k` tokens run
+    unpruned. `method` is "gemfilter".
+  }];
+  let parameters = (ins StringRefParameter<>:$method, "int64_t":$layer,
+                        "int64_t":$k, "int64_t":$pool, "int64_t":$window,
+                        "int64_t":$block);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The widest pooling window accepted (here and by --sieve-evict-kv).
+    static constexpr int64_t kMaxPool = 255;
+  }];
+}
+
+def Sieve_KVEvictAttr : Sieve_Attr<"KVEvict", "kv_evict"> {
+  let summary = "KV-cache eviction at the end of prefill (SnapKV)";
+  let description = [{
+    Set on a `sieve.model` by `--sieve-evict-kv` (docs/token-pruning.md).
+    After a prefill of more than `budget + window` positions, each
+    attention's cache keeps the last `window` positions and the `budget`
+    earlier positions with the largest pooled score: the attention
+    probabilities of the last `window` queries summed over those queries
+    (and over the query heads of each KV head's group), average-pooled with
+    width `pool` (zero padding). `scope` = "head" selects per KV head,
+    "layer" once per layer (scores summed over its KV heads). Kept positions
+    keep their order and their rotary positions; decoding continues at the
+    prompt's length. `method` is "snapkv".
+  }];
+  let parameters = (ins StringRefParameter<>:$method, "int64_t":$budget,
+                        "int64_t":$window, "int64_t":$pool,
+                        StringRefParameter<>:$scope);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // SIEVE_SIEVE_ATTRS_TD

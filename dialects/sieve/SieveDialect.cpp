@@ -126,3 +126,47 @@ LogicalResult KVAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << ", got group " << group;
   return success();
 }
+
+LogicalResult
+TokenFilterAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        StringRef method, int64_t layer, int64_t k,
+                        int64_t pool, int64_t window, int64_t block) {
+  if (method != "gemfilter")
+    return emitError() << "unknown token filter method '" << method
+                       << "' (expected gemfilter)";
+  if (layer < 0)
+    return emitError() << "token filter layer must be >= 0, got " << layer;
+  if (k < 1)
+    return emitError() << "token filter k must be >= 1, got " << k;
+  // Same-size pooling with symmetric zero padding needs an odd width; the
+  // cap keeps a typo (pool=5000) from silently flattening every score.
+  if (pool < 1 || pool % 2 == 0 || pool > kMaxPool)
+    return emitError() << "token filter pool must be odd, in [1, "
+                       << kMaxPool << "], got " << pool;
+  if (window < 1)
+    return emitError() << "token filter window must be >= 1, got " << window;
+  if (block < 1 || k % block)
+    return emitError() << "token filter block must be >= 1 and divide k = "
+                       << k << ", got " << block;
+  return success();
+}
+
+LogicalResult KVEvictAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  StringRef method, int64_t budget,
+                                  int64_t window, int64_t pool,
+                                  StringRef scope) {
+  if (method != "snapkv")
+    return emitError() << "unknown KV eviction method '" << method
+                       << "' (expected snapkv)";
+  if (budget < 1)
+    return emitError() << "KV eviction budget must be >= 1, got " << budget;
+  if (window < 1)
+    return emitError() << "KV eviction window must be >= 1, got " << window;
+  if (pool < 1 || pool % 2 == 0 || pool > TokenFilterAttr::kMaxPool)
+    return emitError() << "KV eviction pool must be odd, in [1, "
+                       << TokenFilterAttr::kMaxPool << "], got " << pool;
+  if (scope != "head" && scope != "layer")
+    return emitError() << "KV eviction scope must be head or layer, got '"
+                       << scope << "'";
+  return success();
+}

@@ -97,6 +97,12 @@ LogicalResult ModelOp::verifyRegions() {
   if (failed(expectSize(*this, lastDim(getLogits().getType()), getVocabSize(),
                         "logits' last dimension")))
     return failure();
+  if (TokenFilterAttr filter = getTokenFilterAttr())
+    if (!llvm::any_of(layers, [&](DecoderLayerOp l) {
+          return int64_t(l.getIndex()) == filter.getLayer();
+        }))
+      return emitOpError("token_filter layer ")
+             << filter.getLayer() << " is not a decoder layer of the model";
   return success();
 }
 

@@ -29,7 +29,9 @@ def Sieve_ModelOp : Sieve_Op<"model", [
     their index, applies the final norm and the LM head. `architecture`
     names the family the structure was recognized as ("llama", "qwen2",
     "phi3", "gemma", "gpt2", or "decoder"); it is informational: the body
-    alone defines the computation.
+    alone defines the computation. `token_filter` (prompt pruning) and
+    `kv_evict` (KV-cache eviction) are run-time policies of the executors,
+    set by passes (docs/token-pruning.md).
 
     ```mlir
     %logits = sieve.model "llama" (%ids) {vocab_size = 256 : i64, ...} {
@@ -42,7 +44,9 @@ def Sieve_ModelOp : Sieve_Op<"model", [
   let arguments = (ins TensorOf<[I64, I32]>:$input_ids,
                        StrAttr:$architecture,
                        I64Attr:$vocab_size, I64Attr:$hidden_size,
-                       I64Attr:$num_layers);
+                       I64Attr:$num_layers,
+                       OptionalAttr<Sieve_TokenFilterAttr>:$token_filter,
+                       OptionalAttr<Sieve_KVEvictAttr>:$kv_evict);
   let results = (outs Sieve_Hidden:$logits);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sieve/Codegen/Codegen.h"
+#include "sieve/Dialect/Sieve/SieveOps.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringExtras.h"
@@ -75,6 +76,7 @@ public:
 private:
   LogicalResult emitEntry(k::EntryOp entry, StringRef function);
   LogicalResult emitLaunch(Operation *op);
+  LogicalResult emitFilterInfo(bool hasFilter);
 
   /// `b_name` for a buffer; for a weight, its typed address with the symbol
   /// as a comment; `nullptr` for an absent optional reference.
@@ -142,14 +144,40 @@ LogicalResult Emitter::emit() {
      << "} // namespace\n\n"
      << "extern \"C\" const ModelInfo *sieve_generated_info(void) {\n"
      << "  return &kInfo;\n}\n";
+  bool hasFilter = false;
   for (auto entry : program.getBody().getOps<k::EntryOp>()) {
     StringRef name = entry.getSymName();
-    if (name != "prefill" && name != "decode" && name != "draft")
-      return entry.emitOpError("is not @prefill, @decode or @draft, the "
-                               "entry points the runtime calls");
+    if (name != "prefill" && name != "decode" && name != "draft" &&
+        name != "filter")
+      return entry.emitOpError("is not @prefill, @decode, @draft or @filter, "
+                               "the entry points the runtime calls");
+    hasFilter |= name == "filter";
     if (failed(emitEntry(entry, ("sieve_generated_" + name).str())))
       return failure();
   }
+  return emitFilterInfo(hasFilter);
+}
+
+LogicalResult Emitter::emitFilterInfo(bool hasFilter) {
+  auto filter = program->getAttrOfType<sieve::TokenFilterAttr>(
+      "sieve.token_filter");
+  if (hasFilter != bool(filter))
+    return program.emitOpError("has ")
+           << (hasFilter ? "a @filter entry without" : "no @filter entry for")
+           << " its sieve.token_filter attribute";
+  if (!filter) {
+    os << "\nextern \"C\" const FilterInfo *sieve_generated_filter_info(void) "
+          "{\n  return nullptr;\n}\n"
+       << "extern \"C\" cudaError_t sieve_generated_filter(const StepArgs *) "
+          "{\n  return cudaErrorNotSupported;\n}\n";
+    return success();
+  }
+  os << "\nnamespace {\nconstexpr FilterInfo kFilter = {/*k=*/"
+     << filter.getK() << ", /*pool=*/" << filter.getPool() << ", /*window=*/"
+     << filter.getWindow() << ", /*block=*/" << filter.getBlock()
+     << "};\n} // namespace\n"
+     << "extern \"C\" const FilterInfo *sieve_generated_filter_info(void) "
+        "{\n  return &kFilter;\n}\n";
   return success();
 }
 
@@ -276,6 +304,14 @@ LogicalResult Emitter::emitLaunch(Operation *op) {
            << attn.getNumHeads() << ", " << attn.getNumKvHeads() << ", "
            << floatLiteral(attn.getScale().convertToFloat()) << ", " << block
            << ");\n";
+        return success();
+      })
+      .Case([&](k::TokenScoresOp t) {
+        os << "token_scores<T, " << t.getHeadDim() << ">(a, "
+           << buf(t.getQAttr()) << ", kCache(a, " << t.getLayer() << "), "
+           << t.getNumHeads() << ", " << t.getNumKvHeads() << ", "
+           << floatLiteral(t.getScale().convertToFloat()) << ", " << block
+           << ", " << t.getWindow() << ", a.logits);\n";
         return success();
       })
       .Case([&](k::GLUOp g) {

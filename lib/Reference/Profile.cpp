@@ -499,6 +499,15 @@ sieve::ref::readProfile(const json::Value &value) {
                                         "profile layer " + Twine(*index) +
                                             " input \"" + key.str() + "\""))
           return std::move(e);
+    if (const json::Array *heads = o->getArray("heads"))
+      for (const json::Value &h : *heads) {
+        const json::Object *ho = h.getAsObject();
+        std::optional<double> rest = ho ? ho->getNumber("rest") : std::nullopt;
+        if (!rest)
+          return profileError("profile layer " + Twine(*index) +
+                              ": a \"heads\" entry lacks \"rest\"");
+        layer.headRest.push_back(*rest);
+      }
     out.layers.push_back(std::move(layer));
   }
   if (const json::Object *head = root->getObject("lm_head"))

@@ -24,6 +24,7 @@
 #include "sieve/Quant/Quant.h"
 #include "sieve/Reference/Session.h"
 #include "sieve/Reference/Weights.h"
+#include "sieve/Runtime/token_select.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -157,6 +158,25 @@ struct KV {
                              c.scales.data() + vec * groups,
                              c.zeros.data() + vec * groups);
   }
+  /// Copies cached vector `src` of keys and values over vector `dst`
+  /// (KV eviction compacting a row).
+  void move(size_t dst, size_t src) {
+    if (!k) {
+      for (Stored *c : {&qk, &qv}) {
+        std::memmove(c->codes.data() + dst * codeBytes,
+                     c->codes.data() + src * codeBytes, codeBytes);
+        std::memmove(c->scales.data() + dst * groups,
+                     c->scales.data() + src * groups, groups * sizeof(float));
+        std::memmove(c->zeros.data() + dst * groups,
+                     c->zeros.data() + src * groups, groups);
+      }
+      return;
+    }
+    std::memmove(k.get() + dst * headDim, k.get() + src * headDim,
+                 headDim * sizeof(float));
+    std::memmove(v.get() + dst * headDim, v.get() + src * headDim,
+                 headDim * sizeof(float));
+  }
   void load(const Stored &c, size_t vec, float *out) const {
     sieve::quant::kvDequantize(format, headDim, group,
                                c.codes.data() + vec * codeBytes,
@@ -181,10 +201,12 @@ sieve::quant::KVFormat kvFormat(sieve::AttentionOp a) {
   return sieve::quant::KVFormat::None;
 }
 
-/// One step: B rows of S positions, row b starting at position start[b].
+/// One step: B rows of S positions, row b written at cache offset start[b]
+/// and at position pos[b] (rotary, learned positions); the two differ once
+/// KV eviction has dropped cached positions.
 struct Step {
   int64_t B = 0, S = 0;
-  std::vector<int64_t> start;
+  std::vector<int64_t> start, pos;
 };
 } // namespace
 
@@ -206,15 +228,39 @@ struct Session::Impl {
   }
   int64_t maxBatch, maxCtx;
   int64_t curBatch = 0;
-  std::vector<int64_t> lengths; // per row
+  std::vector<int64_t> lengths;   // per row: cached positions
+  std::vector<int64_t> positions; // per row: the next token's position
   std::vector<KV> caches;
   SessionObserver *observer = nullptr;
   const Session::Bypass *bypass = nullptr;
+  // The model's run-time policies (null when absent).
+  sieve::TokenFilterAttr filter;
+  sieve::KVEvictAttr evict;
+  std::vector<int64_t> kept; // the last prefill's kept prompt indices
+  // The filter pass: set while it runs; the attention of the decoder layer
+  // `filter.getLayer()` scores into `filterScores` and halts the step.
+  bool filtering = false, halted = false;
+  int64_t filterLayerNow = -1; // index of the decoder layer being run
+  std::vector<double> filterScores;
+  // SnapKV: per cache slot, the window queries' probabilities summed onto
+  // each [row, KV head, key] (collected during an evicting prefill).
+  std::vector<std::vector<float>> windowMass;
+  std::vector<int64_t> windowLengths; // the prefill's row lengths
+  int64_t windowStride = 0;          // keys per [row, KV head] of windowMass
 
   Impl(SieveModel::Impl &m, int64_t maxBatch, int64_t maxCtx)
       : M(m), maxBatch(maxBatch), maxCtx(maxCtx) {}
 
   LogicalResult step(const Step &st, const Tensor &ids, Tensor &logits);
+  LogicalResult prefillRows(const Tensor &ids, ArrayRef<int64_t> lengths,
+                            Tensor &logits);
+  FailureOr<std::vector<int64_t>> selectTokens(const Tensor &ids);
+  void scoreFilterRows(sieve::AttentionOp op, const Tensor &q,
+                       const Tensor &k, int64_t S);
+  void collectWindowMass(sieve::AttentionOp op, const float *probs,
+                         int64_t rows, int64_t keys, int64_t s0,
+                         const Step &st);
+  void evictCaches();
   LogicalResult runBlock(Block &block, ArrayRef<Tensor> args,
                          std::vector<Tensor> &results, const Step &st);
   LogicalResult runOp(Operation *op, ArrayRef<const Tensor *> in, Tensor &out,
@@ -280,6 +326,9 @@ Session::create(SieveModel &model, int64_t maxBatch, int64_t maxContext) {
     s->impl->caches.push_back(std::move(kv));
   }
   s->impl->lengths.assign(maxBatch, 0);
+  s->impl->positions.assign(maxBatch, 0);
+  s->impl->filter = M.model.getTokenFilterAttr();
+  s->impl->evict = M.model.getKvEvictAttr();
   return s;
 }
 
@@ -299,6 +348,8 @@ LogicalResult Session::truncate(int64_t row, int64_t length) {
     return I.M.model.emitError() << "truncate: row " << row << " holds "
                                  << I.lengths[row] << " positions, cannot "
                                  << "keep " << length;
+  // Positions run ahead of cache offsets by what KV eviction dropped.
+  I.positions[row] -= I.lengths[row] - length;
   I.lengths[row] = length;
   return success();
 }
@@ -321,17 +372,24 @@ LogicalResult Session::extend(const Tensor &ids, Tensor &logits) {
   st.B = B;
   st.S = S;
   st.start.assign(I.lengths.begin(), I.lengths.begin() + B);
+  st.pos.assign(I.positions.begin(), I.positions.begin() + B);
   if (failed(I.step(st, ids, logits)))
     return failure();
-  for (int64_t b = 0; b < B; ++b)
+  for (int64_t b = 0; b < B; ++b) {
     I.lengths[b] += S;
+    I.positions[b] += S;
+  }
   return success();
 }
 
 void Session::reset() {
   impl->curBatch = 0;
   std::fill(impl->lengths.begin(), impl->lengths.end(), 0);
+  std::fill(impl->positions.begin(), impl->positions.end(), 0);
+  impl->kept.clear();
 }
+
+ArrayRef<int64_t> Session::keptIndices() const { return impl->kept; }
 
 LogicalResult Session::prefill(const Tensor &ids, ArrayRef<int64_t> lengths,
                                Tensor &logits) {
@@ -357,15 +415,56 @@ LogicalResult Session::prefill(const Tensor &ids, ArrayRef<int64_t> lengths,
     if (l < 1 || l > S)
       return I.M.model.emitError() << "prefill: row length " << l
                                    << " outside [1, " << S << "]";
+  if (I.filter && S > I.filter.getK()) {
+    if (B != 1)
+      return I.M.model.emitError()
+             << "the token filter prunes one prompt at a time, got a batch "
+                "of "
+             << B;
+    FailureOr<std::vector<int64_t>> kept = I.selectTokens(ids);
+    if (failed(kept))
+      return failure();
+    int64_t K = kept->size();
+    Tensor gathered = Tensor::i64({1, K});
+    for (int64_t i = 0; i < K; ++i)
+      gathered.i()[i] = ids.i()[(*kept)[i]];
+    if (failed(I.prefillRows(gathered, {}, logits)))
+      return failure();
+    I.kept = std::move(*kept);
+    return success();
+  }
+  return I.prefillRows(ids, lengths, logits);
+}
+
+LogicalResult Session::Impl::prefillRows(const Tensor &ids,
+                                         ArrayRef<int64_t> rowLengths,
+                                         Tensor &logits) {
+  int64_t B = ids.shape[0], S = ids.shape[1];
   Step st;
   st.B = B;
   st.S = S;
   st.start.assign(B, 0);
-  if (failed(I.step(st, ids, logits)))
+  st.pos.assign(B, 0);
+  windowLengths.assign(B, S);
+  if (!rowLengths.empty())
+    windowLengths.assign(rowLengths.begin(), rowLengths.end());
+  bool evicting = false;
+  if (evict)
+    for (int64_t l : windowLengths)
+      evicting |= l > evict.getBudget() + evict.getWindow();
+  windowMass.clear();
+  if (evicting)
+    for (const KV &kv : caches)
+      windowMass.emplace_back(size_t(B) * kv.kvHeads * S, 0.0f);
+  windowStride = S;
+  if (failed(step(st, ids, logits)))
     return failure();
-  I.curBatch = B;
+  curBatch = B;
   for (int64_t b = 0; b < B; ++b)
-    I.lengths[b] = lengths.empty() ? S : lengths[b];
+    lengths[b] = positions[b] = windowLengths[b];
+  if (evicting)
+    evictCaches();
+  windowMass.clear();
   return success();
 }
 
@@ -388,14 +487,17 @@ LogicalResult Session::decode(ArrayRef<int64_t> ids, Tensor &logits) {
   st.B = B;
   st.S = 1;
   st.start.assign(I.lengths.begin(), I.lengths.begin() + B);
+  st.pos.assign(I.positions.begin(), I.positions.begin() + B);
   Tensor out;
   if (failed(I.step(st, in, out)))
     return failure();
   int64_t V = out.shape.back();
   logits = out;
   logits.shape = {B, V};
-  for (int64_t b = 0; b < B; ++b)
+  for (int64_t b = 0; b < B; ++b) {
     ++I.lengths[b];
+    ++I.positions[b];
+  }
   return success();
 }
 
@@ -479,6 +581,8 @@ LogicalResult Session::Impl::runBlock(Block &block, ArrayRef<Tensor> args,
     auto t0 = std::chrono::steady_clock::now();
     if (failed(runOp(&op, in, out, st)))
       return failure();
+    if (halted) // the filter pass has its scores: skip the rest
+      return success();
     if (profile && !isa<sieve::DecoderLayerOp>(op)) {
       auto &e = opTimes[op.getName().getStringRef()];
       e.first += std::chrono::duration<double>(
@@ -638,7 +742,7 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
     out = Tensor::f32(x.shape);
     for (int64_t b = 0; b < st.B; ++b)
       for (int64_t s = 0; s < st.S; ++s) {
-        int64_t pos = st.start[b] + s;
+        int64_t pos = st.pos[b] + s;
         if (pos >= P)
           return op->emitError() << "position " << pos
                                  << " beyond the learned table's " << P
@@ -734,7 +838,7 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
         int64_t b = row / st.S, s = row % st.S;
         // As the exported graphs compute it: float(position) * inv_freq in
         // float32, then cos / sin, then the attention scaling.
-        float pos = float(st.start[b] + s);
+        float pos = float(st.pos[b] + s);
         for (int64_t i = 0; i < half; ++i) {
           float angle = pos * invFreq.f()[i];
           cs[i] = std::cos(angle) * scaling;
@@ -761,6 +865,11 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
     for (int i = 0; i < 3; ++i)
       if (failed(hiddenCheck(*in[i])))
         return failure();
+    if (filtering && filterLayerNow == filter.getLayer()) {
+      scoreFilterRows(a, *in[0], *in[1], st.S);
+      halted = true;
+      return success();
+    }
     return attention(a, *in[0], *in[1], *in[2], out, st);
   }
   if (auto g = dyn_cast<sieve::GatedMLPOp>(op)) {
@@ -849,8 +958,11 @@ LogicalResult Session::Impl::runOp(Operation *op, ArrayRef<const Tensor *> in,
   }
   if (auto layer = dyn_cast<sieve::DecoderLayerOp>(op)) {
     std::vector<Tensor> results;
+    filterLayerNow = layer.getIndex();
     if (failed(runBlock(layer.getBody().front(), {*in[0]}, results, st)))
       return failure();
+    if (halted)
+      return success();
     if (results.size() != 1)
       return op->emitError() << "decoder layer yields " << results.size()
                              << " values";
@@ -957,10 +1069,152 @@ LogicalResult Session::Impl::attention(sieve::AttentionOp op, const Tensor &q,
     if (observer)
       observer->attentionProbs(op, {B, H, rows, keys, s0, st.start.data(),
                                     scores.data()});
+    if (!windowMass.empty())
+      collectWindowMass(op, scores.data(), rows, keys, s0, st);
     // out[b, s, h, :] = probs[b, h, s, :] @ V[b, h / group, :, :]
     sgemmBatched(M.pool, problems, rows, D, keys, scores.data(), sOff.data(),
                  keys, 1, vData, kOff.data(), D, 1, out.f(), qOff.data(),
                  H * D);
   }
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Token filter (GemFilter) and KV eviction (SnapKV)
+//===----------------------------------------------------------------------===//
+
+FailureOr<std::vector<int64_t>>
+Session::Impl::selectTokens(const Tensor &ids) {
+  int64_t S = ids.shape[1];
+  Step st;
+  st.B = 1;
+  st.S = S;
+  st.start.assign(1, 0);
+  st.pos.assign(1, 0);
+  filtering = true;
+  halted = false;
+  filterScores.clear();
+  std::vector<Tensor> results;
+  LogicalResult run =
+      runBlock(M.model.getBody().front(), {ids}, results, st);
+  bool scored = halted;
+  filtering = halted = false;
+  if (failed(run))
+    return failure();
+  if (!scored)
+    return M.model.emitError()
+           << "token filter: the filter pass did not reach the attention of "
+              "decoder layer "
+           << filter.getLayer();
+  return sieve::select::gemfilterSelect(filterScores.data(), S, filter.getK(),
+                                        filter.getPool(), filter.getBlock());
+}
+
+/// filterScores[j] = over the last `window` query rows r that see key j,
+/// the mean of sum over query heads of log softmax_j(q_r . k_j * scale),
+/// in double from the layer's float32 q and k (after rotary).
+void Session::Impl::scoreFilterRows(sieve::AttentionOp op, const Tensor &q,
+                                    const Tensor &k, int64_t S) {
+  int64_t H = op.getNumHeads(), KVH = op.getNumKvHeads(),
+          D = op.getHeadDim(), group = H / KVH;
+  double scale = op.getScale().convertToFloat();
+  int64_t W = std::min<int64_t>(filter.getWindow(), S);
+  filterScores.assign(S, 0.0);
+  std::vector<int64_t> rowsSeeing(S, 0);
+  std::vector<std::vector<double>> perHead(H, std::vector<double>(S));
+  for (int64_t r = S - W; r < S; ++r) {
+    parallelRange(M.pool, H, 1, [&](int64_t h0, int64_t h1) {
+      for (int64_t h = h0; h < h1; ++h) {
+        const float *qr = q.f() + r * H * D + h * D;
+        std::vector<double> &logit = perHead[h];
+        double mx = -INFINITY;
+        for (int64_t j = 0; j <= r; ++j) {
+          const float *kj = k.f() + j * KVH * D + (h / group) * D;
+          double dot = 0;
+          for (int64_t d = 0; d < D; ++d)
+            dot += double(qr[d]) * double(kj[d]);
+          logit[j] = dot * scale;
+          mx = std::max(mx, logit[j]);
+        }
+        double sum = 0;
+        for (int64_t j = 0; j <= r; ++j)
+          sum += std::exp(logit[j] - mx);
+        double lse = mx + std::log(sum);
+        for (int64_t j = 0; j <= r; ++j)
+          logit[j] -= lse;
+      }
+    });
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t j = 0; j <= r; ++j)
+        filterScores[j] += perHead[h][j];
+    for (int64_t j = 0; j <= r; ++j)
+      ++rowsSeeing[j];
+  }
+  for (int64_t j = 0; j < S; ++j)
+    filterScores[j] /= double(rowsSeeing[j]);
+}
+
+/// Adds the probabilities of the prefill's last `window` query rows of
+/// each row onto windowMass[slot][row, KV head, key].
+void Session::Impl::collectWindowMass(sieve::AttentionOp op,
+                                      const float *probs, int64_t rows,
+                                      int64_t keys, int64_t s0,
+                                      const Step &st) {
+  std::vector<float> &mass = windowMass[M.cacheSlot.lookup(op)];
+  int64_t H = op.getNumHeads(), KVH = op.getNumKvHeads(), group = H / KVH;
+  int64_t W = evict.getWindow();
+  for (int64_t b = 0; b < st.B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t rr = 0; rr < rows; ++rr) {
+        int64_t s = s0 + rr, len = windowLengths[b];
+        if (s < len - W || s >= len)
+          continue;
+        const float *row = probs + ((b * H + h) * rows + rr) * keys;
+        float *dst = mass.data() + (b * KVH + h / group) * windowStride;
+        for (int64_t j = 0; j <= s && j < keys; ++j)
+          dst[j] += row[j];
+      }
+}
+
+/// SnapKV at the end of prefill: every row longer than budget + window
+/// keeps its window and the `budget` prefix positions of largest pooled
+/// window mass, compacted to the front of its cache in their order.
+void Session::Impl::evictCaches() {
+  int64_t budget = evict.getBudget(), W = evict.getWindow();
+  bool perLayer = evict.getScope() == "layer";
+  for (auto [slot, kv] : llvm::enumerate(caches)) {
+    const std::vector<float> &mass = windowMass[slot];
+    for (int64_t b = 0; b < curBatch; ++b) {
+      int64_t len = lengths[b], prefix = len - W;
+      if (len <= budget + W)
+        continue;
+      auto scoresOf = [&](int64_t h0, int64_t h1) {
+        std::vector<double> score(prefix, 0.0);
+        for (int64_t h = h0; h < h1; ++h)
+          for (int64_t j = 0; j < prefix; ++j)
+            score[j] += mass[(b * kv.kvHeads + h) * windowStride + j];
+        std::vector<int64_t> keep = sieve::select::topKAscending(
+            sieve::select::avgPool(score.data(), prefix, evict.getPool()),
+            budget);
+        for (int64_t j = prefix; j < len; ++j)
+          keep.push_back(j);
+        return keep;
+      };
+      std::vector<int64_t> shared;
+      if (perLayer)
+        shared = scoresOf(0, kv.kvHeads);
+      for (int64_t h = 0; h < kv.kvHeads; ++h) {
+        std::vector<int64_t> keep = perLayer ? shared : scoresOf(h, h + 1);
+        size_t base = (size_t(b) * kv.kvHeads + h) * maxCtx;
+        // keep is ascending, so keep[i] >= i: moving forward never
+        // overwrites a vector still to be moved.
+        for (size_t i = 0; i < keep.size(); ++i)
+          if (int64_t(i) != keep[i])
+            kv.move(base + i, base + keep[i]);
+      }
+    }
+  }
+  for (int64_t b = 0; b < curBatch; ++b)
+    if (lengths[b] > budget + W)
+      lengths[b] = budget + W;
 }

@@ -232,12 +232,12 @@ __global__ void __launch_bounds__(kAttnThreads)
   }
 }
 
+// The tensor-core prefill and the decode kernels take head sizes that are
+// multiples of 16 (mma k-steps; 8-value row loads) up to 128 (the K/V ring
+// must fit shared memory); 32 serves small models such as retrieval8.
 template <int HeadDim> constexpr void checkHeadDim() {
-  static_assert(
-      HeadDim == 64 || HeadDim == 128,
-      "attention: HeadDim must be 64 or 128 (a lane owns HeadDim / 32 output "
-      "dims "
-      "read in pairs, and larger heads need a tile that fits shared memory)");
+  static_assert(HeadDim == 32 || HeadDim == 64 || HeadDim == 128,
+                "attention: HeadDim must be 32, 64 or 128");
 }
 
 } // namespace detail
@@ -249,6 +249,9 @@ template <typename T, int HeadDim>
 void attentionPrefillSimt(const StepArgs &args, const T *q, const T *k_cache,
                           const T *v_cache, T *out, int num_heads,
                           int num_kv_heads, float scale, int block_size) {
+  static_assert(HeadDim == 64 || HeadDim == 128,
+                "attentionPrefillSimt: HeadDim must be 64 or 128 (a lane owns "
+                "HeadDim / 32 output dims, read in pairs)");
   if (args.num_tokens <= 0 || args.num_seqs <= 0 || args.max_query_len <= 0)
     return;
   dim3 grid(ceilDiv(args.max_query_len, kPrefillQueries), num_heads,

@@ -12,6 +12,7 @@
 #include <cublasLt.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <numeric>
@@ -430,9 +431,11 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
   else if (kind == AttnKind::Prefill)
     attention_prefill<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
                                   blockSize);
-  else
+  else if constexpr (HeadDim >= 64) // the CUDA-core kernel's lanes own pairs of dims
     detail::attentionPrefillSimt<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads,
                                              scale, blockSize);
+  else
+    std::abort();
   CUDA_OK(cudaGetLastError());
   CUDA_OK(cudaDeviceSynchronize());
   std::vector<float> ref(q.size());
@@ -462,6 +465,9 @@ template <typename T> void testAttentions() {
     testAttention<T, 64>(8, 1, {0, 0}, {1, 200}, k);
     testAttention<T, 128>(4, 2, {100, 0, 7}, {150, 300, 64}, k);
   }
+  // Head dim 32 (retrieval8: 8 heads over 2 KV heads), tensor-core prefill.
+  testAttention<T, 32>(8, 2, {0, 40}, {300, 70}, AttnKind::Prefill);
+  testAttention<T, 32>(8, 2, {0, 130, 1000}, {1, 1, 1}, AttnKind::Decode);
   // Decode: lengths not multiples of the block (16) or split (128) sizes.
   testAttention<T, 64>(4, 2, {0, 99, 1000}, {1, 1, 1}, AttnKind::Decode);
   testAttention<T, 128>(32, 8, {15, 300}, {1, 1}, AttnKind::Decode);

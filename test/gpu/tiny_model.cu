@@ -92,4 +92,6 @@ extern "C" {
 const ModelInfo *sieve_generated_info(void) { return &kInfo; }
 cudaError_t sieve_generated_prefill(const StepArgs *args) { return forward(args, false); }
 cudaError_t sieve_generated_decode(const StepArgs *args) { return forward(args, true); }
+const FilterInfo *sieve_generated_filter_info(void) { return nullptr; }
+cudaError_t sieve_generated_filter(const StepArgs *) { return cudaErrorNotSupported; }
 }

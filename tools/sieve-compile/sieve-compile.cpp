@@ -1,7 +1,8 @@
 //===- sieve-compile.cpp - ONNX model in, compiled model folder out -------===//
 //
 //   sieve-compile model.onnx -o model.sieve [--dtype f16|bf16]
-//                 [--passes PIPELINE] [--quantize OPTIONS] [--no-build]
+//                 [--passes PIPELINE] [--skip-layers OPTIONS] [--quantize OPTIONS]
+//                 [--prune-tokens OPTIONS] [--self-speculative OPTIONS] [--no-build]
 //
 // Runs import, simplify, raise, the requested passes, quantization,
 // lowering to the kernel level, buffer planning, CUDA emission, weight
@@ -85,6 +86,12 @@ static cl::opt<std::string> quantize(
              "int4 RTN weights). Runs after --passes; the quantized arrays "
              "go to a temporary file beside the output unless weights-file= "
              "is given"),
+    cl::init(""), cl::cat(category));
+static cl::opt<std::string> pruneTokens(
+    "prune-tokens",
+    cl::desc("GemFilter token pruning of long prompts, the options of "
+             "--sieve-prune-tokens (for example 'layer=2 k=512 pool=5'); run "
+             "after --passes (docs/token-pruning.md)"),
     cl::init(""), cl::cat(category));
 static cl::opt<int64_t> kvBlockSize("kv-block-size",
                                     cl::desc("Tokens per KV-cache block (16)"),
@@ -560,6 +567,8 @@ int main(int argc, char **argv) {
     runPasses("skip", "sieve-skip-layers{" + skipLayers + "}");
   if (!passes.empty())
     runPasses("passes", passes);
+  if (!pruneTokens.empty())
+    runPasses("prune-tokens", "sieve-prune-tokens{" + pruneTokens + "}");
   // The quantized arrays are read again when weights.bin is packed; a file
   // sieve-compile chose is removed when it exits.
   auto removeQuantFile = llvm::make_scope_exit([&] {

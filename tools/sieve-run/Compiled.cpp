@@ -67,7 +67,9 @@ struct Runtime {
 #define SIEVE_API_OPTIONAL(X)                                                  \
   X(sieve_session_truncate)                                                    \
   X(sieve_draft_step)                                                          \
-  X(sieve_model_has_draft)
+  X(sieve_model_has_draft)                                                     \
+  X(sieve_model_token_filter)                                                  \
+  X(sieve_session_kept)
 #define DECLARE(name) decltype(&::name) name = nullptr;
   SIEVE_API(DECLARE)
   SIEVE_API_OPTIONAL(DECLARE)
@@ -491,8 +493,35 @@ private:
     return d;
   }
 
+  /// A retrieval case on a model with a token filter: the prompt's prefill
+  /// (pruned by the runtime; SIEVE_LOGITS_ALL gives the kept rows), then
+  /// one decode step per answer byte (teacher forcing).
+  void prunedCase(const RetrievalCase &c, std::vector<float> &logits,
+                  int64_t &vocab, std::vector<int64_t> &kept) {
+    vocab = config.vocab_size;
+    const int32_t *p = c.tokens.data();
+    int32_t n = int32_t(c.promptLength);
+    logits.assign(size_t(n) * vocab, 0.0f);
+    rt.check(rt.sieve_session_reset(session), "reset");
+    rt.check(rt.sieve_prefill(session, 1, &p, &n, SIEVE_LOGITS_ALL,
+                              logits.data()),
+             "prefill");
+    std::vector<int32_t> idx(n);
+    int32_t count = 0;
+    rt.check(rt.sieve_session_kept(session, n, idx.data(), &count), "kept");
+    kept.assign(idx.begin(), idx.begin() + count);
+    logits.resize(size_t(count ? count : n) * vocab);
+    std::vector<float> row(vocab);
+    for (size_t t = c.promptLength; t < c.tokens.size(); ++t) {
+      rt.check(rt.sieve_decode_step(session, 1, &c.tokens[t], row.data()),
+               "decode");
+      logits.insert(logits.end(), row.begin(), row.end());
+    }
+  }
+
   /// --retrieval: one batch-1 prefill with SIEVE_LOGITS_ALL over prompt +
-  /// answer per case, from a reset session.
+  /// answer per case, from a reset session (prompt prefill and decode steps
+  /// for a model with a token filter).
   int retrieval() {
     checkByteLevel("--retrieval");
     auto cases = readRetrievalCases(o.retrievalFile);
@@ -502,8 +531,14 @@ private:
     for (const RetrievalCase &c : *cases)
       longest = std::max<int64_t>(longest, c.tokens.size());
     openSession(1, longest);
-    auto forward = [&](llvm::ArrayRef<int32_t> tokens,
-                       std::vector<float> &logits, int64_t &vocab) {
+    int32_t filterK = 0; // models built before token filters have none
+    if (rt.sieve_model_token_filter)
+      rt.check(rt.sieve_model_token_filter(model, &filterK), "token filter");
+    auto forward = [&](const RetrievalCase &c, std::vector<float> &logits,
+                       int64_t &vocab, std::vector<int64_t> &kept) {
+      if (filterK > 0)
+        return prunedCase(c, logits, vocab, kept);
+      llvm::ArrayRef<int32_t> tokens = c.tokens;
       vocab = config.vocab_size;
       logits.resize(tokens.size() * vocab);
       const int32_t *p = tokens.data();

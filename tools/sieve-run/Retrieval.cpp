@@ -99,13 +99,23 @@ int64_t argmax(const float *row, int64_t n) {
   return best;
 }
 
-/// The teacher-forced argmax at each answer position, as bytes.
+/// The teacher-forced argmax at each answer position, as bytes: answer byte
+/// i is predicted by row rows - answerLength - 1 + i (the rows end with the
+/// last prompt token's and the answer tokens').
 std::string predictedAnswer(const RetrievalCase &c, const float *logits,
-                            int64_t vocab) {
+                            int64_t rows, int64_t vocab) {
+  int64_t A = int64_t(c.tokens.size()) - c.promptLength;
   std::string out;
-  for (int64_t t = c.promptLength; t < int64_t(c.tokens.size()); ++t)
-    out += char(argmax(logits + (t - 1) * vocab, vocab));
+  for (int64_t i = 0; i < A; ++i)
+    out += char(argmax(logits + (rows - A - 1 + i) * vocab, vocab));
   return out;
+}
+
+std::string jsonIndices(llvm::ArrayRef<int64_t> idx) {
+  std::string out = "[";
+  for (auto [i, v] : llvm::enumerate(idx))
+    out += (i ? ", " : "") + std::to_string(v);
+  return out + "]";
 }
 
 /// A number as `%g` writes it: depths read back as written (0.1, not
@@ -203,13 +213,19 @@ int sieve::run::runRetrieval(const std::vector<RetrievalCase> &cases,
   };
   for (auto [i, c] : llvm::enumerate(cases)) {
     int64_t vocab = 0;
-    forward(c.tokens, logits, vocab);
-    if (vocab < 256 || int64_t(logits.size()) != int64_t(c.tokens.size()) * vocab) {
+    std::vector<int64_t> kept;
+    forward(c, logits, vocab, kept);
+    int64_t rows = vocab ? int64_t(logits.size()) / vocab : 0;
+    int64_t expectedRows =
+        kept.empty() ? int64_t(c.tokens.size())
+                     : int64_t(kept.size() + c.tokens.size()) - c.promptLength;
+    if (vocab < 256 || rows * vocab != int64_t(logits.size()) ||
+        rows != expectedRows) {
       llvm::errs() << "sieve-run: error: --retrieval needs a byte-level model "
                       "returning logits [seq, vocab >= 256]\n";
       return 1;
     }
-    std::string got = predictedAnswer(c, logits.data(), vocab);
+    std::string got = predictedAnswer(c, logits.data(), rows, vocab);
     bool ok = got == c.answer;
     correct += ok;
     Cell &cell = cells[{c.context, c.depth}];
@@ -217,15 +233,22 @@ int sieve::run::runRetrieval(const std::vector<RetrievalCase> &cases,
     cell.correct += ok;
     results += llvm::formatv("{0}{{\"context\": {1}, \"depth\": {2}, "
                              "\"answer\": {3}, \"predicted\": {4}, "
-                             "\"correct\": {5}}",
+                             "\"correct\": {5}{6}}",
                              i ? ", " : "", c.context, number(c.depth),
-                             jsonString(c.answer), jsonString(got), ok)
+                             jsonString(c.answer), jsonString(got), ok,
+                             kept.empty() ? std::string()
+                                          : ", \"kept\": " + jsonIndices(kept))
                    .str();
     llvm::errs() << llvm::formatv(
         "sieve-run: case {0}/{1} (context {2}, depth {3}): {4} (answer {5}, "
-        "argmax {6}), {7:f1} s\n",
+        "argmax {6}){7}, {8:f1} s\n",
         i + 1, cases.size(), c.context, number(c.depth),
-        ok ? "correct" : "wrong", c.answer, jsonString(got), elapsed());
+        ok ? "correct" : "wrong", c.answer, jsonString(got),
+        kept.empty() ? std::string()
+                     : llvm::formatv(", kept {0} of {1} prompt tokens",
+                                     kept.size(), c.promptLength)
+                           .str(),
+        elapsed());
   }
   double seconds = elapsed();
   int64_t total = int64_t(cases.size());

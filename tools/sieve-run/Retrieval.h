@@ -36,15 +36,20 @@ struct RetrievalCase {
 llvm::Expected<std::vector<RetrievalCase>>
 readRetrievalCases(llvm::StringRef path);
 
-/// Logits [tokens.size(), vocab] (row-major) of one teacher-forced pass over
-/// `tokens`; `vocab` is set to the vocabulary size.
+/// Logits [rows, vocab] (row-major) of one teacher-forced pass over the
+/// case's `tokens` (prompt then answer); `vocab` is set to the vocabulary
+/// size. Without token pruning rows = tokens.size(); a model that prunes the
+/// prompt returns the rows of the kept prompt tokens followed by those of
+/// the answer tokens, and sets `kept` to the kept prompt indices (left empty
+/// otherwise). The answer is read from the last rows either way.
 using RetrievalForward = llvm::function_ref<void(
-    llvm::ArrayRef<int32_t> tokens, std::vector<float> &logits,
-    int64_t &vocab)>;
+    const RetrievalCase &c, std::vector<float> &logits, int64_t &vocab,
+    std::vector<int64_t> &kept)>;
 
 /// Runs every case through `forward` and prints the report on stdout (a
 /// table by context and depth, or with `json` one JSON object), progress on
-/// stderr. `where` says what ran the cases (for example "cpu, onnx level").
+/// stderr; each case's result lists the kept prompt indices ("kept") when
+/// the forward pruned its prompt. `where` says what ran the cases (for example "cpu, onnx level").
 /// Returns the process exit code.
 int runRetrieval(const std::vector<RetrievalCase> &cases,
                  RetrievalForward forward, bool json, llvm::StringRef where);

@@ -300,6 +300,11 @@ struct Model {
     std::copy(ids.begin(), ids.end(), in.i());
     std::vector<Tensor> outs;
     auto start = std::chrono::steady_clock::now();
+    if (sieve && (cast<sieve::ModelOp>(sieve->modelOp()).getTokenFilterAttr() ||
+                  cast<sieve::ModelOp>(sieve->modelOp()).getKvEvictAttr()))
+      fail("this scores every position of one prefill, which a model with "
+           "token_filter or kv_evict does not give: use --prompt or "
+           "--retrieval");
     if (sieve) {
       Tensor logits;
       if (failed(sessionFor(int64_t(ids.size())).prefill(in, {}, logits)))
@@ -668,7 +673,8 @@ static int runGenerateSieve(Model &m, std::vector<int64_t> ids) {
       std::copy(ids.begin(), ids.end(), in.i());
       if (failed(session.prefill(in, {}, logits)))
         return 1;
-      row = logits.f() + (ids.size() - 1) * vocab;
+      // The last prefill row (a pruned prompt has fewer rows).
+      row = logits.f() + (logits.shape[1] - 1) * vocab;
     } else {
       if (failed(session.decode({ids.back()}, logits)))
         return 1;
@@ -792,6 +798,8 @@ static int runBatch(Model &m) {
       int64_t n = step == 0 ? lengths[b] : 1;
       if (checkBatch)
         seen[b].insert(seen[b].end(), rows, rows + n * vocab);
+      if (step == 0 && !session.keptIndices().empty())
+        n = session.keptIndices().size(); // batch 1: the pruned prompt
       const float *row = rows + (n - 1) * vocab;
       generated[b].push_back(pickToken(row, vocab, rng));
     }
@@ -862,15 +870,55 @@ static int runBatch(Model &m) {
   return 0;
 }
 
+/// Whether the sieve.model carries a token filter or KV eviction: their
+/// prefill returns fewer rows or changes the cache, so a case is run as the
+/// executor serves a request (prefill of the prompt, then decode).
+static bool hasRunTimePolicy(Model &m) {
+  auto model = cast<sieve::ModelOp>(m.sieve->modelOp());
+  return model.getTokenFilterAttr() || model.getKvEvictAttr();
+}
+
+/// A retrieval case with run-time policies: prefill the prompt (pruned by
+/// the token filter, evicted at its end), then decode the answer bytes one
+/// at a time (teacher forcing): the rows are those of the prefill followed
+/// by one per answer byte.
+static void forwardPromptThenAnswer(Model &m,
+                                    const sieve::run::RetrievalCase &c,
+                                    std::vector<float> &logits,
+                                    int64_t &vocab,
+                                    std::vector<int64_t> &kept) {
+  auto start = std::chrono::steady_clock::now();
+  int64_t P = c.promptLength;
+  Session &session = m.sessionFor(int64_t(c.tokens.size()));
+  Tensor in = Tensor::i64({1, P});
+  std::copy(c.tokens.begin(), c.tokens.begin() + P, in.i());
+  Tensor out;
+  if (failed(session.prefill(in, {}, out)))
+    std::exit(1);
+  vocab = out.shape.back();
+  logits.assign(out.f(), out.f() + out.numel());
+  kept.assign(session.keptIndices().begin(), session.keptIndices().end());
+  for (int64_t t = P; t < int64_t(c.tokens.size()); ++t) {
+    if (failed(session.decode({c.tokens[t]}, out)))
+      std::exit(1);
+    logits.insert(logits.end(), out.f(), out.f() + out.numel());
+  }
+  m.seconds += secondsSince(start);
+}
+
 /// --retrieval on the CPU reference, at the sieve level (a fresh prefill per
 /// case) or the onnx level.
 static int runRetrievalCases(Model &m) {
   auto cases = sieve::run::readRetrievalCases(retrievalFile);
   if (!cases)
     fail("--retrieval: " + llvm::toString(cases.takeError()));
-  auto forward = [&](ArrayRef<int32_t> tokens, std::vector<float> &logits,
-                     int64_t &vocab) {
-    std::vector<int64_t> ids(tokens.begin(), tokens.end());
+  bool policies = m.sieve && hasRunTimePolicy(m);
+  auto forward = [&](const sieve::run::RetrievalCase &c,
+                     std::vector<float> &logits, int64_t &vocab,
+                     std::vector<int64_t> &kept) {
+    if (policies)
+      return forwardPromptThenAnswer(m, c, logits, vocab, kept);
+    std::vector<int64_t> ids(c.tokens.begin(), c.tokens.end());
     Tensor out = m.forward(ids);
     vocab = out.shape.back();
     logits.assign(out.f(), out.f() + out.numel());

@@ -50,6 +50,9 @@ struct LayerProfile {
   /// "inputs": input name (attention, attention_output, mlp, mlp_down) ->
   /// abs_mean per input channel; empty when the profile has none.
   llvm::StringMap<std::vector<float>> inputAbsMean;
+  /// "heads": per query head, the "rest" attention mass (keys beyond the
+  /// sink and the 64 most recent positions); empty when absent.
+  std::vector<double> headRest;
 };
 struct ProfileSummary {
   std::string model;

@@ -105,6 +105,16 @@ public:
   /// reset first). `lengths` (optional, B entries in [1, S]) gives each row's
   /// real length; empty means S for all. `logits` becomes [B, S, V]; rows'
   /// positions past their length hold padding results.
+  ///
+  /// Run-time policies of the model (docs/token-pruning.md): with a
+  /// `token_filter` and a batch-1 prompt longer than its k, the prompt is
+  /// scored by the filter pass and only the kept tokens are prefilled (at
+  /// positions 0..k-1): `logits` is then [1, kept, V] and keptIndices()
+  /// lists them; the session must hold the whole prompt (the filter pass
+  /// caches it). With `kv_evict`, rows longer than budget + window are
+  /// compacted to budget + window cached positions after the prefill;
+  /// length() is then the cached count and decoding continues at the
+  /// prompt's position.
   mlir::LogicalResult prefill(const Tensor &ids,
                               llvm::ArrayRef<int64_t> lengths, Tensor &logits);
   /// Appends one token per row (B = the prefill's batch) and returns logits
@@ -131,6 +141,10 @@ public:
   };
   /// Later steps run the draft `bypass` (null: the full model). Not owned.
   void setBypass(const Bypass *bypass);
+  /// The prompt positions the last prefill kept when the model has a
+  /// `token_filter` and the prompt was longer than its k (ascending);
+  /// empty when the prefill ran unpruned.
+  llvm::ArrayRef<int64_t> keptIndices() const;
   /// Reports the values of every later step to `observer` (null: none).
   /// Not owned; it must outlive the steps it observes.
   void setObserver(SessionObserver *observer);

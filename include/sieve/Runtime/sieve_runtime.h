@@ -99,6 +99,18 @@ sieve_status sieve_prefill(sieve_session *session, int32_t batch,
                            const int32_t *lengths, int32_t logits_mode,
                            float *logits_out);
 
+/* Models compiled with a token filter (--sieve-prune-tokens, see
+ * docs/token-pruning.md): sieve_prefill of one fresh prompt longer than k
+ * tokens scores it at the filter layer, keeps k positions and prefills
+ * those alone (at positions 0..k-1; logits and the slot's length follow
+ * the kept tokens). sieve_model_token_filter gives k (0: no filter);
+ * sieve_session_kept the positions the last prefill kept (count 0 when it
+ * ran unpruned), into kept[0..capacity). */
+sieve_status sieve_model_token_filter(const sieve_model *model, int32_t *k);
+sieve_status sieve_session_kept(const sieve_session *session,
+                                int32_t capacity, int32_t *kept,
+                                int32_t *count);
+
 /* Appends tokens[b] to slot b for b < batch; logits_out is [batch, vocab]
  * or NULL. Runs as a CUDA graph captured on first use per batch size. */
 sieve_status sieve_decode_step(sieve_session *session, int32_t batch,

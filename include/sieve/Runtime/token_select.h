@@ -1,0 +1,78 @@
+/* GemFilter / SnapKV selection from per-position scores
+ * (docs/token-pruning.md), header-only and standard C++ so that the CPU
+ * reference (lib/Reference/Session.cpp) and the compiled runtime
+ * (runtime/runtime.cu, built by nvcc inside a model folder) select with
+ * the very same code. */
+#ifndef SIEVE_RUNTIME_TOKEN_SELECT_H
+#define SIEVE_RUNTIME_TOKEN_SELECT_H
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace sieve::select {
+
+/* Average pooling of width `pool` (odd), stride 1, zero padding pool / 2 on
+ * both sides, divided by pool (torch's avg_pool1d with
+ * count_include_pad=True): the same length as `x`. */
+template <typename F>
+std::vector<double> avgPool(const F *x, int64_t n, int64_t pool) {
+  int64_t half = pool / 2;
+  std::vector<double> out(n);
+  for (int64_t i = 0; i < n; ++i) {
+    double sum = 0;
+    for (int64_t j = std::max<int64_t>(0, i - half); j <= std::min(n - 1, i + half); ++j)
+      sum += double(x[j]);
+    out[i] = sum / double(pool);
+  }
+  return out;
+}
+
+/* The indices of the k largest scores (ties: the lower index first), in
+ * ascending order. */
+inline std::vector<int64_t> topKAscending(const std::vector<double> &score, int64_t k) {
+  std::vector<int64_t> idx(score.size());
+  for (size_t i = 0; i < idx.size(); ++i)
+    idx[i] = int64_t(i);
+  k = std::min<int64_t>(k, int64_t(idx.size()));
+  std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) {
+    return score[a] > score[b] || (score[a] == score[b] && a < b);
+  });
+  idx.resize(k);
+  std::sort(idx.begin(), idx.end());
+  return idx;
+}
+
+/* The positions of the top k / block blocks of `block` consecutive
+ * positions, ranked by their mean score (the last block may be shorter);
+ * block 1 is topKAscending. */
+inline std::vector<int64_t> topBlocksAscending(const std::vector<double> &score, int64_t k,
+                                               int64_t block) {
+  if (block <= 1)
+    return topKAscending(score, k);
+  int64_t n = int64_t(score.size()), blocks = (n + block - 1) / block;
+  std::vector<double> mean(blocks, 0.0);
+  for (int64_t b = 0; b < blocks; ++b) {
+    int64_t end = std::min(n, (b + 1) * block);
+    for (int64_t j = b * block; j < end; ++j)
+      mean[b] += score[j];
+    mean[b] /= double(end - b * block);
+  }
+  std::vector<int64_t> out;
+  for (int64_t b : topKAscending(mean, k / block))
+    for (int64_t j = b * block; j < std::min(n, (b + 1) * block); ++j)
+      out.push_back(j);
+  return out;
+}
+
+/* GemFilter's selection from the filter layer's scores: pooled, then the
+ * top k positions (or blocks), ascending. */
+template <typename F>
+std::vector<int64_t> gemfilterSelect(const F *scores, int64_t n, int64_t k, int64_t pool,
+                                     int64_t block) {
+  return topBlocksAscending(avgPool(scores, n, pool), k, block);
+}
+
+} // namespace sieve::select
+
+#endif
