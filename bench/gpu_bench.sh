@@ -29,8 +29,10 @@ models="${*:-llama1b qwen1.5b}"
 # "ceilings" starts from an empty WORK; one without adds to the WORK a
 # previous run left.
 PARTS=" ${BENCH_PARTS:-ceilings pytorch compile sieve} "
+# "publish" alone assembles what an earlier run left in WORK (one that ran
+# out of time before its end).
 for p in $PARTS; do
-  case $p in ceilings|pytorch|compile|sieve) ;; *) echo "unknown BENCH_PARTS entry '$p' (ceilings, pytorch, compile, sieve)"; exit 2;; esac
+  case $p in ceilings|pytorch|compile|sieve|publish) ;; *) echo "unknown BENCH_PARTS entry '$p' (ceilings, pytorch, compile, sieve, publish)"; exit 2;; esac
 done
 has() { [[ "$PARTS" == *" $1 "* ]]; }
 default_name=gpu_bench
@@ -66,6 +68,11 @@ bench() { # RECORD LENGTHS BATCHES, for $name in $M; peak GPU memory around it
   $PY memrun "$D/$1.json" -- "$BIN/sieve-run" "$M/$name.sieve" --bench --json \
     --bench-prompt-lengths "$2" --bench-batches "$3"
 }
+
+if [[ "$PARTS" == " publish " ]]; then
+  publish
+  exit $status
+fi
 
 nvidia-smi -L
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)'
