@@ -225,6 +225,18 @@ __global__ void __launch_bounds__(kQuantThreads, 2)
   }
 }
 
+// SMs of the current device (queried once; host only, so graph capture is
+// unaffected).
+inline int multiprocessors() {
+  static const int count = [] {
+    int device = 0, n = 0;
+    cudaGetDevice(&device);
+    cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device);
+    return n > 0 ? n : 132;
+  }();
+  return count;
+}
+
 template <typename T, typename OutT, QuantFormat Fmt, int R>
 void launchQuantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias,
                      OutT *out, int rows, int N, int K) {
@@ -235,9 +247,14 @@ void launchQuantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, con
   constexpr bool Int4 = Fmt == QuantFormat::Int4;
   constexpr int F = Int4 ? (R == 1 ? 8 : R <= 4 ? 4 : R == 8 ? 2 : 1)
                          : (R <= 2 ? 8 : R == 4 ? 4 : R == 8 ? 2 : 1);
-  // Thread groups of at most as many threads as a row has chunks.
+  // Thread groups of at most as many threads as a row has chunks, unless
+  // that leaves fewer than two CTAs per SM (few output features): then
+  // fewer, wider groups spread the rows over more CTAs, and some threads
+  // idle instead of whole SMs.
   const int chunks = K / codesPerChunk<Fmt>();
-  const int split = chunks >= 256 ? 1 : chunks >= 128 ? 2 : chunks >= 64 ? 4 : 8;
+  int split = chunks >= 256 ? 1 : chunks >= 128 ? 2 : chunks >= 64 ? 4 : 8;
+  while (split > 1 && ceilDiv(N, F * split) < 2 * multiprocessors())
+    split /= 2;
   quantGemvKernel<T, OutT, Fmt, R, F>
       <<<ceilDiv(N, F * split), kQuantThreads, 0, stream>>>(in, w, bias, out, rows, N, K, split);
 }

@@ -201,6 +201,15 @@ template <typename T> void testAll(const LtContext &lt) {
           testCase<T, float>(lt, *q, rows, !bias);
       }
   }
+  // Many output features: CTAs of several thread groups (an int4 row of
+  // K 2048 is 64 chunks: 4 groups; of K 256, 8 chunks: 8 groups).
+  for (Shape s : {Shape{16384, 2048}, Shape{32768, 256}}) {
+    HostQuant q8 = makeQuant(QuantFormat::Int8, s.N, s.K, 0);
+    HostQuant q4 = makeQuant(QuantFormat::Int4, s.N, s.K, 128);
+    for (const HostQuant *q : {&q8, &q4})
+      for (int rows : {1, 4, 16})
+        testCase<T, T>(lt, *q, rows, rows == 4);
+  }
   // A decode shape of Llama-3.2-1B (down projection, K 8192).
   HostQuant big8 = makeQuant(QuantFormat::Int8, 512, 8192, 0);
   HostQuant big4 = makeQuant(QuantFormat::Int4, 512, 8192, 128);
