@@ -2,11 +2,12 @@
 # CPU reference bits per byte of the IR that test/gpu/quant_e2e.sh compiles
 # for the GPU from the bundled llama12 copy (models/llama12/llama12_fp16w.onnx):
 # raised, then `--sieve-quantize` with the same options as the GPU run
-# (fp16: none; int8: weights=int8; int4: weights=int4 group=128), evaluated
-# by the CPU reference on all of valid.txt. The GPU script compares its
+# (fp16: none; int8: weights=int8; int4: weights=int4 group=128; fp8:
+# weights=fp8), evaluated by the CPU reference on all of valid.txt. The GPU script compares its
 # bits per byte with these when it has no sieve-opt to compute them itself.
 #
 #   bench/quant_cpu_reference.sh [BUILD_DIR]
+#   CONFIGS="fp8" bench/quant_cpu_reference.sh [BUILD_DIR]   # some, appended
 #
 # Results: bench/results/quant_cpu_reference.jsonl (one line per config).
 set -euo pipefail
@@ -17,14 +18,17 @@ M="$ROOT/models/llama12"
 OUT="$ROOT/bench/results/quant_cpu_reference.jsonl"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-: > "$OUT"
+CONFIGS_RUN="${CONFIGS:-fp16 int8 int4 fp8}"
+[[ -z "${CONFIGS:-}" ]] && : > "$OUT"
 "$B/sieve-translate" --import-onnx "$M/llama12_fp16w.onnx" -o "$TMP/in.mlir"
 "$B/sieve-opt" --sieve-simplify --sieve-raise "$TMP/in.mlir" -o "$TMP/fp16.mlir"
-for c in fp16 int8 int4; do
+for c in $CONFIGS_RUN; do
   case $c in
     fp16) opts="" ;;
     int8) opts="weights=int8" ;;
     int4) opts="weights=int4 group=128" ;;
+    fp8) opts="weights=fp8" ;;
+    *) echo "unknown config $c (fp16, int8, int4, fp8)"; exit 2 ;;
   esac
   m="$TMP/fp16.mlir"
   if [[ -n "$opts" ]]; then

@@ -28,15 +28,16 @@ def SieveLowerToKernels : Pass<"sieve-lower-to-kernels", "mlir::ModuleOp"> {
       (a tied LM head reuses the embedding table).
 
     - Linears whose weight is a `sieve.quantized_weight` (int8 per
-      channel, int4 groups of a multiple of 32) become `kernel.gemm_quant`
-      launches; their codes, scales and zero points are packed as the
-      runtime reads them (docs/quantization.md, "GPU layouts").
+      channel, int4 groups of a multiple of 32, fp8 E4M3 per channel)
+      become `kernel.gemm_quant` launches; their codes, scales and zero
+      points are packed as the runtime reads them (docs/quantization.md,
+      "GPU layouts").
 
     What has no kernel is an error naming the op: unraised `onnx` ops,
     non-causal or sparse attention, attention whose queries, keys and
     values do not come from one projection, KV shapes that differ between
-    layers, fp8 weights, AWQ input scales, quantized KV caches, int4 groups
-    that are not multiples of 32.
+    layers, AWQ input scales, quantized KV caches, int4 groups that are
+    not multiples of 32.
   }];
   let options = [
     Option<"dtype", "dtype", "std::string", /*default=*/"\"f16\"",

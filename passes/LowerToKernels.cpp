@@ -353,10 +353,19 @@ Lowering::quantized(Operation *user, StringRef role, ArrayRef<Value> values) {
         false);
     return out;
   case QuantKind::fp8:
-    break;
+    if (k % 16)
+      return user->emitError("cannot lower to kernels: the fp8 kernel "
+                             "reads rows of a multiple of 16 inputs, not ")
+             << k;
+    out.codes = pack(user, role.str() + ".codes", codes,
+                     RankedTensorType::get({rows, k},
+                                           b.getType<Float8E4M3FNType>()),
+                     false);
+    out.scales = pack(user, role.str() + ".scales", scales,
+                      RankedTensorType::get({rows}, b.getF32Type()), false);
+    return out;
   }
-  return user->emitError("cannot lower to kernels: weight format ")
-         << format << " has no GPU kernel yet (int8 and int4 do)";
+  llvm_unreachable("unknown quantization kind");
 }
 
 LogicalResult Lowering::gemm(Operation *user, StringRef role,

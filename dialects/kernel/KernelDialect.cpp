@@ -310,7 +310,15 @@ private:
       break;
     }
     case sieve::QuantKind::fp8:
-      return op->emitOpError("format ") << format << " has no kernel";
+      if (k % 16)
+        return op->emitOpError("fp8 kernel needs k % 16 == 0, k is ") << k;
+      if (g.getZerosAttr())
+        return op->emitOpError("fp8 weights have no zeros");
+      if (failed(typedWeight(op, g.getCodesAttr(), {n, k},
+                             b.getType<Float8E4M3FNType>())) ||
+          failed(typedWeight(op, g.getScalesAttr(), {n}, b.getF32Type())))
+        return failure();
+      break;
     }
     if (auto bias = g.getBiasAttr())
       if (failed(weight(op, bias, {n})))

@@ -177,9 +177,11 @@ def Kernel_GemmQuantOp : Kernel_LaunchOp<"gemm_quant"> {
     runtime's gemm_quant reads it (docs/quantization.md, "GPU layouts"):
     - `#sieve.quant<int8>`: `codes` [n, k] i8, `scales` [n] f32;
     - `#sieve.quant<int4, group = G, asym>`: `codes` [n, k] ui4 (two per
-      byte, low nibble first), `scales` [n, k/G] f16, `zeros` [n, k/G] ui8.
-    The verifier also checks what the kernels require: k % 16 == 0 (int8),
-    k % 32 == 0 and G % 32 == 0 (int4). Without `out`, writes the float32
+      byte, low nibble first), `scales` [n, k/G] f16, `zeros` [n, k/G] ui8;
+    - `#sieve.quant<fp8>`: `codes` [n, k] f8E4M3FN, `scales` [n] f32 (the
+      activations are quantized per token to E4M3 by the launch).
+    The verifier also checks what the kernels require: k % 16 == 0 (int8,
+    fp8), k % 32 == 0 and G % 32 == 0 (int4). Without `out`, writes the float32
     logits (a quantized LM head). Rows above 16 dequantize the weight into
     the program's fixed scratch (ModelInfo::act_bytes_fixed) first.
   }];

@@ -27,6 +27,15 @@ int64_t sieve::arenaBytesPerToken(k::ProgramOp program) {
   return end;
 }
 
+int64_t sieve::quantActBytesPerToken(k::ProgramOp program) {
+  int64_t bytes = 0;
+  for (auto entry : program.getBody().getOps<k::EntryOp>())
+    for (auto g : entry.getBody().getOps<k::GemmQuantOp>())
+      if (g.getFormat().getKind() == sieve::QuantKind::fp8)
+        bytes = std::max<int64_t>(bytes, g.getK() * program.getElementBytes());
+  return (bytes + 255) / 256 * 256;
+}
+
 int64_t sieve::quantScratchBytes(k::ProgramOp program) {
   int64_t bytes = 0;
   for (auto entry : program.getBody().getOps<k::EntryOp>())
@@ -123,7 +132,8 @@ LogicalResult Emitter::emit() {
      << "    /*num_heads=*/" << program.getNumHeads() << ",\n"
      << "    /*kv_block_size=*/" << program.getKvBlockSize() << ",\n"
      << "    /*weights_bytes=*/" << program.getWeightsBytes() << "ull,\n"
-     << "    /*act_bytes_per_token=*/" << arenaBytesPerToken(program)
+     << "    /*act_bytes_per_token=*/"
+     << arenaBytesPerToken(program) + quantActBytesPerToken(program)
      << "ull,\n"
      << "    /*act_bytes_fixed=*/" << quantScratchBytes(program) << "ull,\n"
      << "    /*name=*/\"" << program.getSymName() << "\",\n"
@@ -252,13 +262,18 @@ LogicalResult Emitter::emitLaunch(Operation *op) {
         return success();
       })
       .Case([&](k::GemmQuantOp g) {
-        // The dequantized weight (rows > 16) goes to the arena's fixed
-        // part, after the per-token buffers.
-        bool int8 = g.getFormat().getKind() == sieve::QuantKind::int8;
+        // The per-token arena rows end with the fp8 activations' scratch
+        // (quantActBytesPerToken); the dequantized weight (rows > 16) goes
+        // to the fixed part after them.
+        sieve::QuantKind kind = g.getFormat().getKind();
+        bool int4 = kind == sieve::QuantKind::int4;
+        const char *name = int4 ? "Int4"
+                           : kind == sieve::QuantKind::int8 ? "Int8"
+                                                            : "FP8";
         std::string q =
-            (Twine("QuantWeight{QuantFormat::") + (int8 ? "Int8" : "Int4") +
-             ", " + weight(g.getCodesAttr(), "uint8_t") + ", " +
-             weight(g.getScalesAttr(), int8 ? "float" : "half") + ", " +
+            (Twine("QuantWeight{QuantFormat::") + name + ", " +
+             weight(g.getCodesAttr(), "uint8_t") + ", " +
+             weight(g.getScalesAttr(), int4 ? "half" : "float") + ", " +
              weight(g.getZerosAttr(), "uint8_t") + ", " +
              Twine(g.getFormat().getGroup()) + "}")
                 .str();
@@ -269,8 +284,10 @@ LogicalResult Emitter::emitLaunch(Operation *op) {
           os << "gemm_quant<T, T>(a, " << buf(g.getInAttr()) << ", " << q
              << ", " << weight(g.getBiasAttr()) << ", " << buf(g.getOutAttr())
              << ", a.num_tokens, ";
+        int64_t arena = arenaBytesPerToken(program);
         os << g.getN() << ", " << g.getK() << ", buffer(a, "
-           << arenaBytesPerToken(program) << "));\n";
+           << arena + quantActBytesPerToken(program) << "), buffer(a, "
+           << arena << "));\n";
         return success();
       })
       .Case([&](k::GatherRowsOp g) {

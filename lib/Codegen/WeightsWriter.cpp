@@ -234,8 +234,8 @@ FailureOr<SourceBytes> Writer::open(k::WeightOp w, Attribute source,
   return w.emitError("weight source ") << source << " cannot be packed";
 }
 
-/// Quantized arrays (integer element types, docs/quantization.md "GPU
-/// layouts"): codes are copied as stored (i8; ui4 two per byte, low nibble
+/// Quantized arrays (integer or E4M3 element types, docs/quantization.md
+/// "GPU layouts"): codes are copied as stored (i8, f8E4M3FN; ui4 two per byte, low nibble
 /// first, so stacked sources concatenate when each holds an even count),
 /// and ui4 zero points are widened to one byte each (ui8), which lets the
 /// kernel read a group's zero point with one byte load.
@@ -278,7 +278,7 @@ LogicalResult Writer::writeCodes(k::WeightOp w) {
 
 LogicalResult Writer::writeWeight(k::WeightOp w) {
   RankedTensorType packed = w.getTensorType();
-  if (isa<IntegerType>(packed.getElementType())) {
+  if (isa<IntegerType, Float8E4M3FNType>(packed.getElementType())) {
     pad(w.getOffset());
     if (failed(writeCodes(w)))
       return failure();

@@ -8,6 +8,12 @@
 //     byte, element 2i in the low nibble of byte i; scales [N, K/G] f16;
 //     zero points [N, K/G] uint8 (one byte each, values 0..15).
 //     W[n, k] = s[n, k/G] * (q[n, k] - z[n, k/G]).
+//   fp8 (QuantFormat::FP8): codes [N, K] E4M3FN bytes, row-major; scales
+//     [N] f32. W[n, k] = s[n] * e4m3(q[n, k]). The activations are quantized
+//     too, per token as the CPU reference does: x' = e4m3(x / s_x) * s_x
+//     with s_x = amax(row) / 448, stored as T in `actScratch` ([rows, K]);
+//     the product is then computed from x' like the other formats (E4M3
+//     numerics on the f16/bf16 datapath, not cuBLASLt's FP8 GEMM).
 //
 // Both layouts read as consecutive 16-byte chunks of a row (16 int8 or 32
 // int4 codes), so the rows <= 16 kernel below streams each weight row with
@@ -16,19 +22,21 @@
 // the lowering, again here): K % 16 == 0 (int8), K % 32 == 0 and G % 32 == 0
 // (int4: a chunk never straddles a group), 16-byte-aligned pointers.
 //
-// - rows <= kQuantGemvMaxRows (decode): the fused dequantizing kernel. Codes
-//   are turned into floats with the exponent trick (0x4B000000 | byte is the
-//   float 2^23 + byte, so one byte permute and one subtraction of 2^23 + z
-//   give q - z exactly), multiplied with the activations in fp32; int4
-//   partial sums are scaled once per 32-value chunk (a chunk lies in one
-//   group), int8 sums once per feature at the end.
+// - rows <= kQuantGemvDispatchRows (8; decode): the fused dequantizing
+//   kernel (it supports up to 16 rows; measured slower than the other path
+//   above 8). Codes are turned into floats with the exponent trick
+//   (0x4B000000 | byte is the float 2^23 + byte, so one byte permute and
+//   one subtraction of 2^23 + z give q - z exactly), multiplied with the
+//   activations in fp32; int4 partial sums are scaled once per 32-value
+//   chunk (a chunk lies in one group), int8 sums once per feature at the
+//   end.
 // - more rows (prefill): the layer's weight is dequantized into `scratch`
 //   ([N, K] of T, the fixed part of the activation arena) and multiplied by
-//   cuBLASLt. At prefill sizes the GEMM is compute-bound, the dequantization
-//   costs reading the codes once and writing N*K values (small next to a
-//   2048-row product), and cuBLASLt's tensor-core tiles are what the fp16
-//   model uses too, so both formats get fp16 GEMM speed with no new tiled
-//   kernel to get right.
+//   cuBLASLt, which reuses its tensor-core tiles instead of a new tiled
+//   dequantizing kernel. The dequantization costs one read of the codes and
+//   one write of N*K values: measured at 2048 rows on the H100, 0.72-0.79x
+//   the f16 GEMM's speed (e.g. 28672 x 4096: 0.79 / 0.86 ms int8 / int4,
+//   of which 0.17 / 0.24 ms dequantizing, against 0.62 ms).
 //
 // Only enqueues kernels (and cuBLASLt calls): graph-capture safe.
 #pragma once
@@ -37,37 +45,50 @@
 #include "gemm.cuh"
 #include "skinny_gemm.cuh"
 
+#include <cuda_fp8.h>
+
 namespace sieve::rt {
 
-enum class QuantFormat : int32_t { Int8 = 0, Int4 = 1 };
+enum class QuantFormat : int32_t { Int8 = 0, Int4 = 1, FP8 = 2 };
 
 // A quantized weight as the launchers read it.
 struct QuantWeight {
   QuantFormat format;
-  const void *codes;      // int8 [N, K] or packed uint4 [N, K/2 bytes]
-  const void *scales;     // int8: float [N]; int4: half [N, K/G]
+  const void *codes;      // int8 / fp8 [N, K] or packed uint4 [N, K/2 bytes]
+  const void *scales;     // int8, fp8: float [N]; int4: half [N, K/G]
   const uint8_t *zeros;   // int4: [N, K/G] one byte per group; int8: null
   int group;              // int4 group size G; int8: 0
 };
 
 // out[rows, N] = in[rows, K] * dequantize(w)^T (+ bias[N]). OutT is T or
 // float (a quantized LM head). `scratch` holds N * K values of T (used when
-// rows > kQuantGemvMaxRows).
+// rows > kQuantGemvDispatchRows); `actScratch` rows * K values of T (fp8: the
+// quantized activations; unused by int8 and int4).
 template <typename T, typename OutT>
 void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T *bias,
-                OutT *out, int rows, int N, int K, T *scratch);
+                OutT *out, int rows, int N, int K, T *scratch, T *actScratch);
 
 namespace detail {
 
+// The fused kernel supports up to kQuantGemvMaxRows rows; gemm_quant uses
+// it up to kQuantGemvDispatchRows. Measured on the H100 (test/gpu/
+// quant_e2e.sh, quant_gemm_test --bench): at 16 rows its fp32 FMAs (16 per
+// code) make it compute-bound and dequantize + cuBLASLt is faster on every
+// Llama-3.2-1B and Llama-3-8B shape (e.g. 8B gate_up int4 0.33 against
+// 0.54 ms), while at 8 rows the fused kernel still beats that path's
+// 16-row time everywhere (0.16 against 0.33 ms).
 constexpr int kQuantGemvMaxRows = 16;
+constexpr int kQuantGemvDispatchRows = 8;
 constexpr int kQuantThreads = 256;
 
 // Codes per 16-byte chunk.
-template <QuantFormat Fmt> __host__ __device__ constexpr int codesPerChunk() { return Fmt == QuantFormat::Int8 ? 16 : 32; }
+template <QuantFormat Fmt> __host__ __device__ constexpr int codesPerChunk() {
+  return Fmt == QuantFormat::Int4 ? 32 : 16;
+}
 
 // The layout's requirements (see the header comment).
 inline bool quantLayoutSupported(const QuantWeight &w, int K) {
-  if (w.format == QuantFormat::Int8)
+  if (w.format != QuantFormat::Int4)
     return K % 16 == 0 && w.zeros == nullptr;
   return K % 32 == 0 && w.group > 0 && w.group % 32 == 0 && K % w.group == 0 &&
          w.zeros != nullptr;
@@ -80,13 +101,26 @@ template <int B> __device__ __forceinline__ float magicByte(uint32_t word) {
 
 // The eight codes of octet `o` of a 16-byte chunk, minus `zero` (both exact
 // small integers), as floats in element order.
-//   int8: octet o is words 2o, 2o+1 (four codes each, byte b = element b).
+//   int8, fp8: octet o is words 2o, 2o+1 (four codes each, byte b =
+//     element b); fp8 codes are E4M3 values (magicZero unused).
 //   int4: octet o is word o; byte b holds elements 2b (low) and 2b+1.
 template <QuantFormat Fmt>
 __device__ __forceinline__ void octetCodes(const uint4 &chunk, int o, float magicZero,
                                            float (&v)[8]) {
   const uint32_t words[4] = {chunk.x, chunk.y, chunk.z, chunk.w};
-  if constexpr (Fmt == QuantFormat::Int8) {
+  if constexpr (Fmt == QuantFormat::FP8) {
+#pragma unroll
+    for (int p = 0; p < 4; ++p) {
+      // Pair p: bytes 2p (low) and 2p+1 of the octet.
+      const uint32_t word = words[2 * o + p / 2];
+      const __nv_fp8x2_storage_t pair =
+          static_cast<__nv_fp8x2_storage_t>(p % 2 ? word >> 16 : word & 0xffffu);
+      const __half2_raw h = __nv_cvt_fp8x2_to_halfraw2(pair, __NV_E4M3);
+      const float2 f = __half22float2(*reinterpret_cast<const __half2 *>(&h));
+      v[2 * p] = f.x;
+      v[2 * p + 1] = f.y;
+    }
+  } else if constexpr (Fmt == QuantFormat::Int8) {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       // Offset the signed codes by 128 so they read as unsigned bytes.
@@ -163,7 +197,7 @@ __global__ void __launch_bounds__(kQuantThreads, 2)
         scale[f] = __half2float(__ldg(static_cast<const half *>(w.scales) + g));
         magicZero[f] = kMagic + float(__ldg(w.zeros + g));
       } else {
-        magicZero[f] = kMagicInt8;
+        magicZero[f] = kMagicInt8; // unused by fp8
       }
     }
     // int4 sums a chunk apart to scale it by its group's scale; int8
@@ -217,12 +251,24 @@ __global__ void __launch_bounds__(kQuantThreads, 2)
     float sum = 0.f;
     for (int i = g * groupWarps; i < (g + 1) * groupWarps; ++i)
       sum += partialSums[i][value];
-    if constexpr (!Int4)
+    if constexpr (!Int4) // int8, fp8: one scale per feature
       sum *= static_cast<const float *>(w.scales)[n];
     if (bias)
       sum += toFloat(bias[n]);
     out[size_t(r) * N + n] = fromFloat<OutT>(sum);
   }
+}
+
+// SMs of the current device (queried once; host only, so graph capture is
+// unaffected).
+inline int multiprocessors() {
+  static const int count = [] {
+    int device = 0, n = 0;
+    cudaGetDevice(&device);
+    cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device);
+    return n > 0 ? n : 132;
+  }();
+  return count;
 }
 
 template <typename T, typename OutT, QuantFormat Fmt, int R>
@@ -235,9 +281,14 @@ void launchQuantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, con
   constexpr bool Int4 = Fmt == QuantFormat::Int4;
   constexpr int F = Int4 ? (R == 1 ? 8 : R <= 4 ? 4 : R == 8 ? 2 : 1)
                          : (R <= 2 ? 8 : R == 4 ? 4 : R == 8 ? 2 : 1);
-  // Thread groups of at most as many threads as a row has chunks.
+  // Thread groups of at most as many threads as a row has chunks, unless
+  // that leaves fewer than two CTAs per SM (few output features): then
+  // fewer, wider groups spread the rows over more CTAs, and some threads
+  // idle instead of whole SMs.
   const int chunks = K / codesPerChunk<Fmt>();
-  const int split = chunks >= 256 ? 1 : chunks >= 128 ? 2 : chunks >= 64 ? 4 : 8;
+  int split = chunks >= 256 ? 1 : chunks >= 128 ? 2 : chunks >= 64 ? 4 : 8;
+  while (split > 1 && ceilDiv(N, F * split) < 2 * multiprocessors())
+    split /= 2;
   quantGemvKernel<T, OutT, Fmt, R, F>
       <<<ceilDiv(N, F * split), kQuantThreads, 0, stream>>>(in, w, bias, out, rows, N, K, split);
 }
@@ -262,10 +313,37 @@ void quantGemvRows(cudaStream_t stream, const T *in, const QuantWeight &w, const
 template <typename T, typename OutT>
 void quantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias, OutT *out,
                int rows, int N, int K) {
-  if (w.format == QuantFormat::Int8)
-    quantGemvRows<T, OutT, QuantFormat::Int8>(stream, in, w, bias, out, rows, N, K);
-  else
-    quantGemvRows<T, OutT, QuantFormat::Int4>(stream, in, w, bias, out, rows, N, K);
+  switch (w.format) {
+  case QuantFormat::Int8:
+    return quantGemvRows<T, OutT, QuantFormat::Int8>(stream, in, w, bias, out, rows, N, K);
+  case QuantFormat::Int4:
+    return quantGemvRows<T, OutT, QuantFormat::Int4>(stream, in, w, bias, out, rows, N, K);
+  case QuantFormat::FP8:
+    return quantGemvRows<T, OutT, QuantFormat::FP8>(stream, in, w, bias, out, rows, N, K);
+  }
+}
+
+constexpr float kFP8Max = 448.f;
+
+// x'[r, :] = e4m3(x[r, :] / s) * s with s = amax(|x[r, :]|) / 448, rounded
+// to T (exact: 4 significant bits times s), one CTA per row; an all-zero
+// row stays zero. The division and rounding are the CPU reference's
+// (lib/Quant fp8QuantizeRows): IEEE division, E4M3 nearest-even,
+// saturating.
+template <typename T>
+__global__ void fp8QuantizeRowsKernel(const T *__restrict__ in, T *__restrict__ out, int K) {
+  __shared__ float scratch[32];
+  const T *x = in + size_t(blockIdx.x) * K;
+  T *y = out + size_t(blockIdx.x) * K;
+  float amax = 0.f;
+  for (int k = threadIdx.x; k < K; k += blockDim.x)
+    amax = fmaxf(amax, fabsf(toFloat(x[k])));
+  amax = blockMax(amax, scratch);
+  const float s = amax > 0.f ? amax / kFP8Max : 1.f;
+  for (int k = threadIdx.x; k < K; k += blockDim.x) {
+    const __nv_fp8_e4m3 q(__fdiv_rn(toFloat(x[k]), s));
+    y[k] = fromFloat<T>(float(q) * s);
+  }
 }
 
 // scratch[n, k] = T(dequantized W[n, k]): one thread per 16-byte chunk of
@@ -284,7 +362,7 @@ __global__ void dequantizeKernel(QuantWeight w, T *__restrict__ scratch, int N, 
       const size_t g = size_t(n) * (K / w.group) + size_t(c) * V / w.group;
       scale = __half2float(static_cast<const half *>(w.scales)[g]);
       magicZero = kMagic + float(w.zeros[g]);
-    } else {
+    } else { // int8, fp8
       scale = static_cast<const float *>(w.scales)[n];
       magicZero = kMagicInt8;
     }
@@ -302,19 +380,26 @@ __global__ void dequantizeKernel(QuantWeight w, T *__restrict__ scratch, int N, 
 
 template <typename T>
 void dequantize(cudaStream_t stream, const QuantWeight &w, T *scratch, int N, int K) {
-  const int64_t chunks = int64_t(N) * (K / (w.format == QuantFormat::Int8 ? 16 : 32));
+  const int64_t chunks = int64_t(N) * (K / (w.format == QuantFormat::Int4 ? 32 : 16));
   const int blocks = int(std::min<int64_t>((chunks + 255) / 256, 132 * 16));
-  if (w.format == QuantFormat::Int8)
+  switch (w.format) {
+  case QuantFormat::Int8:
     dequantizeKernel<T, QuantFormat::Int8><<<blocks, 256, 0, stream>>>(w, scratch, N, K);
-  else
+    return;
+  case QuantFormat::Int4:
     dequantizeKernel<T, QuantFormat::Int4><<<blocks, 256, 0, stream>>>(w, scratch, N, K);
+    return;
+  case QuantFormat::FP8:
+    dequantizeKernel<T, QuantFormat::FP8><<<blocks, 256, 0, stream>>>(w, scratch, N, K);
+    return;
+  }
 }
 
 } // namespace detail
 
 template <typename T, typename OutT>
 void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T *bias,
-                OutT *out, int rows, int N, int K, T *scratch) {
+                OutT *out, int rows, int N, int K, T *scratch, T *actScratch) {
   static_assert(detail::isStorageType<T>(), "gemm_quant: T must be half or __nv_bfloat16");
   static_assert(std::is_same_v<OutT, T> || std::is_same_v<OutT, float>,
                 "gemm_quant: the output is T or float");
@@ -325,7 +410,15 @@ void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T
     detail::recordLauncherError("gemm_quant: unsupported layout (K, group or alignment)", K);
     return;
   }
-  if (rows <= detail::kQuantGemvMaxRows) {
+  if (w.format == QuantFormat::FP8) {
+    if (!actScratch) {
+      detail::recordLauncherError("gemm_quant: fp8 needs the activation scratch", K);
+      return;
+    }
+    detail::fp8QuantizeRowsKernel<T><<<rows, 256, 0, args.stream>>>(in, actScratch, K);
+    in = actScratch;
+  }
+  if (rows <= detail::kQuantGemvDispatchRows) {
     detail::quantGemv(args.stream, in, w, bias, out, rows, N, K);
     return;
   }

@@ -155,14 +155,14 @@ kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 6
 
 // -----
 
-// gemm_quant: fp8 has no kernel.
+// gemm_quant: fp8 codes are E4M3.
 kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
   kernel.weight @c : tensor<8x64xi8> at 0 {sources = [dense<1> : tensor<8x64xi8>]}
   kernel.weight @s : tensor<8xf32> at 768 {sources = [dense<1.0> : tensor<8xf32>]}
   kernel.buffer @x : 256 bytes
   kernel.buffer @y : 256 bytes
   kernel.entry @prefill {
-    // expected-error @+1 {{format #sieve.quant<fp8> has no kernel}}
+    // expected-error @+1 {{expects @c of shape [8x64] and element type 'f8E4M3FN', found 'tensor<8x64xi8>'}}
     kernel.gemm_quant @x, @c scales @s -> @y {format = #sieve.quant<fp8>, n = 8 : i64, k = 64 : i64}
   }
 }

@@ -11,8 +11,8 @@
 #    --bench timing mode: GB/s of packed weight bytes read at rows 1..16 on
 #    Llama-3.2-1B and Llama-3-8B projection shapes, next to the f16 GEMM.
 # 2. llama12 compiled with sieve-compile for fp16, int8
-#    (--quantize='weights=int8') and int4 (--quantize='weights=int4
-#    group=128'), from $CARRY/llama12/llama12.onnx (float32) when present,
+#    (--quantize='weights=int8'), int4 (--quantize='weights=int4
+#    group=128') and fp8 (--quantize='weights=fp8'), from $CARRY/llama12/llama12.onnx (float32) when present,
 #    else the bundled models/llama12/llama12_fp16w.onnx.
 # 3. Bits per byte on valid.txt of each on the GPU (sieve-run --eval),
 #    against the CPU reference of the same IR (sieve-run --device=cpu on the
@@ -75,10 +75,11 @@ if [[ -f "$CARRY/llama12/llama12.onnx" ]]; then
   SRC_KIND=fp32
 fi
 TEXT="$ROOT/models/llama12/valid.txt"
-declare -A OPTIONS=([fp16]="" [int8]="weights=int8" [int4]="weights=int4 group=128")
-CONFIGS=(fp16 int8 int4)
+declare -A OPTIONS=([fp16]="" [int8]="weights=int8" [int4]="weights=int4 group=128"
+                   [fp8]="weights=fp8")
+CONFIGS=(fp16 int8 int4 fp8)
 
-compile_all() { # SRC OUTPREFIX LABEL: fp16, int8, int4 in parallel
+compile_all() { # SRC OUTPREFIX LABEL: every config in parallel
   local src=$1 prefix=$2 label=$3 pids=() entry c args
   for c in "${CONFIGS[@]}"; do
     rm -rf "$prefix-$c.sieve"
@@ -105,7 +106,7 @@ EOF
 }
 
 if has llama12; then
-note "compile llama12 ($SRC_KIND source) as fp16, int8, int4"
+note "compile llama12 ($SRC_KIND source) as ${CONFIGS[*]}"
 compile_all "$SRC" "$WORK/l12" llama12
 fi
 
@@ -141,9 +142,9 @@ if [[ ${QUANT_CPU:-0} == 1 && -x "$BIN/sieve-opt" && -x "$BIN/sieve-translate" ]
       python3 -c 'import json,sys; print(json.load(sys.stdin)["bits_per_byte"])')
   done
 elif [[ $SRC_KIND == fp16w ]]; then
-  CPU_REF=([fp16]=1.085579 [int8]=1.085824 [int4]=1.105789)
+  CPU_REF=([fp16]=1.085579 [int8]=1.085824 [int4]=1.105789 [fp8]=1.088671)
 else
-  CPU_REF=([fp16]=1.085566 [int8]=1.08573 [int4]=1.10575)
+  CPU_REF=([fp16]=1.085566 [int8]=1.08573 [int4]=1.10575 [fp8]=1.08895)
 fi
 
 note "bits per byte on valid.txt (GPU) vs the CPU reference of the same IR"

@@ -1,5 +1,6 @@
 // Quantized-weight GEMM tests (runtime/kernels/quant_gemm.cuh): gemm_quant
-// for int8 (per output channel) and int4 (groups, asymmetric) weights in
+// for int8 (per output channel), int4 (groups, asymmetric) and fp8 (E4M3
+// per output channel, activations per token) weights in
 // the packed layouts, against an fp64 host product with the weights
 // dequantized by the formula of docs/quantization.md, in f16 and bf16, on
 // both paths (the fused kernel for rows <= 16, dequantize + cuBLASLt
@@ -14,6 +15,7 @@
 #include "test_util.h"
 
 #include <cublasLt.h>
+#include <cuda_fp8.h>
 
 #include <algorithm>
 #include <cstring>
@@ -51,7 +53,7 @@ struct HostQuant {
   QuantFormat format;
   int N, K, group;
   std::vector<uint8_t> codes, zeros;
-  std::vector<float> scales32; // int8
+  std::vector<float> scales32; // int8, fp8
   std::vector<half> scales16;  // int4
   std::vector<float> dequantized;
   std::unique_ptr<Dev<uint8_t>> dCodes, dZeros;
@@ -65,8 +67,8 @@ struct HostQuant {
     QuantWeight w{};
     w.format = format;
     w.codes = dCodes->p;
-    w.scales = format == QuantFormat::Int8 ? static_cast<const void *>(dScales32->p)
-                                           : static_cast<const void *>(dScales16->p);
+    w.scales = format == QuantFormat::Int4 ? static_cast<const void *>(dScales16->p)
+                                           : static_cast<const void *>(dScales32->p);
     w.zeros = format == QuantFormat::Int4 ? dZeros->p : nullptr;
     w.group = format == QuantFormat::Int4 ? group : 0;
     return w;
@@ -82,7 +84,27 @@ HostQuant makeQuant(QuantFormat format, int N, int K, int group, bool dequantize
   q.K = K;
   q.group = group;
   auto &g = rng();
-  if (format == QuantFormat::Int8) {
+  if (format == QuantFormat::FP8) {
+    // Every E4M3 value but NaN (S.1111.111).
+    q.codes.resize(size_t(N) * K);
+    for (auto &c : q.codes) {
+      c = uint8_t(g() & 0xff);
+      if ((c & 0x7f) == 0x7f)
+        c ^= 1;
+    }
+    q.scales32.resize(N);
+    for (auto &s : q.scales32)
+      s = uniform(0.2f, 1.f) / 448.f;
+    if (dequantize) {
+      q.dequantized.resize(size_t(N) * K);
+      for (int n = 0; n < N; ++n)
+        for (int k = 0; k < K; ++k) {
+          __nv_fp8_e4m3 v;
+          v.__x = q.codes[size_t(n) * K + k];
+          q.dequantized[size_t(n) * K + k] = q.scales32[n] * float(v);
+        }
+    }
+  } else if (format == QuantFormat::Int8) {
     q.codes.resize(size_t(N) * K);
     for (auto &c : q.codes)
       c = uint8_t(int8_t(int(g() % 255) - 127));
@@ -117,7 +139,7 @@ HostQuant makeQuant(QuantFormat format, int N, int K, int group, bool dequantize
     }
   }
   q.dCodes = std::make_unique<Dev<uint8_t>>(q.codes);
-  if (format == QuantFormat::Int8) {
+  if (format != QuantFormat::Int4) {
     q.dScales32 = std::make_unique<Dev<float>>(q.scales32);
   } else {
     q.dScales16 = std::make_unique<Dev<half>>(q.scales16);
@@ -130,6 +152,8 @@ const char *formatName(const HostQuant &q) {
   static char buf[32];
   if (q.format == QuantFormat::Int8)
     return "int8";
+  if (q.format == QuantFormat::FP8)
+    return "fp8";
   std::snprintf(buf, sizeof buf, "int4 g%d", q.group);
   return buf;
 }
@@ -158,30 +182,64 @@ std::vector<float> gemmRef(const std::vector<float> &in, const std::vector<float
   return ref;
 }
 
+// fp8 activations as the CPU reference quantizes them, per row:
+// e4m3(x / s) * s with s = amax / 448, rounded to T (what the kernel
+// stores; the same IEEE operations on host and device).
+template <typename T> std::vector<float> fp8Activations(std::vector<float> x, int rows, int K) {
+  for (int r = 0; r < rows; ++r) {
+    float *row = &x[size_t(r) * K], amax = 0.f;
+    for (int k = 0; k < K; ++k)
+      amax = std::max(amax, std::fabs(row[k]));
+    float s = amax > 0.f ? amax / 448.f : 1.f;
+    for (int k = 0; k < K; ++k)
+      row[k] = roundT<T>(float(__nv_fp8_e4m3(row[k] / s)) * s);
+  }
+  return x;
+}
+
 template <typename T, typename OutT>
 void testCase(const LtContext &lt, const HostQuant &q, int rows, bool withBias) {
   int N = q.N, K = q.K;
   auto in = randomT<T>(size_t(rows) * K), bias = randomT<T>(N);
   auto dIn = devT<T>(in), dBias = devT<T>(bias);
-  Dev<T> scratch(size_t(N) * K);
+  Dev<T> scratch(size_t(N) * K), actScratch(size_t(rows) * K);
   Dev<OutT> out(size_t(rows) * N);
   out.poison();
   gemm_quant<T, OutT>(lt.args(), dIn.p, q.device(), withBias ? dBias.p : nullptr, out.p, rows, N,
-                      K, scratch.p);
+                      K, scratch.p, actScratch.p);
   CUDA_OK(cudaGetLastError());
   CUDA_OK(cudaDeviceSynchronize());
   if (!launcherOk("gemm_quant"))
     return;
+  if (q.format == QuantFormat::FP8)
+    in = fp8Activations<T>(in, rows, K);
   auto ref = gemmRef(in, q.dequantized, withBias ? &bias : nullptr, rows, N, K);
-  bool fused = rows <= detail::kQuantGemvMaxRows;
-  char name[160];
-  std::snprintf(name, sizeof name, "gemm_quant %s %s->%s rows %d N %d K %d%s (%s)", formatName(q),
-                typeName<T>(), std::is_same_v<OutT, float> ? "f32" : typeName<T>(), rows, N, K,
-                withBias ? " +bias" : "", fused ? "fused" : "dequantize + cuBLASLt");
-  // The fused kernel uses the exact weights (fp32 accumulation, one final
-  // rounding); the prefill path rounds the weights to T first.
-  double limit = fused && std::is_same_v<OutT, float> ? 1e-5 : tolerance<T>();
-  report(name, compare(out.download(), ref), limit);
+  auto check = [&](bool fused, bool direct) {
+    char name[160];
+    std::snprintf(name, sizeof name, "gemm_quant %s %s->%s rows %d N %d K %d%s (%s)",
+                  formatName(q), typeName<T>(), std::is_same_v<OutT, float> ? "f32" : typeName<T>(),
+                  rows, N, K, withBias ? " +bias" : "",
+                  direct ? "fused, direct" : fused ? "fused" : "dequantize + cuBLASLt");
+    // The fused kernel uses the exact weights (fp32 accumulation, one final
+    // rounding); the prefill path rounds the weights to T first.
+    double limit = fused && std::is_same_v<OutT, float> ? 1e-5 : tolerance<T>();
+    report(name, compare(out.download(), ref), limit);
+  };
+  check(rows <= detail::kQuantGemvDispatchRows, false);
+  // Rows the fused kernel supports but gemm_quant does not send it: the
+  // kernel directly (fp8: on activations quantized as gemm_quant does).
+  if (rows > detail::kQuantGemvDispatchRows && rows <= detail::kQuantGemvMaxRows) {
+    out.poison();
+    const T *x = dIn.p;
+    if (q.format == QuantFormat::FP8) {
+      detail::fp8QuantizeRowsKernel<T><<<rows, 256>>>(dIn.p, actScratch.p, K);
+      x = actScratch.p;
+    }
+    detail::quantGemv<T, OutT>(0, x, q.device(), withBias ? dBias.p : nullptr, out.p, rows, N, K);
+    CUDA_OK(cudaGetLastError());
+    CUDA_OK(cudaDeviceSynchronize());
+    check(true, true);
+  }
 }
 
 template <typename T> void testAll(const LtContext &lt) {
@@ -193,7 +251,8 @@ template <typename T> void testAll(const LtContext &lt) {
     HostQuant q8 = makeQuant(QuantFormat::Int8, s.N, s.K, 0);
     HostQuant q4 = makeQuant(QuantFormat::Int4, s.N, s.K, 128);
     HostQuant q4g32 = makeQuant(QuantFormat::Int4, s.N, s.K, 32);
-    for (const HostQuant *q : {&q8, &q4, &q4g32})
+    HostQuant f8 = makeQuant(QuantFormat::FP8, s.N, s.K, 0);
+    for (const HostQuant *q : {&q8, &q4, &q4g32, &f8})
       for (int rows : {1, 2, 3, 5, 8, 13, 16, 17, 64}) {
         bool bias = rows % 2 == 1;
         testCase<T, T>(lt, *q, rows, bias);
@@ -201,10 +260,21 @@ template <typename T> void testAll(const LtContext &lt) {
           testCase<T, float>(lt, *q, rows, !bias);
       }
   }
+  // Many output features: CTAs of several thread groups (an int4 row of
+  // K 2048 is 64 chunks: 4 groups; of K 256, 8 chunks: 8 groups).
+  for (Shape s : {Shape{16384, 2048}, Shape{32768, 256}}) {
+    HostQuant q8 = makeQuant(QuantFormat::Int8, s.N, s.K, 0);
+    HostQuant q4 = makeQuant(QuantFormat::Int4, s.N, s.K, 128);
+    HostQuant f8 = makeQuant(QuantFormat::FP8, s.N, s.K, 0);
+    for (const HostQuant *q : {&q8, &q4, &f8})
+      for (int rows : {1, 4, 16})
+        testCase<T, T>(lt, *q, rows, rows == 4);
+  }
   // A decode shape of Llama-3.2-1B (down projection, K 8192).
   HostQuant big8 = makeQuant(QuantFormat::Int8, 512, 8192, 0);
   HostQuant big4 = makeQuant(QuantFormat::Int4, 512, 8192, 128);
-  for (const HostQuant *q : {&big8, &big4})
+  HostQuant bigF8 = makeQuant(QuantFormat::FP8, 512, 8192, 0);
+  for (const HostQuant *q : {&big8, &big4, &bigF8})
     for (int rows : {1, 16, 40})
       testCase<T, T>(lt, *q, rows, true);
 }
@@ -216,12 +286,18 @@ void testRefusals(const LtContext &lt) {
   QuantWeight w = q4.device();
   w.group = 16;
   Dev<half> in(128), scratch(64 * 128), out(64);
-  gemm_quant<half, half>(lt.args(), in.p, w, nullptr, out.p, 1, 64, 128, scratch.p);
+  gemm_quant<half, half>(lt.args(), in.p, w, nullptr, out.p, 1, 64, 128, scratch.p, nullptr);
   char msg[256];
   expect("gemm_quant refuses int4 group 16", takeLauncherError(msg, sizeof msg), msg);
   HostQuant q8 = makeQuant(QuantFormat::Int8, 64, 128, 0);
-  gemm_quant<half, half>(lt.args(), in.p, q8.device(), nullptr, out.p, 1, 64, 120, scratch.p);
+  gemm_quant<half, half>(lt.args(), in.p, q8.device(), nullptr, out.p, 1, 64, 120, scratch.p,
+                         nullptr);
   expect("gemm_quant refuses int8 K 120", takeLauncherError(msg, sizeof msg), msg);
+  HostQuant f8 = makeQuant(QuantFormat::FP8, 64, 128, 0);
+  gemm_quant<half, half>(lt.args(), in.p, f8.device(), nullptr, out.p, 1, 64, 128, scratch.p,
+                         nullptr);
+  expect("gemm_quant refuses fp8 without an activation scratch",
+         takeLauncherError(msg, sizeof msg), msg);
 }
 
 // Median milliseconds of `fn` over `reps` runs, timed with events.
@@ -372,7 +448,7 @@ void benchPrefill(const LtContext &lt, int N, int K) {
     HostQuant q = makeQuant(f, N, K, 128, false);
     QuantWeight w = q.device();
     float ms = timeMs([&] {
-      gemm_quant<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K, scratch.p);
+      gemm_quant<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K, scratch.p, nullptr);
     });
     float deq = timeMs([&] { detail::dequantize<T>(0, w, scratch.p, N, K); });
     std::printf(" | %s %.3f ms (dequantize %.3f ms) %.2fx f16",

@@ -25,6 +25,12 @@ int64_t arenaBytesPerToken(kernel::ProgramOp program);
 /// aligned; 0 without quantized GEMMs.
 int64_t quantScratchBytes(kernel::ProgramOp program);
 
+/// Bytes per token after the planned buffers: the fp8 GEMMs' quantized
+/// activations (the widest K in the program's dtype), 256-byte aligned; 0
+/// without fp8 GEMMs. The arena is (arenaBytesPerToken + this) * tokens +
+/// quantScratchBytes.
+int64_t quantActBytesPerToken(kernel::ProgramOp program);
+
 /// Streams the packed weights of `program` to `path` (weights.bin: a
 /// 4096-byte header, then the payload at the offsets of the
 /// kernel.weight ops). Sources named by #onnx.external are read from files
