@@ -61,6 +61,15 @@ for v in $VARIANTS; do
   compile_pids+=("$!:$v")
 done
 
+# The kernel tests of the attention (head_dim 32 included) and token_scores.
+NVCC="${NVCC:-/usr/local/cuda/bin/nvcc}"
+KT="$WORK/kernel_test"
+FLAGS=(-std=c++17 -O2 -gencode=arch=compute_90a,code=sm_90a -I"$ROOT/runtime" -I"$ROOT/include" -I"$ROOT/test/gpu")
+( "$NVCC" "${FLAGS[@]}" -c "$ROOT/test/gpu/kernel_test.cu" -o "$KT.o" &&
+  "$NVCC" "${FLAGS[@]}" -c "$ROOT/runtime/sampling.cu" -o "$WORK/sampling.o" &&
+  "$NVCC" "$KT.o" "$WORK/sampling.o" -o "$KT" -gencode=arch=compute_90a,code=sm_90a -lcublasLt -lcublas
+) > "$WORK/compile-kernel_test.log" 2>&1 & compile_pids+=("$!:kernel_test")
+
 note "reference (PyTorch, GPU) kept indices and accuracy per variant"
 for v in $VARIANTS; do
   t0=$(date +%s)
@@ -75,6 +84,13 @@ for entry in "${compile_pids[@]}"; do
   if wait "${entry%%:*}"; then echo "compiled ${entry#*:}"; else
     echo "FAIL: sieve-compile ${entry#*:}"; tail -15 "$WORK/compile-${entry#*:}.log"; status=1; fi
 done
+
+if [ -x "$KT" ]; then
+  note "kernel tests: attention (head_dim 32 among them) and token_scores"
+  "$KT" --only attention > "$WORK/kt-attention.txt"; rc=$?
+  grep -E "hd 32|FAIL" "$WORK/kt-attention.txt"; [ $rc -eq 0 ] || status=1
+  "$KT" --only token_scores || status=1
+fi
 
 # One retrieval run per compiled model: $WORK/gpu-<variant>.json.
 for m in dense $VARIANTS; do
