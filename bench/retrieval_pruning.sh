@@ -12,9 +12,10 @@
 #       VARIANTS (default: all; a comma list of names below, to resume)
 #
 # Variants: dense; gemfilter at layers 2 and 4 with k 256 and 512 (pool 5,
-# the reference rule); snapkv (pool 7) and h2o (no pooling) with budget
-# k - 32 and window 32 (k cached positions after the prefill, the same as
-# GemFilter's k).
+# the reference rule) and at layer 3 (the profile rule's choice) with
+# k 512; snapkv (pool 7) and h2o (no pooling) with budget k - 32 and
+# window 32 (k cached positions after the prefill, the same as GemFilter's
+# k).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${1:-$ROOT/build}"
@@ -31,6 +32,7 @@ declare -A PASS=(
   [dense]=""
   [gemfilter-l2-k256]="--sieve-prune-tokens=method=gemfilter layer=2 k=256 pool=5"
   [gemfilter-l2-k512]="--sieve-prune-tokens=method=gemfilter layer=2 k=512 pool=5"
+  [gemfilter-l3-k512]="--sieve-prune-tokens=method=gemfilter layer=3 k=512 pool=5"
   [gemfilter-l4-k256]="--sieve-prune-tokens=method=gemfilter layer=4 k=256 pool=5"
   [gemfilter-l4-k512]="--sieve-prune-tokens=method=gemfilter layer=4 k=512 pool=5"
   [snapkv-256]="--sieve-evict-kv=method=snapkv budget=224 window=32 pool=7"
@@ -38,7 +40,7 @@ declare -A PASS=(
   [h2o-256]="--sieve-evict-kv=method=h2o budget=224 window=32 pool=1"
   [h2o-512]="--sieve-evict-kv=method=h2o budget=480 window=32 pool=1"
 )
-ORDER="dense,gemfilter-l2-k256,gemfilter-l2-k512,gemfilter-l4-k256,gemfilter-l4-k512,snapkv-256,snapkv-512,h2o-256,h2o-512"
+ORDER="dense,gemfilter-l2-k256,gemfilter-l2-k512,gemfilter-l3-k512,gemfilter-l4-k256,gemfilter-l4-k512,snapkv-256,snapkv-512,h2o-256,h2o-512"
 
 /usr/bin/python3 "$ROOT/models/retrieval8/task.py" --filler "$ROOT/models/llama12/valid.txt" \
   --lengths "$LENGTHS" --per-cell "$PER_CELL" --seed "$SEED" > "$TMP/cases.jsonl"

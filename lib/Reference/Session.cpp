@@ -369,13 +369,16 @@ LogicalResult Session::prefill(const Tensor &ids, ArrayRef<int64_t> lengths,
     if (l < 1 || l > S)
       return I.M.model.emitError() << "prefill: row length " << l
                                    << " outside [1, " << S << "]";
-  if (I.filter && S > I.filter.getK()) {
+  int64_t promptLength = lengths.empty() ? S : lengths[0];
+  if (I.filter && promptLength > I.filter.getK()) {
     if (B != 1)
       return I.M.model.emitError()
              << "the token filter prunes one prompt at a time, got a batch "
                 "of "
              << B;
-    FailureOr<std::vector<int64_t>> kept = I.selectTokens(ids);
+    Tensor prompt = Tensor::i64({1, promptLength}); // without padding
+    std::copy(ids.i(), ids.i() + promptLength, prompt.i());
+    FailureOr<std::vector<int64_t>> kept = I.selectTokens(prompt);
     if (failed(kept))
       return failure();
     int64_t K = kept->size();
