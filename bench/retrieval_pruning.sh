@@ -9,7 +9,11 @@
 #
 #   bench/retrieval_pruning.sh [BUILD_DIR] [RESULTS]
 #   env LENGTHS=1024,2048,4096 (default), PER_CELL=8, SEED=99,
-#       VARIANTS (default: all; a comma list of names below, to resume)
+#       VARIANTS (default: all; a comma list of names below, to resume),
+#       ACTIVATIONS=f32: rewrite the raised IR's f16 activation types
+#       (tensor<1x?x...xf16>) to f32 first, so the CPU reference computes
+#       the activations in float32 from the stored f16 weights, as the
+#       PyTorch reference does; variant names get a -f32 suffix
 #
 # Variants: dense; gemfilter at layers 2 and 4 with k 256 and 512 (pool 5,
 # the reference rule) and at layer 3 (the profile rule's choice) with
@@ -48,6 +52,11 @@ ORDER="dense,gemfilter-l2-k256,gemfilter-l2-k512,gemfilter-l3-k512,gemfilter-l4-
 ln -s "$ROOT/models/retrieval8/retrieval8.onnx.data" "$TMP/"
 "$BIN/sieve-translate" --import-onnx "$ROOT/models/retrieval8/retrieval8.onnx" -o "$TMP/r8.onnx.mlir"
 "$BIN/sieve-opt" --sieve-simplify --sieve-raise "$TMP/r8.onnx.mlir" -o "$TMP/r8.mlir"
+suffix=""
+if [ "${ACTIVATIONS:-}" = f32 ]; then
+  sed -i 's/\(tensor<1x?x[0-9]*\)xf16>/\1xf32>/g' "$TMP/r8.mlir"
+  suffix=-f32
+fi
 
 IFS=, read -ra variants <<< "${VARIANTS:-$ORDER}"
 for v in "${variants[@]}"; do
@@ -61,9 +70,10 @@ for v in "${variants[@]}"; do
   "$BIN/sieve-run" "$model" --retrieval "$TMP/cases.jsonl" --json > "$TMP/report.json" 2> "$TMP/progress"
   load_after=$(cut -d' ' -f1-3 /proc/loadavg)
   /usr/bin/python3 - "$TMP/report.json" "$v" "${PASS[$v]}" "$load_before" "$load_after" \
-      "$LENGTHS" "$PER_CELL" "$SEED" >> "$RESULTS" <<'PY'
+      "$LENGTHS" "$PER_CELL" "$SEED" "$suffix" >> "$RESULTS" <<'PY'
 import json, sys
-report, v, p, before, after, lengths, per_cell, seed = sys.argv[1:]
+report, v, p, before, after, lengths, per_cell, seed, suffix = sys.argv[1:]
+v += suffix
 r = json.load(open(report))
 r.update({"variant": v, "pass": p, "model": "retrieval8 (sieve-simplify, sieve-raise)",
           "task": f"task.py --filler models/llama12/valid.txt --lengths {lengths} "
@@ -71,6 +81,6 @@ r.update({"variant": v, "pass": p, "model": "retrieval8 (sieve-simplify, sieve-r
           "loadavg_before": before, "loadavg_after": after})
 print(json.dumps(r))
 PY
-  echo "$v: $(tail -1 "$RESULTS" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); print("%.3f (%d/%d), %.1f s" % (r["accuracy"], r["correct"], r["cases"], r["seconds"]))')"
+  echo "$v$suffix: $(tail -1 "$RESULTS" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); print("%.3f (%d/%d), %.1f s" % (r["accuracy"], r["correct"], r["cases"], r["seconds"]))')"
 done
 /usr/bin/python3 "$ROOT/bench/retrieval_pruning_table.py" "$RESULTS"
