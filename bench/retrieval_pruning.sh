@@ -14,6 +14,10 @@
 #       (tensor<1x?x...xf16>) to f32 first, so the CPU reference computes
 #       the activations in float32 from the stored f16 weights, as the
 #       PyTorch reference does; variant names get a -f32 suffix
+#       ROPE=exact: replace the export's rotary frequencies (float16-rounded
+#       constants) by theta^(-2i/32) with retrieval8's theta = 1e5 in
+#       float32, as the reference script's PyTorch model computes them;
+#       names get a -exactrope suffix (docs/token-pruning.md says why)
 #
 # Variants: dense; gemfilter at layers 2 and 4 with k 256 and 512 (pool 5,
 # the reference rule) and at layer 3 (the profile rule's choice) with
@@ -56,6 +60,18 @@ suffix=""
 if [ "${ACTIVATIONS:-}" = f32 ]; then
   sed -i 's/\(tensor<1x?x[0-9]*\)xf16>/\1xf32>/g' "$TMP/r8.mlir"
   suffix=-f32
+fi
+if [ "${ROPE:-}" = exact ]; then
+  /usr/bin/python3 - "$TMP/r8.mlir" <<'PY'
+import re, sys
+s = open(sys.argv[1]).read()
+tables = re.findall(r"dense<\[1\.000000e\+00, [^\]]*\]> : tensor<16xf32>", s)
+if len(set(tables)) != 1:
+    sys.exit(f"expected one rotary table of 16 frequencies, found {len(set(tables))}")
+exact = ", ".join("%.9e" % (100000.0 ** (-2 * i / 32)) for i in range(16))
+open(sys.argv[1], "w").write(s.replace(tables[0], f"dense<[{exact}]> : tensor<16xf32>"))
+PY
+  suffix=$suffix-exactrope
 fi
 
 IFS=, read -ra variants <<< "${VARIANTS:-$ORDER}"

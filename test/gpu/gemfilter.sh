@@ -159,6 +159,10 @@ for v in $VARIANTS; do
   # The CPU reference with float32 activations (bench ACTIVATIONS=f32), when
   # committed: it separates the selection rule from the f16 export's rounding.
   [ -f "$WORK/cpu-$v-f32.json" ] && sieves+=(--sieve "cpu f32 $v=$WORK/cpu-$v-f32.json")
+  # ... and with the reference's exact rotary frequencies (bench ROPE=exact):
+  # the export stores them rounded to float16 (docs/token-pruning.md).
+  [ -f "$WORK/cpu-$v-f32-exactrope.json" ] &&
+    sieves+=(--sieve "cpu f32 exact-rope $v=$WORK/cpu-$v-f32-exactrope.json")
   [ ${#sieves[@]} -gt 0 ] && { python3 "$ROOT/test/gpu/gemfilter_compare.py" --reference-script "$REF" \
       --model "$ROOT/models/retrieval8/retrieval8.onnx" --cases "$WORK/cases.jsonl" \
       "${sieves[@]}" --reference "$WORK/ref-$v.jsonl" \
