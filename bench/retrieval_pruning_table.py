@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Markdown table of bench/retrieval_pruning.sh results: one row per variant
-and context length, one column per needle depth, each cell accuracy
-(correct/cases); the last line of a variant wins when it was run twice.
+and context length (dense, then GemFilter, SnapKV and H2O variants), one
+column per needle depth, each cell accuracy (correct/cases); the last line
+of a variant wins when it was run twice.
 
     python3 bench/retrieval_pruning_table.py bench/results/retrieval_pruning_cpu.jsonl
 """
@@ -18,7 +19,11 @@ def main():
     print("| variant | context | " + " | ".join(f"depth {d:g}" for d in depths)
           + " | all | seconds | where |")
     print("|---|---|" + "---|" * (len(depths) + 3))
-    for v, r in runs.items():
+    kinds = ["dense", "gemfilter", "snapkv", "h2o"]
+    order = sorted(runs, key=lambda v: (next((i for i, k in enumerate(kinds)
+                                               if v.startswith(k)), len(kinds)), v))
+    for v in order:
+        r = runs[v]
         contexts = sorted({c["context"] for c in r["cells"]})
         for ctx in contexts:
             cells = {c["depth"]: c for c in r["cells"] if c["context"] == ctx}

@@ -364,7 +364,7 @@ def SievePruneTokens : Pass<"sieve-prune-tokens", "mlir::ModuleOp"> {
 }
 
 def SieveEvictKV : Pass<"sieve-evict-kv", "mlir::ModuleOp"> {
-  let summary = "Evict KV-cache positions at the end of prefill (SnapKV)";
+  let summary = "Evict KV-cache positions (SnapKV at the end of prefill, H2O)";
   let description = [{
     Records `kv_evict = #sieve.kv_evict<...>` on the `sieve.model`
     (techniques.md 2.2; docs/token-pruning.md), a run-time cache policy:
@@ -375,13 +375,17 @@ def SieveEvictKV : Pass<"sieve-evict-kv", "mlir::ModuleOp"> {
     each KV head, average-pooled with width `pool`), per KV head
     (`scope=head`) or per layer (`scope=layer`). Kept positions keep their
     rotary positions; decoding continues at the prompt's length.
+    `method=h2o` (heavy hitters) scores a position by the attention
+    probability summed over every query so far (all prompt queries, then
+    each generated token's) and evicts after the prefill and after every
+    decode step, so the cache never exceeds `budget + window` positions.
 
     Refused with an error: no `sieve.model`, an unknown method or scope,
     `budget` < 1 (or not given), `window` < 1, `pool` even, < 1 or > 255.
   }];
   let options = [
     Option<"method", "method", "std::string", /*default=*/"\"snapkv\"",
-           "Eviction method: snapkv">,
+           "Eviction method: snapkv or h2o">,
     Option<"budget", "budget", "int64_t", /*default=*/"-1",
            "Prefix positions kept besides the window (required)">,
     Option<"window", "window", "int64_t", /*default=*/"32",

@@ -113,7 +113,7 @@ def Sieve_TokenFilterAttr : Sieve_Attr<"TokenFilter", "token_filter"> {
 }
 
 def Sieve_KVEvictAttr : Sieve_Attr<"KVEvict", "kv_evict"> {
-  let summary = "KV-cache eviction at the end of prefill (SnapKV)";
+  let summary = "KV-cache eviction (SnapKV at the end of prefill, H2O)";
   let description = [{
     Set on a `sieve.model` by `--sieve-evict-kv` (docs/token-pruning.md).
     After a prefill of more than `budget + window` positions, each
@@ -124,7 +124,10 @@ def Sieve_KVEvictAttr : Sieve_Attr<"KVEvict", "kv_evict"> {
     width `pool` (zero padding). `scope` = "head" selects per KV head,
     "layer" once per layer (scores summed over its KV heads). Kept positions
     keep their order and their rotary positions; decoding continues at the
-    prompt's length. `method` is "snapkv".
+    prompt's length. `method` is "snapkv", or "h2o": the score of a
+    position is the attention probability every query so far (prompt and
+    generated) put on it, and the eviction runs after the prefill and after
+    every decode step.
   }];
   let parameters = (ins StringRefParameter<>:$method, "int64_t":$budget,
                         "int64_t":$window, "int64_t":$pool,

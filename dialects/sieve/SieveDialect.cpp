@@ -155,9 +155,9 @@ LogicalResult KVEvictAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                   StringRef method, int64_t budget,
                                   int64_t window, int64_t pool,
                                   StringRef scope) {
-  if (method != "snapkv")
+  if (method != "snapkv" && method != "h2o")
     return emitError() << "unknown KV eviction method '" << method
-                       << "' (expected snapkv)";
+                       << "' (expected snapkv or h2o)";
   if (budget < 1)
     return emitError() << "KV eviction budget must be >= 1, got " << budget;
   if (window < 1)

@@ -242,11 +242,13 @@ struct Session::Impl {
   bool filtering = false, halted = false;
   int64_t filterLayerNow = -1; // index of the decoder layer being run
   std::vector<double> filterScores;
-  // SnapKV: per cache slot, the window queries' probabilities summed onto
-  // each [row, KV head, key] (collected during an evicting prefill).
-  std::vector<std::vector<float>> windowMass;
+  // KV eviction: per cache slot, attention probabilities summed onto each
+  // cached [row, KV head, position] (laid out as the cache, compacted with
+  // it): SnapKV adds the prefill's last `window` queries, H2O every query
+  // of every step. `collecting` says whether this step adds.
+  std::vector<std::vector<float>> mass;
+  bool collecting = false;
   std::vector<int64_t> windowLengths; // the prefill's row lengths
-  int64_t windowStride = 0;          // keys per [row, KV head] of windowMass
 
   Impl(SieveModel::Impl &m, int64_t maxBatch, int64_t maxCtx)
       : M(m), maxBatch(maxBatch), maxCtx(maxCtx) {}
@@ -257,9 +259,8 @@ struct Session::Impl {
   FailureOr<std::vector<int64_t>> selectTokens(const Tensor &ids);
   void scoreFilterRows(sieve::AttentionOp op, const Tensor &q,
                        const Tensor &k, int64_t S);
-  void collectWindowMass(sieve::AttentionOp op, const float *probs,
-                         int64_t rows, int64_t keys, int64_t s0,
-                         const Step &st);
+  void collectMass(sieve::AttentionOp op, const float *probs, int64_t rows,
+                   int64_t keys, int64_t s0, const Step &st);
   void evictCaches();
   LogicalResult runBlock(Block &block, ArrayRef<Tensor> args,
                          std::vector<Tensor> &results, const Step &st);
@@ -415,13 +416,16 @@ LogicalResult Session::prefill(const Tensor &ids, ArrayRef<int64_t> lengths,
     if (l < 1 || l > S)
       return I.M.model.emitError() << "prefill: row length " << l
                                    << " outside [1, " << S << "]";
-  if (I.filter && S > I.filter.getK()) {
+  int64_t promptLength = lengths.empty() ? S : lengths[0];
+  if (I.filter && promptLength > I.filter.getK()) {
     if (B != 1)
       return I.M.model.emitError()
              << "the token filter prunes one prompt at a time, got a batch "
                 "of "
              << B;
-    FailureOr<std::vector<int64_t>> kept = I.selectTokens(ids);
+    Tensor prompt = Tensor::i64({1, promptLength}); // without padding
+    std::copy(ids.i(), ids.i() + promptLength, prompt.i());
+    FailureOr<std::vector<int64_t>> kept = I.selectTokens(prompt);
     if (failed(kept))
       return failure();
     int64_t K = kept->size();
@@ -448,23 +452,21 @@ LogicalResult Session::Impl::prefillRows(const Tensor &ids,
   windowLengths.assign(B, S);
   if (!rowLengths.empty())
     windowLengths.assign(rowLengths.begin(), rowLengths.end());
-  bool evicting = false;
-  if (evict)
-    for (int64_t l : windowLengths)
-      evicting |= l > evict.getBudget() + evict.getWindow();
-  windowMass.clear();
-  if (evicting)
-    for (const KV &kv : caches)
-      windowMass.emplace_back(size_t(B) * kv.kvHeads * S, 0.0f);
-  windowStride = S;
-  if (failed(step(st, ids, logits)))
+  if (evict) {
+    mass.resize(caches.size());
+    for (auto [slot, kv] : llvm::enumerate(caches))
+      mass[slot].assign(size_t(maxBatch) * kv.kvHeads * maxCtx, 0.0f);
+  }
+  collecting = bool(evict);
+  LogicalResult ran = step(st, ids, logits);
+  collecting = false;
+  if (failed(ran))
     return failure();
   curBatch = B;
   for (int64_t b = 0; b < B; ++b)
     lengths[b] = positions[b] = windowLengths[b];
-  if (evicting)
+  if (evict)
     evictCaches();
-  windowMass.clear();
   return success();
 }
 
@@ -489,7 +491,12 @@ LogicalResult Session::decode(ArrayRef<int64_t> ids, Tensor &logits) {
   st.start.assign(I.lengths.begin(), I.lengths.begin() + B);
   st.pos.assign(I.positions.begin(), I.positions.begin() + B);
   Tensor out;
-  if (failed(I.step(st, in, out)))
+  // H2O accumulates every decode step's attention and evicts after it.
+  bool h2o = I.evict && I.evict.getMethod() == "h2o";
+  I.collecting = h2o;
+  LogicalResult ran = I.step(st, in, out);
+  I.collecting = false;
+  if (failed(ran))
     return failure();
   int64_t V = out.shape.back();
   logits = out;
@@ -498,6 +505,8 @@ LogicalResult Session::decode(ArrayRef<int64_t> ids, Tensor &logits) {
     ++I.lengths[b];
     ++I.positions[b];
   }
+  if (h2o)
+    I.evictCaches();
   return success();
 }
 
@@ -1069,8 +1078,8 @@ LogicalResult Session::Impl::attention(sieve::AttentionOp op, const Tensor &q,
     if (observer)
       observer->attentionProbs(op, {B, H, rows, keys, s0, st.start.data(),
                                     scores.data()});
-    if (!windowMass.empty())
-      collectWindowMass(op, scores.data(), rows, keys, s0, st);
+    if (collecting)
+      collectMass(op, scores.data(), rows, keys, s0, st);
     // out[b, s, h, :] = probs[b, h, s, :] @ V[b, h / group, :, :]
     sgemmBatched(M.pool, problems, rows, D, keys, scores.data(), sOff.data(),
                  keys, 1, vData, kOff.data(), D, 1, out.f(), qOff.data(),
@@ -1154,45 +1163,50 @@ void Session::Impl::scoreFilterRows(sieve::AttentionOp op, const Tensor &q,
     filterScores[j] /= double(rowsSeeing[j]);
 }
 
-/// Adds the probabilities of the prefill's last `window` query rows of
-/// each row onto windowMass[slot][row, KV head, key].
-void Session::Impl::collectWindowMass(sieve::AttentionOp op,
-                                      const float *probs, int64_t rows,
-                                      int64_t keys, int64_t s0,
-                                      const Step &st) {
-  std::vector<float> &mass = windowMass[M.cacheSlot.lookup(op)];
+/// Adds attention probabilities onto mass[slot][row, KV head, position]:
+/// SnapKV those of the prefill's last `window` query rows of each row, H2O
+/// those of every (non-padding) query row.
+void Session::Impl::collectMass(sieve::AttentionOp op, const float *probs,
+                                int64_t rows, int64_t keys, int64_t s0,
+                                const Step &st) {
+  std::vector<float> &acc = mass[M.cacheSlot.lookup(op)];
   int64_t H = op.getNumHeads(), KVH = op.getNumKvHeads(), group = H / KVH;
+  bool h2o = evict.getMethod() == "h2o";
   int64_t W = evict.getWindow();
   for (int64_t b = 0; b < st.B; ++b)
     for (int64_t h = 0; h < H; ++h)
       for (int64_t rr = 0; rr < rows; ++rr) {
-        int64_t s = s0 + rr, len = windowLengths[b];
-        if (s < len - W || s >= len)
+        int64_t s = s0 + rr;
+        // Prefill rows end at their own length (decode steps have one row).
+        int64_t len = st.S > 1 ? windowLengths[b] : st.S;
+        if (s >= len || (!h2o && s < len - W))
           continue;
+        int64_t visible = std::min(keys, st.start[b] + s + 1);
         const float *row = probs + ((b * H + h) * rows + rr) * keys;
-        float *dst = mass.data() + (b * KVH + h / group) * windowStride;
-        for (int64_t j = 0; j <= s && j < keys; ++j)
+        float *dst = acc.data() + (b * KVH + h / group) * maxCtx;
+        for (int64_t j = 0; j < visible; ++j)
           dst[j] += row[j];
       }
 }
 
-/// SnapKV at the end of prefill: every row longer than budget + window
-/// keeps its window and the `budget` prefix positions of largest pooled
-/// window mass, compacted to the front of its cache in their order.
+/// After a prefill (SnapKV, H2O) or a decode step (H2O): every row holding
+/// more than budget + window positions keeps its last `window` and the
+/// `budget` earlier positions of largest pooled mass, compacted to the front
+/// of its cache (and of its mass) in their order.
 void Session::Impl::evictCaches() {
   int64_t budget = evict.getBudget(), W = evict.getWindow();
   bool perLayer = evict.getScope() == "layer";
   for (auto [slot, kv] : llvm::enumerate(caches)) {
-    const std::vector<float> &mass = windowMass[slot];
+    std::vector<float> &acc = mass[slot];
     for (int64_t b = 0; b < curBatch; ++b) {
       int64_t len = lengths[b], prefix = len - W;
       if (len <= budget + W)
         continue;
-      auto scoresOf = [&](int64_t h0, int64_t h1) {
+      auto keepOf = [&](int64_t h0, int64_t h1) {
         std::vector<double> score(prefix, 0.0);
         for (int64_t h = h0; h < h1; ++h)
           for (int64_t j = 0; j < prefix; ++j)
-            score[j] += mass[(b * kv.kvHeads + h) * windowStride + j];
+            score[j] += acc[(b * kv.kvHeads + h) * maxCtx + j];
         std::vector<int64_t> keep = sieve::select::topKAscending(
             sieve::select::avgPool(score.data(), prefix, evict.getPool()),
             budget);
@@ -1202,15 +1216,19 @@ void Session::Impl::evictCaches() {
       };
       std::vector<int64_t> shared;
       if (perLayer)
-        shared = scoresOf(0, kv.kvHeads);
+        shared = keepOf(0, kv.kvHeads);
       for (int64_t h = 0; h < kv.kvHeads; ++h) {
-        std::vector<int64_t> keep = perLayer ? shared : scoresOf(h, h + 1);
+        std::vector<int64_t> keep = perLayer ? shared : keepOf(h, h + 1);
         size_t base = (size_t(b) * kv.kvHeads + h) * maxCtx;
         // keep is ascending, so keep[i] >= i: moving forward never
         // overwrites a vector still to be moved.
         for (size_t i = 0; i < keep.size(); ++i)
-          if (int64_t(i) != keep[i])
+          if (int64_t(i) != keep[i]) {
             kv.move(base + i, base + keep[i]);
+            acc[base + i] = acc[base + keep[i]];
+          }
+        std::fill(acc.begin() + base + keep.size(), acc.begin() + base + len,
+                  0.0f);
       }
     }
   }

@@ -10,7 +10,8 @@
 #     equal except near-ties), and its accuracy against sieve's.
 #  3. the compiled GemFilter (sieve-compile --prune-tokens) at the same
 #     variants: its kept indices against the reference's and the CPU's,
-#     its accuracy against both.
+#     its accuracy against both; and the CPU reference run with float32
+#     activations (the PyTorch reference's precision) against the reference.
 #
 #   CARRY=carry OUT=$OUT bash test/gpu/gemfilter.sh
 #
@@ -61,6 +62,15 @@ for v in $VARIANTS; do
   compile_pids+=("$!:$v")
 done
 
+# The kernel tests of the attention (head_dim 32 included) and token_scores.
+NVCC="${NVCC:-/usr/local/cuda/bin/nvcc}"
+KT="$WORK/kernel_test"
+FLAGS=(-std=c++17 -O2 -gencode=arch=compute_90a,code=sm_90a -I"$ROOT/runtime" -I"$ROOT/include" -I"$ROOT/test/gpu")
+( "$NVCC" "${FLAGS[@]}" -c "$ROOT/test/gpu/kernel_test.cu" -o "$KT.o" &&
+  "$NVCC" "${FLAGS[@]}" -c "$ROOT/runtime/sampling.cu" -o "$WORK/sampling.o" &&
+  "$NVCC" "$KT.o" "$WORK/sampling.o" -o "$KT" -gencode=arch=compute_90a,code=sm_90a -lcublasLt -lcublas
+) > "$WORK/compile-kernel_test.log" 2>&1 & compile_pids+=("$!:kernel_test")
+
 note "reference (PyTorch, GPU) kept indices and accuracy per variant"
 for v in $VARIANTS; do
   t0=$(date +%s)
@@ -75,6 +85,13 @@ for entry in "${compile_pids[@]}"; do
   if wait "${entry%%:*}"; then echo "compiled ${entry#*:}"; else
     echo "FAIL: sieve-compile ${entry#*:}"; tail -15 "$WORK/compile-${entry#*:}.log"; status=1; fi
 done
+
+if [ -x "$KT" ]; then
+  note "kernel tests: attention (head_dim 32 among them) and token_scores"
+  "$KT" --only attention > "$WORK/kt-attention.txt"; rc=$?
+  grep -E "hd 32|FAIL" "$WORK/kt-attention.txt"; [ $rc -eq 0 ] || status=1
+  "$KT" --only token_scores || status=1
+fi
 
 # One retrieval run per compiled model: $WORK/gpu-<variant>.json.
 for m in dense $VARIANTS; do
@@ -101,6 +118,37 @@ print(f"{'PASS' if agree else 'FAIL'}: dense retrieval8 GPU accuracy {gpu['accur
 sys.exit(0 if agree else 1)
 PY
 
+note "diagnostic: the compiled dense model vs the reference script's PyTorch model (logits of the first case's prompt)"
+python3 - "$WORK/cases.jsonl" "$WORK/prompt0.txt" <<'PY'
+import json, sys
+c = json.loads(open(sys.argv[1]).readline())
+open(sys.argv[2], "wb").write(c["prompt"].encode("latin-1"))
+PY
+if [ -f "$WORK/dense.sieve/libmodel.so" ] && "$BIN/sieve-run" "$WORK/dense.sieve" --logits-out "$WORK/dense0.npy" \
+    --input-file "$WORK/prompt0.txt" --input-bytes 1019 > /dev/null 2>&1; then
+  python3 - "$REF" "$ROOT/models/retrieval8/retrieval8.onnx" "$WORK/prompt0.txt" "$WORK/ref0.npy" <<'PY'
+import importlib.util, sys, numpy as np, torch
+from transformers import LlamaConfig
+spec = importlib.util.spec_from_file_location("gemfilter_reference", sys.argv[1])
+ref = importlib.util.module_from_spec(spec); spec.loader.exec_module(ref)
+cfg = LlamaConfig(vocab_size=256, hidden_size=256, intermediate_size=768, num_hidden_layers=8,
+                  num_attention_heads=8, num_key_value_heads=2, max_position_embeddings=8192,
+                  rope_theta=100000.0, tie_word_embeddings=False, use_cache=False,
+                  attn_implementation="eager")
+dev = "cuda" if torch.cuda.is_available() else "cpu"
+m = ref.load(sys.argv[2], cfg, dev)
+inv = m.model.rotary_emb.inv_freq.float().cpu()
+print(f"reference model: rotary inv_freq[1] = {inv[1].item():.6f} (theta 1e5 gives "
+      f"{100000.0 ** (-2 / 32):.6f}, theta 1e4 {10000.0 ** (-2 / 32):.6f}); "
+      f"rms eps {getattr(cfg, 'rms_norm_eps', None)}")
+ids = torch.tensor([list(open(sys.argv[3], "rb").read())], device=dev)
+with torch.no_grad():
+    np.save(sys.argv[4], m(ids).logits[0].float().cpu().numpy())
+PY
+  python3 "$ROOT/test/gpu/compare_logits.py" "dense GPU vs the reference's PyTorch model" \
+    "$WORK/dense0.npy" "$WORK/ref0.npy" 1e-1 | tee -a "$RESULTS" || echo "INFO: logits differ beyond 1e-1"
+fi
+
 note "2. GemFilter kept indices vs the reference: CPU reference, then GPU (compiled)"
 for v in $VARIANTS; do
   sieves=()
@@ -108,6 +156,13 @@ for v in $VARIANTS; do
     if [ -f "$WORK/$where-$v.json" ]; then sieves+=(--sieve "$where $v=$WORK/$where-$v.json")
     else echo "FAIL: no $where result for $v"; status=1; fi
   done
+  # The CPU reference with float32 activations (bench ACTIVATIONS=f32), when
+  # committed: it separates the selection rule from the f16 export's rounding.
+  [ -f "$WORK/cpu-$v-f32.json" ] && sieves+=(--sieve "cpu f32 $v=$WORK/cpu-$v-f32.json")
+  # ... and with the reference's exact rotary frequencies (bench ROPE=exact):
+  # the export stores them rounded to float16 (docs/token-pruning.md).
+  [ -f "$WORK/cpu-$v-f32-exactrope.json" ] &&
+    sieves+=(--sieve "cpu f32 exact-rope $v=$WORK/cpu-$v-f32-exactrope.json")
   [ ${#sieves[@]} -gt 0 ] && { python3 "$ROOT/test/gpu/gemfilter_compare.py" --reference-script "$REF" \
       --model "$ROOT/models/retrieval8/retrieval8.onnx" --cases "$WORK/cases.jsonl" \
       "${sieves[@]}" --reference "$WORK/ref-$v.jsonl" \

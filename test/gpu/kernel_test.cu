@@ -779,6 +779,66 @@ template <typename T> void benchSkinny(const LtContext &lt, double copyBW) {
   }
 }
 
+// GemFilter scores (token_scores) of one slot with `existing` cached and
+// `fresh` new tokens, against a double-precision reference: for the last
+// `window` rows, log softmax(q . k_j * scale) summed over heads, averaged
+// over the rows that see j. Scores are O(-heads * log n), so the limit is
+// relative to their norm.
+template <typename T, int HeadDim>
+void testTokenScores(int heads, int kvHeads, int existing, int fresh, int window) {
+  int blockSize = 16, maxContext = existing + fresh + 19;
+  PagedCache<T> cache(1, kvHeads, HeadDim, blockSize, maxContext);
+  Step step({existing}, {fresh});
+  auto q = randomT<T>(size_t(step.tokens) * heads * HeadDim);
+  auto dK = devT<T>(cache.k), dQ = devT<T>(q);
+  StepDev sd(step, cache.table);
+  StepArgs args = sd.args(step, maxContext, cache.maxBlocks, nullptr, 0);
+  args.num_logit_rows = 1;
+  Dev<float> out(token_scores_floats(maxContext, heads, window));
+  float scale = 1.f / std::sqrt(float(HeadDim));
+  token_scores<T, HeadDim>(args, dQ.p, dK.p, heads, kvHeads, scale, blockSize, window, out.p);
+  CUDA_OK(cudaGetLastError());
+  CUDA_OK(cudaDeviceSynchronize());
+  int n = existing + fresh, rows = std::min(window, fresh), group = heads / kvHeads;
+  std::vector<double> sum(n, 0.0);
+  std::vector<int> seen(n, 0);
+  for (int t = fresh - rows; t < fresh; ++t) {
+    int pos = step.positions[t];
+    for (int h = 0; h < heads; ++h) {
+      std::vector<double> logit(pos + 1);
+      double m = -1e300, z = 0;
+      for (int j = 0; j <= pos; ++j) {
+        double acc = 0;
+        for (int d = 0; d < HeadDim; ++d)
+          acc += double(q[(size_t(t) * heads + h) * HeadDim + d]) *
+                 cache.k[cache.at(0, j, h / group, d)];
+        logit[j] = acc * scale;
+        m = std::max(m, logit[j]);
+      }
+      for (double l : logit)
+        z += std::exp(l - m);
+      for (int j = 0; j <= pos; ++j)
+        sum[j] += logit[j] - m - std::log(z);
+    }
+    for (int j = 0; j <= pos; ++j)
+      ++seen[j];
+  }
+  std::vector<float> ref(n), got = out.download();
+  for (int j = 0; j < n; ++j)
+    ref[j] = float(sum[j] / seen[j]);
+  got.resize(n);
+  char name[160];
+  std::snprintf(name, sizeof name, "token_scores %s hd %d heads %d/%d %d+%d window %d",
+                typeName<T>(), HeadDim, heads, kvHeads, existing, fresh, window);
+  report(name, compare(got, ref), 1e-5);
+}
+
+template <typename T> void testTokenScoresAll() {
+  testTokenScores<T, 32>(8, 2, 0, 1019, 1);   // retrieval8's shape, one chunk
+  testTokenScores<T, 32>(8, 2, 900, 300, 4);  // a last chunk over cached keys
+  testTokenScores<T, 128>(32, 8, 0, 2000, 1); // Llama-3-8B's heads
+}
+
 template <typename T> void runAll(const LtContext &lt, const std::string &only) {
   auto want = [&](const char *group) { return only.empty() || only == group; };
   if (want("embedding"))
@@ -793,6 +853,8 @@ template <typename T> void runAll(const LtContext &lt, const std::string &only) 
     testRotary<T>();
   if (want("attention"))
     testAttentions<T>();
+  if (want("token_scores"))
+    testTokenScoresAll<T>();
 }
 
 } // namespace
