@@ -194,8 +194,10 @@ LogicalResult sieve::addDraftEntry(k::ProgramOp full, k::ProgramOp draft,
   builder.setInsertionPointAfter(fullDecode);
   auto entry = cast<k::EntryOp>(builder.clone(*decode));
   entry.setSymName("draft");
+  // Launches name weights and buffers by symbol and the KV cache by a
+  // `layer` index (rotary_kv_append, attention_decode).
   for (Operation &op : entry.getBody().front()) {
-    for (NamedAttribute attr : op.getAttrs()) {
+    for (NamedAttribute attr : llvm::to_vector(op.getAttrs())) {
       if (auto ref = dyn_cast<FlatSymbolRefAttr>(attr.getValue())) {
         auto it = renamed.find(ref.getAttr());
         if (it == renamed.end())

@@ -168,10 +168,11 @@ struct sieve_session {
   uint64_t sampleCounter = 0;
   std::map<int, cudaGraphExec_t> decodeGraphs;
   std::map<int, cudaGraphExec_t> draftGraphs; // the self-speculative draft
+  std::map<int, cudaGraphExec_t> verifyGraphs; // prefill of N tokens, slot 0
   size_t scratchBytes = 0;
 
   ~sieve_session() {
-    for (auto *graphs : {&decodeGraphs, &draftGraphs})
+    for (auto *graphs : {&decodeGraphs, &draftGraphs, &verifyGraphs})
       for (auto &g : *graphs)
         cudaGraphExecDestroy(g.second);
     if (indexUploaded)
@@ -755,6 +756,9 @@ namespace {
 
 using EntryPoint = cudaError_t (*)(const StepArgs *);
 
+// sieve_verify_step's token counts (one graph each): draft=K allows 16.
+constexpr int kMaxVerifyTokens = 32;
+
 // Captures a one-token-per-slot entry point (decode or draft) for `batch`
 // slots (the scalars of `args` are baked into the graph, the pointed-to
 // indices are not).
@@ -762,17 +766,17 @@ sieve_status captureStep(sieve_session *s, EntryPoint entry, const StepArgs &arg
                          cudaGraphExec_t *out) {
   takeLauncherError(nullptr, 0);
   SIEVE_CUDA(cudaStreamBeginCapture(s->stream, cudaStreamCaptureModeThreadLocal),
-             "starting the decode graph capture");
+             "starting a graph capture");
   cudaError_t launched = entry(&args);
   cudaGraph_t graph = nullptr;
   cudaError_t ended = cudaStreamEndCapture(s->stream, &graph);
-  sieve_status status = checkLaunch(launched, "decode (capture)");
+  sieve_status status = checkLaunch(launched, "graph capture");
   if (status == SIEVE_OK && ended != cudaSuccess)
-    status = cudaFail(ended, "ending the decode graph capture");
+    status = cudaFail(ended, "ending a graph capture");
   if (status == SIEVE_OK) {
     cudaError_t e = cudaGraphInstantiate(out, graph, 0);
     if (e != cudaSuccess)
-      status = cudaFail(e, "instantiating the decode graph");
+      status = cudaFail(e, "instantiating a graph");
   }
   if (graph)
     cudaGraphDestroy(graph);
@@ -852,6 +856,60 @@ sieve_status sieve_draft_step(sieve_session *session, int32_t batch, const int32
                 "(sieve-compile --self-speculative)");
   return oneTokenStep(session, sieve_generated_draft, session->draftGraphs, "sieve_draft_step",
                       batch, tokens, logits_out);
+}
+
+sieve_status sieve_verify_step(sieve_session *session, int32_t count, const int32_t *tokens,
+                               float *logits_out) {
+  if (!session || !tokens || !logits_out)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_verify_step: null argument");
+  sieve_session *s = session;
+  if (count < 1 || count > kMaxVerifyTokens || count > s->allRowsCapacity)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                "sieve_verify_step: %d tokens is outside [1, %d]", count,
+                std::min(kMaxVerifyTokens, s->allRowsCapacity));
+  SIEVE_TRY(checkTokens(s, tokens, count, 0));
+  if (s->lengths[0] + count > s->options.max_context)
+    return fail(SIEVE_ERROR_CONTEXT_FULL,
+                "sieve_verify_step: slot 0 holds %d tokens, %d more exceed max_context %d",
+                s->lengths[0], count, s->options.max_context);
+  SIEVE_TRY(useDevice(s->model));
+  StepIndex h;
+  SIEVE_TRY(s->hostIndex(h));
+  for (int i = 0; i < count; ++i) {
+    h.tokens[i] = tokens[i];
+    h.positions[i] = s->lengths[0] + i;
+    h.tokenSeq[i] = 0;
+    h.logitRows[i] = i;
+  }
+  h.queryStart[0] = 0;
+  h.queryStart[1] = count;
+  h.kvLen[0] = s->lengths[0] + count;
+  SIEVE_TRY(s->uploadIndex());
+  float *all = static_cast<float *>(s->allLogits.get());
+  auto found = s->verifyGraphs.find(count);
+  if (found == s->verifyGraphs.end()) {
+    StepArgs args = s->baseArgs();
+    args.num_tokens = count;
+    args.num_seqs = 1;
+    args.max_query_len = count;
+    args.num_logit_rows = count;
+    args.logits = all;
+    cudaGraphExec_t exec = nullptr;
+    SIEVE_TRY(captureStep(s, sieve_generated_prefill, args, &exec));
+    found = s->verifyGraphs.emplace(count, exec).first;
+  }
+  SIEVE_CUDA(cudaGraphLaunch(found->second, s->stream), "launching the verify graph");
+  size_t vocab = s->vocab();
+  SIEVE_CUDA(cudaMemcpyAsync(s->lastLogits.get(), all + (count - 1) * vocab,
+                             vocab * sizeof(float), cudaMemcpyDeviceToDevice, s->stream),
+             "copying last-position logits");
+  SIEVE_CUDA(cudaMemcpyAsync(logits_out, all, size_t(count) * vocab * sizeof(float),
+                             cudaMemcpyDeviceToHost, s->stream),
+             "copying logits to the host");
+  SIEVE_CUDA(cudaStreamSynchronize(s->stream), "verify step");
+  s->lengths[0] += count;
+  s->hasLogits[0] = true;
+  return ok();
 }
 
 int32_t sieve_model_has_draft(const sieve_model *model) {

@@ -371,6 +371,20 @@ void testTruncate(sieve_model *m, const std::vector<int32_t> &b, const std::vect
   API_OK(sieve_prefill(s, 1, t2, &l2, SIEVE_LOGITS_ALL, got.data()));
   report("prefill after 5 decode steps truncated away vs CPU", compare(got, rowsOf(refB, 30, l2)),
          kLogitsLimit);
+  // The same positions again through sieve_verify_step (a CUDA graph per
+  // token count), twice: the second call replays the graph.
+  for (int round = 0; round < 2; ++round) {
+    API_OK(sieve_session_truncate(s, 0, 30));
+    std::vector<float> graphed(size_t(l2) * kVocab);
+    API_OK(sieve_verify_step(s, l2, b.data() + 30, graphed.data()));
+    report(round ? "verify step (graph replay) after truncation vs CPU"
+                 : "verify step (graph capture) after truncation vs CPU",
+           compare(graphed, rowsOf(refB, 30, l2)), kLogitsLimit);
+  }
+  statusIs("verify step of 0 tokens -> INVALID_ARGUMENT",
+           sieve_verify_step(s, 0, b.data(), got.data()), SIEVE_ERROR_INVALID_ARGUMENT);
+  statusIs("verify step of 33 tokens -> INVALID_ARGUMENT",
+           sieve_verify_step(s, 33, b.data(), got.data()), SIEVE_ERROR_INVALID_ARGUMENT);
   // The decode path after a truncation too: back to 35, decode b[35].
   API_OK(sieve_session_truncate(s, 0, 35));
   std::vector<float> row(kVocab);

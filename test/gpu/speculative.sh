@@ -2,8 +2,10 @@
 # Self-speculative decoding on the GPU (issue 8, docs/speculative.md):
 # compiles llama12 with --self-speculative for a few draft skip sets, then
 # for each: greedy 96 tokens from "The list type in Python" with
-# --speculative (draft k = 4 and 2) must equal plain greedy of the same
-# compiled model (sieve-run runs both on one session and fails otherwise);
+# --speculative (draft k = 4 and 2; verify by sieve_prefill, and by
+# sieve_verify_step's CUDA graph with --verify-graph) must equal plain
+# greedy of the same compiled model (sieve-run runs both on one session and
+# fails otherwise);
 # prints the acceptance rate, tokens per verify step and tokens/s of plain
 # vs speculative decode, measured in the same run.
 #
@@ -45,9 +47,11 @@ for set in $SETS; do
     echo "FAIL compile skip=$set"; status=1; continue
   fi
   for k in 4 2; do
-    json="$WORK/spec$i.k$k.json"
+   for verify in prefill graph; do
+    json="$WORK/spec$i.k$k.$verify.json"
+    flag=(); [[ $verify == graph ]] && flag=(--verify-graph)
     "$BIN/sieve-run" "$dir" --prompt "$PROMPT" --max-new-tokens "$TOKENS" \
-      --speculative="draft=$k" --json > "$json"
+      --speculative="draft=$k" "${flag[@]}" --json > "$json"
     rc=$?
     python3 - "$json" "$set" "$k" "$rc" <<'PY' | tee -a "$RESULTS"
 import json, sys
@@ -62,12 +66,13 @@ r.pop("text", None); r.pop("tokens", None)
 r.update({"skip": skip, "exit": rc})
 print(json.dumps(r))
 word = "PASS" if rc == 0 and r["identical_to_greedy"] else "FAIL"
-print(f"{word} skip={skip} k={k}: identical={r['identical_to_greedy']} "
+print(f"{word} skip={skip} k={k} verify={r['verify']}: identical={r['identical_to_greedy']} "
       f"acceptance={r['acceptance_rate']:.3f} tokens/verify={r['tokens_per_verify']:.2f} "
       f"greedy {r['greedy_tokens_per_second']:.1f} tok/s, speculative "
       f"{r['speculative_tokens_per_second']:.1f} tok/s, x{r['speedup']:.2f}", file=sys.stderr)
 PY
     [[ $rc -eq 0 ]] || status=1
+   done
   done
 done
 

@@ -67,6 +67,7 @@ struct Runtime {
 #define SIEVE_API_OPTIONAL(X)                                                  \
   X(sieve_session_truncate)                                                    \
   X(sieve_draft_step)                                                          \
+  X(sieve_verify_step)                                                         \
   X(sieve_model_has_draft)                                                     \
   X(sieve_model_token_filter)                                                  \
   X(sieve_session_kept)
@@ -102,6 +103,10 @@ struct Runtime {
            Twine(int(status)) + ")");
   }
 };
+
+/// sieve_verify_step's largest token count (the prompt of the first
+/// "verify" is longer: it goes through sieve_prefill).
+constexpr int32_t kVerifyGraphMax = 32;
 
 double secondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
@@ -400,6 +405,9 @@ private:
   /// decoding of the same session.
   int speculative() {
     checkByteLevel("--prompt");
+    if (o.verifyGraph && !rt.sieve_verify_step)
+      fail("'" + o.modelDir + "' was built before sieve_verify_step: "
+           "recompile it for --verify-graph");
     if (!rt.sieve_draft_step || !rt.sieve_session_truncate ||
         !rt.sieve_model_has_draft(model))
       fail("'" + o.modelDir + "' has no draft: compile it with "
@@ -437,9 +445,14 @@ private:
         int32_t n = int32_t(ids.size());
         int64_t vocab = r.config.vocab_size;
         logits.resize(size_t(n) * vocab);
-        r.rt.check(r.rt.sieve_prefill(r.session, 1, &p, &n, SIEVE_LOGITS_ALL,
-                                      logits.data()),
-                   "verify (prefill)");
+        if (r.o.verifyGraph && n <= kVerifyGraphMax)
+          r.rt.check(r.rt.sieve_verify_step(r.session, n, ids.data(),
+                                            logits.data()),
+                     "verify step");
+        else
+          r.rt.check(r.rt.sieve_prefill(r.session, 1, &p, &n,
+                                        SIEVE_LOGITS_ALL, logits.data()),
+                     "verify (prefill)");
         // Ties go to the lowest index, as the device's greedy sampler.
         std::vector<int64_t> out;
         for (int32_t i = 0; i < n; ++i) {
@@ -462,7 +475,8 @@ private:
     // The prefill's last logits feed sieve_sample: the verify of a prompt
     // keeps them on the device as well (SIEVE_LOGITS_ALL copies them out).
     return reportSpeculative(target, prompt, o.prompt, o.maxNewTokens,
-                             o.draftTokens, o.draftSkipped, "gpu", o.json);
+                             o.draftTokens, o.draftSkipped, "gpu",
+                             o.verifyGraph ? "graph" : "prefill", o.json);
   }
 
   int64_t sampleGreedy() {

@@ -35,6 +35,7 @@ struct CompiledOptions {
   bool speculative = false;  // --speculative (with --prompt)
   int64_t draftTokens = 0;   // --speculative='draft=K'; 0: the model's
   std::string draftSkipped;  // filled from the manifest ("2,4.mlp")
+  bool verifyGraph = false;  // --verify-graph: sieve_verify_step
 };
 
 /// Opens DIR/libmodel.so through the C API (sieve_runtime.h) and runs the

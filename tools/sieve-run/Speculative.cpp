@@ -92,7 +92,8 @@ int sieve::run::reportSpeculative(SpeculativeTarget &target,
                                   const std::string &promptText,
                                   int64_t maxNewTokens, int64_t draftTokens,
                                   const std::string &skipped,
-                                  const std::string &device, bool json) {
+                                  const std::string &device,
+                                  const std::string &verify, bool json) {
   GenerationResult plain = generateGreedy(target, prompt, maxNewTokens);
   GenerationResult spec =
       generateSpeculative(target, prompt, maxNewTokens, draftTokens);
@@ -124,7 +125,8 @@ int sieve::run::reportSpeculative(SpeculativeTarget &target,
         {"greedy_tokens_per_second", plainTps},
         {"speculative_tokens_per_second", specTps},
         {"speedup", plainTps > 0 ? specTps / plainTps : 0},
-        {"device", device}};
+        {"device", device},
+        {"verify", verify}};
     llvm::outs() << llvm::formatv("{0}", llvm::json::Value(std::move(o)))
                  << "\n";
   } else {
@@ -132,11 +134,11 @@ int sieve::run::reportSpeculative(SpeculativeTarget &target,
     llvm::outs() << llvm::formatv(
         "speculative ({0} draft tokens, skipping {1}): {2} verify steps, "
         "acceptance rate {3:f3} ({4}/{5}), {6:f2} tokens per verify step; "
-        "{7:f1} tokens/s vs greedy {8:f1} tokens/s on the {9}; output {10} "
-        "plain greedy\n",
+        "{7:f1} tokens/s vs greedy {8:f1} tokens/s on the {9} (verify by "
+        "{11}); output {10} plain greedy\n",
         draftTokens, skipped, spec.verifySteps, spec.acceptanceRate(),
         spec.accepted, spec.drafted, spec.tokensPerVerify(), specTps,
-        plainTps, device, identical ? "IDENTICAL to" : "DIFFERS from");
+        plainTps, device, identical ? "IDENTICAL to" : "DIFFERS from", verify);
   }
   if (!identical) {
     llvm::errs() << "sieve-run: error: speculative output differs from plain "

@@ -75,12 +75,14 @@ describeSkipped(const std::vector<std::pair<int64_t, std::string>> &units);
 
 /// Runs both on `target`, prints the report (text or --json) and returns
 /// the exit code: 0 when the speculative tokens equal plain greedy's.
-/// `skipped` describes the draft ("3.attention, 5"), `device` cpu / gpu.
+/// `skipped` describes the draft ("3.attention,5"), `device` cpu / gpu,
+/// `verify` how the target verifies (for the report).
 int reportSpeculative(SpeculativeTarget &target,
                       const std::vector<int64_t> &prompt,
                       const std::string &promptText, int64_t maxNewTokens,
                       int64_t draftTokens, const std::string &skipped,
-                      const std::string &device, bool json);
+                      const std::string &device, const std::string &verify,
+                      bool json);
 
 } // namespace sieve::run
 

@@ -166,6 +166,12 @@ static cl::opt<std::string> speculativeSpec(
              "the CPU reference needs 'draft=K skip=3.attn,5' or 'draft=K' "
              "with --sieve-skip-layers options (docs/speculative.md)"),
     cl::value_desc("options"), cl::ValueOptional, cl::cat(category));
+static cl::opt<bool> verifyGraph(
+    "verify-graph",
+    cl::desc("With --speculative on a compiled model: verify through "
+             "sieve_verify_step (a CUDA graph per token count) instead of "
+             "sieve_prefill"),
+    cl::cat(category));
 // Logits.
 static cl::opt<std::string>
     logitsOut("logits-out",
@@ -636,7 +642,7 @@ static int runSpeculativeSieve(Model &m, const std::vector<int64_t> &ids) {
   auto start = std::chrono::steady_clock::now();
   int status = sieve::run::reportSpeculative(
       target, ids, prompt.getValue(), maxNewTokens, spec->draftTokens, skipped,
-      "cpu", json);
+      "cpu", "extend", json);
   m.seconds += secondsSince(start);
   return status;
 }
@@ -1240,6 +1246,8 @@ int main(int argc, char **argv) {
   if (speculative && (temperature > 0 || topK > 0 || topP < 1))
     fail("--speculative decodes greedily: it conflicts with --temperature, "
          "--top-k and --top-p");
+  if (verifyGraph && !speculative)
+    fail("--verify-graph goes with --speculative on a compiled model");
   if (speculative && checkKV)
     fail("--speculative and --check-kv are separate runs");
   if (checkBatch && batchPrompts.empty())
@@ -1285,6 +1293,7 @@ int main(int argc, char **argv) {
     o.maxBatch = maxBatch;
     o.json = json;
     o.speculative = speculative;
+    o.verifyGraph = verifyGraph;
     if (speculative && !speculativeSpec.empty()) {
       // A compiled draft is fixed; only its tokens per step may change.
       StringRef text = speculativeSpec;
@@ -1299,6 +1308,9 @@ int main(int argc, char **argv) {
     }
     return sieve::run::runCompiled(o);
   }
+  if (verifyGraph)
+    fail("--verify-graph is for compiled models (the CPU reference verifies "
+         "with Session::extend)");
   if (device == "gpu")
     fail("--device=gpu runs compiled models (sieve-compile MODEL -o "
          "model.sieve); '" + modelPath + "' is not one");

@@ -123,6 +123,13 @@ sieve_status sieve_decode_step(sieve_session *session, int32_t batch,
  * when the model has no draft. Its own CUDA graph per batch size. */
 sieve_status sieve_draft_step(sieve_session *session, int32_t batch,
                               const int32_t *tokens, float *logits_out);
+/* The verify step of speculative decoding for slot 0 of a batch-1 use:
+ * like sieve_prefill(session, 1, &tokens, &count, SIEVE_LOGITS_ALL,
+ * logits_out) (logits_out is [count, vocab]; the last row also stays on the
+ * device for sieve_sample), run as a CUDA graph captured on first use per
+ * count. count in [1, 32]; other slots are not touched. */
+sieve_status sieve_verify_step(sieve_session *session, int32_t count,
+                               const int32_t *tokens, float *logits_out);
 /* 1 when the model was compiled with a draft, else 0. */
 int32_t sieve_model_has_draft(const sieve_model *model);
 
