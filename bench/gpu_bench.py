@@ -366,7 +366,7 @@ def assemble(work, out):
     result = {"ceilings": load(ceilings_path), "models": {}}
     for name in sorted(os.listdir(work)):
         d = os.path.join(work, name)
-        if not os.path.isdir(d):
+        if not os.path.isdir(d) or name.startswith("files-"):  # a model's files, not records
             continue
         records = {f[:-5]: load(os.path.join(d, f))
                    for f in sorted(os.listdir(d)) if f.endswith(".json")}
