@@ -233,14 +233,7 @@ __global__ void __launch_bounds__(kQuantThreads, 2)
 
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   float *v = &acc[0][0];
-  reduceScatter<NV, 16>(v, lane);
-  if constexpr (NV >= 32) {
-#pragma unroll
-    for (int i = 0; i < NV / 32; ++i)
-      partialSums[warp][lane * (NV / 32) + i] = v[i];
-  } else if (lane % (32 / NV) == 0) {
-    partialSums[warp][lane / (32 / NV)] = v[0];
-  }
+  warpPartials<NV>(v, lane, partialSums[warp]);
   __syncthreads();
   const int groupWarps = Warps / split;
   for (int t = threadIdx.x; t < split * NV; t += kQuantThreads) {

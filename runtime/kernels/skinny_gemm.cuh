@@ -118,6 +118,20 @@ __device__ __forceinline__ void reduceScatter(float *v, int lane) {
   }
 }
 
+// Reduces the NV accumulators of each lane over the warp and stores the
+// warp's NV sums at `out` (reduce-scatter, then each lane stores what it
+// kept). `v` is clobbered.
+template <int NV> __device__ __forceinline__ void warpPartials(float *v, int lane, float *out) {
+  reduceScatter<NV, 16>(v, lane);
+  if constexpr (NV >= 32) {
+#pragma unroll
+    for (int i = 0; i < NV / 32; ++i)
+      out[lane * (NV / 32) + i] = v[i];
+  } else if (lane % (32 / NV) == 0) {
+    out[lane / (32 / NV)] = v[0];
+  }
+}
+
 template <typename T, typename OutT, int R, int F>
 __global__ void __launch_bounds__(kSkinnyThreads)
     skinnyGemmKernel(const T *__restrict__ in, const T *__restrict__ w,
@@ -174,14 +188,7 @@ __global__ void __launch_bounds__(kSkinnyThreads)
 
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   float *v = &acc[0][0];
-  reduceScatter<NV, 16>(v, lane);
-  if constexpr (NV >= 32) {
-#pragma unroll
-    for (int i = 0; i < NV / 32; ++i)
-      partial[warp][lane * (NV / 32) + i] = v[i];
-  } else if (lane % (32 / NV) == 0) {
-    partial[warp][lane / (32 / NV)] = v[0];
-  }
+  warpPartials<NV>(v, lane, partial[warp]);
   __syncthreads();
   for (int t = threadIdx.x; t < NV; t += kSkinnyThreads) {
     const int f = t / R, r = t % R, n = n0 + f;

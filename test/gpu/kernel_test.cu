@@ -7,7 +7,7 @@
 // e.g. under compute-sanitizer racecheck.
 #include "sieve_kernels.cuh"
 #include "sieve_sampling.h"
-#include "test_util.h"
+#include "kernel_test_util.h"
 
 #include <cublasLt.h>
 
@@ -224,29 +224,6 @@ struct LtContext {
   }
 };
 
-bool launcherOk(const char *what) {
-  char msg[256];
-  if (takeLauncherError(msg, sizeof msg)) {
-    expect(what, false, msg);
-    return false;
-  }
-  return true;
-}
-
-// out[r, n] = bias[n] + sum_k in[r, k] * w[n, k] in fp64.
-std::vector<float> gemmRef(const std::vector<float> &in, const std::vector<float> &w,
-                           const std::vector<float> *bias, int rows, int N, int K) {
-  std::vector<float> ref(size_t(rows) * N);
-  for (int r = 0; r < rows; ++r)
-    for (int n = 0; n < N; ++n) {
-      const float *x = &in[size_t(r) * K], *wr = &w[size_t(n) * K];
-      double acc = bias ? (*bias)[n] : 0.0;
-      for (int k = 0; k < K; ++k)
-        acc += double(x[k]) * wr[k];
-      ref[size_t(r) * N + n] = float(acc);
-    }
-  return ref;
-}
 
 // Checks gemm() (named by the path it dispatches to) and, where the skinny
 // kernel supports the problem but gemm() does not take it (rows above

@@ -12,7 +12,7 @@
 // scales + zeros) and the fraction of the measured copy bandwidth, next to
 // the f16 GEMM of the same shape; and the prefill path at 2048 rows.
 #include "sieve_kernels.cuh"
-#include "test_util.h"
+#include "kernel_test_util.h"
 
 #include <cublasLt.h>
 #include <cuda_fp8.h>
@@ -158,29 +158,6 @@ const char *formatName(const HostQuant &q) {
   return buf;
 }
 
-bool launcherOk(const char *what) {
-  char msg[256];
-  if (takeLauncherError(msg, sizeof msg)) {
-    expect(what, false, msg);
-    return false;
-  }
-  return true;
-}
-
-// out[r, n] = bias[n] + sum_k in[r, k] * w[n, k] in fp64.
-std::vector<float> gemmRef(const std::vector<float> &in, const std::vector<float> &w,
-                           const std::vector<float> *bias, int rows, int N, int K) {
-  std::vector<float> ref(size_t(rows) * N);
-  for (int r = 0; r < rows; ++r)
-    for (int n = 0; n < N; ++n) {
-      const float *x = &in[size_t(r) * K], *wr = &w[size_t(n) * K];
-      double acc = bias ? (*bias)[n] : 0.0;
-      for (int k = 0; k < K; ++k)
-        acc += double(x[k]) * wr[k];
-      ref[size_t(r) * N + n] = float(acc);
-    }
-  return ref;
-}
 
 // fp8 activations as the CPU reference quantizes them, per row:
 // e4m3(x / s) * s with s = amax / 448, rounded to T (what the kernel

@@ -1,0 +1,37 @@
+// Helpers shared by the kernel tests (kernel_test.cu, quant_gemm_test.cu):
+// launcher failures as test failures, and the fp64 GEMM reference.
+#pragma once
+
+#include "sieve_kernels.cuh"
+#include "test_util.h"
+
+#include <vector>
+
+namespace test {
+
+// A failure a launcher recorded (launchers return void) as a test failure.
+inline bool launcherOk(const char *what) {
+  char msg[256];
+  if (sieve::rt::takeLauncherError(msg, sizeof msg)) {
+    expect(what, false, msg);
+    return false;
+  }
+  return true;
+}
+
+// out[r, n] = bias[n] + sum_k in[r, k] * w[n, k] in fp64.
+inline std::vector<float> gemmRef(const std::vector<float> &in, const std::vector<float> &w,
+                                  const std::vector<float> *bias, int rows, int N, int K) {
+  std::vector<float> ref(size_t(rows) * N);
+  for (int r = 0; r < rows; ++r)
+    for (int n = 0; n < N; ++n) {
+      const float *x = &in[size_t(r) * K], *wr = &w[size_t(n) * K];
+      double acc = bias ? (*bias)[n] : 0.0;
+      for (int k = 0; k < K; ++k)
+        acc += double(x[k]) * wr[k];
+      ref[size_t(r) * N + n] = float(acc);
+    }
+  return ref;
+}
+
+} // namespace test
