@@ -7,8 +7,9 @@
 #
 #   CARRY=carry OUT=$OUT PYTHONUNBUFFERED=1 bash bench/gpu_bench.sh [llama1b] [qwen1.5b] [llama8b]
 #
-# (default: llama1b qwen1.5b; the 8B shape in its own run: its float32
-# export is 32 GB on a 64 GB disk.) CARRY holds bin/sieve-compile and
+# (default: llama1b qwen1.5b; the 8B shape in its own run, exported as
+# float16 ONNX, 16 GB, and split over several device commands with
+# BENCH_PARTS below: its export alone took 443 s.) CARRY holds bin/sieve-compile and
 # bin/sieve-run. Writes bench/results/$BENCH_NAME.{json,md,png}
 # (BENCH_NAME defaults to gpu_bench, gpu_bench_8b for a run of llama8b
 # alone) and copies them with the log to $OUT. Each model's files are
