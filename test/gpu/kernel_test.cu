@@ -602,28 +602,6 @@ void testSampling() {
   expect("sample counter changes the draws", a != c);
 }
 
-// Median milliseconds of `fn` over `reps` runs, timed with events.
-template <typename F> float timeMs(F fn, int reps = 30) {
-  cudaEvent_t s, e;
-  cudaEventCreate(&s);
-  cudaEventCreate(&e);
-  fn();
-  CUDA_OK(cudaDeviceSynchronize());
-  std::vector<float> t;
-  for (int i = 0; i < reps; ++i) {
-    cudaEventRecord(s);
-    fn();
-    cudaEventRecord(e);
-    cudaEventSynchronize(e);
-    float ms;
-    cudaEventElapsedTime(&ms, s, e);
-    t.push_back(ms);
-  }
-  CUDA_OK(cudaGetLastError());
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
-
 template <typename T> void bench(const LtContext &lt) {
   constexpr int HD = 128;
   int heads = 32, kvHeads = 8, blockSize = 16;

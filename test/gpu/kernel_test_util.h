@@ -5,6 +5,7 @@
 #include "sieve_kernels.cuh"
 #include "test_util.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace test {
@@ -32,6 +33,30 @@ inline std::vector<float> gemmRef(const std::vector<float> &in, const std::vecto
       ref[size_t(r) * N + n] = float(acc);
     }
   return ref;
+}
+
+// Median milliseconds of `fn` over `reps` runs, timed with events.
+template <typename F> float timeMs(F fn, int reps = 30) {
+  cudaEvent_t s, e;
+  cudaEventCreate(&s);
+  cudaEventCreate(&e);
+  fn();
+  CUDA_OK(cudaDeviceSynchronize());
+  std::vector<float> t;
+  for (int i = 0; i < reps; ++i) {
+    cudaEventRecord(s);
+    fn();
+    cudaEventRecord(e);
+    cudaEventSynchronize(e);
+    float ms;
+    cudaEventElapsedTime(&ms, s, e);
+    t.push_back(ms);
+  }
+  CUDA_OK(cudaGetLastError());
+  cudaEventDestroy(s);
+  cudaEventDestroy(e);
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
 }
 
 } // namespace test

@@ -277,30 +277,6 @@ void testRefusals(const LtContext &lt) {
          takeLauncherError(msg, sizeof msg), msg);
 }
 
-// Median milliseconds of `fn` over `reps` runs, timed with events.
-template <typename F> float timeMs(F fn, int reps = 30) {
-  cudaEvent_t s, e;
-  cudaEventCreate(&s);
-  cudaEventCreate(&e);
-  fn();
-  CUDA_OK(cudaDeviceSynchronize());
-  std::vector<float> t;
-  for (int i = 0; i < reps; ++i) {
-    cudaEventRecord(s);
-    fn();
-    cudaEventRecord(e);
-    cudaEventSynchronize(e);
-    float ms;
-    cudaEventElapsedTime(&ms, s, e);
-    t.push_back(ms);
-  }
-  CUDA_OK(cudaGetLastError());
-  cudaEventDestroy(s);
-  cudaEventDestroy(e);
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
-
 double copyGBs() {
   size_t bytes = size_t(1) << 30;
   Dev<char> a(bytes), b(bytes);
