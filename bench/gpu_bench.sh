@@ -7,9 +7,15 @@
 #
 #   CARRY=carry OUT=$OUT PYTHONUNBUFFERED=1 bash bench/gpu_bench.sh [llama1b] [qwen1.5b] [llama8b]
 #
-# (default: llama1b qwen1.5b; the 8B shape in its own run, exported as
-# float16 ONNX, 16 GB, and split over several device commands with
-# BENCH_PARTS below: its export alone took 443 s.) CARRY holds bin/sieve-compile and
+# (default: llama1b qwen1.5b; the 8B shape in its own run, split over
+# several device commands with BENCH_PARTS below.) BENCH_ONNX picks how
+# sieve's ONNX is made: "hf" (default for 1B/1.5B) exports the Hugging Face
+# model with test/gpu/export_hf.py (the 8B shape as float16; that export
+# took 443 s), "shape" (default for llama8b) writes the same Llama shape in
+# float16 at disk speed with bench/make_llama_shape_onnx.py (seeded random
+# weights, opset-23 fused ops; sieve raises both to the same program).
+# BENCH_KEEP=1 keeps each model's ONNX and compiled f16 model in
+# $WORK/files-NAME for bench/variants_gpu.sh. CARRY holds bin/sieve-compile and
 # bin/sieve-run. Writes bench/results/$BENCH_NAME.{json,md,png}
 # (BENCH_NAME defaults to gpu_bench, gpu_bench_8b for a run of llama8b
 # alone) and copies them with the log to $OUT. Each model's files are
@@ -44,6 +50,7 @@ status=0
 for m in $models; do
   case $m in llama1b|qwen1.5b|llama8b) ;; *) echo "unknown model shape '$m' (llama1b, qwen1.5b, llama8b)"; exit 2;; esac
 done
+case ${BENCH_ONNX:-} in ""|hf|shape) ;; *) echo "unknown BENCH_ONNX '$BENCH_ONNX' (hf, shape)"; exit 2;; esac
 for tool in sieve-compile sieve-run; do
   [[ -x "$BIN/$tool" ]] || { echo "missing $BIN/$tool"; exit 2; }
 done
@@ -94,10 +101,19 @@ for name in $models; do
   if has compile || { has sieve && [[ ! -d "$M/$name.sieve" ]]; }; then
     # float16 ONNX for the 8B shape: its float32 export (32 GB) and the
     # compile would not fit the 64 GB disk together.
-    dtype=fp32; [[ $name == llama8b ]] && dtype=fp16
-    note "$name: export ($dtype ONNX, seeded random weights)"
-    run_or_fail python3 "$ROOT/test/gpu/export_hf.py" "$name" "$M" --no-logits --onnx-dtype $dtype
-    [[ -f "$M/info.json" ]] && cp "$M/info.json" "$D/export.json"
+    dtype=fp32; source=hf
+    [[ $name == llama8b ]] && dtype=fp16 source=shape
+    source="${BENCH_ONNX:-$source}"
+    if [[ $source == shape ]]; then
+      note "$name: make_llama_shape_onnx.py (fp16 ONNX, seeded random weights)"
+      run_or_fail python3 "$ROOT/bench/make_llama_shape_onnx.py" "$name" "$M" \
+        --dtype fp16 --max-pos "${BENCH_MAX_POS:-131072}"
+      echo '{"source": "bench/make_llama_shape_onnx.py", "onnx_dtype": "fp16"}' > "$D/export.json"
+    else
+      note "$name: export ($dtype ONNX, seeded random weights)"
+      run_or_fail python3 "$ROOT/test/gpu/export_hf.py" "$name" "$M" --no-logits --onnx-dtype $dtype
+      [[ -f "$M/info.json" ]] && cp "$M/info.json" "$D/export.json"
+    fi
 
     note "$name: sieve-compile --dtype f16"
     python3 "$ROOT/test/gpu/measure.py" "compile $name" "$BIN/sieve-compile" \
@@ -105,7 +121,7 @@ for name in $models; do
     [[ $? == 0 ]] || { echo "FAILED: compile $name"; status=1; }
     cat "$M/compile.err"
     grep '"measure"' "$M/compile.err" | tail -1 > "$D/compile.json"
-    rm -rf "$M"/*.onnx* # the export is not needed any more (disk)
+    [[ ${BENCH_KEEP:-0} == 1 ]] || rm -rf "$M"/*.onnx* # not needed any more (disk)
   fi
   has sieve || continue
 
@@ -120,7 +136,7 @@ for name in $models; do
     note "$name: sieve-run --bench decode at batch 1 with 4096 of context"
     run_or_fail bench sieve_bench_4096 4096 1
   fi
-  rm -rf "$M"
+  [[ ${BENCH_KEEP:-0} == 1 ]] || rm -rf "$M"
   note "$name done ($(( $(date +%s) - start )) s so far)"
   [[ "$name" != "${models##* }" ]] && publish
 done

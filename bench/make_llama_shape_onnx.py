@@ -2,15 +2,23 @@
 """Writes a Llama-shaped ONNX model of any size without PyTorch, for
 measuring sieve-compile on large models (issue 6: compile time and peak RSS
 of the Llama-3-8B shape) on a machine where a torch export is too slow or
-impossible. The graph is the opset-23 Llama decoder of
+impossible, and for the GPU benchmarks of the 8B shape (issues 7-10: a
+torch fp16 export of it took 443 s on the H100 machine; this writes it at
+disk speed). The graph is the opset-23 Llama decoder of
 test/models/gen/make_genai_models.py (RMSNormalization, RotaryEmbedding,
-Attention, SwiGLU), scaled to the shape's sizes; its weights are float32 in
-one external-data file, written tensor by tensor (host memory stays at one
-tensor). Weight values are a seeded random 1 MiB block repeated: compiling
-does not depend on them, and the file is written at disk speed.
+Attention, SwiGLU, an untied LM head), scaled to the shape's sizes; its
+weights are in one external-data file, written tensor by tensor (host
+memory stays at one tensor). With --dtype fp16 the whole graph is float16
+(as a Hugging Face fp16 export), the weights half the size. Weight values
+are a seeded random block (N(0, 0.02)) repeated: neither compiling nor the
+speed of the compiled model depends on them, so this is for timing and
+memory only. --max-pos sets the rotary tables' positions (the longest
+context the compiled model accepts).
 
-  /usr/bin/python3 bench/make_llama_shape_onnx.py {llama1b,llama8b} OUT_DIR
+  /usr/bin/python3 bench/make_llama_shape_onnx.py {llama1b,llama8b,tiny} OUT_DIR
+      [--dtype fp32|fp16] [--max-pos N]
 """
+import argparse
 import os
 import sys
 
@@ -27,23 +35,26 @@ import make_genai_models as gen  # noqa: E402
 SHAPES = {
     "llama1b": (128256, 2048, 32, 8, 64, 8192, 16),
     "llama8b": (128256, 4096, 32, 8, 128, 14336, 32),
+    "tiny": (256, 128, 4, 2, 32, 256, 2),  # for checking the script itself
 }
+DTYPES = {"fp32": (np.float32, TensorProto.FLOAT), "fp16": (np.float16, TensorProto.FLOAT16)}
 
 
 class ExternalWeights:
-    """Appends float32 tensors to one data file; returns initializers that
-    reference it."""
+    """Appends tensors of one element type to one data file; returns
+    initializers that reference it."""
 
-    def __init__(self, path):
+    def __init__(self, path, dtype):
         self.path, self.f = path, open(path, "wb")
-        block = np.random.default_rng(1).standard_normal(1 << 18).astype(np.float32)
-        self.block = block * np.float32(0.02)
+        self.np_type, self.onnx_type = DTYPES[dtype]
+        block = np.random.default_rng(1).standard_normal(1 << 18) * 0.02
+        self.block = block.astype(self.np_type)
 
     def tensor(self, name, shape, fill=None):
         count = int(np.prod(shape))
         offset = self.f.tell()
         if fill is not None:
-            self.f.write(np.full(count, fill, np.float32).tobytes())
+            self.f.write(np.full(count, fill, self.np_type).tobytes())
         else:
             left = count
             while left:
@@ -51,24 +62,36 @@ class ExternalWeights:
                 self.f.write(self.block[:n].tobytes())
                 left -= n
         t = TensorProto()
-        t.name, t.data_type = name, TensorProto.FLOAT
+        t.name, t.data_type = name, self.onnx_type
         t.dims.extend(shape)
         t.data_location = TensorProto.EXTERNAL
         for k, v in (("location", os.path.basename(self.path)), ("offset", str(offset)),
-                     ("length", str(count * 4))):
+                     ("length", str(count * self.block.itemsize))):
             e = t.external_data.add()
             e.key, e.value = k, v
         return t
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in SHAPES:
-        sys.exit(__doc__)
-    name, out = sys.argv[1], sys.argv[2]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("shape", choices=sorted(SHAPES))
+    ap.add_argument("out_dir")
+    ap.add_argument("--dtype", choices=sorted(DTYPES), default="fp32",
+                    help="element type of the weights and the graph (default fp32)")
+    ap.add_argument("--max-pos", type=int, default=8192,
+                    help="positions of the rotary tables (default 8192)")
+    args = ap.parse_args()
+    if not 1 <= args.max_pos <= 1 << 20:
+        ap.error(f"--max-pos {args.max_pos} is outside [1, 2^20]")
+    name, out = args.shape, args.out_dir
     (gen.V, gen.HID, gen.NH, gen.KVH, gen.HD, gen.FF, gen.LAYERS) = SHAPES[name]
-    gen.MAXPOS = 8192
+    gen.MAXPOS = args.max_pos
+    np_type, gen.T = DTYPES[args.dtype]  # the graph's float type (value infos, logits)
+    float_cos_sin = gen.cos_sin
+    gen.cos_sin = lambda: tuple(a.astype(np_type) for a in float_cos_sin())
     os.makedirs(out, exist_ok=True)
-    data = ExternalWeights(os.path.join(out, f"{name}.onnx.data"))
+    data = ExternalWeights(os.path.join(out, f"{name}.onnx.data"), args.dtype)
 
     def weight(self, hint, shape, scale=None):
         n = self.name(hint)
@@ -86,7 +109,8 @@ def main():
     model = helper.make_model(graph, opset_imports=gen.OPSETS)
     model.ir_version = 10
     onnx.save(model, os.path.join(out, f"{name}.onnx"))
-    print(f"{name}: {os.path.getsize(data.path) / 1e9:.1f} GB of float32 weights in {out}")
+    print(f"{name}: {os.path.getsize(data.path) / 1e9:.1f} GB of {args.dtype} weights, "
+          f"{args.max_pos} positions, in {out}")
 
 
 if __name__ == "__main__":

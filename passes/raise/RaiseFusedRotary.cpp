@@ -35,10 +35,15 @@ static std::optional<RotaryCaches> checkCaches(Value cosCache, Value sinCache,
   }
   auto cosV = getConstantFloats(cosCache), sinV = getConstantFloats(sinCache);
   if (!cosV || !sinV) {
-    why = "the cos/sin caches are not f32 constants whose data can be read "
-          "(an elided resource blob?)";
+    why = "the cos/sin caches are not f32, f16 or bf16 constants whose data "
+          "can be read (an elided resource blob?)";
     return std::nullopt;
   }
+  // Half the spacing of the caches' element type near 1: the rounding of a
+  // cache value (an f16 table is off by up to 2^-11, a bf16 one by 2^-8).
+  auto elementType = cast<FloatType>(cast<ShapedType>(cosCache.getType()).getElementType());
+  double valueRounding =
+      std::ldexp(1.0, -int(APFloat::semanticsPrecision(elementType.getFloatSemantics())));
   int64_t rows = cs[0], half = cs[1];
   auto cosAt = [&](int64_t p, int64_t i) { return (*cosV)[p * half + i]; };
   auto sinAt = [&](int64_t p, int64_t i) { return (*sinV)[p * half + i]; };
@@ -50,20 +55,27 @@ static std::optional<RotaryCaches> checkCaches(Value cosCache, Value sinCache,
     return std::nullopt;
   }
   for (int64_t i = 0; i < half; ++i) {
-    // The angle of row 1 (|inv_freq| < pi), refined on the last row: the
-    // error of the estimate shrinks with the position.
-    double est = std::atan2(sinAt(1, i), cosAt(1, i));
-    int64_t last = rows - 1;
-    double a = std::atan2(sinAt(last, i), cosAt(last, i));
-    double turns = std::round((last * est - a) / (2 * M_PI));
-    double inv = (a + 2 * M_PI * turns) / double(last);
+    // The angle of row 1 (|inv_freq| < pi), refined on rows 2, 4, 8, ...
+    // and the last: row p's angle, unwrapped by the current estimate, gives
+    // inv_freq with the error of a cache value divided by p. Doubling p
+    // keeps the unwrapping's error (p times the last estimate's) far below
+    // pi even for f16 caches, whose values are off by up to 2^-11.
+    double inv = std::atan2(sinAt(1, i), cosAt(1, i));
+    auto refine = [&](int64_t p) {
+      double a = std::atan2(sinAt(p, i), cosAt(p, i));
+      double turns = std::round((double(p) * inv - a) / (2 * M_PI));
+      inv = (a + 2 * M_PI * turns) / double(p);
+    };
+    for (int64_t p = 2; p < rows - 1; p *= 2)
+      refine(p);
+    refine(rows - 1);
     for (int64_t p = 0; p < rows; ++p) {
       // The session's angle, float(p) * inv_freq in float32. Caches made
       // from float64 angles differ from it by up to the rounding of a
       // float32 angle (p * inv_freq * 2^-24), which grows with p: allowed,
-      // on top of float32 cache values.
+      // on top of the rounding of the cache values.
       double ang = double(float(p) * float(inv));
-      double tol = 2e-4 + 2 * std::abs(ang) * 0x1p-24;
+      double tol = 2e-4 + 2 * std::abs(ang) * 0x1p-24 + r.scaling * valueRounding;
       if (std::abs(cosAt(p, i) - r.scaling * std::cos(ang)) > tol ||
           std::abs(sinAt(p, i) - r.scaling * std::sin(ang)) > tol) {
         why = "the cos/sin caches are not cos/sin of positions x inv_freq "

@@ -243,16 +243,19 @@ std::optional<std::vector<double>> getConstantFloats(Value v) {
       r.push_back(f.convertToDouble());
     return r;
   }
-  if (!cast<ShapedType>(c.getType()).getElementType().isF32())
+  // A resource blob: little-endian elements of an f32, f16 or bf16 type.
+  auto type = dyn_cast<FloatType>(cast<ShapedType>(c.getType()).getElementType());
+  if (!type || !(type.isF32() || type.isF16() || type.isBF16()))
     return std::nullopt;
   auto bytes = rawBytes(c);
   if (!bytes)
     return std::nullopt;
-  r.resize(bytes->size() / 4);
+  unsigned width = type.getWidth(), size = width / 8;
+  r.resize(bytes->size() / size);
   for (size_t i = 0; i < r.size(); ++i) {
-    float f;
-    std::memcpy(&f, bytes->data() + 4 * i, 4);
-    r[i] = f;
+    uint64_t bits = 0;
+    std::memcpy(&bits, bytes->data() + size * i, size);
+    r[i] = APFloat(type.getFloatSemantics(), APInt(width, bits)).convertToDouble();
   }
   return r;
 }

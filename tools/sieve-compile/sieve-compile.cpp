@@ -82,8 +82,8 @@ static cl::opt<std::string> selfSpeculative(
 static cl::opt<std::string> quantize(
     "quantize",
     cl::desc("Quantize the weights: options of sieve-opt --sieve-quantize "
-             "(for example 'weights=int4 group=128'; the GPU runs int8 and "
-             "int4 RTN weights). Runs after --passes; the quantized arrays "
+             "(for example 'weights=int4 group=128'; the GPU runs int8, int4 "
+             "and fp8 weights). Runs after --passes; the quantized arrays "
              "go to a temporary file beside the output unless weights-file= "
              "is given"),
     cl::init(""), cl::cat(category));
