@@ -80,7 +80,10 @@ namespace detail {
 // code) make it compute-bound and dequantize + cuBLASLt is faster on every
 // Llama-3.2-1B and Llama-3-8B shape (e.g. 8B gate_up int4 0.33 against
 // 0.54 ms), while at 8 rows the fused kernel still beats that path's
-// 16-row time everywhere (0.16 against 0.33 ms).
+// 16-row time everywhere (0.16 against 0.33 ms). Those are the exact fp32
+// kernel's times; the packed products need about a third of its issue
+// slots at 16 rows (docs/quantization.md), which predicts the fused kernel
+// ahead at 16 rows too: not measured yet, so the rule stays.
 constexpr int kQuantGemvMaxRows = 16;
 constexpr int kQuantGemvDispatchRows = 8;
 constexpr int kQuantThreads = 256;
@@ -279,9 +282,9 @@ __global__ void pairActivationsKernel(const T *__restrict__ in, T *__restrict__ 
 }
 
 // One 16-byte chunk per feature, exact: codes to fp32 by the exponent trick
-// (octetCodes), fp32 FMAs. int4 sums the chunk apart to scale it by its
-// group's scale; int8 and fp8 accumulate directly (their scale is per
-// feature, applied at the end).
+// (octetCodes), fp32 FMAs, summed over the chunk and added to the
+// accumulators: int4 times its group's scale; int8 and fp8 unscaled (their
+// scale is per feature, applied at the end).
 template <typename T, QuantFormat Fmt, int R, int F>
 __device__ __forceinline__ void exactChunk(const uint4 (&raw)[F], const float (&scale)[F],
                                            const uint32_t (&zero)[F], const uint4 *x,
