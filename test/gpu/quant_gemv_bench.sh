@@ -51,7 +51,10 @@ import re, sys
 shape = re.compile(r"BENCH quant_gemm (\S+) (\d+x\d+) rows\s+(\d+) N\s+\d+ K\s+\d+: f16 gemm "
                    r"([\d.]+) ms\s+(\d+) GB/s(.*)")
 fused = re.compile(r"\| (int8|int4) ([\d.]+) ms\s+(\d+) GB/s \(\s*(\d+)% of copy\) ([\d.]+)x f16 "
-                   r"\(exact ([\d.]+) ms\)")
+                   r"\(exact ([\d.]+) ms\)( \(dequantize \+ cuBLASLt ([\d.]+) ms\))?")
+# At 16 rows: is the fused (packed) kernel faster than dequantize + cuBLASLt
+# (gemm_quant's path above kQuantGemvDispatchRows)?
+verdicts = []
 head = (f"{'model':<13}{'N x K':>12}{'rows':>5} {'f16 ms':>8} | {'int8 ms':>8} {'GB/s':>5} "
         f"{'%copy':>5} {'x f16':>6} {'exact':>8} | {'int4 ms':>8} {'GB/s':>5} {'%copy':>5} "
         f"{'x f16':>6} {'exact':>8}")
@@ -65,11 +68,21 @@ for line in open(sys.argv[1]):
     for f in fused.finditer(m[6]):
         cells += (f" | {float(f[2]):8.4f} {f[3]:>5} {f[4]:>4}% {float(f[5]):5.2f}x "
                   f"{float(f[6]):8.4f}")
+        if f[8]:
+            verdicts.append((f"{m[1]} {m[2]} {f[1]}", float(f[2]), float(f[8])))
     print(cells)
 print()
 for line in open(sys.argv[1]):
     if "decode-step GEMMs" in line:
         print(line.rstrip())
+print()
+for name, fusedMs, otherMs in verdicts:
+    print(f"rows 16 {name}: fused {fusedMs:.4f} ms, dequantize + cuBLASLt {otherMs:.4f} ms: "
+          f"{'fused' if fusedMs < otherMs else 'dequantize + cuBLASLt'} faster")
+if verdicts:
+    wins = sum(f < o for _, f, o in verdicts)
+    print(f"rows 16: the fused kernel is faster on {wins} of {len(verdicts)} shape/format pairs "
+          f"(gemm_quant sends rows 9-16 to dequantize + cuBLASLt)")
 EOF
 
 if [ $rc -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]; then
