@@ -357,7 +357,8 @@ __device__ __forceinline__ void packedChunk(const uint4 (&raw)[F], const float (
     // Few features (many rows): the whole chunk's codes stay in registers
     // (at most 32) and the rows go outermost, so that only one row's
     // activations are live: fewer registers than hoisting all rows' loads
-    // (measured with ptxas -v: no spill at 16 rows, 24 bytes at 8).
+    // (ptxas -v, int4 at 8 rows: 8-24 bytes of spill stores against 36-44
+    // with the octets outermost; at 16 rows 0-32 against 12-48).
     TPair<T> wv[Octets][F][4];
 #pragma unroll
     for (int o = 0; o < Octets; ++o)
