@@ -24,12 +24,16 @@
 //
 // - rows <= kQuantGemvDispatchRows (8; decode): the fused dequantizing
 //   kernel (it supports up to 16 rows; measured slower than the other path
-//   above 8). Codes are turned into floats with the exponent trick
+//   above 8 before packed math, not re-measured since). With T outputs,
+//   int4 (f16, bf16) and int8 (f16) codes become exact T pairs
+//   ((q - z) / 16, q / 128) by an OR with a T exponent (two codes per
+//   32-bit op) and one HFMA2, are multiplied with activation pairs by
+//   HFMA2, summed in T over one 16-byte chunk and added to fp32
+//   accumulators (int4 scaled per chunk: a chunk lies in one group); see
+//   packedOctet. Float outputs (a quantized LM head) and fp8 use exact
+//   fp32 products: codes turned into floats with the exponent trick
 //   (0x4B000000 | byte is the float 2^23 + byte, so one byte permute and
-//   one subtraction of 2^23 + z give q - z exactly), multiplied with the
-//   activations in fp32; int4 partial sums are scaled once per 32-value
-//   chunk (a chunk lies in one group), int8 sums once per feature at the
-//   end.
+//   one subtraction of 2^23 + z give q - z exactly), fp32 FMAs.
 // - more rows (prefill): the layer's weight is dequantized into `scratch`
 //   ([N, K] of T, the fixed part of the activation arena) and multiplied by
 //   cuBLASLt, which reuses its tensor-core tiles instead of a new tiled
@@ -76,7 +80,10 @@ namespace detail {
 // code) make it compute-bound and dequantize + cuBLASLt is faster on every
 // Llama-3.2-1B and Llama-3-8B shape (e.g. 8B gate_up int4 0.33 against
 // 0.54 ms), while at 8 rows the fused kernel still beats that path's
-// 16-row time everywhere (0.16 against 0.33 ms).
+// 16-row time everywhere (0.16 against 0.33 ms). Those are the exact fp32
+// kernel's times; the packed products need about a third of its issue
+// slots at 16 rows (docs/quantization.md), which predicts the fused kernel
+// ahead at 16 rows too: not measured yet, so the rule stays.
 constexpr int kQuantGemvMaxRows = 16;
 constexpr int kQuantGemvDispatchRows = 8;
 constexpr int kQuantThreads = 256;
@@ -143,27 +150,257 @@ __device__ __forceinline__ void octetCodes(const uint4 &chunk, int o, float magi
   }
 }
 
-// `a` when C, else `b` (two arrays of different shapes).
-template <bool C, typename A, typename B>
-__device__ __forceinline__ auto &pick(A &a, B &b) {
-  if constexpr (C)
-    return a;
-  else
-    return b;
-}
-
 constexpr float kMagic = 8388608.f;        // 2^23
 constexpr float kMagicInt8 = 8388608.f + 128.f;
+
+// The packed (two values per 32-bit register) type of T.
+template <typename T> struct TPairOf;
+template <> struct TPairOf<half> { using type = __half2; };
+template <> struct TPairOf<__nv_bfloat16> { using type = __nv_bfloat162; };
+template <typename T> using TPair = typename TPairOf<T>::type;
+
+template <typename T> __device__ __forceinline__ TPair<T> asPair(uint32_t bits) {
+  return *reinterpret_cast<const TPair<T> *>(&bits);
+}
+// The pair (v, v) from the 16 bits of v.
+template <typename T> __device__ __forceinline__ TPair<T> splatBits(uint32_t bits16) {
+  return asPair<T>(bits16 * 0x00010001u);
+}
+template <typename T> __device__ __forceinline__ float2 toFloat2(TPair<T> p) {
+  if constexpr (std::is_same_v<T, half>)
+    return __half22float2(p);
+  else
+    return __bfloat1622float2(p);
+}
+
+// Whether the fused kernel multiplies in packed T pairs (HFMA2) for this
+// format: int4 (f16 and bf16) and int8 (f16 only: 2^8 + u needs nine
+// significant bits, which bf16 lacks), and only for T outputs; a float
+// output (a quantized LM head) and fp8 keep the exact fp32 products. The
+// packed codes are exact (code - zero) / 16 (int4) or code / 128 (int8), so
+// no product exceeds |x| and no f16 partial sum can overflow where the
+// activations themselves do not.
+template <typename T, typename OutT, QuantFormat Fmt> constexpr bool packedMath() {
+  return std::is_same_v<OutT, T> &&
+         (Fmt == QuantFormat::Int4 || (Fmt == QuantFormat::Int8 && std::is_same_v<T, half>));
+}
+
+// Bits of the constants below: f16 1/16, 1/256, 1/128, -9; bf16 1/16.
+constexpr uint32_t kH16th = 0x2C00, kH256th = 0x1C00, kH128th = 0x2000, kHMinus9 = 0xC880,
+                   kB16th = 0x3D80;
+
+// The per-group constants of the packed int4 dequantization: the negated
+// magic bias plus zero point z (0..15), scaled like the codes, built from
+// z's bits (exact in T; the ulp of the magic value times 1/16 is 1/16 or
+// 1/256):
+//   f16: [0] = -(64 + z/16) = 0xD400 | z for codes at bits 0..3 (1024 + q,
+//        times 1/16); [1] = -(4 + z/16) = 0xC400 | z << 4 for codes at
+//        bits 4..7 (1024 + 16q, times 1/256);
+//   bf16: [0] = [1] = -(8 + z/16) = 0xC100 | z (every code at bits 0..3:
+//        128 + q, times 1/16).
+template <typename T> __device__ __forceinline__ void int4ZeroTerms(uint32_t z,
+                                                                   TPair<T> (&zt)[2]) {
+  if constexpr (std::is_same_v<T, half>) {
+    zt[0] = splatBits<T>(0xD400u | z);
+    zt[1] = splatBits<T>(0xC400u | z << 4);
+  } else {
+    zt[0] = zt[1] = splatBits<T>(0xC100u | z);
+  }
+}
+
+// Octet `o` of a chunk as four pairs of exact dequantized codes in T:
+//   int4 (word o, elements e0..e7 in nibbles 0..7): pair j holds
+//     ((e_j - z) / 16, (e_{j+4} - z) / 16): a mask (and shift) puts the
+//     nibbles of elements j and j + 4 into the two halves, OR-ing the
+//     exponent of 1024 (f16, 0x6400) or 128 (bf16, 0x4300) makes them the
+//     T values magic + q (f16 also takes the second nibble in place, as
+//     1024 + 16q), and one HFMA2 scales them and subtracts magic + z.
+//     f16: 4 LOP3 + 1 shift + 4 HFMA2 per 8 codes; bf16: 4 LOP3 + 3 shifts
+//     + 4 HFMA2.
+//   int8, f16 (words 2o, 2o+1, byte b = element b): pair j holds
+//     (q_2j / 128, q_2j+1 / 128): the codes offset by 128 are bytes
+//     u = q + 128, byte-permuted under the exponent byte 0x64 into
+//     1024 + u, and (1024 + u) / 128 - 9 = q / 128 in one HFMA2:
+//     2 XOR + 4 PRMT + 4 HFMA2 per 8 codes.
+template <typename T, QuantFormat Fmt>
+__device__ __forceinline__ void packedOctet(const uint4 &chunk, int o, const TPair<T> (&zt)[2],
+                                            TPair<T> (&v)[4]) {
+  const uint32_t words[4] = {chunk.x, chunk.y, chunk.z, chunk.w};
+  if constexpr (Fmt == QuantFormat::Int8) {
+    const TPair<T> unit = splatBits<T>(kH128th), bias = splatBits<T>(kHMinus9);
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const uint32_t u = words[2 * o + h] ^ 0x80808080u;
+      v[2 * h] = __hfma2(asPair<T>(__byte_perm(u, 0x64646464u, 0x4140u)), unit, bias);
+      v[2 * h + 1] = __hfma2(asPair<T>(__byte_perm(u, 0x64646464u, 0x4342u)), unit, bias);
+    }
+  } else if constexpr (std::is_same_v<T, half>) {
+    const uint32_t w = words[o], w8 = w >> 8;
+    const TPair<T> lo = splatBits<T>(kH16th), hi = splatBits<T>(kH256th);
+    v[0] = __hfma2(asPair<T>((w & 0x000F000Fu) | 0x64006400u), lo, zt[0]);
+    v[1] = __hfma2(asPair<T>((w & 0x00F000F0u) | 0x64006400u), hi, zt[1]);
+    v[2] = __hfma2(asPair<T>((w8 & 0x000F000Fu) | 0x64006400u), lo, zt[0]);
+    v[3] = __hfma2(asPair<T>((w8 & 0x00F000F0u) | 0x64006400u), hi, zt[1]);
+  } else {
+    const TPair<T> unit = splatBits<T>(kB16th);
+#pragma unroll
+    for (int j = 0; j < 4; ++j)
+      v[j] = __hfma2(asPair<T>(((words[o] >> (4 * j)) & 0x000F000Fu) | 0x43004300u), unit, zt[0]);
+  }
+}
+
+// Eight activations as the pairs packedOctet's codes meet: int4 pair j is
+// (x_j, x_{j+4}) (four byte permutes, shared by the F features of a
+// thread); int8 pairs are the natural (x_2j, x_2j+1).
+template <QuantFormat Fmt> __device__ __forceinline__ void activationPairs(const uint4 &x,
+                                                                          uint32_t (&p)[4]) {
+  if constexpr (Fmt == QuantFormat::Int4) {
+    p[0] = __byte_perm(x.x, x.z, 0x5410u);
+    p[1] = __byte_perm(x.x, x.z, 0x7632u);
+    p[2] = __byte_perm(x.y, x.w, 0x5410u);
+    p[3] = __byte_perm(x.y, x.w, 0x7632u);
+  } else {
+    p[0] = x.x;
+    p[1] = x.y;
+    p[2] = x.z;
+    p[3] = x.w;
+  }
+}
+
+// out[r, 8i .. 8i+7] = x[r, 8i + (0, 4, 1, 5, 2, 6, 3, 7)]: the int4
+// activation pairs, formed once per GEMM instead of once per chunk and
+// feature group; `count` 16-byte groups of eight.
+template <typename T>
+__global__ void pairActivationsKernel(const T *__restrict__ in, T *__restrict__ out, int count) {
+  const uint4 *x = reinterpret_cast<const uint4 *>(in);
+  uint4 *y = reinterpret_cast<uint4 *>(out);
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
+    uint32_t p[4];
+    activationPairs<QuantFormat::Int4>(__ldg(x + i), p);
+    y[i] = make_uint4(p[0], p[1], p[2], p[3]);
+  }
+}
+
+// One 16-byte chunk per feature, exact: codes to fp32 by the exponent trick
+// (octetCodes), fp32 FMAs, summed over the chunk and added to the
+// accumulators: int4 times its group's scale; int8 and fp8 unscaled (their
+// scale is per feature, applied at the end).
+template <typename T, QuantFormat Fmt, int R, int F>
+__device__ __forceinline__ void exactChunk(const uint4 (&raw)[F], const float (&scale)[F],
+                                           const uint32_t (&zero)[F], const uint4 *x,
+                                           size_t xStride, int xOffset, int rows,
+                                           float (&acc)[F][R]) {
+  constexpr bool Int4 = Fmt == QuantFormat::Int4;
+  constexpr int Octets = codesPerChunk<Fmt>() / 8;
+  float part[F][R] = {};
+#pragma unroll
+  for (int o = 0; o < Octets; ++o) {
+    float wv[F][8];
+#pragma unroll
+    for (int f = 0; f < F; ++f)
+      octetCodes<Fmt>(raw[f], o, Int4 ? kMagic + float(zero[f]) : kMagicInt8, wv[f]);
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      const int rr = r < rows ? r : rows - 1;
+      float xf[8];
+      unpack8<T>(__ldg(x + size_t(rr) * xStride + xOffset + o), xf);
+#pragma unroll
+      for (int f = 0; f < F; ++f)
+#pragma unroll
+        for (int j = 0; j < 8; ++j)
+          part[f][r] = fmaf(wv[f][j], xf[j], part[f][r]);
+    }
+  }
+#pragma unroll
+  for (int f = 0; f < F; ++f)
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+      acc[f][r] = Int4 ? fmaf(scale[f], part[f][r], acc[f][r]) : acc[f][r] + part[f][r];
+}
+
+// One chunk per feature in packed T: packedOctet's exact scaled codes times
+// activation pairs by HFMA2, summed in T over the chunk (16 products a lane
+// for int4, 8 for int8, each at most |x|), then added to the fp32
+// accumulators: int4 times 16 * its group's scale, int8 as is (the
+// epilogue multiplies by 128 * scale). Paired: x already holds int4's
+// activation pairs (pairActivationsKernel), else they are formed here.
+template <typename T, QuantFormat Fmt, int R, int F, bool Paired>
+__device__ __forceinline__ void packedChunk(const uint4 (&raw)[F], const float (&scale)[F],
+                                            const uint32_t (&zero)[F], const uint4 *x,
+                                            size_t xStride, int xOffset, int rows,
+                                            float (&acc)[F][R]) {
+  constexpr bool Int4 = Fmt == QuantFormat::Int4;
+  constexpr int Octets = codesPerChunk<Fmt>() / 8;
+  TPair<T> zt[F][2], sums[F][R];
+#pragma unroll
+  for (int f = 0; f < F; ++f) {
+    if constexpr (Int4)
+      int4ZeroTerms<T>(zero[f], zt[f]);
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+      sums[f][r] = asPair<T>(0u);
+  }
+  // Octet o of row r against the codes wv[f][0..3] of each feature.
+  auto products = [&](int o, int r, const TPair<T>(&wv)[F][4]) {
+    const int rr = r < rows ? r : rows - 1;
+    const uint4 xv = __ldg(x + size_t(rr) * xStride + xOffset + o);
+    uint32_t xp[4] = {xv.x, xv.y, xv.z, xv.w};
+    if constexpr (!Paired)
+      activationPairs<Fmt>(xv, xp);
+#pragma unroll
+    for (int f = 0; f < F; ++f)
+#pragma unroll
+      for (int j = 0; j < 4; ++j)
+        sums[f][r] = __hfma2(wv[f][j], asPair<T>(xp[j]), sums[f][r]);
+  };
+  if constexpr (F * Octets <= 8) {
+    // Few features (many rows): the whole chunk's codes stay in registers
+    // (at most 32) and the rows go outermost, so that only one row's
+    // activations are live: fewer registers than hoisting all rows' loads
+    // (ptxas -v, int4 at 8 rows: 8-24 bytes of spill stores against 36-44
+    // with the octets outermost; at 16 rows 0-32 against 12-48).
+    TPair<T> wv[Octets][F][4];
+#pragma unroll
+    for (int o = 0; o < Octets; ++o)
+#pragma unroll
+      for (int f = 0; f < F; ++f)
+        packedOctet<T, Fmt>(raw[f], o, zt[f], wv[o][f]);
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+      for (int o = 0; o < Octets; ++o)
+        products(o, r, wv[o]);
+  } else {
+#pragma unroll
+    for (int o = 0; o < Octets; ++o) {
+      TPair<T> wv[F][4];
+#pragma unroll
+      for (int f = 0; f < F; ++f)
+        packedOctet<T, Fmt>(raw[f], o, zt[f], wv[f]);
+#pragma unroll
+      for (int r = 0; r < R; ++r)
+        products(o, r, wv);
+    }
+  }
+#pragma unroll
+  for (int f = 0; f < F; ++f)
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      const float2 s = toFloat2<T>(sums[f][r]);
+      acc[f][r] = Int4 ? fmaf(16.f * scale[f], s.x + s.y, acc[f][r]) : acc[f][r] + (s.x + s.y);
+    }
+}
 
 // Rows <= 16: a CTA's threads form `split` groups (1, 2, 4 or 8) of
 // 256 / split threads; each group owns F output features and its threads
 // stride over the K codes in 16-byte chunks (streaming loads, F in flight
 // per thread). Short rows take more groups, so that no thread idles: an
 // int4 row of K = 2048 is only 64 chunks. The activations come through the
-// read-only cache (every CTA reads all of them). acc[f][r] accumulates in
-// fp32; each warp reduces as skinny_gemm does, then the warps of a group
-// are summed.
-template <typename T, typename OutT, QuantFormat Fmt, int R, int F>
+// read-only cache (every CTA reads all of them). Packed selects
+// packedChunk over exactChunk (see packedMath); Paired: `in` holds int4
+// activation pairs. acc[f][r] accumulates in fp32; each warp reduces as
+// skinny_gemm does, then the warps of a group are summed.
+template <typename T, typename OutT, QuantFormat Fmt, int R, int F, bool Packed, bool Paired>
 __global__ void __launch_bounds__(kQuantThreads, 2)
     quantGemvKernel(const T *__restrict__ in, QuantWeight w, const T *__restrict__ bias,
                     OutT *__restrict__ out, int rows, int N, int K, int split) {
@@ -189,46 +426,20 @@ __global__ void __launch_bounds__(kQuantThreads, 2)
 #pragma unroll
     for (int f = 0; f < F; ++f)
       raw[f] = detail::loadStreaming(wrow[f] + c);
-    float scale[F], magicZero[F];
-#pragma unroll
-    for (int f = 0; f < F; ++f) {
-      if constexpr (Int4) {
-        const size_t g = size_t(feature[f]) * groups + c / chunksPerGroup;
-        scale[f] = __half2float(__ldg(static_cast<const half *>(w.scales) + g));
-        magicZero[f] = kMagic + float(__ldg(w.zeros + g));
-      } else {
-        magicZero[f] = kMagicInt8; // unused by fp8
-      }
-    }
-    // int4 sums a chunk apart to scale it by its group's scale; int8
-    // accumulates directly (its scale is per feature).
-    float part[Int4 ? F : 1][Int4 ? R : 1] = {};
-    auto &sums = pick<Int4>(part, acc);
-#pragma unroll
-    for (int o = 0; o < Octets; ++o) {
-      float wv[F][8];
-#pragma unroll
-      for (int f = 0; f < F; ++f)
-        octetCodes<Fmt>(raw[f], o, magicZero[f], wv[f]);
-#pragma unroll
-      for (int r = 0; r < R; ++r) {
-        const int rr = r < rows ? r : rows - 1;
-        float xf[8];
-        unpack8<T>(__ldg(x + size_t(rr) * xChunks + size_t(c) * Octets + o), xf);
-#pragma unroll
-        for (int f = 0; f < F; ++f)
-#pragma unroll
-          for (int j = 0; j < 8; ++j)
-            sums[f][r] = fmaf(wv[f][j], xf[j], sums[f][r]);
-      }
-    }
+    float scale[F] = {};
+    uint32_t zero[F] = {};
     if constexpr (Int4) {
 #pragma unroll
-      for (int f = 0; f < F; ++f)
-#pragma unroll
-        for (int r = 0; r < R; ++r)
-          acc[f][r] = fmaf(scale[f], part[f][r], acc[f][r]);
+      for (int f = 0; f < F; ++f) {
+        const size_t g = size_t(feature[f]) * groups + c / chunksPerGroup;
+        scale[f] = __half2float(__ldg(static_cast<const half *>(w.scales) + g));
+        zero[f] = __ldg(w.zeros + g);
+      }
     }
+    if constexpr (Packed)
+      packedChunk<T, Fmt, R, F, Paired>(raw, scale, zero, x, xChunks, c * Octets, rows, acc);
+    else
+      exactChunk<T, Fmt, R, F>(raw, scale, zero, x, xChunks, c * Octets, rows, acc);
   }
 
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -236,6 +447,8 @@ __global__ void __launch_bounds__(kQuantThreads, 2)
   warpPartials<NV>(v, lane, partialSums[warp]);
   __syncthreads();
   const int groupWarps = Warps / split;
+  // Packed int8 sums are in units of 1/128 (packedOctet).
+  constexpr float kUnit = Packed && Fmt == QuantFormat::Int8 ? 128.f : 1.f;
   for (int t = threadIdx.x; t < split * NV; t += kQuantThreads) {
     const int g = t / NV, value = t % NV, f = value / R, r = value % R;
     const int n = (blockIdx.x * split + g) * F + f;
@@ -245,7 +458,7 @@ __global__ void __launch_bounds__(kQuantThreads, 2)
     for (int i = g * groupWarps; i < (g + 1) * groupWarps; ++i)
       sum += partialSums[i][value];
     if constexpr (!Int4) // int8, fp8: one scale per feature
-      sum *= static_cast<const float *>(w.scales)[n];
+      sum *= kUnit * static_cast<const float *>(w.scales)[n];
     if (bias)
       sum += toFloat(bias[n]);
     out[size_t(r) * N + n] = fromFloat<OutT>(sum);
@@ -264,9 +477,16 @@ inline int multiprocessors() {
   return count;
 }
 
-template <typename T, typename OutT, QuantFormat Fmt, int R>
+// Packed: use packedChunk where packedMath allows (the runtime always
+// does; quant_gemm_test times the exact fp32 kernel against it).
+// `pairScratch` (rows * K values of T, or null): where int4 products are
+// packed at rows >= 4, the activation pairs are formed there first by one
+// small kernel: with F <= 4 features a thread, forming them in the GEMV
+// would cost 4 / F byte permutes per 4 HFMA2 (as many as the products at
+// F = 1, 16 rows).
+template <typename T, typename OutT, QuantFormat Fmt, int R, bool AllowPacked>
 void launchQuantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias,
-                     OutT *out, int rows, int N, int K) {
+                     OutT *out, int rows, int N, int K, T *pairScratch) {
   // Accumulators, per-chunk partial sums and unpacked codes take about
   // 2*F*R + 8*F registers (int4 chunks also hold twice the codes): fewer
   // features per CTA at more rows keep two CTAs per SM resident (at most
@@ -274,45 +494,67 @@ void launchQuantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, con
   constexpr bool Int4 = Fmt == QuantFormat::Int4;
   constexpr int F = Int4 ? (R == 1 ? 8 : R <= 4 ? 4 : R == 8 ? 2 : 1)
                          : (R <= 2 ? 8 : R == 4 ? 4 : R == 8 ? 2 : 1);
+  constexpr bool Packed = AllowPacked && packedMath<T, OutT, Fmt>();
   // Thread groups of at most as many threads as a row has chunks, unless
-  // that leaves fewer than two CTAs per SM (few output features): then
-  // fewer, wider groups spread the rows over more CTAs, and some threads
-  // idle instead of whole SMs.
+  // that leaves SMs without a CTA (few output features): then fewer, wider
+  // groups spread the rows over more CTAs, and some threads idle instead of
+  // whole SMs. (Only then: halving the split at CTAs >= SMs idles half of
+  // every CTA's threads and needs a second wave of CTAs.)
   const int chunks = K / codesPerChunk<Fmt>();
   int split = chunks >= 256 ? 1 : chunks >= 128 ? 2 : chunks >= 64 ? 4 : 8;
-  while (split > 1 && ceilDiv(N, F * split) < 2 * multiprocessors())
+  while (split > 1 && ceilDiv(N, F * split) < multiprocessors())
     split /= 2;
-  quantGemvKernel<T, OutT, Fmt, R, F>
-      <<<ceilDiv(N, F * split), kQuantThreads, 0, stream>>>(in, w, bias, out, rows, N, K, split);
+  const int blocks = ceilDiv(N, F * split);
+  if constexpr (Packed && Fmt == QuantFormat::Int4 && R >= 4) {
+    if (pairScratch) {
+      const int count = rows * (K / 8);
+      pairActivationsKernel<T><<<ceilDiv(count, 256), 256, 0, stream>>>(in, pairScratch, count);
+      quantGemvKernel<T, OutT, Fmt, R, F, Packed, true>
+          <<<blocks, kQuantThreads, 0, stream>>>(pairScratch, w, bias, out, rows, N, K, split);
+      return;
+    }
+  }
+  quantGemvKernel<T, OutT, Fmt, R, F, Packed, false>
+      <<<blocks, kQuantThreads, 0, stream>>>(in, w, bias, out, rows, N, K, split);
 }
 
-template <typename T, typename OutT, QuantFormat Fmt>
+template <typename T, typename OutT, QuantFormat Fmt, bool AllowPacked>
 void quantGemvRows(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias,
-                   OutT *out, int rows, int N, int K) {
+                   OutT *out, int rows, int N, int K, T *pairScratch) {
   if (rows == 1)
-    launchQuantGemv<T, OutT, Fmt, 1>(stream, in, w, bias, out, rows, N, K);
+    launchQuantGemv<T, OutT, Fmt, 1, AllowPacked>(stream, in, w, bias, out, rows, N, K,
+                                                  pairScratch);
   else if (rows == 2)
-    launchQuantGemv<T, OutT, Fmt, 2>(stream, in, w, bias, out, rows, N, K);
+    launchQuantGemv<T, OutT, Fmt, 2, AllowPacked>(stream, in, w, bias, out, rows, N, K,
+                                                  pairScratch);
   else if (rows <= 4)
-    launchQuantGemv<T, OutT, Fmt, 4>(stream, in, w, bias, out, rows, N, K);
+    launchQuantGemv<T, OutT, Fmt, 4, AllowPacked>(stream, in, w, bias, out, rows, N, K,
+                                                  pairScratch);
   else if (rows <= 8)
-    launchQuantGemv<T, OutT, Fmt, 8>(stream, in, w, bias, out, rows, N, K);
+    launchQuantGemv<T, OutT, Fmt, 8, AllowPacked>(stream, in, w, bias, out, rows, N, K,
+                                                  pairScratch);
   else
-    launchQuantGemv<T, OutT, Fmt, 16>(stream, in, w, bias, out, rows, N, K);
+    launchQuantGemv<T, OutT, Fmt, 16, AllowPacked>(stream, in, w, bias, out, rows, N, K,
+                                                   pairScratch);
 }
 
 // The fused kernel for 1 <= rows <= kQuantGemvMaxRows (the caller checked
-// quantLayoutSupported and 16-byte alignment).
-template <typename T, typename OutT>
+// quantLayoutSupported and 16-byte alignment). AllowPacked = false forces
+// the exact fp32 products everywhere (a baseline for tests and benchmarks);
+// pairScratch: see launchQuantGemv.
+template <typename T, typename OutT, bool AllowPacked = true>
 void quantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias, OutT *out,
-               int rows, int N, int K) {
+               int rows, int N, int K, T *pairScratch = nullptr) {
   switch (w.format) {
   case QuantFormat::Int8:
-    return quantGemvRows<T, OutT, QuantFormat::Int8>(stream, in, w, bias, out, rows, N, K);
+    return quantGemvRows<T, OutT, QuantFormat::Int8, AllowPacked>(stream, in, w, bias, out, rows,
+                                                                  N, K, pairScratch);
   case QuantFormat::Int4:
-    return quantGemvRows<T, OutT, QuantFormat::Int4>(stream, in, w, bias, out, rows, N, K);
+    return quantGemvRows<T, OutT, QuantFormat::Int4, AllowPacked>(stream, in, w, bias, out, rows,
+                                                                  N, K, pairScratch);
   case QuantFormat::FP8:
-    return quantGemvRows<T, OutT, QuantFormat::FP8>(stream, in, w, bias, out, rows, N, K);
+    return quantGemvRows<T, OutT, QuantFormat::FP8, AllowPacked>(stream, in, w, bias, out, rows,
+                                                                 N, K, pairScratch);
   }
 }
 
@@ -412,7 +654,9 @@ void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T
     in = actScratch;
   }
   if (rows <= detail::kQuantGemvDispatchRows) {
-    detail::quantGemv(args.stream, in, w, bias, out, rows, N, K);
+    // `scratch` (N * K values, unused on this path) holds the int4
+    // activation pairs when it is large enough (rows <= N).
+    detail::quantGemv(args.stream, in, w, bias, out, rows, N, K, rows <= N ? scratch : nullptr);
     return;
   }
   detail::dequantize(args.stream, w, scratch, N, K);

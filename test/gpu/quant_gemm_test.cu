@@ -4,13 +4,16 @@
 // the packed layouts, against an fp64 host product with the weights
 // dequantized by the formula of docs/quantization.md, in f16 and bf16, on
 // both paths (the fused kernel for rows <= 16, dequantize + cuBLASLt
-// above), with and without bias, T and float outputs. Prints PASS/FAIL lines
-// and exits non-zero on any failure.
+// above), with and without bias, T and float outputs; the fused kernel both
+// with packed (HFMA2) products where it uses them and with exact fp32
+// products, and with large activations (no f16 overflow). Prints PASS/FAIL
+// lines and exits non-zero on any failure.
 //   quant_gemm_test [--bench]
-// --bench times the fused kernel on Llama-3.2-1B and Llama-3-8B decode
-// shapes (rows 1..16) and reports GB/s of packed weight bytes read (codes +
-// scales + zeros) and the fraction of the measured copy bandwidth, next to
-// the f16 GEMM of the same shape; and the prefill path at 2048 rows.
+// --bench times the fused kernel (packed products, and the exact fp32
+// kernel as the baseline) on Llama-3.2-1B and Llama-3-8B decode shapes
+// (rows 1..16) and reports GB/s of packed weight bytes read (codes + scales
+// + zeros) and the fraction of the measured copy bandwidth, next to the f16
+// GEMM of the same shape; and the prefill path at 2048 rows.
 #include "sieve_kernels.cuh"
 #include "kernel_test_util.h"
 
@@ -174,10 +177,28 @@ template <typename T> std::vector<float> fp8Activations(std::vector<float> x, in
   return x;
 }
 
+// Whether gemm_quant's fused kernel multiplies in packed pairs for q.
+template <typename T, typename OutT> bool packedPath(const HostQuant &q) {
+  switch (q.format) {
+  case QuantFormat::Int8:
+    return detail::packedMath<T, OutT, QuantFormat::Int8>();
+  case QuantFormat::Int4:
+    return detail::packedMath<T, OutT, QuantFormat::Int4>();
+  case QuantFormat::FP8:
+    return detail::packedMath<T, OutT, QuantFormat::FP8>();
+  }
+  return false;
+}
+
+// gemm_quant on `rows` activations uniform in [-amplitude, amplitude]
+// against the fp64 reference; rows <= 16 also through the fused kernel
+// directly (the rows gemm_quant sends elsewhere; and the exact fp32 kernel
+// where gemm_quant's is packed).
 template <typename T, typename OutT>
-void testCase(const LtContext &lt, const HostQuant &q, int rows, bool withBias) {
+void testCase(const LtContext &lt, const HostQuant &q, int rows, bool withBias,
+              float amplitude = 1.f) {
   int N = q.N, K = q.K;
-  auto in = randomT<T>(size_t(rows) * K), bias = randomT<T>(N);
+  auto in = randomT<T>(size_t(rows) * K, -amplitude, amplitude), bias = randomT<T>(N);
   auto dIn = devT<T>(in), dBias = devT<T>(bias);
   Dev<T> scratch(size_t(N) * K), actScratch(size_t(rows) * K);
   Dev<OutT> out(size_t(rows) * N);
@@ -191,32 +212,53 @@ void testCase(const LtContext &lt, const HostQuant &q, int rows, bool withBias) 
   if (q.format == QuantFormat::FP8)
     in = fp8Activations<T>(in, rows, K);
   auto ref = gemmRef(in, q.dequantized, withBias ? &bias : nullptr, rows, N, K);
-  auto check = [&](bool fused, bool direct) {
-    char name[160];
-    std::snprintf(name, sizeof name, "gemm_quant %s %s->%s rows %d N %d K %d%s (%s)",
+  const bool packed = packedPath<T, OutT>(q);
+  auto check = [&](bool fused, const char *direct, bool exact) {
+    char name[160], amp[32] = "";
+    if (amplitude != 1.f)
+      std::snprintf(amp, sizeof amp, " |x| <= %g", amplitude);
+    std::snprintf(name, sizeof name, "gemm_quant %s %s->%s rows %d N %d K %d%s%s (%s%s)",
                   formatName(q), typeName<T>(), std::is_same_v<OutT, float> ? "f32" : typeName<T>(),
-                  rows, N, K, withBias ? " +bias" : "",
-                  direct ? "fused, direct" : fused ? "fused" : "dequantize + cuBLASLt");
-    // The fused kernel uses the exact weights (fp32 accumulation, one final
-    // rounding); the prefill path rounds the weights to T first.
+                  rows, N, K, withBias ? " +bias" : "", amp,
+                  fused ? (packed && !exact ? "fused packed" : "fused exact")
+                        : "dequantize + cuBLASLt",
+                  direct);
+    // The exact fused kernel uses the exact weights (fp32 accumulation, one
+    // final rounding); the packed one multiplies in T pairs (exact codes,
+    // rounded products and partial sums of one chunk) and the prefill path
+    // rounds the weights to T first: both to T's tolerance (packed products
+    // are only used for T outputs).
     double limit = fused && std::is_same_v<OutT, float> ? 1e-5 : tolerance<T>();
     report(name, compare(out.download(), ref), limit);
   };
-  check(rows <= detail::kQuantGemvDispatchRows, false);
-  // Rows the fused kernel supports but gemm_quant does not send it: the
-  // kernel directly (fp8: on activations quantized as gemm_quant does).
-  if (rows > detail::kQuantGemvDispatchRows && rows <= detail::kQuantGemvMaxRows) {
+  check(rows <= detail::kQuantGemvDispatchRows, "", false);
+  // The fused kernel directly (fp8: on activations quantized as gemm_quant
+  // does): at the rows it supports but gemm_quant does not send it (with
+  // the int4 activation pairs formed in `scratch` as gemm_quant does, and
+  // in the kernel too), and, forced to exact fp32 products (the
+  // benchmark's baseline), where gemm_quant's is packed.
+  auto direct = [&](auto exactTag, bool pairScratch) {
+    constexpr bool Exact = decltype(exactTag)::value;
     out.poison();
     const T *x = dIn.p;
     if (q.format == QuantFormat::FP8) {
       detail::fp8QuantizeRowsKernel<T><<<rows, 256>>>(dIn.p, actScratch.p, K);
       x = actScratch.p;
     }
-    detail::quantGemv<T, OutT>(0, x, q.device(), withBias ? dBias.p : nullptr, out.p, rows, N, K);
+    detail::quantGemv<T, OutT, !Exact>(0, x, q.device(), withBias ? dBias.p : nullptr, out.p,
+                                       rows, N, K, pairScratch ? scratch.p : nullptr);
     CUDA_OK(cudaGetLastError());
     CUDA_OK(cudaDeviceSynchronize());
-    check(true, true);
-  }
+    check(true, pairScratch ? ", direct" : ", direct, no pair scratch", Exact);
+  };
+  if (rows > detail::kQuantGemvDispatchRows && rows <= detail::kQuantGemvMaxRows)
+    direct(std::false_type{}, true);
+  // The pairs formed in the kernel (no scratch) at 4, 8 and 16 rows, where
+  // gemm_quant forms them first.
+  if (packed && q.format == QuantFormat::Int4 && (rows == 3 || rows == 5 || rows == 16))
+    direct(std::false_type{}, false);
+  if (packed && (rows == 1 || rows == 8 || rows == 16))
+    direct(std::true_type{}, true);
 }
 
 template <typename T> void testAll(const LtContext &lt) {
@@ -254,6 +296,14 @@ template <typename T> void testAll(const LtContext &lt) {
   for (const HostQuant *q : {&big8, &big4, &bigF8})
     for (int rows : {1, 16, 40})
       testCase<T, T>(lt, *q, rows, true);
+  // Large activations (outlier channels reach thousands): the packed codes
+  // are at most 1 in magnitude, so a chunk's T partial sums stay below
+  // 16 * 3000 (int4) and 8 * 3000 (int8), within f16's range.
+  HostQuant wide8 = makeQuant(QuantFormat::Int8, 300, 1024, 0);
+  HostQuant wide4 = makeQuant(QuantFormat::Int4, 300, 1024, 128);
+  for (const HostQuant *q : {&wide8, &wide4})
+    for (int rows : {1, 8, 16})
+      testCase<T, T>(lt, *q, rows, false, 3000.f);
 }
 
 void testRefusals(const LtContext &lt) {
@@ -289,9 +339,11 @@ double copyGBs() {
 // least 256 MiB cycled, beyond the 50 MiB L2), and the f16 gemm() of the
 // same shape (skinny kernel or cuBLASLt, as the fp16 model runs it).
 // Milliseconds of one shape at each benchmarked row count: f16 gemm(),
-// fused int8, fused int4.
+// fused int8 and int4 as gemm_quant runs them (packed products), and the
+// same kernels with exact fp32 products (the kernel before packed math).
 struct ShapeTimes {
-  double f16[5] = {}, q8[5] = {}, q4[5] = {}, f16Bytes = 0, q8Bytes = 0, q4Bytes = 0;
+  double f16[5] = {}, q8[5] = {}, q4[5] = {}, q8Exact[5] = {}, q4Exact[5] = {};
+  double f16Bytes = 0, q8Bytes = 0, q4Bytes = 0;
 };
 constexpr int kBenchRows[5] = {1, 2, 4, 8, 16};
 
@@ -334,14 +386,21 @@ ShapeTimes benchShape(const LtContext &lt, const char *label, int N, int K, doub
       double bytes = double(quants[i].packedBytes());
       QuantWeight w = quants[i].device();
       size_t c = 0;
-      float ms = timeMs([&] {
-        w.codes = codes[i][c]->p;
-        c = (c + 1) % codes[i].size();
-        detail::quantGemv<T, T>(0, dIn.p, w, nullptr, out.p, rows, N, K);
-      });
+      auto timeFused = [&](auto packedTag) {
+        return timeMs([&] {
+          w.codes = codes[i][c]->p;
+          c = (c + 1) % codes[i].size();
+          // As gemm_quant runs it (int4 activation pairs in the scratch).
+          detail::quantGemv<T, T, decltype(packedTag)::value>(0, dIn.p, w, nullptr, out.p, rows,
+                                                              N, K, scratch.p);
+        });
+      };
+      float exactMs = timeFused(std::false_type{}), ms = timeFused(std::true_type{});
       (i ? times.q4 : times.q8)[ri] = ms;
-      std::printf(" | %s %.4f ms %5.0f GB/s (%3.0f%% of copy) %.2fx f16", i ? "int4" : "int8", ms,
-                  bytes / ms / 1e6, 100.0 * bytes / copyBW / 1e6 / ms, f16Ms / ms);
+      (i ? times.q4Exact : times.q8Exact)[ri] = exactMs;
+      std::printf(" | %s %.4f ms %5.0f GB/s (%3.0f%% of copy) %.2fx f16 (exact %.4f ms)",
+                  i ? "int4" : "int8", ms, bytes / ms / 1e6, 100.0 * bytes / copyBW / 1e6 / ms,
+                  f16Ms / ms, exactMs);
       // Where the fused kernel stops (16 rows), the other path for
       // comparison: dequantize into a scratch weight, then cuBLASLt.
       if (rows == detail::kQuantGemvMaxRows) {
@@ -373,6 +432,8 @@ void benchModel(const LtContext &lt, const char *name, int layers,
       total.f16[i] += layers * t.f16[i];
       total.q8[i] += layers * t.q8[i];
       total.q4[i] += layers * t.q4[i];
+      total.q8Exact[i] += layers * t.q8Exact[i];
+      total.q4Exact[i] += layers * t.q4Exact[i];
     }
     total.f16Bytes += layers * t.f16Bytes;
     total.q8Bytes += layers * t.q8Bytes;
@@ -381,10 +442,13 @@ void benchModel(const LtContext &lt, const char *name, int layers,
   for (int i = 0; i < 5; ++i) {
     auto pct = [&](double bytes, double ms) { return 100.0 * bytes / copyBW / 1e6 / ms; };
     std::printf("BENCH quant_gemm %s decode-step GEMMs (%d layers) rows %2d: f16 %.3f ms (%3.0f%% "
-                "of floor) | int8 %.3f ms (%3.0f%%) %.2fx | int4 %.3f ms (%3.0f%%) %.2fx\n",
+                "of floor) | int8 %.3f ms (%3.0f%%) %.2fx | int4 %.3f ms (%3.0f%%) %.2fx | exact "
+                "fp32 products: int8 %.3f ms %.2fx, int4 %.3f ms %.2fx\n",
                 name, layers, kBenchRows[i], total.f16[i], pct(total.f16Bytes, total.f16[i]),
                 total.q8[i], pct(total.q8Bytes, total.q8[i]), total.f16[i] / total.q8[i],
-                total.q4[i], pct(total.q4Bytes, total.q4[i]), total.f16[i] / total.q4[i]);
+                total.q4[i], pct(total.q4Bytes, total.q4[i]), total.f16[i] / total.q4[i],
+                total.q8Exact[i], total.f16[i] / total.q8Exact[i], total.q4Exact[i],
+                total.f16[i] / total.q4Exact[i]);
   }
 }
 
