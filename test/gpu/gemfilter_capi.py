@@ -162,6 +162,6 @@ def main():
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except RuntimeError as e:  # a call that had to succeed
+    except (RuntimeError, OSError) as e:  # a load or a call that had to succeed
         print(f"FAIL: {e}")
         sys.exit(1)
