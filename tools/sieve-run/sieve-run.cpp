@@ -66,7 +66,9 @@ static cl::opt<std::string>
            cl::init(""), cl::cat(category));
 static cl::opt<bool> bench("bench",
                            cl::desc("Compiled models: time prefill per prompt "
-                                    "length and decode per batch size"),
+                                    "length (with the tokens kept and the "
+                                    "runtime's device memory) and decode per "
+                                    "batch size"),
                            cl::init(false), cl::cat(category));
 static cl::opt<std::string> benchPromptLengths(
     "bench-prompt-lengths",
