@@ -20,7 +20,9 @@
 
 using namespace sieve::rt;
 
-static_assert(SIEVE_RUNTIME_ABI_VERSION == 1, "update the weights.bin checks with the ABI");
+// ABI 2: FilterInfo::num_kv_layers, sieve_session_memory (the weights.bin
+// header is unchanged).
+static_assert(SIEVE_RUNTIME_ABI_VERSION == 2, "update the weights.bin checks with the ABI");
 
 namespace {
 
@@ -65,22 +67,34 @@ sieve_status ok() {
   return SIEVE_OK;
 }
 
+// Every device allocation of the runtime goes through deviceAlloc; the
+// deleter remembers the size, so sieve_session_memory can add them up.
 struct DeviceFree {
+  size_t bytes = 0;
   void operator()(void *p) const { cudaFree(p); }
 };
 using DevicePtr = std::unique_ptr<void, DeviceFree>;
 
 sieve_status deviceAlloc(DevicePtr &out, size_t bytes, const char *what) {
   void *p = nullptr;
-  cudaError_t e = cudaMalloc(&p, bytes ? bytes : 256);
+  size_t allocated = bytes ? bytes : 256;
+  cudaError_t e = cudaMalloc(&p, allocated);
   if (e != cudaSuccess) {
     cudaGetLastError();
     return fail(e == cudaErrorMemoryAllocation ? SIEVE_ERROR_OUT_OF_MEMORY : SIEVE_ERROR_CUDA,
                 "cannot allocate %zu bytes of device memory for %s: %s", bytes, what,
                 cudaGetErrorString(e));
   }
-  out.reset(p);
+  out = DevicePtr(p, DeviceFree{allocated});
   return SIEVE_OK;
+}
+
+size_t deviceBytes(std::initializer_list<const DevicePtr *> ptrs) {
+  size_t total = 0;
+  for (const DevicePtr *p : ptrs)
+    if (*p)
+      total += p->get_deleter().bytes;
+  return total;
 }
 
 struct HostFree {
@@ -108,6 +122,8 @@ constexpr size_t kUploadChunk = 16u << 20;       // pinned staging, two of them
 constexpr size_t kGemmWorkspace = 32u << 20;     // cuBLASLt's suggestion for Hopper
 constexpr int kMaxAllLogitsRows = 256;           // rows per launch in SIEVE_LOGITS_ALL
 constexpr size_t kValueBytes = 2;                // f16 and bf16
+constexpr int kDefaultPrefillTokens = 8192;      // max_prefill_tokens = 0
+constexpr int kMaxFilteredPrompt = 1 << 24;      // prompts a token filter takes
 
 // Converts the result of an entry point (and any launcher failure it
 // recorded) into a status.
@@ -160,8 +176,8 @@ struct sieve_session {
   DevicePtr arena, workspace, scratch, kvPool, blockTable, indexDevice, allLogits, lastLogits,
       sampled;
   PinnedPtr indexHost;
-  DevicePtr filterScores; // token_scores output + scratch (models with a filter)
   std::vector<int32_t> kept; // the last pruned prefill's kept prompt positions
+  size_t transientBytes = 0; // device bytes the last prefill's filter pass held
   std::vector<void *> kCaches, vCaches;
   std::vector<int32_t> lengths;
   std::vector<bool> hasLogits;
@@ -179,6 +195,12 @@ struct sieve_session {
       cudaEventDestroy(indexUploaded);
     if (stream)
       cudaStreamDestroy(stream);
+  }
+
+  // Device bytes held for the session's lifetime.
+  size_t deviceBytes() const {
+    return ::deviceBytes({&arena, &workspace, &scratch, &kvPool, &blockTable, &indexDevice,
+                          &allLogits, &lastLogits, &sampled});
   }
 
   int32_t *indexBase(bool host) const {
@@ -316,6 +338,35 @@ sieve_status uploadWeights(FILE *f, const std::string &path, void *device, size_
   return status;
 }
 
+// A paged KV cache for `layers` KV layers in one allocation: per layer a K
+// and a V pool of [numBlocks, kv_heads, block_size, head_dim] values. `k`
+// and `v` get info.num_kv_layers entries (the generated code indexes them
+// by KV layer); those from `layers` on are null. The block table is the
+// identity over numBlocks (the kernels only ever read it), uploaded on
+// `stream` so kernels queued after it see it.
+sieve_status allocPagedCache(const ModelInfo &info, int layers, size_t numBlocks,
+                             cudaStream_t stream, DevicePtr &pool, DevicePtr &table,
+                             std::vector<void *> &k, std::vector<void *> &v, const char *what) {
+  size_t poolBytes =
+      numBlocks * info.num_kv_heads * info.kv_block_size * info.head_dim * kValueBytes;
+  SIEVE_TRY(deviceAlloc(pool, poolBytes * 2 * layers, what));
+  k.assign(info.num_kv_layers, nullptr);
+  v.assign(info.num_kv_layers, nullptr);
+  for (int l = 0; l < layers; ++l) {
+    k[l] = static_cast<char *>(pool.get()) + poolBytes * (2 * l);
+    v[l] = static_cast<char *>(pool.get()) + poolBytes * (2 * l + 1);
+  }
+  std::vector<int32_t> ids(numBlocks);
+  for (size_t i = 0; i < numBlocks; ++i)
+    ids[i] = static_cast<int32_t>(i);
+  SIEVE_TRY(deviceAlloc(table, numBlocks * sizeof(int32_t), "the block table"));
+  // From pageable memory: staged before the call returns, so `ids` may go.
+  SIEVE_CUDA(cudaMemcpyAsync(table.get(), ids.data(), numBlocks * sizeof(int32_t),
+                             cudaMemcpyHostToDevice, stream),
+             "uploading the block table");
+  return SIEVE_OK;
+}
+
 } // namespace
 
 extern "C" {
@@ -395,9 +446,14 @@ sieve_status sieve_session_create(sieve_model *model, const sieve_session_option
   if (o.max_prefill_tokens < 0 || o.max_prefill_tokens > (1 << 20))
     return fail(SIEVE_ERROR_INVALID_ARGUMENT, "max_prefill_tokens %d is outside [0, 2^20]",
                 o.max_prefill_tokens);
+  // A model with a token filter takes prompts longer than max_context (the
+  // filter pass has its own cache): it chunks them as a dense model would.
+  const FilterInfo *filter = sieve_generated_filter_info();
   if (o.max_prefill_tokens == 0)
-    o.max_prefill_tokens =
-        static_cast<int32_t>(std::min<int64_t>(int64_t(o.max_batch) * o.max_context, 8192));
+    o.max_prefill_tokens = filter ? kDefaultPrefillTokens
+                                  : static_cast<int32_t>(std::min<int64_t>(
+                                        int64_t(o.max_batch) * o.max_context,
+                                        kDefaultPrefillTokens));
   SIEVE_TRY(useDevice(model));
   const ModelInfo &info = *model->info;
 
@@ -426,29 +482,10 @@ sieve_status sieve_session_create(sieve_model *model, const sieve_session_option
   SIEVE_TRY(deviceAlloc(s->lastLogits, size_t(o.max_batch) * vocab * sizeof(float),
                         "the last-position logits"));
   SIEVE_TRY(deviceAlloc(s->sampled, size_t(o.max_batch) * sizeof(int32_t), "sampled tokens"));
-  if (const FilterInfo *f = sieve_generated_filter_info())
-    SIEVE_TRY(deviceAlloc(s->filterScores,
-                          token_scores_floats(o.max_context, info.num_heads, f->window) *
-                              sizeof(float),
-                          "the token filter scores"));
 
-  // Paged KV cache: every KV layer has a K and a V pool of
-  // [num_blocks, kv_heads, block_size, head_dim] values.
-  size_t numBlocks = size_t(o.max_batch) * s->maxBlocksPerSeq;
-  size_t poolBytes = numBlocks * info.num_kv_heads * info.kv_block_size * info.head_dim * kValueBytes;
-  SIEVE_TRY(deviceAlloc(s->kvPool, poolBytes * 2 * info.num_kv_layers, "the KV cache"));
-  for (int l = 0; l < info.num_kv_layers; ++l) {
-    s->kCaches.push_back(static_cast<char *>(s->kvPool.get()) + poolBytes * (2 * l));
-    s->vCaches.push_back(static_cast<char *>(s->kvPool.get()) + poolBytes * (2 * l + 1));
-  }
-  // Identity block assignment for now; the kernels only ever read the table.
-  std::vector<int32_t> table(numBlocks);
-  for (size_t i = 0; i < numBlocks; ++i)
-    table[i] = static_cast<int32_t>(i);
-  SIEVE_TRY(deviceAlloc(s->blockTable, numBlocks * sizeof(int32_t), "the block table"));
-  SIEVE_CUDA(cudaMemcpy(s->blockTable.get(), table.data(), numBlocks * sizeof(int32_t),
-                        cudaMemcpyHostToDevice),
-             "uploading the block table");
+  SIEVE_TRY(allocPagedCache(info, info.num_kv_layers, size_t(o.max_batch) * s->maxBlocksPerSeq,
+                            s->stream, s->kvPool, s->blockTable, s->kCaches, s->vCaches,
+                            "the KV cache"));
 
   size_t indexBytes = StepIndex::count(s->capacity, o.max_batch) * sizeof(int32_t);
   SIEVE_TRY(deviceAlloc(s->indexDevice, indexBytes, "the step indices"));
@@ -473,6 +510,7 @@ sieve_status sieve_session_reset(sieve_session *session) {
   std::fill(session->hasLogits.begin(), session->hasLogits.end(), false);
   session->sampleCounter = 0;
   session->kept.clear();
+  session->transientBytes = 0;
   return ok();
 }
 
@@ -546,10 +584,57 @@ Chunk planChunk(const std::vector<int> &remaining, int cap) {
   return c;
 }
 
+// What the @filter entry runs on for one prompt of n tokens, allocated by
+// selectTokens and freed when it returns: a paged cache of the KV layers
+// the entry touches (FilterInfo::num_kv_layers, not the model's all),
+// sized for the prompt, its identity block table, and token_scores' output
+// and scratch sized for the prompt. So the session's own cache holds only
+// what the pruned prefill keeps, and a prompt may exceed max_context.
+// Plain cudaMalloc / cudaFree (deviceAlloc), not the stream-ordered
+// allocator: the state is freed right after the stream synchronization the
+// host-side selection needs anyway, so cudaFree's implicit synchronization
+// costs nothing, the memory goes back to the device at once (a pool would
+// keep it until its release threshold), and every runtime allocation stays
+// in deviceAlloc's accounting.
+struct FilterState {
+  cudaStream_t stream = nullptr;
+  DevicePtr kvPool, blockTable, scores;
+  std::vector<void *> kCaches, vCaches;
+  int maxBlocks = 0, promptTokens = 0;
+
+  sieve_status create(const sieve_session *s, const FilterInfo &f, int n) {
+    const ModelInfo &info = *s->model->info;
+    stream = s->stream;
+    promptTokens = n;
+    maxBlocks = (n + info.kv_block_size - 1) / info.kv_block_size;
+    SIEVE_TRY(allocPagedCache(info, f.num_kv_layers, maxBlocks, stream, kvPool, blockTable,
+                              kCaches, vCaches, "the token filter's KV cache"));
+    return deviceAlloc(scores,
+                       token_scores_floats(n, info.num_heads, f.window) * sizeof(float),
+                       "the token filter scores");
+  }
+  // The pointers of `args` the filter pass takes from here, not the session.
+  void apply(StepArgs &args) const {
+    args.k_cache = kCaches.data();
+    args.v_cache = vCaches.data();
+    args.block_table = static_cast<const int32_t *>(blockTable.get());
+    args.max_blocks_per_seq = maxBlocks;
+    args.max_context = promptTokens;
+    args.logits = static_cast<float *>(scores.get());
+  }
+  size_t bytes() const { return deviceBytes({&kvPool, &blockTable, &scores}); }
+  // An early return may leave launches in flight that use the buffers.
+  ~FilterState() {
+    if (stream)
+      cudaStreamSynchronize(stream);
+  }
+};
+
 sieve_status runPrefillChunk(sieve_session *s, const int32_t *const *tokens,
                              const std::vector<int> &consumed, const Chunk &c, bool allLogits,
                              int64_t firstOutputRow, float *logitsOut,
-                             const std::vector<int> &remaining, bool filter = false) {
+                             const std::vector<int> &remaining,
+                             const FilterState *filter = nullptr) {
   StepIndex h;
   SIEVE_TRY(s->hostIndex(h));
   int numSeqs = c.last + 1, t = 0, maxQuery = 0;
@@ -579,7 +664,7 @@ sieve_status runPrefillChunk(sieve_session *s, const int32_t *const *tokens,
     // The token filter's scores come from the prompt's last rows: only the
     // final chunk computes them (num_logit_rows is the flag).
     args.num_logit_rows = finishing.empty() ? 0 : 1;
-    args.logits = static_cast<float *>(s->filterScores.get());
+    filter->apply(args);
     SIEVE_TRY(s->uploadIndex());
     takeLauncherError(nullptr, 0);
     return checkLaunch(sieve_generated_filter(&args), "token filter");
@@ -618,25 +703,28 @@ sieve_status prefillTokens(sieve_session *session, int32_t batch, const int32_t 
                            const int32_t *lengths, int32_t logits_mode, float *logits_out);
 
 // GemFilter on a fresh batch-1 prompt longer than the filter's k: runs the
-// @filter entry over the prompt in prefill chunks (it fills the caches of
-// the layers up to the filter layer, which the pruned prefill overwrites),
-// copies the scores back and selects on the host with the CPU reference's
-// code (sieve/Runtime/token_select.h); `kept` receives the positions.
+// @filter entry over the prompt in prefill chunks on a transient state
+// (FilterState: the caches of the layers up to the filter layer and the
+// scores, sized for the prompt), copies the scores back and selects on the
+// host with the CPU reference's code (sieve/Runtime/token_select.h); `kept`
+// receives the positions. The state is freed before this returns.
 sieve_status selectTokens(sieve_session *s, const int32_t *prompt, int n,
                           std::vector<int32_t> &kept) {
   const FilterInfo &f = *sieve_generated_filter_info();
+  FilterState state;
+  SIEVE_TRY(state.create(s, f, n));
+  s->transientBytes = state.bytes();
   std::vector<int> remaining{n}, consumed{0};
   for (;;) {
     Chunk c = planChunk(remaining, s->capacity);
     if (c.tokens == 0)
       break;
-    SIEVE_TRY(runPrefillChunk(s, &prompt, consumed, c, false, 0, nullptr, remaining,
-                              /*filter=*/true));
+    SIEVE_TRY(runPrefillChunk(s, &prompt, consumed, c, false, 0, nullptr, remaining, &state));
     consumed[0] += c.take[0];
     remaining[0] -= c.take[0];
   }
   std::vector<float> scores(n);
-  SIEVE_CUDA(cudaMemcpyAsync(scores.data(), s->filterScores.get(), n * sizeof(float),
+  SIEVE_CUDA(cudaMemcpyAsync(scores.data(), state.scores.get(), n * sizeof(float),
                              cudaMemcpyDeviceToHost, s->stream),
              "copying the token filter scores");
   SIEVE_CUDA(cudaStreamSynchronize(s->stream), "token filter");
@@ -653,10 +741,24 @@ extern "C" {
 sieve_status sieve_prefill(sieve_session *session, int32_t batch, const int32_t *const *tokens,
                            const int32_t *lengths, int32_t logits_mode, float *logits_out) {
   // A model with a token filter prunes a fresh batch-1 prompt longer than
-  // k, then prefills the kept tokens at positions 0..k-1.
+  // k, then prefills the kept tokens at positions 0..k-1. The filter pass
+  // has its own cache, so the prompt may be longer than max_context; only
+  // the kept tokens (at most k) must fit.
   const FilterInfo *f = sieve_generated_filter_info();
+  if (session)
+    session->transientBytes = 0;
   if (f && session && tokens && lengths && batch == 1 && tokens[0] && lengths[0] > f->k &&
-      session->lengths[0] == 0 && lengths[0] <= session->options.max_context) {
+      session->lengths[0] == 0) {
+    if (lengths[0] > kMaxFilteredPrompt)
+      return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                  "sieve_prefill: a prompt of %d tokens is longer than the 2^24 a token "
+                  "filter takes",
+                  lengths[0]);
+    if (f->k > session->options.max_context)
+      return fail(SIEVE_ERROR_CONTEXT_FULL,
+                  "sieve_prefill: the token filter keeps %d of the prompt's %d tokens, more "
+                  "than max_context %d",
+                  f->k, lengths[0], session->options.max_context);
     SIEVE_TRY(checkTokens(session, tokens[0], lengths[0], 0));
     SIEVE_TRY(useDevice(session->model));
     std::vector<int32_t> kept;
@@ -685,6 +787,15 @@ sieve_status sieve_session_kept(const sieve_session *session, int32_t capacity, 
     return fail(SIEVE_ERROR_INVALID_ARGUMENT,
                 "sieve_session_kept: %d kept positions, room for %d", *count, capacity);
   std::copy(session->kept.begin(), session->kept.end(), kept);
+  return ok();
+}
+
+sieve_status sieve_session_memory(const sieve_session *session, sieve_memory_usage *out) {
+  if (!session || !out)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_session_memory: null argument");
+  out->weights_bytes = session->model->weights.get_deleter().bytes;
+  out->session_bytes = session->deviceBytes();
+  out->transient_bytes = session->transientBytes;
   return ok();
 }
 

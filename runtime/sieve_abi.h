@@ -84,8 +84,12 @@ struct StepArgs {
 
 // The token filter of a model compiled with --sieve-prune-tokens
 // (docs/token-pruning.md): the runtime prunes batch-1 prompts longer than k.
+// The @filter entry touches only KV layers [0, num_kv_layers) (the filter
+// layer's KV index + 1), so the runtime gives it a transient cache of just
+// those layers, sized for the prompt.
 struct FilterInfo {
   int32_t k, pool, window, block;
+  int32_t num_kv_layers;
 };
 
 } // namespace sieve::rt

@@ -85,7 +85,7 @@ public:
 private:
   LogicalResult emitEntry(k::EntryOp entry, StringRef function);
   LogicalResult emitLaunch(Operation *op);
-  LogicalResult emitFilterInfo(bool hasFilter);
+  LogicalResult emitFilterInfo(k::EntryOp filterEntry);
 
   /// `b_name` for a buffer; for a weight, its typed address with the symbol
   /// as a comment; `nullptr` for an absent optional reference.
@@ -154,26 +154,40 @@ LogicalResult Emitter::emit() {
      << "} // namespace\n\n"
      << "extern \"C\" const ModelInfo *sieve_generated_info(void) {\n"
      << "  return &kInfo;\n}\n";
-  bool hasFilter = false;
+  k::EntryOp filterEntry;
   for (auto entry : program.getBody().getOps<k::EntryOp>()) {
     StringRef name = entry.getSymName();
     if (name != "prefill" && name != "decode" && name != "draft" &&
         name != "filter")
       return entry.emitOpError("is not @prefill, @decode, @draft or @filter, "
                                "the entry points the runtime calls");
-    hasFilter |= name == "filter";
+    if (name == "filter")
+      filterEntry = entry;
     if (failed(emitEntry(entry, ("sieve_generated_" + name).str())))
       return failure();
   }
-  return emitFilterInfo(hasFilter);
+  return emitFilterInfo(filterEntry);
 }
 
-LogicalResult Emitter::emitFilterInfo(bool hasFilter) {
+/// 1 + the largest KV layer an op of `entry` reads or writes. Every kernel
+/// op that touches the KV cache (rotary_kv_append, attention_prefill,
+/// attention_decode, token_scores) names its cache in `layer`: the KV
+/// layer index, which layer skipping has already remapped.
+static int64_t kvLayersUsed(k::EntryOp entry) {
+  int64_t used = 0;
+  for (Operation &op : entry.getBody().front())
+    if (auto layer = op.getAttrOfType<IntegerAttr>("layer"))
+      used = std::max(used, layer.getInt() + 1);
+  return used;
+}
+
+LogicalResult Emitter::emitFilterInfo(k::EntryOp filterEntry) {
   auto filter = program->getAttrOfType<sieve::TokenFilterAttr>(
       "sieve.token_filter");
-  if (hasFilter != bool(filter))
+  if (bool(filterEntry) != bool(filter))
     return program.emitOpError("has ")
-           << (hasFilter ? "a @filter entry without" : "no @filter entry for")
+           << (filterEntry ? "a @filter entry without"
+                           : "no @filter entry for")
            << " its sieve.token_filter attribute";
   if (!filter) {
     os << "\nextern \"C\" const FilterInfo *sieve_generated_filter_info(void) "
@@ -182,10 +196,15 @@ LogicalResult Emitter::emitFilterInfo(bool hasFilter) {
           "{\n  return cudaErrorNotSupported;\n}\n";
     return success();
   }
+  // The runtime sizes the filter pass's transient KV cache by this count.
+  int64_t kvLayers = kvLayersUsed(filterEntry);
+  if (kvLayers < 1)
+    return filterEntry.emitOpError("touches no KV layer: it cannot score "
+                                   "tokens");
   os << "\nnamespace {\nconstexpr FilterInfo kFilter = {/*k=*/"
      << filter.getK() << ", /*pool=*/" << filter.getPool() << ", /*window=*/"
      << filter.getWindow() << ", /*block=*/" << filter.getBlock()
-     << "};\n} // namespace\n"
+     << ", /*num_kv_layers=*/" << kvLayers << "};\n} // namespace\n"
      << "extern \"C\" const FilterInfo *sieve_generated_filter_info(void) "
         "{\n  return &kFilter;\n}\n";
   return success();

@@ -2,8 +2,8 @@
 // random weights.bin, then checks prefill (LAST and ALL logits, batch 2 of
 // different lengths, chunked), decode steps (graph capture and replay at
 // two batch sizes) against an fp32 CPU forward and against a prefill of the
-// whole sequence, CONTEXT_FULL, bad weights files, argument errors, and
-// sampling through the API. Usage: capi_test WORK_DIR
+// whole sequence, CONTEXT_FULL, the memory query, bad weights files,
+// argument errors, and sampling through the API. Usage: capi_test WORK_DIR
 #include "sieve/Runtime/sieve_runtime.h"
 #include "sieve_abi.h"
 #include "test_util.h"
@@ -345,6 +345,34 @@ void testContextFull(sieve_model *m) {
   sieve_session_destroy(s);
 }
 
+// sieve_session_memory: the weights as written, a session holding at least
+// its paged KV cache, growing with max_context by at least the cache's
+// growth; no transient state without a token filter.
+void testMemory(sieve_model *m) {
+  auto kvBytes = [](int maxBatch, int maxContext) {
+    size_t blocks = size_t(maxBatch) * ((maxContext + kBlockSize - 1) / kBlockSize);
+    return 2 * size_t(kLayers) * blocks * kKvHeads * kBlockSize * kHeadDim * sizeof(T);
+  };
+  sieve_session *small = newSession(m, 2, 64), *large = newSession(m, 2, 1024);
+  sieve_memory_usage a{}, b{};
+  API_OK(sieve_session_memory(small, &a));
+  auto t = randomTokens(20);
+  const int32_t *toks[1] = {t.data()};
+  int32_t len = 20;
+  API_OK(sieve_prefill(large, 1, toks, &len, SIEVE_LOGITS_LAST, nullptr));
+  API_OK(sieve_session_memory(large, &b));
+  expect("memory: weights bytes", a.weights_bytes == kLayout.total &&
+                                      b.weights_bytes == kLayout.total);
+  expect("memory: a session holds its KV cache", a.session_bytes > kvBytes(2, 64));
+  expect("memory: grows with max_context",
+         b.session_bytes >= a.session_bytes + kvBytes(2, 1024) - kvBytes(2, 64));
+  expect("memory: no transient state without a token filter", b.transient_bytes == 0);
+  statusIs("memory: null -> INVALID_ARGUMENT", sieve_session_memory(small, nullptr),
+           SIEVE_ERROR_INVALID_ARGUMENT);
+  sieve_session_destroy(small);
+  sieve_session_destroy(large);
+}
+
 // KV rollback (self-speculative decoding): positions written past a
 // truncation are overwritten by the next steps, which then match the CPU
 // forward of the true sequence; bad slots / lengths are refused. The tiny
@@ -553,6 +581,7 @@ int main(int argc, char **argv) {
   testDecode(m, W, 1, 5, 20);
   testDecode(m, W, 3, 10, 24);
   testContextFull(m);
+  testMemory(m);
   testTruncate(m, b, refB);
   testArguments(m);
   testSampling(m);

@@ -19,6 +19,7 @@
 #include "sieve/Import/ONNXImporter.h"
 #include "sieve/Passes/Passes.h"
 #include "sieve/Passes/Speculative.h"
+#include "sieve/Runtime/sieve_runtime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -343,7 +344,7 @@ llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
   return llvm::json::Object{
       {"format", "sieve-model"},
       {"format_version", 1},
-      {"abi_version", 1},
+      {"abi_version", SIEVE_RUNTIME_ABI_VERSION},
       {"tool", "sieve-compile " SIEVE_VERSION},
       {"created", std::string(stamp)}, // Value(const char *) would not copy
       {"source", inputPath.getValue()},

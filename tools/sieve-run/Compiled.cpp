@@ -61,9 +61,10 @@ struct Runtime {
   X(sieve_session_lengths)                                                     \
   X(sieve_prefill)                                                             \
   X(sieve_decode_step)                                                         \
-  X(sieve_sample)
-// Added after ABI 1's first models: resolved when present, so a model
-// built before them still runs everything else.
+  X(sieve_sample)                                                              \
+  X(sieve_session_memory)
+// Added after ABI 1's first models: resolved when present. (The manifest
+// check now admits only ABI 2 models, which export all of them.)
 #define SIEVE_API_OPTIONAL(X)                                                  \
   X(sieve_session_truncate)                                                    \
   X(sieve_draft_step)                                                          \
@@ -107,6 +108,9 @@ struct Runtime {
 /// sieve_verify_step's largest token count (the prompt of the first
 /// "verify" is longer: it goes through sieve_prefill).
 constexpr int32_t kVerifyGraphMax = 32;
+
+/// --bench's prefill launch size cap: the runtime's default one.
+constexpr int64_t kBenchPrefillTokens = 8192;
 
 double secondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
@@ -242,7 +246,10 @@ public:
   }
 
 private:
-  void openSession(int64_t batch, int64_t context) {
+  /// A session of at least `batch` slots of `context` tokens (reused when
+  /// the open one is large enough); prefillTokens 0 takes the runtime's
+  /// default launch size.
+  void openSession(int64_t batch, int64_t context, int64_t prefillTokens = 0) {
     if (o.maxBatch > 0)
       batch = std::max<int64_t>(batch, o.maxBatch);
     if (o.maxContext > 0)
@@ -254,7 +261,8 @@ private:
     if (session)
       rt.sieve_session_destroy(session);
     session = nullptr;
-    sieve_session_options opts{int32_t(batch), int32_t(context), 0};
+    sieve_session_options opts{int32_t(batch), int32_t(context),
+                               int32_t(prefillTokens)};
     rt.check(rt.sieve_session_create(model, &opts, &session),
              "cannot create a session (max batch " + Twine(batch) +
                  ", max context " + Twine(context) + ")");
@@ -545,9 +553,7 @@ private:
     for (const RetrievalCase &c : *cases)
       longest = std::max<int64_t>(longest, c.tokens.size());
     openSession(1, longest);
-    int32_t filterK = 0; // models built before token filters have none
-    if (rt.sieve_model_token_filter)
-      rt.check(rt.sieve_model_token_filter(model, &filterK), "token filter");
+    int32_t filterK = tokenFilterK();
     auto forward = [&](const RetrievalCase &c, std::vector<float> &logits,
                        int64_t &vocab, std::vector<int64_t> &kept) {
       if (filterK > 0)
@@ -596,28 +602,35 @@ private:
     return 0;
   }
 
-  static std::vector<int64_t> parseList(StringRef spec, StringRef flag) {
-    std::vector<int64_t> out;
-    llvm::SmallVector<StringRef> parts;
-    spec.split(parts, ',', -1, false);
-    for (StringRef p : parts) {
-      int64_t v;
-      if (p.trim().getAsInteger(10, v) || v <= 0)
-        fail(flag + ": expected positive integers separated by commas, got '" +
-             spec + "'");
-      out.push_back(v);
-    }
-    return out;
+  /// The model's token filter k (0: none; models built before token
+  /// filters have none).
+  int32_t tokenFilterK() {
+    int32_t k = 0;
+    if (rt.sieve_model_token_filter)
+      rt.check(rt.sieve_model_token_filter(model, &k), "token filter");
+    return k;
   }
 
   /// Prefill latency per prompt length at batch 1, then decode tokens/s
   /// per batch size at the first prompt length of context. Timed on the
   /// host around complete calls (a sample at the end of each synchronizes),
-  /// after a warm-up; medians.
+  /// after a warm-up; medians. Sessions are sized as a request needs them:
+  /// the tokens the cache holds after the prefill (k for a prompt a token
+  /// filter prunes) plus the decode steps; so one process per prompt
+  /// length shows the memory a request of that length takes. The prefill
+  /// launches take min(longest prompt, kBenchPrefillTokens) tokens with or
+  /// without a filter (the runtime's defaults differ), so both chunk alike
+  /// and hold the same activation arena.
   int bench() {
-    std::vector<int64_t> lengths = parseList(o.benchPromptLengths, "--bench-prompt-lengths");
-    std::vector<int64_t> batches = parseList(o.benchBatches, "--bench-batches");
+    const std::vector<int64_t> &lengths = o.benchPromptLengths;
+    const std::vector<int64_t> &batches = o.benchBatches;
     int64_t steps = o.benchDecodeSteps;
+    int32_t filterK = tokenFilterK();
+    // Tokens the cache holds after a prefill of `batch` prompts of `len`:
+    // the runtime prunes only batch-1 prompts longer than k.
+    auto held = [&](int64_t len, int64_t batch) {
+      return filterK > 0 && batch == 1 && len > filterK ? int64_t(filterK) : len;
+    };
     std::mt19937 rng(1234);
     auto randomTokens = [&](int64_t n) {
       std::vector<int32_t> t(n);
@@ -627,8 +640,12 @@ private:
       return t;
     };
     llvm::json::Array prefill, decode;
-    int64_t maxLen = *std::max_element(lengths.begin(), lengths.end());
-    openSession(1, maxLen + 1);
+    int64_t maxHeld = 0, maxLen = 0;
+    for (int64_t len : lengths) {
+      maxHeld = std::max(maxHeld, held(len, 1));
+      maxLen = std::max(maxLen, len);
+    }
+    openSession(1, maxHeld + steps, std::min(maxLen, kBenchPrefillTokens));
     for (int64_t len : lengths) {
       std::vector<int32_t> toks = randomTokens(len);
       const int32_t *p = toks.data();
@@ -644,15 +661,30 @@ private:
           times.push_back(secondsSince(t0));
       }
       double ms = 1e3 * median(times);
-      prefill.push_back(llvm::json::Object{{"tokens", len}, {"ms", ms}});
+      int64_t kept = keptCount(len);
+      sieve_memory_usage mem{};
+      rt.check(rt.sieve_session_memory(session, &mem), "memory");
+      uint64_t peak = mem.weights_bytes + mem.session_bytes + mem.transient_bytes;
+      prefill.push_back(llvm::json::Object{
+          {"tokens", len},
+          {"ms", ms},
+          {"kept", kept},
+          {"max_context", sessionContext},
+          {"weights_bytes", int64_t(mem.weights_bytes)},
+          {"session_bytes", int64_t(mem.session_bytes)},
+          {"transient_bytes", int64_t(mem.transient_bytes)},
+          {"runtime_peak_bytes", int64_t(peak)}});
       if (!o.json)
-        llvm::outs() << llvm::formatv("prefill {0,5} tokens: {1,9:f3} ms "
-                                      "({2:f0} tokens/s)\n",
-                                      len, ms, len / (ms / 1e3));
+        llvm::outs() << llvm::formatv(
+            "prefill {0,5} tokens: {1,9:f3} ms ({2:f0} tokens/s), kept {3}; "
+            "runtime memory {4:f1} MiB weights + {5:f1} session + {6:f1} "
+            "transient\n",
+            len, ms, len / (ms / 1e3), kept, mem.weights_bytes / 1048576.0,
+            mem.session_bytes / 1048576.0, mem.transient_bytes / 1048576.0);
     }
     int64_t context = lengths.front();
     for (int64_t batch : batches) {
-      openSession(batch, context + steps + 16);
+      openSession(batch, held(context, batch) + steps + 16); // 8 warm-up steps
       std::vector<std::vector<int32_t>> prompts;
       std::vector<const int32_t *> ptrs;
       std::vector<int32_t> lens(batch, int32_t(context));
@@ -663,6 +695,7 @@ private:
       rt.check(rt.sieve_prefill(session, int32_t(batch), ptrs.data(),
                                 lens.data(), SIEVE_LOGITS_LAST, nullptr),
                "prefill");
+      int64_t kept = batch == 1 ? keptCount(context) : context;
       std::vector<int32_t> next(batch);
       sieve_sampling greedy{0, 0, 1, 0};
       auto step = [&] {
@@ -683,23 +716,38 @@ private:
       double tps = batch * steps / secs;
       decode.push_back(llvm::json::Object{{"batch", batch},
                                           {"context", context},
+                                          {"kept", kept},
                                           {"steps", steps},
                                           {"ms_per_step", 1e3 * secs / steps},
                                           {"tokens_per_s", tps}});
       if (!o.json)
         llvm::outs() << llvm::formatv("decode batch {0,3} at {1} tokens of "
-                                      "context: {2:f3} ms/step, {3:f1} "
-                                      "tokens/s\n",
-                                      batch, context, 1e3 * secs / steps, tps);
+                                      "context ({4} kept): {2:f3} ms/step, "
+                                      "{3:f1} tokens/s\n",
+                                      batch, context, 1e3 * secs / steps, tps,
+                                      kept);
     }
     if (o.json)
       llvm::outs() << llvm::formatv(
           "{0}\n", llvm::json::Value(llvm::json::Object{
                        {"model", o.modelDir},
                        {"dtype", config.dtype},
+                       {"token_filter_k", filterK},
                        {"prefill", std::move(prefill)},
                        {"decode", std::move(decode)}}));
     return 0;
+  }
+
+  /// Prompt tokens the last prefill of `len` tokens kept (all of them
+  /// when the runtime did not prune it).
+  int64_t keptCount(int64_t len) {
+    if (!rt.sieve_session_kept)
+      return len;
+    std::vector<int32_t> kept(len);
+    int32_t count = 0;
+    rt.check(rt.sieve_session_kept(session, int32_t(len), kept.data(), &count),
+             "kept");
+    return count ? count : len;
   }
 
   const CompiledOptions &o;

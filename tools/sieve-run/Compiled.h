@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sieve::run {
 
@@ -26,8 +27,8 @@ struct CompiledOptions {
   std::string retrievalFile; // --retrieval
   bool checkKV = false;
   bool bench = false;        // --bench
-  std::string benchPromptLengths;
-  std::string benchBatches;
+  std::vector<int64_t> benchPromptLengths; // checked by sieve-run.cpp
+  std::vector<int64_t> benchBatches;
   int64_t benchDecodeSteps = 0;
   int64_t maxContext = 0;
   int64_t maxBatch = 0;

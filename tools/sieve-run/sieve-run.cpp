@@ -66,16 +66,21 @@ static cl::opt<std::string>
            cl::init(""), cl::cat(category));
 static cl::opt<bool> bench("bench",
                            cl::desc("Compiled models: time prefill per prompt "
-                                    "length and decode per batch size"),
+                                    "length (with the tokens kept and the "
+                                    "runtime's device memory) and decode per "
+                                    "batch size"),
                            cl::init(false), cl::cat(category));
 static cl::opt<std::string> benchPromptLengths(
     "bench-prompt-lengths",
-    cl::desc("--bench: prompt lengths to prefill at batch 1; decode runs "
-             "with the first as context (default 512,2048,8192)"),
+    cl::desc("--bench: prompt lengths to prefill at batch 1, up to 2^24; "
+             "decode runs with the first as context (default "
+             "512,2048,8192). A model with a token filter prefills them "
+             "in a session sized for k plus the decode steps"),
     cl::init("512,2048,8192"), cl::cat(category));
 static cl::opt<std::string>
     benchBatches("bench-batches",
-                 cl::desc("--bench: decode batch sizes (default 1,8,32)"),
+                 cl::desc("--bench: decode batch sizes, up to 65535 "
+                          "(default 1,8,32)"),
                  cl::init("1,8,32"), cl::cat(category));
 static cl::opt<int64_t>
     benchDecodeSteps("bench-decode-steps",
@@ -254,6 +259,27 @@ static std::string locString(Location loc) {
 [[noreturn]] static void fail(const Twine &message) {
   llvm::errs() << "sieve-run: error: " << message << "\n";
   std::exit(1);
+}
+
+/// A --bench list: positive integers up to `max`, separated by commas.
+static std::vector<int64_t> parseBenchList(StringRef spec, StringRef flag,
+                                           int64_t max) {
+  std::vector<int64_t> out;
+  SmallVector<StringRef> parts;
+  spec.split(parts, ',', -1, false);
+  for (StringRef p : parts) {
+    int64_t v;
+    if (p.trim().getAsInteger(10, v) || v <= 0)
+      fail(flag + ": expected positive integers separated by commas, got '" +
+           spec + "'");
+    if (v > max)
+      fail(flag + ": " + Twine(v) + " is over the runtime's limit of " +
+           Twine(max));
+    out.push_back(v);
+  }
+  if (out.empty())
+    fail(flag + ": expected at least one value");
+  return out;
 }
 
 static std::string jsonString(StringRef s) {
@@ -1259,6 +1285,11 @@ int main(int argc, char **argv) {
 
   if (benchDecodeSteps <= 0)
     fail("--bench-decode-steps must be positive");
+  // Checked here, before a model is loaded: the runtime's own bounds.
+  std::vector<int64_t> benchLengths =
+      parseBenchList(benchPromptLengths, "--bench-prompt-lengths", 1 << 24);
+  std::vector<int64_t> benchBatchList =
+      parseBenchList(benchBatches, "--bench-batches", 65535);
   if (sieve::run::isCompiledModel(modelPath)) {
     if (device == "cpu")
       fail("'" + modelPath + "' is a compiled model: it runs on the GPU (give "
@@ -1286,8 +1317,8 @@ int main(int argc, char **argv) {
     o.inputBytes = inputBytes;
     o.checkKV = checkKV;
     o.bench = bench;
-    o.benchPromptLengths = benchPromptLengths;
-    o.benchBatches = benchBatches;
+    o.benchPromptLengths = benchLengths;
+    o.benchBatches = benchBatchList;
     o.benchDecodeSteps = benchDecodeSteps;
     o.maxContext = maxContext;
     o.maxBatch = maxBatch;

@@ -20,7 +20,7 @@ extern "C" {
 
 /* Bumped whenever this header, the weights.bin format or the generated
  * code's interface changes; a library and a weights.bin must agree. */
-#define SIEVE_RUNTIME_ABI_VERSION 1
+#define SIEVE_RUNTIME_ABI_VERSION 2
 
 typedef enum sieve_status {
   SIEVE_OK = 0,
@@ -49,10 +49,13 @@ typedef struct sieve_model_config {
 
 typedef struct sieve_session_options {
   int32_t max_batch;          /* sequences (slots) */
-  int32_t max_context;        /* tokens per sequence */
+  int32_t max_context;        /* tokens per sequence (held in the KV cache;
+                                 a model with a token filter takes longer
+                                 prompts, see sieve_model_token_filter) */
   int32_t max_prefill_tokens; /* tokens per prefill launch (longer prefills
                                  run in chunks); 0 = min(max_batch *
-                                 max_context, 8192) */
+                                 max_context, 8192), or 8192 for a model
+                                 with a token filter */
 } sieve_session_options;
 
 typedef struct sieve_sampling {
@@ -103,13 +106,34 @@ sieve_status sieve_prefill(sieve_session *session, int32_t batch,
  * docs/token-pruning.md): sieve_prefill of one fresh prompt longer than k
  * tokens scores it at the filter layer, keeps k positions and prefills
  * those alone (at positions 0..k-1; logits and the slot's length follow
- * the kept tokens). sieve_model_token_filter gives k (0: no filter);
- * sieve_session_kept the positions the last prefill kept (count 0 when it
- * ran unpruned), into kept[0..capacity). */
+ * the kept tokens). The filter pass runs on a transient cache of the
+ * layers up to the filter layer, sized for the prompt and freed before
+ * sieve_prefill returns, so the prompt may be longer than max_context (up
+ * to 2^24 tokens, else INVALID_ARGUMENT): only the k kept tokens must fit
+ * (CONTEXT_FULL when k > max_context). A prompt of at most k tokens, a
+ * slot that already holds tokens and a batch of several prompts run
+ * unpruned, within max_context. sieve_model_token_filter gives k (0: no
+ * filter); sieve_session_kept the positions the last prefill kept (count 0
+ * when it ran unpruned), into kept[0..capacity). */
 sieve_status sieve_model_token_filter(const sieve_model *model, int32_t *k);
 sieve_status sieve_session_kept(const sieve_session *session,
                                 int32_t capacity, int32_t *kept,
                                 int32_t *count);
+
+/* Device memory the runtime allocated (cudaMalloc) for `session`:
+ * weights_bytes for its model, session_bytes held while the session lives
+ * (KV cache, activation arena, GEMM workspace, attention scratch, logits,
+ * step indices), transient_bytes that the last sieve_prefill held during
+ * the call and freed (a token filter's KV cache and scores; 0 when it ran
+ * unpruned). Their sum is the runtime's peak during a pruned prefill; the
+ * CUDA context, cuBLASLt and captured graphs come on top. */
+typedef struct sieve_memory_usage {
+  uint64_t weights_bytes;
+  uint64_t session_bytes;
+  uint64_t transient_bytes;
+} sieve_memory_usage;
+sieve_status sieve_session_memory(const sieve_session *session,
+                                  sieve_memory_usage *out);
 
 /* Appends tokens[b] to slot b for b < batch; logits_out is [batch, vocab]
  * or NULL. Runs as a CUDA graph captured on first use per batch size. */
