@@ -20,7 +20,7 @@
 
 using namespace sieve::rt;
 
-static_assert(SIEVE_RUNTIME_ABI_VERSION == 1, "update the weights.bin checks with the ABI");
+static_assert(SIEVE_RUNTIME_ABI_VERSION == 2, "update the weights.bin checks with the ABI");
 
 namespace {
 
@@ -107,7 +107,6 @@ struct FileCloser {
 constexpr size_t kUploadChunk = 16u << 20;       // pinned staging, two of them
 constexpr size_t kGemmWorkspace = 32u << 20;     // cuBLASLt's suggestion for Hopper
 constexpr int kMaxAllLogitsRows = 256;           // rows per launch in SIEVE_LOGITS_ALL
-constexpr size_t kValueBytes = 2;                // f16 and bf16
 
 // Converts the result of an entry point (and any launcher failure it
 // recorded) into a status.
@@ -334,6 +333,13 @@ sieve_status sieve_model_open(const char *model_dir, sieve_model **out) {
   if (info->dtype != DType::F16 && info->dtype != DType::BF16)
     return fail(SIEVE_ERROR_VERSION_MISMATCH, "the model code names an unknown dtype %d",
                 static_cast<int>(info->dtype));
+  if ((info->kv_format != KVFormat::Dense && info->kv_format != KVFormat::Int8 &&
+       info->kv_format != KVFormat::FP8) ||
+      info->kv_vector_bytes != kv_vector_bytes(info->kv_format, info->head_dim, 2))
+    return fail(SIEVE_ERROR_VERSION_MISMATCH,
+                "the model code names KV format %d with %d-byte vectors, which this runtime "
+                "does not store",
+                static_cast<int>(info->kv_format), info->kv_vector_bytes);
   int devices = 0;
   cudaError_t e = cudaGetDeviceCount(&devices);
   if (e != cudaSuccess || devices == 0) {
@@ -433,9 +439,11 @@ sieve_status sieve_session_create(sieve_model *model, const sieve_session_option
                           "the token filter scores"));
 
   // Paged KV cache: every KV layer has a K and a V pool of
-  // [num_blocks, kv_heads, block_size, head_dim] values.
+  // [num_blocks, kv_heads, block_size] vectors of kv_vector_bytes (head_dim
+  // values, with their scale when quantized: runtime/kernels/kv_cache.cuh).
   size_t numBlocks = size_t(o.max_batch) * s->maxBlocksPerSeq;
-  size_t poolBytes = numBlocks * info.num_kv_heads * info.kv_block_size * info.head_dim * kValueBytes;
+  size_t poolBytes =
+      numBlocks * info.num_kv_heads * info.kv_block_size * size_t(info.kv_vector_bytes);
   SIEVE_TRY(deviceAlloc(s->kvPool, poolBytes * 2 * info.num_kv_layers, "the KV cache"));
   for (int l = 0; l < info.num_kv_layers; ++l) {
     s->kCaches.push_back(static_cast<char *>(s->kvPool.get()) + poolBytes * (2 * l));

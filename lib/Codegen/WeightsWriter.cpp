@@ -11,6 +11,7 @@
 #include "sieve/Codegen/Codegen.h"
 #include "sieve/Dialect/ONNX/ONNXDialect.h"
 #include "sieve/Dialect/ONNX/ONNXOps.h"
+#include "sieve/Runtime/sieve_runtime.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -350,7 +351,7 @@ LogicalResult Writer::write() {
   // The header is not part of the payload the offsets count in.
   char header[4096] = {};
   std::memcpy(header, "SIEVEWB", 8);
-  uint32_t abi = 1, headerBytes = 4096;
+  uint32_t abi = SIEVE_RUNTIME_ABI_VERSION, headerBytes = 4096;
   uint64_t payload = program.getWeightsBytes();
   std::memcpy(header + 8, &abi, 4);
   std::memcpy(header + 12, &headerBytes, 4);

@@ -19,6 +19,7 @@
 #include "sieve/Import/ONNXImporter.h"
 #include "sieve/Passes/Passes.h"
 #include "sieve/Passes/Speculative.h"
+#include "sieve/Runtime/sieve_runtime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -208,6 +209,13 @@ std::string findNvcc() {
 
 /// `sieve.removed` entries as JSON objects (layer, block, mode, metric,
 /// score, order, ...), so tools need not parse MLIR attributes.
+/// The KV-cache storage: the dtype's name, or the #sieve.kv format's kind.
+std::string kvFormatJson(sieve::kernel::ProgramOp program) {
+  if (sieve::KVAttr kv = program.getKvAttr())
+    return sieve::stringifyQuantKind(kv.getKind()).str();
+  return program.getDtype().isBF16() ? "bf16" : "f16";
+}
+
 llvm::json::Value removedJson(ArrayAttr removed) {
   llvm::json::Array out;
   if (!removed)
@@ -343,7 +351,7 @@ llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
   return llvm::json::Object{
       {"format", "sieve-model"},
       {"format_version", 1},
-      {"abi_version", 1},
+      {"abi_version", SIEVE_RUNTIME_ABI_VERSION},
       {"tool", "sieve-compile " SIEVE_VERSION},
       {"created", std::string(stamp)}, // Value(const char *) would not copy
       {"source", inputPath.getValue()},
@@ -357,7 +365,9 @@ llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
                           {"num_heads", program.getNumHeads()},
                           {"num_kv_heads", program.getNumKvHeads()},
                           {"head_dim", program.getHeadDim()},
-                          {"kv_block_size", program.getKvBlockSize()}}},
+                          {"kv_block_size", program.getKvBlockSize()},
+                          {"kv_format", kvFormatJson(program)},
+                          {"kv_bytes_per_token", program.getKvBytesPerToken()}}},
       {"pipeline", pipeline},
       {"options", llvm::json::Object{{"dtype", dt},
                                      {"passes", passes.getValue()},
