@@ -134,8 +134,12 @@ __device__ __forceinline__ void
 loadKvTileQuant(const uint8_t *kCache, const uint8_t *vCache,
                 const int32_t *slotBlocks, int blockSize, int numKvHeads,
                 int kvHead, int first, int end, T *Ks, T *Vs) {
-  constexpr int vecPerRow = HeadDim / 8;
-  for (int i = threadIdx.x; i < kKeys * vecPerRow; i += kThreads) {
+  constexpr int vecPerRow = HeadDim / 8, perThread = kKeys * vecPerRow / kThreads;
+  static_assert(kKeys * vecPerRow % kThreads == 0, "whole 8-value chunks per thread");
+  // A fixed trip count, unrolled: the loads of all chunks can be in flight.
+#pragma unroll
+  for (int r = 0; r < perThread; ++r) {
+    int i = threadIdx.x + r * kThreads;
     int j = i / vecPerRow, d = (i % vecPerRow) * 8, pos = first + j;
     float kv[8] = {}, vv[8] = {};
     if (pos < end) {
