@@ -587,7 +587,8 @@ struct RotatedView {
 } // namespace
 
 /// The KV-cache format is the program's, so every attention must store its
-/// cache alike; the kernels quantize int8 and fp8 (one scale per vector).
+/// cache alike; the kernels quantize int8 and fp8 (one scale per vector)
+/// and int4 with one group per vector.
 LogicalResult Lowering::checkKVFormat(AttentionOp op) {
   KVAttr kv = op.getKvAttr();
   auto error = [&] {
@@ -595,9 +596,10 @@ LogicalResult Lowering::checkKVFormat(AttentionOp op) {
                         "layer ")
            << layerOf.lookup(op) << ": ";
   };
-  if (kv && kv.getKind() == QuantKind::int4)
+  if (kv && kv.getKind() == QuantKind::int4 && kv.getGroup() != op.getHeadDim())
     return error() << "KV-cache format " << kv
-                   << " has no GPU kernel yet (int8 and fp8 do)";
+                   << " has no GPU kernel yet (int4 groups of head_dim "
+                   << op.getHeadDim() << " do)";
   if (kv && op.getHeadDim() != 32 && op.getHeadDim() != 64 &&
       op.getHeadDim() != 128)
     return error() << "a quantized KV cache " << kv

@@ -334,7 +334,7 @@ sieve_status sieve_model_open(const char *model_dir, sieve_model **out) {
     return fail(SIEVE_ERROR_VERSION_MISMATCH, "the model code names an unknown dtype %d",
                 static_cast<int>(info->dtype));
   if ((info->kv_format != KVFormat::Dense && info->kv_format != KVFormat::Int8 &&
-       info->kv_format != KVFormat::FP8) ||
+       info->kv_format != KVFormat::FP8 && info->kv_format != KVFormat::Int4) ||
       info->kv_vector_bytes != kv_vector_bytes(info->kv_format, info->head_dim, 2))
     return fail(SIEVE_ERROR_VERSION_MISMATCH,
                 "the model code names KV format %d with %d-byte vectors, which this runtime "

@@ -25,9 +25,10 @@ namespace sieve::rt {
 enum class DType : int32_t { F16 = 0, BF16 = 1 };
 
 // How the KV cache stores each (position, KV head) vector of head_dim values
-// (docs/quantization.md, "KV cache on the GPU"): dtype values, or int8 /
-// E4M3 codes with one f32 scale per vector.
-enum class KVFormat : int32_t { Dense = 0, Int8 = 1, FP8 = 2 };
+// (docs/quantization.md, "KV cache on the GPU"): dtype values; int8 / E4M3
+// codes with one f32 scale per vector; or uint4 codes with one f32 scale and
+// one zero point per vector (asymmetric, one group of head_dim).
+enum class KVFormat : int32_t { Dense = 0, Int8 = 1, FP8 = 2, Int4 = 3 };
 
 // weights.bin: a 4096-byte header, then the payload the offsets refer to.
 struct WeightsHeader {

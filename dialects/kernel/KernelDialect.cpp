@@ -25,10 +25,14 @@ static int64_t elementBytes(Type type) {
 int64_t ProgramOp::getElementBytes() { return elementBytes(getDtype()); }
 
 int64_t ProgramOp::getKvVectorBytes() {
+  sieve::KVAttr kv = getKvAttr();
+  if (!kv)
+    return int64_t(getHeadDim()) * getElementBytes();
+  // uint4 codes, an f32 scale and a zero-point byte (one group per vector).
+  if (kv.getKind() == sieve::QuantKind::int4)
+    return int64_t(getHeadDim()) / 2 + 5;
   // int8 / E4M3 codes (one byte each) and one f32 scale.
-  if (getKvAttr())
-    return int64_t(getHeadDim()) + 4;
-  return int64_t(getHeadDim()) * getElementBytes();
+  return int64_t(getHeadDim()) + 4;
 }
 
 int64_t WeightOp::getByteSize() {
@@ -96,15 +100,17 @@ LogicalResult BufferOp::verify() {
 }
 
 /// What the GPU kernels support of a quantized KV cache: int8 and fp8 (one
-/// scale per vector), and head sizes whose vector the append kernel
-/// reduces within one CTA of 256 threads in whole warps.
+/// scale per vector), int4 with one group per vector, and head sizes whose
+/// vector the append kernel reduces within one CTA of 256 threads in whole
+/// warps.
 static LogicalResult verifyKVFormat(Operation *op, sieve::KVAttr kv,
                                     int64_t headDim) {
   if (!kv)
     return success();
-  if (kv.getKind() == sieve::QuantKind::int4)
+  if (kv.getKind() == sieve::QuantKind::int4 && kv.getGroup() != headDim)
     return op->emitOpError("KV-cache format ")
-           << kv << " has no GPU kernel (int8 and fp8 do)";
+           << kv << " has no GPU kernel (int4 groups of head_dim " << headDim
+           << " do)";
   if (headDim != 32 && headDim != 64 && headDim != 128)
     return op->emitOpError("a quantized KV cache needs head_dim 32, 64 or "
                            "128, not ")

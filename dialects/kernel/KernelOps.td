@@ -21,7 +21,9 @@ def Kernel_ProgramOp : Kernel_Op<"program", [
     the layers that own a KV cache and its shape, the KV block size, and
     the KV cache's storage format `kv` (absent: `dtype` values;
     `#sieve.kv<int8>` / `#sieve.kv<fp8>`: codes and one f32 scale per
-    (position, KV head), docs/quantization.md). The verifier checks every
+    (position, KV head); `#sieve.kv<int4, group = head_dim>`: uint4 codes,
+    an f32 scale and a zero point per (position, KV head);
+    docs/quantization.md). The verifier checks every
     launch against the weights and buffers it names, and that every launch
     that touches the KV cache names the program's format.
     ```mlir
@@ -47,8 +49,9 @@ def Kernel_ProgramOp : Kernel_Op<"program", [
     /// Bytes of element type `dtype`.
     int64_t getElementBytes();
     /// Bytes of one (position, KV head) vector of keys or values in the
-    /// cache: head_dim dtype values, or head_dim one-byte codes and their
-    /// f32 scale (ModelInfo::kv_vector_bytes).
+    /// cache: head_dim dtype values, head_dim one-byte codes and their f32
+    /// scale, or head_dim / 2 bytes of uint4 codes, an f32 scale and a
+    /// zero-point byte (ModelInfo::kv_vector_bytes).
     int64_t getKvVectorBytes();
     /// KV-cache bytes of one token: keys and values of every KV layer.
     int64_t getKvBytesPerToken() {
@@ -234,7 +237,8 @@ def Kernel_RotaryKVAppendOp : Kernel_LaunchOp<"rotary_kv_append"> {
     the paged cache. Without `inv_freq` nothing is rotated. With `kv`
     (the program's KV format) each (position, KV head) vector of keys and
     of values is quantized as it is appended: one f32 scale from its absmax
-    (after rotary), int8 or E4M3 codes.
+    (after rotary), int8 or E4M3 codes; or (int4) a scale and zero point
+    from its min and max, uint4 codes.
   }];
   let arguments = (ins FlatSymbolRefAttr:$qkv, FlatSymbolRefAttr:$q_out,
                        I64Attr:$layer, I64Attr:$ld, I64Attr:$q_offset,

@@ -82,11 +82,12 @@ __global__ void rotaryKvAppendKernel(
   vCache[at] = row[vOffset + kv];
 }
 
-// The quantizing append (F = Int8, FP8): the same thread per value, then
-// the absmax of every key and value vector. head_dim is 32, 64 or 128, so
-// a vector is whole warps of one CTA (the query values before it fill whole
-// heads, and 256 threads hold whole heads): a warp reduction, then the
-// head's warps combine through shared memory.
+// The quantizing append (F = Int8, FP8, Int4): the same thread per value,
+// then the range of every key and value vector (absmax; min and max for
+// int4). head_dim is 32, 64 or 128, so a vector is whole warps of one CTA
+// (the query values before it fill whole heads, and 256 threads hold whole
+// heads): a warp reduction, then the head's warps combine through shared
+// memory. Int4 codes are packed by the even thread of each pair.
 template <typename T, KVFormat F>
 __global__ void rotaryKvAppendQuantKernel(
     const T *qkv, int ld, int qOffset, int kOffset, int vOffset, int numHeads,
@@ -95,7 +96,9 @@ __global__ void rotaryKvAppendQuantKernel(
     uint8_t *vCache, int blockSize, const int32_t *positions,
     const int32_t *tokenSeq, const int32_t *blockTable, int maxBlocksPerSeq) {
   awaitPredecessor();
-  __shared__ float amax[2][kRotaryThreads / 32];
+  constexpr bool kInt4 = F == KVFormat::Int4;
+  // Per warp: the maxima of (k, v) and, for int4, of (-k, -v) (the minima).
+  __shared__ float wmax[4][kRotaryThreads / 32];
   const int t = blockIdx.x;
   const int i = blockIdx.y * blockDim.x + threadIdx.x;
   const int qValues = numHeads * headDim, kvValues = numKvHeads * headDim;
@@ -118,18 +121,23 @@ __global__ void rotaryKvAppendQuantKernel(
     v = toFloat(row[vOffset + kv]);
   }
   const int warp = threadIdx.x >> 5;
-  const float wk = warpMax(fabsf(k)), wv = warpMax(fabsf(v));
-  if ((threadIdx.x & 31) == 0) {
-    amax[0][warp] = wk;
-    amax[1][warp] = wv;
+  float r[4] = {kInt4 ? k : fabsf(k), kInt4 ? v : fabsf(v), -k, -v};
+  constexpr int kReduced = kInt4 ? 4 : 2;
+#pragma unroll
+  for (int q = 0; q < kReduced; ++q) {
+    r[q] = warpMax(r[q]);
+    if ((threadIdx.x & 31) == 0)
+      wmax[q][warp] = r[q];
   }
   __syncthreads();
+  // Whole warps are key / value warps or not (heads are whole warps).
   if (!isKv)
     return;
-  float ak = 0.f, av = 0.f;
-  for (int w = warp - d / 32; w < warp - d / 32 + headDim / 32; ++w) {
-    ak = fmaxf(ak, amax[0][w]);
-    av = fmaxf(av, amax[1][w]);
+#pragma unroll
+  for (int q = 0; q < kReduced; ++q) {
+    r[q] = -INFINITY;
+    for (int w = warp - d / 32; w < warp - d / 32 + headDim / 32; ++w)
+      r[q] = fmaxf(r[q], wmax[q][w]);
   }
   const int64_t tile =
       int64_t(blockTable[int64_t(tokenSeq[t]) * maxBlocksPerSeq +
@@ -137,16 +145,34 @@ __global__ void rotaryKvAppendQuantKernel(
           numKvHeads +
       h;
   const KVQuantVector kd =
-      kvQuantVector(kCache, tile, pos % blockSize, headDim, blockSize);
+      kvQuantVector<F>(kCache, tile, pos % blockSize, headDim, blockSize);
   const KVQuantVector vd =
-      kvQuantVector(vCache, tile, pos % blockSize, headDim, blockSize);
-  const float sk = __fdiv_rn(ak, kvCodeMax<F>()),
-              sv = __fdiv_rn(av, kvCodeMax<F>());
-  kd.codes[d] = sk == 0.f ? uint8_t(0) : kvEncode<F>(k, sk);
-  vd.codes[d] = sv == 0.f ? uint8_t(0) : kvEncode<F>(v, sv);
-  if (d == 0) {
-    *kd.scale = sk;
-    *vd.scale = sv;
+      kvQuantVector<F>(vCache, tile, pos % blockSize, headDim, blockSize);
+  if constexpr (kInt4) {
+    const Int4Params pk = kvInt4Params(-r[2], r[0]), pv = kvInt4Params(-r[3], r[1]);
+    const unsigned ck = kvInt4Code(k, pk), cv = kvInt4Code(v, pv);
+    // The odd neighbour's codes (the whole warp is here: see above).
+    const unsigned nk = __shfl_down_sync(0xffffffffu, ck, 1),
+                   nv = __shfl_down_sync(0xffffffffu, cv, 1);
+    if (d % 2 == 0) {
+      kd.codes[d / 2] = uint8_t(ck | (nk << 4));
+      vd.codes[d / 2] = uint8_t(cv | (nv << 4));
+    }
+    if (d == 0) {
+      *kd.scale = pk.scale;
+      *kd.zero = uint8_t(pk.zero);
+      *vd.scale = pv.scale;
+      *vd.zero = uint8_t(pv.zero);
+    }
+  } else {
+    const float sk = __fdiv_rn(r[0], kvCodeMax<F>()),
+                sv = __fdiv_rn(r[1], kvCodeMax<F>());
+    kd.codes[d] = sk == 0.f ? uint8_t(0) : kvEncode<F>(k, sk);
+    vd.codes[d] = sv == 0.f ? uint8_t(0) : kvEncode<F>(v, sv);
+    if (d == 0) {
+      *kd.scale = sk;
+      *vd.scale = sv;
+    }
   }
 }
 

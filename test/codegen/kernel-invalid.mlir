@@ -169,14 +169,15 @@ kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 6
 
 // -----
 
-// Quantized KV caches: the kernels read int8 and fp8 (not int4), at head_dim
-// 32, 64 or 128, and every launch names the program's format.
-kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 64 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64, kv = #sieve.kv<int4, group = 64>} {
+// Quantized KV caches: the kernels read int8, fp8 and int4 with one group
+// per vector, at head_dim 32, 64 or 128, and every launch names the
+// program's format.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 64 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64, kv = #sieve.kv<int4, group = 32>} {
   kernel.buffer @x : 512 bytes
   kernel.buffer @q : 256 bytes
   kernel.entry @prefill {
-    // expected-error @+1 {{KV-cache format #sieve.kv<int4, group = 64> has no GPU kernel (int8 and fp8 do)}}
-    kernel.rotary_kv_append @x -> @q, kv[0] {attention_scaling = 1.0 : f32, head_dim = 64 : i64, k_offset = 128 : i64, ld = 256 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, q_offset = 0 : i64, rotary_dim = 0 : i64, v_offset = 192 : i64, kv = #sieve.kv<int4, group = 64>}
+    // expected-error @+1 {{KV-cache format #sieve.kv<int4, group = 32> has no GPU kernel (int4 groups of head_dim 64 do)}}
+    kernel.rotary_kv_append @x -> @q, kv[0] {attention_scaling = 1.0 : f32, head_dim = 64 : i64, k_offset = 128 : i64, ld = 256 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, q_offset = 0 : i64, rotary_dim = 0 : i64, v_offset = 192 : i64, kv = #sieve.kv<int4, group = 32>}
   }
 }
 

@@ -3,10 +3,10 @@
 // Prints one PASS/FAIL line per check and exits non-zero on any failure.
 //   kernel_test [--bench] [--only GROUP]
 // --bench also times attention and GEMM at model-like sizes (with --only
-// kvquant: only the f16 attention over f16, int8 and fp8 caches); --only runs one
+// kvquant: only the f16 attention over f16, int8, fp8 and int4 caches); --only runs one
 // group (embedding, norm, elementwise, gemm, rotary, attention, token_scores,
 // kvquant, sampling), e.g. under compute-sanitizer racecheck. kvquant: the
-// int8 / fp8 KV caches (quantizing append, both attention kernels).
+// int8 / fp8 / int4 KV caches (quantizing append, both attention kernels).
 #include "sieve_kernels.cuh"
 #include "sieve_sampling.h"
 #include "kernel_test_util.h"
@@ -317,7 +317,7 @@ template <typename T> struct PagedCache {
 // kvQuantize, written here independently of the kernels (E4M3 by search
 // over the codes): per vector s = amax / 127 (int8) or amax / 448 (fp8),
 // codes round(x / s) (nearest even) clamped to +-127, or the nearest E4M3
-// value (ties to the even code); s = 0 gives zero codes.
+// value (ties to the even code); s = 0 gives zero codes. int4: below.
 float e4m3Value(uint8_t c) {
   int e = (c >> 3) & 15, m = c & 7;
   float mag = e == 0 ? std::ldexp(float(m), -9) : std::ldexp(float(8 + m), e - 10);
@@ -335,36 +335,123 @@ uint8_t e4m3Nearest(float v) {
   }
   return uint8_t((std::signbit(v) ? 0x80 : 0) | best);
 }
-template <KVFormat F> float kvDecodeRef(uint8_t c) {
-  return F == KVFormat::Int8 ? float(int8_t(c)) : e4m3Value(c);
-}
-// Codes of x[D] into `codes`; returns the scale.
-template <KVFormat F> float kvQuantizeRef(const float *x, int D, uint8_t *codes) {
+// A quantized vector on the host: one code per value (int4 unpacked).
+struct QVec {
+  std::vector<uint8_t> codes;
+  float scale = 0.f;
+  uint8_t zero = 0; // int4
+};
+template <KVFormat F> QVec kvQuantizeRef(const float *x, int D) {
+  QVec q;
+  q.codes.resize(D);
+  if constexpr (F == KVFormat::Int4) {
+    // Asymmetric: s = (max - min) / 15, z = round(-min / s); a constant
+    // vector c is |c| * (q - z) with z = 0 or 1 (c = 0: s = 0).
+    float lo = INFINITY, hi = -INFINITY;
+    for (int d = 0; d < D; ++d) {
+      lo = std::min(lo, x[d]);
+      hi = std::max(hi, x[d]);
+    }
+    float s = (hi - lo) / 15.f, z = 0.f;
+    if (s == 0.f || !std::isfinite(s)) {
+      s = lo == 0.f ? 0.f : std::fabs(lo);
+      z = lo < 0.f ? 1.f : 0.f;
+    } else {
+      z = std::clamp(std::nearbyint(-lo / s), 0.f, 15.f);
+    }
+    q.scale = s;
+    q.zero = uint8_t(z);
+    for (int d = 0; d < D; ++d)
+      q.codes[d] = s == 0.f ? q.zero
+                            : uint8_t(std::clamp(std::nearbyint(x[d] / s) + z, 0.f, 15.f));
+    return q;
+  }
   float amax = 0.f;
   for (int d = 0; d < D; ++d)
     amax = std::max(amax, std::fabs(x[d]));
-  float s = amax / (F == KVFormat::Int8 ? 127.f : 448.f);
+  q.scale = amax / (F == KVFormat::Int8 ? 127.f : 448.f);
   for (int d = 0; d < D; ++d) {
-    float v = s == 0.f ? 0.f : x[d] / s;
-    codes[d] = F == KVFormat::Int8
-                   ? uint8_t(int8_t(std::clamp(std::nearbyint(v), -127.f, 127.f)))
-                   : e4m3Nearest(v);
+    float v = q.scale == 0.f ? 0.f : x[d] / q.scale;
+    q.codes[d] = F == KVFormat::Int8
+                     ? uint8_t(int8_t(std::clamp(std::nearbyint(v), -127.f, 127.f)))
+                     : e4m3Nearest(v);
   }
-  return s;
+  return q;
 }
-// The pool image of `values` ([tiles * block][D], the Dense layout):
-// per tile the block's codes, then its f32 scales. `values` become what the
-// pool represents (s * code).
+// Value d of a quantized vector.
+template <KVFormat F> float kvValueRef(const QVec &q, int d) {
+  uint8_t c = q.codes[d];
+  if (F == KVFormat::Int4)
+    return q.scale * (float(c) - float(q.zero));
+  return q.scale * (F == KVFormat::Int8 ? float(int8_t(c)) : e4m3Value(c));
+}
+// Codes as ordered integers (E4M3 magnitudes grow with the code; 0x80 is 0).
+template <KVFormat F> int kvOrdinal(uint8_t c) {
+  if (F == KVFormat::Int8)
+    return int8_t(c);
+  if (F == KVFormat::FP8)
+    return (c & 0x80) ? -int(c & 0x7f) : int(c & 0x7f);
+  return c;
+}
+// Where vector p of tile `tile` lives in a pool of format F
+// (runtime/kernels/kv_cache.cuh).
+template <KVFormat F> struct PoolLayout {
+  int D, blockSize;
+  size_t codeBytes() const { return F == KVFormat::Int4 ? D / 2 : D; }
+  size_t tileBytes() const { return size_t(blockSize) * KVCache<half, F>::vectorBytes(D); }
+  size_t codesAt(size_t tile, int p) const { return tile * tileBytes() + p * codeBytes(); }
+  size_t scaleAt(size_t tile, int p) const {
+    return tile * tileBytes() + blockSize * codeBytes() + p * 4;
+  }
+  size_t zeroAt(size_t tile, int p) const {
+    return tile * tileBytes() + blockSize * (codeBytes() + 4) + p;
+  }
+  void write(std::vector<uint8_t> &pool, size_t tile, int p, const QVec &q) const {
+    for (int d = 0; d < D; ++d) {
+      if (F == KVFormat::Int4) {
+        uint8_t &b = pool[codesAt(tile, p) + d / 2];
+        b = (d % 2) ? uint8_t((b & 0x0f) | (q.codes[d] << 4)) : uint8_t((b & 0xf0) | q.codes[d]);
+      } else {
+        pool[codesAt(tile, p) + d] = q.codes[d];
+      }
+    }
+    std::memcpy(&pool[scaleAt(tile, p)], &q.scale, 4);
+    if (F == KVFormat::Int4)
+      pool[zeroAt(tile, p)] = q.zero;
+  }
+  QVec read(const std::vector<uint8_t> &pool, size_t tile, int p) const {
+    QVec q;
+    q.codes.resize(D);
+    for (int d = 0; d < D; ++d)
+      q.codes[d] = F == KVFormat::Int4 ? (pool[codesAt(tile, p) + d / 2] >> (4 * (d % 2))) & 15
+                                       : pool[codesAt(tile, p) + d];
+    std::memcpy(&q.scale, &pool[scaleAt(tile, p)], 4);
+    if (F == KVFormat::Int4)
+      q.zero = pool[zeroAt(tile, p)];
+    return q;
+  }
+  // Marks the bytes of the vector.
+  void mark(std::vector<bool> &bytes, size_t tile, int p) const {
+    for (size_t b = 0; b < codeBytes(); ++b)
+      bytes[codesAt(tile, p) + b] = true;
+    for (size_t b = 0; b < 4; ++b)
+      bytes[scaleAt(tile, p) + b] = true;
+    if (F == KVFormat::Int4)
+      bytes[zeroAt(tile, p)] = true;
+  }
+};
+// The pool image of `values` ([tiles * block][D], the Dense layout).
+// `values` become what the pool represents (dequantized).
 template <KVFormat F>
 std::vector<uint8_t> quantizePool(std::vector<float> &values, int D, int blockSize) {
-  size_t vectors = values.size() / D, tileBytes = size_t(blockSize) * (D + 4);
-  std::vector<uint8_t> pool(vectors / blockSize * tileBytes);
+  PoolLayout<F> L{D, blockSize};
+  size_t vectors = values.size() / D;
+  std::vector<uint8_t> pool(vectors / blockSize * L.tileBytes());
   for (size_t v = 0; v < vectors; ++v) {
-    uint8_t *tile = pool.data() + v / blockSize * tileBytes, *codes = tile + v % blockSize * D;
-    float s = kvQuantizeRef<F>(&values[v * D], D, codes);
-    std::memcpy(tile + size_t(blockSize) * D + v % blockSize * 4, &s, 4);
+    QVec q = kvQuantizeRef<F>(&values[v * D], D);
+    L.write(pool, v / blockSize, int(v % blockSize), q);
     for (int d = 0; d < D; ++d)
-      values[v * D + d] = s * kvDecodeRef<F>(codes[d]);
+      values[v * D + d] = kvValueRef<F>(q, d);
   }
   return pool;
 }
@@ -378,7 +465,10 @@ Dev<typename KVCache<T, F>::Code> devKV(std::vector<float> &values, int D, int b
     return Dev<uint8_t>(quantizePool<F>(values, D, blockSize));
 }
 const char *kvName(KVFormat f) {
-  return f == KVFormat::Dense ? "" : f == KVFormat::Int8 ? " kv int8" : " kv fp8";
+  return f == KVFormat::Dense  ? ""
+         : f == KVFormat::Int8 ? " kv int8"
+         : f == KVFormat::FP8  ? " kv fp8"
+                               : " kv int4";
 }
 
 // out[t] = softmax(q[t] . K[0..pos] * scale) V for one query row.
@@ -646,13 +736,9 @@ template <typename T, KVFormat F> void testRotaryQuant(int headDim, RotaryStyle 
     return;
   std::vector<uint8_t> kAfter = poolBytes(dK), vAfter = poolBytes(dV);
   std::vector<float> qRef(qOut.n);
-  size_t tileBytes = size_t(blockSize) * (headDim + 4);
+  PoolLayout<F> L{headDim, blockSize};
   std::vector<bool> written(kAfter.size(), false);
   int valueMismatches = 0, keyFar = 0, keyInexact = 0, scaleBad = 0, vectors = 0;
-  // Codes as ordered integers (E4M3 magnitudes grow with the code).
-  auto ordinal = [](uint8_t c) {
-    return F == KVFormat::Int8 ? int(int8_t(c)) : ((c & 0x80) ? -int(c & 0x7f) : int(c & 0x7f));
-  };
   for (int t = 0; t < step.tokens; ++t) {
     const float *row = &qkv[size_t(t) * ld];
     float pos = float(step.positions[t]);
@@ -663,30 +749,24 @@ template <typename T, KVFormat F> void testRotaryQuant(int headDim, RotaryStyle 
     for (int h = 0; h < kvHeads; ++h) {
       int p = step.positions[t];
       size_t block = cache.table[size_t(step.tokenSeq[t]) * cache.maxBlocks + p / blockSize];
-      size_t base = (block * kvHeads + h) * tileBytes, codesAt = base + p % blockSize * headDim,
-             scaleAt = base + size_t(blockSize) * headDim + p % blockSize * 4;
+      size_t tile = block * kvHeads + h;
       std::vector<float> k(headDim);
       for (int d = 0; d < headDim; ++d)
         k[d] = rotaryRef(row + kOff + h * headDim, d, pos, style, headDim, invFreq, 1.f);
-      std::vector<uint8_t> kc(headDim), vc(headDim);
-      float ks = kvQuantizeRef<F>(k.data(), headDim, kc.data());
-      float vs = kvQuantizeRef<F>(row + vOff + h * headDim, headDim, vc.data());
-      float kGot, vGot;
-      std::memcpy(&kGot, &kAfter[scaleAt], 4);
-      std::memcpy(&vGot, &vAfter[scaleAt], 4);
-      scaleBad += std::fabs(kGot - ks) > 1e-5f * ks;
-      valueMismatches += vGot != vs;
+      QVec kRef = kvQuantizeRef<F>(k.data(), headDim),
+           vRef = kvQuantizeRef<F>(row + vOff + h * headDim, headDim);
+      QVec kGot = L.read(kAfter, tile, p % blockSize), vGot = L.read(vAfter, tile, p % blockSize);
+      scaleBad += std::fabs(kGot.scale - kRef.scale) > 1e-5f * kRef.scale ||
+                  std::abs(int(kGot.zero) - int(kRef.zero)) > 1;
+      valueMismatches += vGot.scale != vRef.scale || vGot.zero != vRef.zero;
       for (int d = 0; d < headDim; ++d) {
         // As values: E4M3 has two zeros (0x00, 0x80).
-        valueMismatches += kvDecodeRef<F>(vAfter[codesAt + d]) != kvDecodeRef<F>(vc[d]);
-        int diff = std::abs(ordinal(kAfter[codesAt + d]) - ordinal(kc[d]));
+        valueMismatches += kvValueRef<F>(vGot, d) != kvValueRef<F>(vRef, d);
+        int diff = std::abs(kvOrdinal<F>(kGot.codes[d]) - kvOrdinal<F>(kRef.codes[d]));
         keyInexact += diff != 0;
         keyFar += diff > 1;
       }
-      for (size_t b = 0; b < size_t(headDim); ++b)
-        written[codesAt + b] = true;
-      for (size_t b = 0; b < 4; ++b)
-        written[scaleAt + b] = true;
+      L.mark(written, tile, p % blockSize);
       ++vectors;
     }
   }
@@ -700,11 +780,11 @@ template <typename T, KVFormat F> void testRotaryQuant(int headDim, RotaryStyle 
   expect("rotary_kv_append v codes+scales = host rule " + tag, valueMismatches == 0,
          std::to_string(valueMismatches) + " mismatches in " + std::to_string(vectors) +
              " vectors");
-  expect("rotary_kv_append k codes within one code, scales 1e-5 " + tag,
+  expect("rotary_kv_append k codes (zero points) within one, scales 1e-5 " + tag,
          keyFar == 0 && scaleBad == 0,
          std::to_string(keyInexact) + " of " + std::to_string(vectors * headDim) +
              " codes differ by one, " + std::to_string(keyFar) + " by more, " +
-             std::to_string(scaleBad) + " scales off");
+             std::to_string(scaleBad) + " scales or zero points off");
   expect("rotary_kv_append leaves other vectors " + tag, untouchedChanged == 0,
          std::to_string(untouchedChanged) + " bytes changed");
 }
@@ -716,8 +796,11 @@ template <typename T> void testKVQuant() {
       testRotaryQuant<T, KVFormat::FP8>(hd, style);
     }
   testRotaryQuant<T, KVFormat::Int8>(32, RotaryStyle::None);
+  for (int hd : {32, 64, 128})
+    testRotaryQuant<T, KVFormat::Int4>(hd, RotaryStyle::Half);
   testAttentionsQuant<T, KVFormat::Int8>();
   testAttentionsQuant<T, KVFormat::FP8>();
+  testAttentionsQuant<T, KVFormat::Int4>();
 }
 
 std::vector<int32_t> runSample(const std::vector<float> &logits, int rows, int vocab, float temp,
@@ -1061,7 +1144,7 @@ int main(int argc, char **argv) {
   if (benchToo && only == "kvquant") {
     // The attention benches alone, per KV-cache format (test/gpu/quant_kv.sh).
     for (auto fn : {benchAttention<half, KVFormat::Dense>, benchAttention<half, KVFormat::Int8>,
-                    benchAttention<half, KVFormat::FP8>})
+                    benchAttention<half, KVFormat::FP8>, benchAttention<half, KVFormat::Int4>})
       fn();
   } else if (benchToo) {
     bench<half>(lt);

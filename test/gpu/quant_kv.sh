@@ -9,12 +9,14 @@
 #   attention (the f16/bf16 caches, unchanged paths) and kvquant (the
 #   quantizing append against the host rule, prefill and decode attention
 #   over int8 and fp8 caches at head_dim 32/64/128 against an fp64 reference
-#   of the dequantized cache), then `--only kvquant --bench`: f16 attention
-#   at Llama-3-8B's shape (32/8 heads, hd 128) over f16, int8 and fp8
-#   caches (prefill 2048 tokens; decode 16 slots x 4000 tokens).
+#   of the dequantized cache; int4 with one group per vector likewise), then
+#   `--only kvquant --bench`: f16 attention at Llama-3-8B's shape (32/8
+#   heads, hd 128) over f16, int8, fp8 and int4 caches (prefill 2048 tokens;
+#   decode 16 slots x 4000 tokens).
 # llama12: the bundled models/llama12/llama12_fp16w.onnx (or
 #   $CARRY/llama12/llama12.onnx, float32, when present) compiled as fp16,
-#   kv-int8 (--quantize='kv=int8') and kv-fp8 (--quantize='kv=fp8'):
+#   kv-int8 (--quantize='kv=int8'), kv-fp8 (--quantize='kv=fp8') and kv-int4
+#   (--quantize='kv=int4': one group of head_dim per vector):
 #   - the manifest's kv_format and kv_bytes_per_token;
 #   - bits per byte on valid.txt on the GPU against the CPU reference of the
 #     same IR (bench/results/quant_cpu_reference.jsonl, computed by
@@ -71,8 +73,8 @@ if [[ -f "$CARRY/llama12/llama12.onnx" ]]; then
   SRC_KIND=fp32
 fi
 TEXT="$ROOT/models/llama12/valid.txt"
-declare -A OPTIONS=([fp16]="" [kv-int8]="kv=int8" [kv-fp8]="kv=fp8")
-CONFIGS=(fp16 kv-int8 kv-fp8)
+declare -A OPTIONS=([fp16]="" [kv-int8]="kv=int8" [kv-fp8]="kv=fp8" [kv-int4]="kv=int4")
+CONFIGS=(fp16 kv-int8 kv-fp8 kv-int4)
 
 if has llama12; then
   note "compile llama12 ($SRC_KIND source) as ${CONFIGS[*]}"
@@ -93,9 +95,10 @@ if has llama12; then
     fi
   done
   # The cache of one token: 2 (K, V) x 12 layers x 2 KV heads x a vector of
-  # 64 values (f16: 128 bytes; int8 / fp8: 64 codes + a 4-byte scale).
-  declare -A KV_BYTES=([fp16]=6144 [kv-int8]=3264 [kv-fp8]=3264)
-  declare -A KV_FORMAT=([fp16]=f16 [kv-int8]=int8 [kv-fp8]=fp8)
+  # 64 values (f16: 128 bytes; int8 / fp8: 64 codes + a 4-byte scale;
+  # int4: 32 bytes of codes + a 4-byte scale + a zero-point byte).
+  declare -A KV_BYTES=([fp16]=6144 [kv-int8]=3264 [kv-fp8]=3264 [kv-int4]=1776)
+  declare -A KV_FORMAT=([fp16]=f16 [kv-int8]=int8 [kv-fp8]=fp8 [kv-int4]=int4)
   for c in "${CONFIGS[@]}"; do
     [[ -f "$WORK/l12-$c.sieve/manifest.json" ]] || continue
     python3 - "$WORK/l12-$c.sieve/manifest.json" "$c" "${KV_FORMAT[$c]}" "${KV_BYTES[$c]}" <<'EOF' || status=1
@@ -122,7 +125,7 @@ if has kernels; then
       [[ $rc == 0 ]] && echo "PASS kernel_test --only $group" ||
         { fail "kernel_test --only $group (exit $rc)"; tail -5 "$OUT/kernel_test_$group.txt"; }
     done
-    grep -E 'kv (int8|fp8)' "$OUT/kernel_test_kvquant.txt" | head -8
+    grep -E 'kv (int8|fp8|int4)' "$OUT/kernel_test_kvquant.txt" | head -8
     "$WORK/kernel_test" --only kvquant --bench 2>&1 | grep '^BENCH' | tee "$OUT/kernel_bench.txt"
     python3 - "$OUT/kernel_bench.txt" <<'EOF' | tee -a "$RESULTS"
 import json, re, sys
@@ -133,7 +136,7 @@ for line in open(sys.argv[1]):
         rows[(m.group(1), (m.group(2) or " f16").split()[-1])] = float(m.group(3))
 for kind in ("attention_prefill", "attention_decode"):
     base = rows.get((kind, "f16"))
-    for fmt in ("f16", "int8", "fp8"):
+    for fmt in ("f16", "int8", "fp8", "int4"):
         ms = rows.get((kind, fmt))
         if ms is not None:
             print(json.dumps({"kernel_bench": kind, "kv": fmt, "ms": ms,
@@ -170,7 +173,7 @@ EOF
 )
   else
     # docs/quantization.md: the float32 model on the CPU.
-    CPU_REF=([fp16]=1.085566 [kv-int8]=1.08570 [kv-fp8]=1.08658)
+    CPU_REF=([fp16]=1.085566 [kv-int8]=1.08570 [kv-fp8]=1.08658 [kv-int4]=1.10000)
   fi
 
   note "bits per byte on valid.txt (GPU) vs the CPU reference of the same IR"
