@@ -3,11 +3,14 @@
 # for the GPU from the bundled llama12 copy (models/llama12/llama12_fp16w.onnx):
 # raised, then `--sieve-quantize` with the same options as the GPU run
 # (fp16: none; int8: weights=int8; int4: weights=int4 group=128; fp8:
-# weights=fp8), evaluated by the CPU reference on all of valid.txt. The GPU script compares its
-# bits per byte with these when it has no sieve-opt to compute them itself.
+# weights=fp8; kv-int8: kv=int8; kv-fp8: kv=fp8; kv-int4: kv=int4), evaluated by the CPU
+# reference on all of valid.txt. The GPU scripts (test/gpu/quant_e2e.sh,
+# test/gpu/quant_kv.sh) compare their bits per byte with these when they
+# have no sieve-opt to compute them themselves.
 #
 #   bench/quant_cpu_reference.sh [BUILD_DIR]
 #   CONFIGS="fp8" bench/quant_cpu_reference.sh [BUILD_DIR]   # some, appended
+#   CONFIGS="kv-int8 kv-fp8 kv-int4" bench/quant_cpu_reference.sh   # the KV caches
 #
 # Results: bench/results/quant_cpu_reference.jsonl (one line per config).
 set -euo pipefail
@@ -28,7 +31,10 @@ for c in $CONFIGS_RUN; do
     int8) opts="weights=int8" ;;
     int4) opts="weights=int4 group=128" ;;
     fp8) opts="weights=fp8" ;;
-    *) echo "unknown config $c (fp16, int8, int4, fp8)"; exit 2 ;;
+    kv-int8) opts="kv=int8" ;;
+    kv-fp8) opts="kv=fp8" ;;
+    kv-int4) opts="kv=int4" ;;
+    *) echo "unknown config $c (fp16, int8, int4, fp8, kv-int8, kv-fp8, kv-int4)"; exit 2 ;;
   esac
   m="$TMP/fp16.mlir"
   if [[ -n "$opts" ]]; then

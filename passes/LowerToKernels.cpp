@@ -139,6 +139,10 @@ private:
   llvm::StringMap<unsigned> names;
   int64_t weightsEnd = 0;
   int64_t kvLayers = 0, numHeads = 0, kvHeads = 0, headDim = 0;
+  /// The KV-cache format of every attention (null: dtype values).
+  KVAttr kvFormat;
+  LogicalResult checkKVFormat(AttentionOp op);
+  TypeAttr dtypeAttr() const { return TypeAttr::get(dtype); }
   /// Decoder layer index -> its attention's KV layer (for the token filter).
   DenseMap<int64_t, int64_t> kvLayerOfDecoder;
 
@@ -582,6 +586,34 @@ struct RotatedView {
 };
 } // namespace
 
+/// The KV-cache format is the program's, so every attention must store its
+/// cache alike; the kernels quantize int8 and fp8 (one scale per vector)
+/// and int4 with one group per vector.
+LogicalResult Lowering::checkKVFormat(AttentionOp op) {
+  KVAttr kv = op.getKvAttr();
+  auto error = [&] {
+    return op.emitError("cannot lower to kernels: the attention of decoder "
+                        "layer ")
+           << layerOf.lookup(op) << ": ";
+  };
+  if (kv && kv.getKind() == QuantKind::int4 && kv.getGroup() != op.getHeadDim())
+    return error() << "KV-cache format " << kv
+                   << " has no GPU kernel yet (int4 groups of head_dim "
+                   << op.getHeadDim() << " do)";
+  if (kv && op.getHeadDim() != 32 && op.getHeadDim() != 64 &&
+      op.getHeadDim() != 128)
+    return error() << "a quantized KV cache " << kv
+                   << " needs head_dim 32, 64 or 128, not " << op.getHeadDim();
+  if (kvLayers > 0 && kv != kvFormat)
+    return error() << "KV-cache format "
+           << (kv ? Attribute(kv) : Attribute(dtypeAttr()))
+           << " differs from the first attention's "
+           << (kvFormat ? Attribute(kvFormat) : Attribute(dtypeAttr()))
+           << " (one KV-cache format per model)";
+  kvFormat = kv;
+  return success();
+}
+
 LogicalResult Lowering::lowerAttention(AttentionOp op) {
   if (!op.getCausal())
     return op.emitError("cannot lower to kernels: non-causal attention has "
@@ -589,10 +621,8 @@ LogicalResult Lowering::lowerAttention(AttentionOp op) {
   if (!isa<DenseAttr>(op.getSparsityOrDense()))
     return op.emitError("cannot lower to kernels: attention sparsity ")
            << op.getSparsityOrDense() << " has no kernel yet";
-  if (auto kv = op.getKvAttr())
-    return op.emitError("cannot lower to kernels: KV-cache format ")
-           << kv << " has no GPU kernel yet (the attention kernels read "
-           << "f16/bf16 caches)";
+  if (failed(checkKVFormat(op)))
+    return failure();
   auto unrotate = [&](Value v) -> RotatedView {
     Value c = canon(v);
     if (auto r = c.getDefiningOp<RotaryOp>())
@@ -666,11 +696,11 @@ LogicalResult Lowering::lowerAttention(AttentionOp op) {
   k::RotaryKVAppendOp::create(
       builder, op.getLoc(), qv->buffer, qout.buffer, i64(layer), i64(qv->ld),
       i64(qv->offset), i64(kvw->offset), i64(vv->offset), i64(heads),
-      i64(kvh), i64(d), i64(rotaryDim), invFreq, style, scaling);
+      i64(kvh), i64(d), i64(rotaryDim), invFreq, style, scaling, kvFormat);
   View out = newBuffer(layerName(op, "attn"), heads * d);
   k::AttentionPrefillOp::create(builder, op.getLoc(), qout.buffer, out.buffer,
                                 i64(layer), i64(heads), i64(kvh), i64(d),
-                                op.getScaleAttr());
+                                op.getScaleAttr(), kvFormat);
   views[canon(op.getResult())] = out;
   return success();
 }
@@ -803,7 +833,8 @@ LogicalResult Lowering::run() {
       builder.getI64IntegerAttr(model.getNumLayers()),
       builder.getI64IntegerAttr(0), builder.getI64IntegerAttr(0),
       builder.getI64IntegerAttr(0), builder.getI64IntegerAttr(0),
-      builder.getI64IntegerAttr(blockSize), builder.getI64IntegerAttr(0));
+      builder.getI64IntegerAttr(blockSize), builder.getI64IntegerAttr(0),
+      KVAttr());
   programBody = &program.getBody().emplaceBlock();
   builder.setInsertionPointToEnd(programBody);
   prefill = k::EntryOp::create(builder, model.getLoc(), "prefill");
@@ -823,6 +854,8 @@ LogicalResult Lowering::run() {
   program.setNumKvHeads(kvHeads);
   program.setHeadDim(headDim);
   program.setWeightsBytes(weightsEnd);
+  if (kvFormat)
+    program.setKvAttr(kvFormat);
 
   // Weights first, then buffers, then the entries: easier to read.
   for (auto buf : llvm::to_vector(programBody->getOps<k::BufferOp>()))
@@ -838,7 +871,7 @@ LogicalResult Lowering::run() {
     k::AttentionDecodeOp::create(
         builder, attn.getLoc(), attn.getQAttr(), attn.getOutAttr(),
         attn.getLayerAttr(), attn.getNumHeadsAttr(), attn.getNumKvHeadsAttr(),
-        attn.getHeadDimAttr(), attn.getScaleAttr());
+        attn.getHeadDimAttr(), attn.getScaleAttr(), attn.getKvAttr());
     attn.erase();
   }
   (void)ctx;
@@ -857,6 +890,10 @@ LogicalResult Lowering::addFilterEntry(k::EntryOp decode) {
   if (it == kvLayerOfDecoder.end())
     return model.emitError("cannot lower the token filter: decoder layer ")
            << filter.getLayer() << " has no attention";
+  if (kvFormat)
+    return model.emitError("cannot lower the token filter: its scores read "
+                           "f16/bf16 keys, and the KV cache is ")
+           << kvFormat << " (token_scores has no dequantizing kernel)";
   builder.setInsertionPointAfter(decode);
   auto entry = cast<k::EntryOp>(builder.clone(*prefill));
   entry.setSymName("filter");

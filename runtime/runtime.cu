@@ -20,8 +20,8 @@
 
 using namespace sieve::rt;
 
-// ABI 2: FilterInfo::num_kv_layers, sieve_session_memory (the weights.bin
-// header is unchanged).
+// ABI 2: FilterInfo::num_kv_layers, sieve_session_memory, ModelInfo
+// kv_format / kv_vector_bytes (the weights.bin header is unchanged).
 static_assert(SIEVE_RUNTIME_ABI_VERSION == 2, "update the weights.bin checks with the ABI");
 
 namespace {
@@ -121,7 +121,6 @@ struct FileCloser {
 constexpr size_t kUploadChunk = 16u << 20;       // pinned staging, two of them
 constexpr size_t kGemmWorkspace = 32u << 20;     // cuBLASLt's suggestion for Hopper
 constexpr int kMaxAllLogitsRows = 256;           // rows per launch in SIEVE_LOGITS_ALL
-constexpr size_t kValueBytes = 2;                // f16 and bf16
 constexpr int kDefaultPrefillTokens = 8192;      // max_prefill_tokens = 0
 constexpr int kMaxFilteredPrompt = 1 << 24;      // prompts a token filter takes
 
@@ -339,7 +338,7 @@ sieve_status uploadWeights(FILE *f, const std::string &path, void *device, size_
 }
 
 // A paged KV cache for `layers` KV layers in one allocation: per layer a K
-// and a V pool of [numBlocks, kv_heads, block_size, head_dim] values. `k`
+// and a V pool of [numBlocks, kv_heads, block_size] KV vectors. `k`
 // and `v` get info.num_kv_layers entries (the generated code indexes them
 // by KV layer); those from `layers` on are null. The block table is the
 // identity over numBlocks (the kernels only ever read it), uploaded on
@@ -347,8 +346,10 @@ sieve_status uploadWeights(FILE *f, const std::string &path, void *device, size_
 sieve_status allocPagedCache(const ModelInfo &info, int layers, size_t numBlocks,
                              cudaStream_t stream, DevicePtr &pool, DevicePtr &table,
                              std::vector<void *> &k, std::vector<void *> &v, const char *what) {
+  // [num_blocks, kv_heads, block_size] vectors of kv_vector_bytes (head_dim
+  // values, with their scale when quantized: runtime/kernels/kv_cache.cuh).
   size_t poolBytes =
-      numBlocks * info.num_kv_heads * info.kv_block_size * info.head_dim * kValueBytes;
+      numBlocks * info.num_kv_heads * info.kv_block_size * size_t(info.kv_vector_bytes);
   SIEVE_TRY(deviceAlloc(pool, poolBytes * 2 * layers, what));
   k.assign(info.num_kv_layers, nullptr);
   v.assign(info.num_kv_layers, nullptr);
@@ -385,6 +386,13 @@ sieve_status sieve_model_open(const char *model_dir, sieve_model **out) {
   if (info->dtype != DType::F16 && info->dtype != DType::BF16)
     return fail(SIEVE_ERROR_VERSION_MISMATCH, "the model code names an unknown dtype %d",
                 static_cast<int>(info->dtype));
+  if ((info->kv_format != KVFormat::Dense && info->kv_format != KVFormat::Int8 &&
+       info->kv_format != KVFormat::FP8 && info->kv_format != KVFormat::Int4) ||
+      info->kv_vector_bytes != kv_vector_bytes(info->kv_format, info->head_dim, 2))
+    return fail(SIEVE_ERROR_VERSION_MISMATCH,
+                "the model code names KV format %d with %d-byte vectors, which this runtime "
+                "does not store",
+                static_cast<int>(info->kv_format), info->kv_vector_bytes);
   int devices = 0;
   cudaError_t e = cudaGetDeviceCount(&devices);
   if (e != cudaSuccess || devices == 0) {

@@ -24,6 +24,12 @@ namespace sieve::rt {
 
 enum class DType : int32_t { F16 = 0, BF16 = 1 };
 
+// How the KV cache stores each (position, KV head) vector of head_dim values
+// (docs/quantization.md, "KV cache on the GPU"): dtype values; int8 / E4M3
+// codes with one f32 scale per vector; or uint4 codes with one f32 scale and
+// one zero point per vector (asymmetric, one group of head_dim).
+enum class KVFormat : int32_t { Dense = 0, Int8 = 1, FP8 = 2, Int4 = 3 };
+
 // weights.bin: a 4096-byte header, then the payload the offsets refer to.
 struct WeightsHeader {
   char magic[8];             // "SIEVEWB\0"
@@ -45,6 +51,9 @@ struct ModelInfo {
   int32_t head_dim;
   int32_t num_heads;         // query heads (split-KV scratch sizing)
   int32_t kv_block_size;     // tokens per KV-cache block
+  KVFormat kv_format;        // storage of the KV cache
+  int32_t kv_vector_bytes;   // bytes of one (position, KV head) vector of
+                             //   keys (or values), its scale included
   uint64_t weights_bytes;    // payload bytes of weights.bin
   uint64_t act_bytes_per_token; // arena = this * max_tokens + act_bytes_fixed
   uint64_t act_bytes_fixed;
@@ -74,7 +83,8 @@ struct StepArgs {
   const int32_t *block_table;// [max_batch, max_blocks_per_seq] block ids
   int32_t max_blocks_per_seq;
   void *const *k_cache;      // host array [num_kv_layers] of device pools
-  void *const *v_cache;      //   each [num_blocks, kv_heads, block, head_dim]
+  void *const *v_cache;      //   each [num_blocks, kv_heads] tiles of
+                             //   block * kv_vector_bytes (kv_cache.cuh)
   float *attn_scratch;       // split-KV partial results
   size_t attn_scratch_bytes;
   const int32_t *logit_rows; // [R] packed rows whose logits are wanted

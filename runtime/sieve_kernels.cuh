@@ -13,6 +13,8 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include "kernels/kv_cache.cuh"
+
 namespace sieve::rt {
 
 enum class Activation : int32_t { Silu = 0, Gelu = 1, GeluTanh = 2, Relu = 3 };
@@ -67,13 +69,17 @@ void gather_rows(cudaStream_t stream, const T *in, const int32_t *rows,
 //   block = block_table[slot * max_blocks_per_seq + pos / block_size]
 //   k_cache[((block * num_kv_heads + h) * block_size + pos % block_size)
 //           * head_dim + d]
-template <typename T>
+// for the Dense format; quantized formats (F = Int8, FP8) store codes and
+// one scale per (position, KV head) vector instead (kernels/kv_cache.cuh)
+// and need head_dim 32, 64 or 128.
+template <typename T, KVFormat F = KVFormat::Dense>
 void rotary_kv_append(const StepArgs &args, const T *qkv, int ld,
                       int q_offset, int k_offset, int v_offset,
                       int num_heads, int num_kv_heads, int head_dim,
                       int rotary_dim, RotaryStyle style,
                       const float *inv_freq, float attention_scaling,
-                      T *q_out, T *k_cache, T *v_cache, int block_size);
+                      T *q_out, typename KVCache<T, F>::Code *k_cache,
+                      typename KVCache<T, F>::Code *v_cache, int block_size);
 
 // Causal attention of the packed queries q [T, num_heads * head_dim] over
 // the paged cache (already holding this launch's keys and values): query
@@ -82,17 +88,22 @@ void rotary_kv_append(const StepArgs &args, const T *qkv, int ld,
 // h / (num_heads / num_kv_heads). Scores are scaled by `scale`, softmax in
 // fp32. out is [T, num_heads * head_dim].
 // Prefill: flash-style tiles of queries of one slot (online softmax).
-template <typename T, int HeadDim>
-void attention_prefill(const StepArgs &args, const T *q, const T *k_cache,
-                       const T *v_cache, T *out, int num_heads,
-                       int num_kv_heads, float scale, int block_size);
+// A cache of format F is dequantized as it is read.
+template <typename T, int HeadDim, KVFormat F = KVFormat::Dense>
+void attention_prefill(const StepArgs &args, const T *q,
+                       const typename KVCache<T, F>::Code *k_cache,
+                       const typename KVCache<T, F>::Code *v_cache, T *out,
+                       int num_heads, int num_kv_heads, float scale,
+                       int block_size);
 // Decode: one query per slot (T == B), split-KV over args.max_context
 // (FlashDecoding: partial softmax per split in args.attn_scratch, then a
 // combine), so launch geometry does not depend on the current lengths.
-template <typename T, int HeadDim>
-void attention_decode(const StepArgs &args, const T *q, const T *k_cache,
-                      const T *v_cache, T *out, int num_heads,
-                      int num_kv_heads, float scale, int block_size);
+template <typename T, int HeadDim, KVFormat F = KVFormat::Dense>
+void attention_decode(const StepArgs &args, const T *q,
+                      const typename KVCache<T, F>::Code *k_cache,
+                      const typename KVCache<T, F>::Code *v_cache, T *out,
+                      int num_heads, int num_kv_heads, float scale,
+                      int block_size);
 // Bytes of args.attn_scratch attention_decode needs (host). head_dim is
 // needed because each split keeps an unnormalized head_dim-wide partial.
 inline size_t attention_decode_scratch_bytes(int max_batch, int num_heads,

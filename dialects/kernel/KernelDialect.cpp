@@ -24,6 +24,17 @@ static int64_t elementBytes(Type type) {
 
 int64_t ProgramOp::getElementBytes() { return elementBytes(getDtype()); }
 
+int64_t ProgramOp::getKvVectorBytes() {
+  sieve::KVAttr kv = getKvAttr();
+  if (!kv)
+    return int64_t(getHeadDim()) * getElementBytes();
+  // uint4 codes, an f32 scale and a zero-point byte (one group per vector).
+  if (kv.getKind() == sieve::QuantKind::int4)
+    return int64_t(getHeadDim()) / 2 + 5;
+  // int8 / E4M3 codes (one byte each) and one f32 scale.
+  return int64_t(getHeadDim()) + 4;
+}
+
 int64_t WeightOp::getByteSize() {
   // Sub-byte codes (ui4) are packed two per byte.
   RankedTensorType type = getTensorType();
@@ -88,7 +99,28 @@ LogicalResult BufferOp::verify() {
   return success();
 }
 
+/// What the GPU kernels support of a quantized KV cache: int8 and fp8 (one
+/// scale per vector), int4 with one group per vector, and head sizes whose
+/// vector the append kernel reduces within one CTA of 256 threads in whole
+/// warps.
+static LogicalResult verifyKVFormat(Operation *op, sieve::KVAttr kv,
+                                    int64_t headDim) {
+  if (!kv)
+    return success();
+  if (kv.getKind() == sieve::QuantKind::int4 && kv.getGroup() != headDim)
+    return op->emitOpError("KV-cache format ")
+           << kv << " has no GPU kernel (int4 groups of head_dim " << headDim
+           << " do)";
+  if (headDim != 32 && headDim != 64 && headDim != 128)
+    return op->emitOpError("a quantized KV cache needs head_dim 32, 64 or "
+                           "128, not ")
+           << headDim;
+  return success();
+}
+
 LogicalResult RotaryKVAppendOp::verify() {
+  if (failed(verifyKVFormat(*this, getKvAttr(), getHeadDim())))
+    return failure();
   if (getNumKvHeads() <= 0 || getNumHeads() % getNumKvHeads())
     return emitOpError("num_heads ") << getNumHeads()
            << " is not a multiple of num_kv_heads " << getNumKvHeads();
@@ -114,8 +146,16 @@ static LogicalResult verifyAttention(AttentionOp op) {
            << op.getNumKvHeads();
   return success();
 }
-LogicalResult AttentionPrefillOp::verify() { return verifyAttention(*this); }
-LogicalResult AttentionDecodeOp::verify() { return verifyAttention(*this); }
+LogicalResult AttentionPrefillOp::verify() {
+  if (failed(verifyKVFormat(*this, getKvAttr(), getHeadDim())))
+    return failure();
+  return verifyAttention(*this);
+}
+LogicalResult AttentionDecodeOp::verify() {
+  if (failed(verifyKVFormat(*this, getKvAttr(), getHeadDim())))
+    return failure();
+  return verifyAttention(*this);
+}
 LogicalResult TokenScoresOp::verify() {
   if (getWindow() < 1)
     return emitOpError("window must be >= 1, got ") << getWindow();
@@ -231,7 +271,7 @@ public:
         })
         .Case([&](RotaryKVAppendOp r) -> LogicalResult {
           if (failed(kvLayer(op, r.getLayer(), r.getNumKvHeads(),
-                             r.getHeadDim())) ||
+                             r.getHeadDim(), r.getKvAttr())) ||
               failed(buffer(op, r.getQkvAttr(), r.getLd())) ||
               failed(buffer(op, r.getQOutAttr(),
                             r.getNumHeads() * r.getHeadDim())))
@@ -243,14 +283,15 @@ public:
         .Case<AttentionPrefillOp, AttentionDecodeOp>([&](auto a) {
           int64_t width = a.getNumHeads() * a.getHeadDim();
           if (failed(kvLayer(op, a.getLayer(), a.getNumKvHeads(),
-                             a.getHeadDim())) ||
+                             a.getHeadDim(), a.getKvAttr())) ||
               failed(buffer(op, a.getQAttr(), width)))
             return failure();
           return buffer(op, a.getOutAttr(), width);
         })
         .Case([&](TokenScoresOp t) -> LogicalResult {
+          // token_scores reads dtype keys (no dequantizing kernel).
           if (failed(kvLayer(op, t.getLayer(), t.getNumKvHeads(),
-                             t.getHeadDim())))
+                             t.getHeadDim(), sieve::KVAttr())))
             return failure();
           return buffer(op, t.getQAttr(), t.getNumHeads() * t.getHeadDim());
         })
@@ -343,7 +384,11 @@ private:
     return success();
   }
   LogicalResult kvLayer(Operation *op, int64_t layer, int64_t kvHeads,
-                        int64_t headDim) {
+                        int64_t headDim, sieve::KVAttr kv) {
+    if (kv != program.getKvAttr())
+      return op->emitOpError("reads the KV cache as ")
+             << kvStorage(kv) << " but the program stores "
+             << kvStorage(program.getKvAttr());
     if (layer < 0 || layer >= int64_t(program.getNumKvLayers()))
       return op->emitOpError("KV layer ") << layer << " is outside [0, "
              << program.getNumKvLayers() << ")";
@@ -353,6 +398,17 @@ private:
              << " differs from the program's KV cache "
              << program.getNumKvHeads() << "x" << program.getHeadDim();
     return success();
+  }
+
+  /// How a KV cache of format `kv` is stored, for diagnostics.
+  std::string kvStorage(sieve::KVAttr kv) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    if (kv)
+      os << kv;
+    else
+      os << program.getDtype() << " values";
+    return text;
   }
 
   ProgramOp program;

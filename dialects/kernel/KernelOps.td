@@ -18,8 +18,14 @@ def Kernel_ProgramOp : Kernel_Op<"program", [
   let description = [{
     The attributes are the constants the runtime needs (they become the
     generated `ModelInfo`): storage type, vocabulary, hidden size, layers,
-    the layers that own a KV cache and its shape, the KV block size. The
-    verifier checks every launch against the weights and buffers it names.
+    the layers that own a KV cache and its shape, the KV block size, and
+    the KV cache's storage format `kv` (absent: `dtype` values;
+    `#sieve.kv<int8>` / `#sieve.kv<fp8>`: codes and one f32 scale per
+    (position, KV head); `#sieve.kv<int4, group = head_dim>`: uint4 codes,
+    an f32 scale and a zero point per (position, KV head);
+    docs/quantization.md). The verifier checks every
+    launch against the weights and buffers it names, and that every launch
+    that touches the KV cache names the program's format.
     ```mlir
     kernel.program @llama12 attributes {dtype = f16, vocab_size = 256, ...} {
       kernel.weight @embed : tensor<256x256xf16> at 0 {sources = [...]}
@@ -34,13 +40,23 @@ def Kernel_ProgramOp : Kernel_Op<"program", [
                        I64Attr:$num_layers, I64Attr:$num_kv_layers,
                        I64Attr:$num_heads, I64Attr:$num_kv_heads,
                        I64Attr:$head_dim, I64Attr:$kv_block_size,
-                       I64Attr:$weights_bytes);
+                       I64Attr:$weights_bytes,
+                       OptionalAttr<Sieve_KVAttr>:$kv);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
   let hasRegionVerifier = 1;
   let extraClassDeclaration = [{
     /// Bytes of element type `dtype`.
     int64_t getElementBytes();
+    /// Bytes of one (position, KV head) vector of keys or values in the
+    /// cache: head_dim dtype values, head_dim one-byte codes and their f32
+    /// scale, or head_dim / 2 bytes of uint4 codes, an f32 scale and a
+    /// zero-point byte (ModelInfo::kv_vector_bytes).
+    int64_t getKvVectorBytes();
+    /// KV-cache bytes of one token: keys and values of every KV layer.
+    int64_t getKvBytesPerToken() {
+      return 2 * getNumKvLayers() * getNumKvHeads() * getKvVectorBytes();
+    }
   }];
 }
 
@@ -218,7 +234,11 @@ def Kernel_RotaryKVAppendOp : Kernel_LaunchOp<"rotary_kv_append"> {
     `qkv` rows hold the query heads at `q_offset`, the key heads at
     `k_offset` and the value heads at `v_offset` (elements; row stride
     `ld`). Queries go to `q_out`; keys and values to KV layer `layer` of
-    the paged cache. Without `inv_freq` nothing is rotated.
+    the paged cache. Without `inv_freq` nothing is rotated. With `kv`
+    (the program's KV format) each (position, KV head) vector of keys and
+    of values is quantized as it is appended: one f32 scale from its absmax
+    (after rotary), int8 or E4M3 codes; or (int4) a scale and zero point
+    from its min and max, uint4 codes.
   }];
   let arguments = (ins FlatSymbolRefAttr:$qkv, FlatSymbolRefAttr:$q_out,
                        I64Attr:$layer, I64Attr:$ld, I64Attr:$q_offset,
@@ -227,7 +247,8 @@ def Kernel_RotaryKVAppendOp : Kernel_LaunchOp<"rotary_kv_append"> {
                        I64Attr:$head_dim, I64Attr:$rotary_dim,
                        OptionalAttr<FlatSymbolRefAttr>:$inv_freq,
                        OptionalAttr<Sieve_RotaryStyleAttr>:$style,
-                       F32Attr:$attention_scaling);
+                       F32Attr:$attention_scaling,
+                       OptionalAttr<Sieve_KVAttr>:$kv);
   let assemblyFormat = [{
     $qkv `->` $q_out `,` `kv` `[` $layer `]` (`rotary` $inv_freq^)? attr-dict
   }];
@@ -238,13 +259,17 @@ class Kernel_AttentionOp<string mnemonic> : Kernel_LaunchOp<mnemonic> {
   let arguments = (ins FlatSymbolRefAttr:$q, FlatSymbolRefAttr:$out,
                        I64Attr:$layer, I64Attr:$num_heads,
                        I64Attr:$num_kv_heads, I64Attr:$head_dim,
-                       F32Attr:$scale);
+                       F32Attr:$scale, OptionalAttr<Sieve_KVAttr>:$kv);
   let assemblyFormat = "$q `,` `kv` `[` $layer `]` `->` $out attr-dict";
   let hasVerifier = 1;
 }
 
 def Kernel_AttentionPrefillOp : Kernel_AttentionOp<"attention_prefill"> {
   let summary = "causal flash-style attention over the paged KV cache";
+  let description = [{
+    With `kv` (the program's KV format) the keys and values are read
+    quantized and dequantized as they are loaded.
+  }];
 }
 
 def Kernel_AttentionDecodeOp : Kernel_AttentionOp<"attention_decode"> {

@@ -75,6 +75,21 @@ const char *activationName(sieve::Activation a) {
   llvm_unreachable("unknown activation");
 }
 
+/// The runtime's KVFormat enumerator of a program's KV-cache format.
+const char *kvFormatName(sieve::KVAttr kv) {
+  if (!kv)
+    return "Dense";
+  switch (kv.getKind()) {
+  case sieve::QuantKind::int8:
+    return "Int8";
+  case sieve::QuantKind::fp8:
+    return "FP8";
+  case sieve::QuantKind::int4:
+    return "Int4"; // one group per vector (the kernel ops' verifier)
+  }
+  llvm_unreachable("unknown KV-cache format");
+}
+
 class Emitter {
 public:
   Emitter(k::ProgramOp program, raw_ostream &os)
@@ -131,6 +146,9 @@ LogicalResult Emitter::emit() {
      << "    /*head_dim=*/" << program.getHeadDim() << ",\n"
      << "    /*num_heads=*/" << program.getNumHeads() << ",\n"
      << "    /*kv_block_size=*/" << program.getKvBlockSize() << ",\n"
+     << "    /*kv_format=*/KVFormat::" << kvFormatName(program.getKvAttr())
+     << ",\n"
+     << "    /*kv_vector_bytes=*/" << program.getKvVectorBytes() << ",\n"
      << "    /*weights_bytes=*/" << program.getWeightsBytes() << "ull,\n"
      << "    /*act_bytes_per_token=*/"
      << arenaBytesPerToken(program) + quantActBytesPerToken(program)
@@ -145,11 +163,14 @@ LogicalResult Emitter::emit() {
      << "T *buffer(const StepArgs &a, size_t bytesPerToken) {\n"
      << "  return reinterpret_cast<T *>(a.act + bytesPerToken * a.max_tokens);\n"
      << "}\n"
-     << "T *kCache(const StepArgs &a, int layer) {\n"
-     << "  return static_cast<T *>(a.k_cache[layer]);\n"
+     << "constexpr KVFormat kKV = KVFormat::"
+     << kvFormatName(program.getKvAttr()) << ";\n"
+     << "using KV = KVCache<T, kKV>::Code;\n"
+     << "KV *kCache(const StepArgs &a, int layer) {\n"
+     << "  return static_cast<KV *>(a.k_cache[layer]);\n"
      << "}\n"
-     << "T *vCache(const StepArgs &a, int layer) {\n"
-     << "  return static_cast<T *>(a.v_cache[layer]);\n"
+     << "KV *vCache(const StepArgs &a, int layer) {\n"
+     << "  return static_cast<KV *>(a.v_cache[layer]);\n"
      << "}\n"
      << "} // namespace\n\n"
      << "extern \"C\" const ModelInfo *sieve_generated_info(void) {\n"
@@ -320,7 +341,7 @@ LogicalResult Emitter::emitLaunch(Operation *op) {
         if (auto s = r.getStyle())
           style = *s == sieve::RotaryStyle::half ? "RotaryStyle::Half"
                                                  : "RotaryStyle::Interleaved";
-        os << "rotary_kv_append<T>(a, " << buf(r.getQkvAttr()) << ", "
+        os << "rotary_kv_append<T, kKV>(a, " << buf(r.getQkvAttr()) << ", "
            << r.getLd() << ", " << r.getQOffset() << ", " << r.getKOffset()
            << ", " << r.getVOffset() << ", " << r.getNumHeads() << ", "
            << r.getNumKvHeads() << ", " << r.getHeadDim() << ", "
@@ -334,7 +355,7 @@ LogicalResult Emitter::emitLaunch(Operation *op) {
       .Case<k::AttentionPrefillOp, k::AttentionDecodeOp>([&](auto attn) {
         bool decode = isa<k::AttentionDecodeOp>(op);
         os << (decode ? "attention_decode" : "attention_prefill") << "<T, "
-           << attn.getHeadDim() << ">(a, " << buf(attn.getQAttr())
+           << attn.getHeadDim() << ", kKV>(a, " << buf(attn.getQAttr())
            << ", kCache(a, " << attn.getLayer() << "), vCache(a, "
            << attn.getLayer() << "), " << buf(attn.getOutAttr()) << ", "
            << attn.getNumHeads() << ", " << attn.getNumKvHeads() << ", "

@@ -264,10 +264,12 @@ void attentionPrefillSimt(const StepArgs &args, const T *q, const T *k_cache,
 }
 } // namespace detail
 
-template <typename T, int HeadDim>
-void attention_prefill(const StepArgs &args, const T *q, const T *k_cache,
-                       const T *v_cache, T *out, int num_heads,
-                       int num_kv_heads, float scale, int block_size) {
+template <typename T, int HeadDim, KVFormat F>
+void attention_prefill(const StepArgs &args, const T *q,
+                       const typename KVCache<T, F>::Code *k_cache,
+                       const typename KVCache<T, F>::Code *v_cache, T *out,
+                       int num_heads, int num_kv_heads, float scale,
+                       int block_size) {
   static_assert(detail::isStorageType<T>(),
                 "attention: T must be half or __nv_bfloat16");
   detail::checkHeadDim<HeadDim>();
@@ -276,22 +278,24 @@ void attention_prefill(const StepArgs &args, const T *q, const T *k_cache,
   constexpr size_t smem = detail::fa::Layout<HeadDim>::bytes;
   // Above the 48 KiB default for HeadDim 128: opt in (a host-side
   // attribute, no stream work).
-  cudaFuncSetAttribute(detail::attentionPrefillMmaKernel<T, HeadDim>,
+  cudaFuncSetAttribute(detail::attentionPrefillMmaKernel<T, HeadDim, F>,
                        cudaFuncAttributeMaxDynamicSharedMemorySize,
                        static_cast<int>(smem));
   dim3 grid(detail::ceilDiv(args.max_query_len, detail::fa::kQueries),
             num_heads, args.num_seqs);
   detail::launchDependent(
-      detail::attentionPrefillMmaKernel<T, HeadDim>, grid, detail::fa::kThreads,
+      detail::attentionPrefillMmaKernel<T, HeadDim, F>, grid, detail::fa::kThreads,
       smem, args.stream, q, k_cache, v_cache, out, num_heads, num_kv_heads,
       scale * detail::kLog2e, block_size, args.query_start, args.positions,
       args.block_table, args.max_blocks_per_seq);
 }
 
-template <typename T, int HeadDim>
-void attention_decode(const StepArgs &args, const T *q, const T *k_cache,
-                      const T *v_cache, T *out, int num_heads, int num_kv_heads,
-                      float scale, int block_size) {
+template <typename T, int HeadDim, KVFormat F>
+void attention_decode(const StepArgs &args, const T *q,
+                      const typename KVCache<T, F>::Code *k_cache,
+                      const typename KVCache<T, F>::Code *v_cache, T *out,
+                      int num_heads, int num_kv_heads, float scale,
+                      int block_size) {
   static_assert(detail::isStorageType<T>(),
                 "attention: T must be half or __nv_bfloat16");
   detail::checkHeadDim<HeadDim>();
@@ -303,12 +307,12 @@ void attention_decode(const StepArgs &args, const T *q, const T *k_cache,
   size_t smem = detail::decodeSmemBytes<HeadDim>(
       std::min(group, detail::kDecodeMaxGroup));
   if (smem > 48 * 1024)
-    cudaFuncSetAttribute(detail::attentionDecodeKernel<T, HeadDim>,
+    cudaFuncSetAttribute(detail::attentionDecodeKernel<T, HeadDim, F>,
                          cudaFuncAttributeMaxDynamicSharedMemorySize,
                          static_cast<int>(smem));
   dim3 grid(splits, num_kv_heads * chunks, args.num_seqs);
   detail::launchDependent(
-      detail::attentionDecodeKernel<T, HeadDim>, grid, detail::kDecodeThreads,
+      detail::attentionDecodeKernel<T, HeadDim, F>, grid, detail::kDecodeThreads,
       smem, args.stream, q, k_cache, v_cache, num_heads, num_kv_heads,
       scale * detail::kLog2e, block_size, args.kv_len, args.block_table,
       args.max_blocks_per_seq, args.attn_scratch, splits);

@@ -13,12 +13,15 @@
 //   3. acc[g] = sum_j p[g][j] v_j, reduced over the warp's key slots by
 //      shuffles and over the warps in shared memory.
 // The partial (m, l, unnormalized acc) goes to the scratch; splits past a
-// slot's length write an empty partial (l = 0).
+// slot's length write an empty partial (l = 0). A quantized cache (F) is
+// read as 8 codes (8 bytes) and the row's scale per lane, dequantized into
+// the same float registers.
 //
 // attentionCombineKernel merges the partials of each (slot, head).
 #pragma once
 
 #include "common.cuh"
+#include "kv_cache.cuh"
 
 namespace sieve::rt::detail {
 
@@ -47,9 +50,11 @@ template <int HeadDim> size_t decodeSmemBytes(int group) {
           size_t(kDecodeThreads / 32) * group * HeadDim + 2 * size_t(group));
 }
 
-template <typename T, int HeadDim>
+template <typename T, int HeadDim, KVFormat F = KVFormat::Dense>
 __global__ void __launch_bounds__(kDecodeThreads)
-    attentionDecodeKernel(const T *q, const T *kCache, const T *vCache,
+    attentionDecodeKernel(const T *q,
+                          const typename KVCache<T, F>::Code *kCache,
+                          const typename KVCache<T, F>::Code *vCache,
                           int numHeads, int numKvHeads, float scaleLog2,
                           int blockSize, const int32_t *kvLen,
                           const int32_t *blockTable, int maxBlocksPerSeq,
@@ -92,6 +97,17 @@ __global__ void __launch_bounds__(kDecodeThreads)
                HeadDim +
            part * 8;
   };
+  // This lane's 8 values of cache row j, as floats (dequantized).
+  auto load8 = [&](const typename KVCache<T, F>::Code *cache, int j,
+                   float out[8]) {
+    if constexpr (F == KVFormat::Dense) {
+      loadVec8(cache + rowAt(j), out);
+    } else {
+      int pos = first + j;
+      kvLoad8<F>(cache, slotBlocks[pos / blockSize] * int64_t(numKvHeads) + kvHead,
+                 pos % blockSize, part * 8, HeadDim, blockSize, out);
+    }
+  };
 
   // 1. Scores.
   float qv[G][8];
@@ -112,9 +128,9 @@ __global__ void __launch_bounds__(kDecodeThreads)
     const int j0 = base + sub, j1 = j0 + Stride;
     float k0[8] = {}, k1[8] = {};
     if (j0 < n)
-      loadVec8(kCache + rowAt(j0), k0);
+      load8(kCache, j0, k0);
     if (j1 < n)
-      loadVec8(kCache + rowAt(j1), k1);
+      load8(kCache, j1, k1);
 #pragma unroll
     for (int g = 0; g < G; ++g) {
       if (g >= group)
@@ -164,9 +180,9 @@ __global__ void __launch_bounds__(kDecodeThreads)
   for (int j0 = warp * KeysPerWarp + sub; j0 < n; j0 += 2 * Stride) {
     const int j1 = j0 + Stride;
     float v0[8], v1[8] = {};
-    loadVec8(vCache + rowAt(j0), v0);
+    load8(vCache, j0, v0);
     if (j1 < n)
-      loadVec8(vCache + rowAt(j1), v1);
+      load8(vCache, j1, v1);
 #pragma unroll
     for (int g = 0; g < G; ++g) {
       if (g >= group)

@@ -13,12 +13,17 @@
 // ldmatrix.trans delivers. Rows are padded by 8 values so that both access
 // patterns are free of bank conflicts.
 //
+// A quantized cache (F = Int8, FP8: kv_cache.cuh) is dequantized by the
+// threads into the same shared tiles, rounded to T, instead of cp.async
+// (the commit / wait of an empty group cost nothing); the rest is shared.
+//
 // Query tiles are visited last-first (blockIdx.x 0 takes the last tile):
 // late queries see the most keys, and starting them first shortens the
 // tail of the grid.
 #pragma once
 
 #include "common.cuh"
+#include "kv_cache.cuh"
 
 namespace sieve::rt::detail {
 namespace fa {
@@ -121,11 +126,53 @@ loadKvTileAsync(const T *kCache, const T *vCache, const int32_t *slotBlocks,
   }
 }
 
+// The same tile from a quantized cache: codes and scales are read and
+// dequantized by the threads into Ks / Vs (rounded to T, the type the mma
+// reads), synchronously. Zeros past `end`, as above.
+template <typename T, int HeadDim, KVFormat F>
+__device__ __forceinline__ void
+loadKvTileQuant(const uint8_t *kCache, const uint8_t *vCache,
+                const int32_t *slotBlocks, int blockSize, int numKvHeads,
+                int kvHead, int first, int end, T *Ks, T *Vs) {
+  constexpr int vecPerRow = HeadDim / 8, perThread = kKeys * vecPerRow / kThreads;
+  static_assert(kKeys * vecPerRow % kThreads == 0, "whole 8-value chunks per thread");
+  // A fixed trip count, unrolled: the loads of all chunks can be in flight.
+#pragma unroll
+  for (int r = 0; r < perThread; ++r) {
+    int i = threadIdx.x + r * kThreads;
+    int j = i / vecPerRow, d = (i % vecPerRow) * 8, pos = first + j;
+    float kv[8] = {}, vv[8] = {};
+    if (pos < end) {
+      int64_t tile = slotBlocks[pos / blockSize] * int64_t(numKvHeads) + kvHead;
+      kvLoad8<F>(kCache, tile, pos % blockSize, d, HeadDim, blockSize, kv);
+      kvLoad8<F>(vCache, tile, pos % blockSize, d, HeadDim, blockSize, vv);
+    }
+    storeVec8(Ks + j * Layout<HeadDim>::stride + d, kv);
+    storeVec8(Vs + j * Layout<HeadDim>::stride + d, vv);
+  }
+}
+
+template <typename T, int HeadDim, KVFormat F>
+__device__ __forceinline__ void
+loadKvTile(const typename KVCache<T, F>::Code *kCache,
+           const typename KVCache<T, F>::Code *vCache,
+           const int32_t *slotBlocks, int blockSize, int numKvHeads,
+           int kvHead, int first, int end, T *Ks, T *Vs) {
+  if constexpr (F == KVFormat::Dense)
+    loadKvTileAsync<T, HeadDim>(kCache, vCache, slotBlocks, blockSize,
+                                numKvHeads, kvHead, first, end, Ks, Vs);
+  else
+    loadKvTileQuant<T, HeadDim, F>(kCache, vCache, slotBlocks, blockSize,
+                                   numKvHeads, kvHead, first, end, Ks, Vs);
+}
+
 } // namespace fa
 
-template <typename T, int HeadDim>
+template <typename T, int HeadDim, KVFormat F = KVFormat::Dense>
 __global__ void __launch_bounds__(fa::kThreads)
-    attentionPrefillMmaKernel(const T *q, const T *kCache, const T *vCache,
+    attentionPrefillMmaKernel(const T *q,
+                              const typename KVCache<T, F>::Code *kCache,
+                              const typename KVCache<T, F>::Code *vCache,
                               T *out, int numHeads, int numKvHeads,
                               float scaleLog2, int blockSize,
                               const int32_t *queryStart,
@@ -183,16 +230,16 @@ __global__ void __launch_bounds__(fa::kThreads)
   const int tiles = (keyEnd + fa::kKeys - 1) / fa::kKeys;
   auto stageK = [&](int t) { return ring + (2 * (t & 1)) * L::tileValues; };
   auto stageV = [&](int t) { return ring + (2 * (t & 1) + 1) * L::tileValues; };
-  fa::loadKvTileAsync<T, HeadDim>(kCache, vCache, slotBlocks, blockSize,
-                                  numKvHeads, kvHead, 0, keyEnd, stageK(0),
-                                  stageV(0));
+  fa::loadKvTile<T, HeadDim, F>(kCache, vCache, slotBlocks, blockSize,
+                                numKvHeads, kvHead, 0, keyEnd, stageK(0),
+                                stageV(0));
   fa::cpAsyncCommit();
 
   for (int t = 0; t < tiles; ++t) {
     if (t + 1 < tiles) {
-      fa::loadKvTileAsync<T, HeadDim>(kCache, vCache, slotBlocks, blockSize,
-                                      numKvHeads, kvHead, (t + 1) * fa::kKeys,
-                                      keyEnd, stageK(t + 1), stageV(t + 1));
+      fa::loadKvTile<T, HeadDim, F>(kCache, vCache, slotBlocks, blockSize,
+                                    numKvHeads, kvHead, (t + 1) * fa::kKeys,
+                                    keyEnd, stageK(t + 1), stageV(t + 1));
       fa::cpAsyncCommit();
       fa::cpAsyncWait<1>();
     } else {

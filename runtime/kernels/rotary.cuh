@@ -5,9 +5,12 @@
 // and partial rotary_dim share one code path; the threads of key values also
 // append the value row. A decode step (one token) thus spreads over
 // (heads + kv heads) * head_dim / kRotaryThreads CTAs instead of one.
+// A quantized KV cache (kv_cache.cuh) has its own kernel, which also
+// reduces each key and value vector's absmax for its scale.
 #pragma once
 
 #include "common.cuh"
+#include "kv_cache.cuh"
 
 namespace sieve::rt {
 namespace detail {
@@ -79,15 +82,110 @@ __global__ void rotaryKvAppendKernel(
   vCache[at] = row[vOffset + kv];
 }
 
+// The quantizing append (F = Int8, FP8, Int4): the same thread per value,
+// then the range of every key and value vector (absmax; min and max for
+// int4). head_dim is 32, 64 or 128, so a vector is whole warps of one CTA
+// (the query values before it fill whole heads, and 256 threads hold whole
+// heads): a warp reduction, then the head's warps combine through shared
+// memory. Int4 codes are packed by the even thread of each pair.
+template <typename T, KVFormat F>
+__global__ void rotaryKvAppendQuantKernel(
+    const T *qkv, int ld, int qOffset, int kOffset, int vOffset, int numHeads,
+    int numKvHeads, int headDim, int rotaryDim, RotaryStyle style,
+    const float *invFreq, float scaling, T *qOut, uint8_t *kCache,
+    uint8_t *vCache, int blockSize, const int32_t *positions,
+    const int32_t *tokenSeq, const int32_t *blockTable, int maxBlocksPerSeq) {
+  awaitPredecessor();
+  constexpr bool kInt4 = F == KVFormat::Int4;
+  // Per warp: the maxima of (k, v) and, for int4, of (-k, -v) (the minima).
+  __shared__ float wmax[4][kRotaryThreads / 32];
+  const int t = blockIdx.x;
+  const int i = blockIdx.y * blockDim.x + threadIdx.x;
+  const int qValues = numHeads * headDim, kvValues = numKvHeads * headDim;
+  const T *row = qkv + int64_t(t) * ld;
+  const int pos = positions[t];
+  const float fpos = static_cast<float>(pos);
+  if (i < qValues) {
+    const int h = i / headDim, d = i % headDim;
+    qOut[int64_t(t) * qValues + i] =
+        fromFloat<T>(rotated(row + qOffset + h * headDim, d, rotaryDim, style,
+                             invFreq, fpos, scaling));
+  }
+  // No early exit: every thread takes part in the reductions.
+  const bool isKv = i >= qValues && i < qValues + kvValues;
+  const int kv = i - qValues, h = kv / headDim, d = kv % headDim;
+  float k = 0.f, v = 0.f;
+  if (isKv) {
+    k = rotated(row + kOffset + h * headDim, d, rotaryDim, style, invFreq,
+                fpos, scaling);
+    v = toFloat(row[vOffset + kv]);
+  }
+  const int warp = threadIdx.x >> 5;
+  float r[4] = {kInt4 ? k : fabsf(k), kInt4 ? v : fabsf(v), -k, -v};
+  constexpr int kReduced = kInt4 ? 4 : 2;
+#pragma unroll
+  for (int q = 0; q < kReduced; ++q) {
+    r[q] = warpMax(r[q]);
+    if ((threadIdx.x & 31) == 0)
+      wmax[q][warp] = r[q];
+  }
+  __syncthreads();
+  // Whole warps are key / value warps or not (heads are whole warps).
+  if (!isKv)
+    return;
+#pragma unroll
+  for (int q = 0; q < kReduced; ++q) {
+    r[q] = -INFINITY;
+    for (int w = warp - d / 32; w < warp - d / 32 + headDim / 32; ++w)
+      r[q] = fmaxf(r[q], wmax[q][w]);
+  }
+  const int64_t tile =
+      int64_t(blockTable[int64_t(tokenSeq[t]) * maxBlocksPerSeq +
+                         pos / blockSize]) *
+          numKvHeads +
+      h;
+  const KVQuantVector kd =
+      kvQuantVector<F>(kCache, tile, pos % blockSize, headDim, blockSize);
+  const KVQuantVector vd =
+      kvQuantVector<F>(vCache, tile, pos % blockSize, headDim, blockSize);
+  if constexpr (kInt4) {
+    const Int4Params pk = kvInt4Params(-r[2], r[0]), pv = kvInt4Params(-r[3], r[1]);
+    const unsigned ck = kvInt4Code(k, pk), cv = kvInt4Code(v, pv);
+    // The odd neighbour's codes (the whole warp is here: see above).
+    const unsigned nk = __shfl_down_sync(0xffffffffu, ck, 1),
+                   nv = __shfl_down_sync(0xffffffffu, cv, 1);
+    if (d % 2 == 0) {
+      kd.codes[d / 2] = uint8_t(ck | (nk << 4));
+      vd.codes[d / 2] = uint8_t(cv | (nv << 4));
+    }
+    if (d == 0) {
+      *kd.scale = pk.scale;
+      *kd.zero = uint8_t(pk.zero);
+      *vd.scale = pv.scale;
+      *vd.zero = uint8_t(pv.zero);
+    }
+  } else {
+    const float sk = __fdiv_rn(r[0], kvCodeMax<F>()),
+                sv = __fdiv_rn(r[1], kvCodeMax<F>());
+    kd.codes[d] = sk == 0.f ? uint8_t(0) : kvEncode<F>(k, sk);
+    vd.codes[d] = sv == 0.f ? uint8_t(0) : kvEncode<F>(v, sv);
+    if (d == 0) {
+      *kd.scale = sk;
+      *vd.scale = sv;
+    }
+  }
+}
+
 } // namespace detail
 
-template <typename T>
+template <typename T, KVFormat F>
 void rotary_kv_append(const StepArgs &args, const T *qkv, int ld, int q_offset,
                       int k_offset, int v_offset, int num_heads,
                       int num_kv_heads, int head_dim, int rotary_dim,
                       RotaryStyle style, const float *inv_freq,
-                      float attention_scaling, T *q_out, T *k_cache, T *v_cache,
-                      int block_size) {
+                      float attention_scaling, T *q_out,
+                      typename KVCache<T, F>::Code *k_cache,
+                      typename KVCache<T, F>::Code *v_cache, int block_size) {
   static_assert(detail::isStorageType<T>(),
                 "rotary_kv_append: T must be half or __nv_bfloat16");
   if (args.num_tokens <= 0)
@@ -95,12 +193,28 @@ void rotary_kv_append(const StepArgs &args, const T *qkv, int ld, int q_offset,
   const int values = (num_heads + num_kv_heads) * head_dim;
   const dim3 grid(args.num_tokens,
                   detail::ceilDiv(values, detail::kRotaryThreads));
-  detail::launchDependent(
-      detail::rotaryKvAppendKernel<T>, grid, detail::kRotaryThreads, 0,
-      args.stream, qkv, ld, q_offset, k_offset, v_offset, num_heads,
-      num_kv_heads, head_dim, rotary_dim, style, inv_freq, attention_scaling,
-      q_out, k_cache, v_cache, block_size, args.positions, args.token_seq,
-      args.block_table, args.max_blocks_per_seq);
+  if constexpr (F == KVFormat::Dense) {
+    detail::launchDependent(
+        detail::rotaryKvAppendKernel<T>, grid, detail::kRotaryThreads, 0,
+        args.stream, qkv, ld, q_offset, k_offset, v_offset, num_heads,
+        num_kv_heads, head_dim, rotary_dim, style, inv_freq, attention_scaling,
+        q_out, k_cache, v_cache, block_size, args.positions, args.token_seq,
+        args.block_table, args.max_blocks_per_seq);
+  } else {
+    if (head_dim != 32 && head_dim != 64 && head_dim != 128) {
+      detail::recordLauncherError(
+          "rotary_kv_append: a quantized KV cache needs head_dim 32, 64 or "
+          "128",
+          head_dim);
+      return;
+    }
+    detail::launchDependent(
+        detail::rotaryKvAppendQuantKernel<T, F>, grid, detail::kRotaryThreads,
+        0, args.stream, qkv, ld, q_offset, k_offset, v_offset, num_heads,
+        num_kv_heads, head_dim, rotary_dim, style, inv_freq, attention_scaling,
+        q_out, k_cache, v_cache, block_size, args.positions, args.token_seq,
+        args.block_table, args.max_blocks_per_seq);
+  }
 }
 
 } // namespace sieve::rt

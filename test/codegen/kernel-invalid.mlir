@@ -166,3 +166,60 @@ kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 6
     kernel.gemm_quant @x, @c scales @s -> @y {format = #sieve.quant<fp8>, n = 8 : i64, k = 64 : i64}
   }
 }
+
+// -----
+
+// Quantized KV caches: the kernels read int8, fp8 and int4 with one group
+// per vector, at head_dim 32, 64 or 128, and every launch names the
+// program's format.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 64 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64, kv = #sieve.kv<int4, group = 32>} {
+  kernel.buffer @x : 512 bytes
+  kernel.buffer @q : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{KV-cache format #sieve.kv<int4, group = 32> has no GPU kernel (int4 groups of head_dim 64 do)}}
+    kernel.rotary_kv_append @x -> @q, kv[0] {attention_scaling = 1.0 : f32, head_dim = 64 : i64, k_offset = 128 : i64, ld = 256 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, q_offset = 0 : i64, rotary_dim = 0 : i64, v_offset = 192 : i64, kv = #sieve.kv<int4, group = 32>}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64, kv = #sieve.kv<int8>} {
+  kernel.buffer @q : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{a quantized KV cache needs head_dim 32, 64 or 128, not 16}}
+    kernel.attention_decode @q, kv[0] -> @o {head_dim = 16 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, scale = 0.25 : f32, kv = #sieve.kv<int8>}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 64 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64, kv = #sieve.kv<int8>} {
+  kernel.buffer @q : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{reads the KV cache as f16 values but the program stores #sieve.kv<int8>}}
+    kernel.attention_prefill @q, kv[0] -> @o {head_dim = 64 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, scale = 0.125 : f32}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 64 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64} {
+  kernel.buffer @q : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{reads the KV cache as #sieve.kv<fp8> but the program stores f16 values}}
+    kernel.attention_decode @q, kv[0] -> @o {head_dim = 64 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, scale = 0.125 : f32, kv = #sieve.kv<fp8>}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 64 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64, kv = #sieve.kv<int8>} {
+  kernel.buffer @q : 256 bytes
+  kernel.entry @filter {
+    // expected-error @+1 {{reads the KV cache as f16 values but the program stores #sieve.kv<int8>}}
+    kernel.token_scores @q, kv[0] {head_dim = 64 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, scale = 0.125 : f32, window = 4 : i64}
+  }
+}

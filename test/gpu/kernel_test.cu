@@ -2,9 +2,11 @@
 // a straightforward fp32 CPU reference on random data, in f16 and bf16.
 // Prints one PASS/FAIL line per check and exits non-zero on any failure.
 //   kernel_test [--bench] [--only GROUP]
-// --bench also times attention and GEMM at model-like sizes; --only runs one
-// group (embedding, norm, elementwise, gemm, rotary, attention, sampling),
-// e.g. under compute-sanitizer racecheck.
+// --bench also times attention and GEMM at model-like sizes (with --only
+// kvquant: only the f16 attention over f16, int8, fp8 and int4 caches); --only runs one
+// group (embedding, norm, elementwise, gemm, rotary, attention, token_scores,
+// kvquant, sampling), e.g. under compute-sanitizer racecheck. kvquant: the
+// int8 / fp8 / int4 KV caches (quantizing append, both attention kernels).
 #include "sieve_kernels.cuh"
 #include "sieve_sampling.h"
 #include "kernel_test_util.h"
@@ -311,6 +313,164 @@ template <typename T> struct PagedCache {
   }
 };
 
+// Quantized KV caches (runtime/kernels/kv_cache.cuh): the rule of lib/Quant
+// kvQuantize, written here independently of the kernels (E4M3 by search
+// over the codes): per vector s = amax / 127 (int8) or amax / 448 (fp8),
+// codes round(x / s) (nearest even) clamped to +-127, or the nearest E4M3
+// value (ties to the even code); s = 0 gives zero codes. int4: below.
+float e4m3Value(uint8_t c) {
+  int e = (c >> 3) & 15, m = c & 7;
+  float mag = e == 0 ? std::ldexp(float(m), -9) : std::ldexp(float(8 + m), e - 10);
+  return (c & 0x80) ? -mag : mag;
+}
+uint8_t e4m3Nearest(float v) {
+  float a = std::fabs(v), bestErr = INFINITY;
+  int best = 0;
+  for (int c = 0; c <= 0x7e; ++c) { // 0x7e is 448; 0x7f is NaN
+    float err = std::fabs(e4m3Value(uint8_t(c)) - a);
+    if (err < bestErr || (err == bestErr && c % 2 == 0)) {
+      best = c;
+      bestErr = err;
+    }
+  }
+  return uint8_t((std::signbit(v) ? 0x80 : 0) | best);
+}
+// A quantized vector on the host: one code per value (int4 unpacked).
+struct QVec {
+  std::vector<uint8_t> codes;
+  float scale = 0.f;
+  uint8_t zero = 0; // int4
+};
+template <KVFormat F> QVec kvQuantizeRef(const float *x, int D) {
+  QVec q;
+  q.codes.resize(D);
+  if constexpr (F == KVFormat::Int4) {
+    // Asymmetric: s = (max - min) / 15, z = round(-min / s); a constant
+    // vector c is |c| * (q - z) with z = 0 or 1 (c = 0: s = 0).
+    float lo = INFINITY, hi = -INFINITY;
+    for (int d = 0; d < D; ++d) {
+      lo = std::min(lo, x[d]);
+      hi = std::max(hi, x[d]);
+    }
+    float s = (hi - lo) / 15.f, z = 0.f;
+    if (s == 0.f || !std::isfinite(s)) {
+      s = lo == 0.f ? 0.f : std::fabs(lo);
+      z = lo < 0.f ? 1.f : 0.f;
+    } else {
+      z = std::clamp(std::nearbyint(-lo / s), 0.f, 15.f);
+    }
+    q.scale = s;
+    q.zero = uint8_t(z);
+    for (int d = 0; d < D; ++d)
+      q.codes[d] = s == 0.f ? q.zero
+                            : uint8_t(std::clamp(std::nearbyint(x[d] / s) + z, 0.f, 15.f));
+    return q;
+  }
+  float amax = 0.f;
+  for (int d = 0; d < D; ++d)
+    amax = std::max(amax, std::fabs(x[d]));
+  q.scale = amax / (F == KVFormat::Int8 ? 127.f : 448.f);
+  for (int d = 0; d < D; ++d) {
+    float v = q.scale == 0.f ? 0.f : x[d] / q.scale;
+    q.codes[d] = F == KVFormat::Int8
+                     ? uint8_t(int8_t(std::clamp(std::nearbyint(v), -127.f, 127.f)))
+                     : e4m3Nearest(v);
+  }
+  return q;
+}
+// Value d of a quantized vector.
+template <KVFormat F> float kvValueRef(const QVec &q, int d) {
+  uint8_t c = q.codes[d];
+  if (F == KVFormat::Int4)
+    return q.scale * (float(c) - float(q.zero));
+  return q.scale * (F == KVFormat::Int8 ? float(int8_t(c)) : e4m3Value(c));
+}
+// Codes as ordered integers (E4M3 magnitudes grow with the code; 0x80 is 0).
+template <KVFormat F> int kvOrdinal(uint8_t c) {
+  if (F == KVFormat::Int8)
+    return int8_t(c);
+  if (F == KVFormat::FP8)
+    return (c & 0x80) ? -int(c & 0x7f) : int(c & 0x7f);
+  return c;
+}
+// Where vector p of tile `tile` lives in a pool of format F
+// (runtime/kernels/kv_cache.cuh).
+template <KVFormat F> struct PoolLayout {
+  int D, blockSize;
+  size_t codeBytes() const { return F == KVFormat::Int4 ? D / 2 : D; }
+  size_t tileBytes() const { return size_t(blockSize) * KVCache<half, F>::vectorBytes(D); }
+  size_t codesAt(size_t tile, int p) const { return tile * tileBytes() + p * codeBytes(); }
+  size_t scaleAt(size_t tile, int p) const {
+    return tile * tileBytes() + blockSize * codeBytes() + p * 4;
+  }
+  size_t zeroAt(size_t tile, int p) const {
+    return tile * tileBytes() + blockSize * (codeBytes() + 4) + p;
+  }
+  void write(std::vector<uint8_t> &pool, size_t tile, int p, const QVec &q) const {
+    for (int d = 0; d < D; ++d) {
+      if (F == KVFormat::Int4) {
+        uint8_t &b = pool[codesAt(tile, p) + d / 2];
+        b = (d % 2) ? uint8_t((b & 0x0f) | (q.codes[d] << 4)) : uint8_t((b & 0xf0) | q.codes[d]);
+      } else {
+        pool[codesAt(tile, p) + d] = q.codes[d];
+      }
+    }
+    std::memcpy(&pool[scaleAt(tile, p)], &q.scale, 4);
+    if (F == KVFormat::Int4)
+      pool[zeroAt(tile, p)] = q.zero;
+  }
+  QVec read(const std::vector<uint8_t> &pool, size_t tile, int p) const {
+    QVec q;
+    q.codes.resize(D);
+    for (int d = 0; d < D; ++d)
+      q.codes[d] = F == KVFormat::Int4 ? (pool[codesAt(tile, p) + d / 2] >> (4 * (d % 2))) & 15
+                                       : pool[codesAt(tile, p) + d];
+    std::memcpy(&q.scale, &pool[scaleAt(tile, p)], 4);
+    if (F == KVFormat::Int4)
+      q.zero = pool[zeroAt(tile, p)];
+    return q;
+  }
+  // Marks the bytes of the vector.
+  void mark(std::vector<bool> &bytes, size_t tile, int p) const {
+    for (size_t b = 0; b < codeBytes(); ++b)
+      bytes[codesAt(tile, p) + b] = true;
+    for (size_t b = 0; b < 4; ++b)
+      bytes[scaleAt(tile, p) + b] = true;
+    if (F == KVFormat::Int4)
+      bytes[zeroAt(tile, p)] = true;
+  }
+};
+// The pool image of `values` ([tiles * block][D], the Dense layout).
+// `values` become what the pool represents (dequantized).
+template <KVFormat F>
+std::vector<uint8_t> quantizePool(std::vector<float> &values, int D, int blockSize) {
+  PoolLayout<F> L{D, blockSize};
+  size_t vectors = values.size() / D;
+  std::vector<uint8_t> pool(vectors / blockSize * L.tileBytes());
+  for (size_t v = 0; v < vectors; ++v) {
+    QVec q = kvQuantizeRef<F>(&values[v * D], D);
+    L.write(pool, v / blockSize, int(v % blockSize), q);
+    for (int d = 0; d < D; ++d)
+      values[v * D + d] = kvValueRef<F>(q, d);
+  }
+  return pool;
+}
+// A device pool of format F holding `values` (quantized: replaced by their
+// dequantized values).
+template <typename T, KVFormat F>
+Dev<typename KVCache<T, F>::Code> devKV(std::vector<float> &values, int D, int blockSize) {
+  if constexpr (F == KVFormat::Dense)
+    return devT<T>(values);
+  else
+    return Dev<uint8_t>(quantizePool<F>(values, D, blockSize));
+}
+const char *kvName(KVFormat f) {
+  return f == KVFormat::Dense  ? ""
+         : f == KVFormat::Int8 ? " kv int8"
+         : f == KVFormat::FP8  ? " kv fp8"
+                               : " kv int4";
+}
+
 // out[t] = softmax(q[t] . K[0..pos] * scale) V for one query row.
 template <typename T>
 void attentionRef(const PagedCache<T> &c, const float *q, int slot, int pos, int heads,
@@ -385,7 +545,7 @@ struct StepDev {
 
 enum class AttnKind { Decode, Prefill, PrefillSimt };
 
-template <typename T, int HeadDim>
+template <typename T, int HeadDim, KVFormat F = KVFormat::Dense>
 void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
                    const std::vector<int> &fresh, AttnKind kind) {
   int slots = int(fresh.size()), blockSize = 16, maxContext = 0;
@@ -395,7 +555,8 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
   PagedCache<T> cache(slots, kvHeads, HeadDim, blockSize, maxContext);
   Step step(existing, fresh);
   auto q = randomT<T>(size_t(step.tokens) * heads * HeadDim);
-  auto dK = devT<T>(cache.k), dV = devT<T>(cache.v), dQ = devT<T>(q);
+  auto dK = devKV<T, F>(cache.k, HeadDim, blockSize), dV = devKV<T, F>(cache.v, HeadDim, blockSize);
+  auto dQ = devT<T>(q);
   Dev<T> out(q.size());
   out.poison();
   StepDev sd(step, cache.table);
@@ -404,11 +565,13 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
   StepArgs args = sd.args(step, maxContext, cache.maxBlocks, scratch.p, scratchBytes);
   float scale = 1.f / std::sqrt(float(HeadDim));
   if (kind == AttnKind::Decode)
-    attention_decode<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale, blockSize);
+    attention_decode<T, HeadDim, F>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
+                                    blockSize);
   else if (kind == AttnKind::Prefill)
-    attention_prefill<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
-                                  blockSize);
-  else if constexpr (HeadDim >= 64) // the CUDA-core kernel's lanes own pairs of dims
+    attention_prefill<T, HeadDim, F>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
+                                     blockSize);
+  // The CUDA-core kernel's lanes own pairs of dims; it reads Dense caches.
+  else if constexpr (HeadDim >= 64 && F == KVFormat::Dense)
     detail::attentionPrefillSimt<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads,
                                              scale, blockSize);
   else
@@ -423,12 +586,11 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
   for (int s = 0; s < slots; ++s)
     lens += " " + std::to_string(existing[s]) + "+" + std::to_string(fresh[s]);
   char name[160];
-  std::snprintf(name, sizeof name, "attention_%s %s hd %d heads %d/%d lens%s",
+  std::snprintf(name, sizeof name, "attention_%s %s%s hd %d heads %d/%d lens%s",
                 kind == AttnKind::Decode    ? "decode"
                 : kind == AttnKind::Prefill ? "prefill"
                                             : "prefill(simt)",
-                typeName<T>(), HeadDim, heads, kvHeads,
-                lens.c_str());
+                typeName<T>(), kvName(F), HeadDim, heads, kvHeads, lens.c_str());
   report(name, compare(out.download(), ref), tolerance<T>());
 }
 
@@ -450,6 +612,45 @@ template <typename T> void testAttentions() {
   testAttention<T, 128>(32, 8, {15, 300}, {1, 1}, AttnKind::Decode);
   testAttention<T, 128>(8, 8, {127, 128, 129}, {1, 1, 1}, AttnKind::Decode);
   testAttention<T, 64>(16, 1, {700}, {1}, AttnKind::Decode);
+}
+
+// Quantized caches against the reference over their dequantized values:
+// the decode kernel dequantizes into fp32 registers, the prefill kernel into
+// its T tiles (so its error also holds the rounding of K and V to T).
+template <typename T, KVFormat F> void testAttentionsQuant() {
+  for (AttnKind k : {AttnKind::Prefill, AttnKind::Decode}) {
+    bool decode = k == AttnKind::Decode;
+    testAttention<T, 64, F>(4, 2, {0, 20, 65}, decode ? std::vector<int>{1, 1, 1}
+                                                      : std::vector<int>{5, 37, 70}, k);
+    testAttention<T, 128, F>(8, 2, {0, 300}, decode ? std::vector<int>{1, 1}
+                                                    : std::vector<int>{130, 64}, k);
+    testAttention<T, 128, F>(32, 8, {15, 1000}, {1, 1}, k);
+    testAttention<T, 64, F>(16, 1, {0, 129}, decode ? std::vector<int>{1, 1}
+                                                    : std::vector<int>{200, 1}, k);
+  }
+  testAttention<T, 32, F>(8, 2, {0, 130}, {300, 1}, AttnKind::Prefill);
+  testAttention<T, 32, F>(8, 2, {0, 130}, {1, 1}, AttnKind::Decode);
+}
+
+// Value d of a head rotated by angle pos * invFreq (the rotary_kv_append
+// rule), in double.
+float rotaryRef(const float *head, int d, float pos, RotaryStyle style, int rotaryDim,
+                const std::vector<float> &invFreq, float scaling) {
+  if (style == RotaryStyle::None || d >= rotaryDim)
+    return head[d];
+  int half = rotaryDim / 2, i, p;
+  float sign;
+  if (style == RotaryStyle::Half) {
+    i = d < half ? d : d - half;
+    p = d < half ? d + half : d - half;
+    sign = d < half ? -1.f : 1.f;
+  } else {
+    i = d / 2;
+    p = d ^ 1;
+    sign = (d & 1) ? 1.f : -1.f;
+  }
+  double angle = double(pos * invFreq[i]);
+  return float((head[d] * std::cos(angle) + sign * head[p] * std::sin(angle)) * scaling);
 }
 
 template <typename T> void testRotary() {
@@ -477,21 +678,7 @@ template <typename T> void testRotary() {
                           style, dFreq.p, 0.9f, qOut.p, dK.p, dV.p, blockSize);
       CUDA_OK(cudaDeviceSynchronize());
       auto rot = [&](const float *head, int d, float pos) {
-        if (style == RotaryStyle::None || d >= rotaryDim)
-          return head[d];
-        int half = rotaryDim / 2, i, p;
-        float sign;
-        if (style == RotaryStyle::Half) {
-          i = d < half ? d : d - half;
-          p = d < half ? d + half : d - half;
-          sign = d < half ? -1.f : 1.f;
-        } else {
-          i = d / 2;
-          p = d ^ 1;
-          sign = (d & 1) ? 1.f : -1.f;
-        }
-        double angle = double(pos * invFreq[i]);
-        return float((head[d] * std::cos(angle) + sign * head[p] * std::sin(angle)) * 0.9);
+        return rotaryRef(head, d, pos, style, rotaryDim, invFreq, 0.9f);
       };
       std::vector<float> qRef(qOut.n), kRef = cache.k, vRef = cache.v;
       for (int t = 0; t < step.tokens; ++t) {
@@ -513,6 +700,107 @@ template <typename T> void testRotary() {
       report("rotary_kv_append k cache " + tag, compare(dK.download(), kRef), tolerance<T>());
       report("rotary_kv_append v cache " + tag, compare(dV.download(), vRef), 0);
     }
+}
+
+// The quantizing append: queries as in the Dense test; every appended key
+// and value vector quantized by the host rule (values bit for bit: they are
+// not rotated; keys within one code and scales within 1e-5, as the host
+// rotates in double), every other vector of the pools untouched.
+template <typename T, KVFormat F> void testRotaryQuant(int headDim, RotaryStyle style) {
+  int heads = 4, kvHeads = 2, blockSize = 16, maxContext = 64;
+  Step step({3, 30}, {20, 7});
+  PagedCache<T> cache(2, kvHeads, headDim, blockSize, maxContext);
+  int qOff = 8, kOff = qOff + heads * headDim + 8, vOff = kOff + kvHeads * headDim,
+      ld = vOff + kvHeads * headDim + 16;
+  auto qkv = randomT<T>(size_t(step.tokens) * ld, -3.f, 3.f);
+  std::vector<float> invFreq(headDim / 2);
+  for (int i = 0; i < headDim / 2; ++i)
+    invFreq[i] = std::pow(10000.f, -2.f * i / headDim);
+  auto dQkv = devT<T>(qkv);
+  auto dK = devKV<T, F>(cache.k, headDim, blockSize), dV = devKV<T, F>(cache.v, headDim, blockSize);
+  auto poolBytes = [&](const Dev<uint8_t> &d) {
+    std::vector<uint8_t> h(d.n);
+    CUDA_OK(cudaMemcpy(h.data(), d.p, d.n, cudaMemcpyDeviceToHost));
+    return h;
+  };
+  std::vector<uint8_t> kBefore = poolBytes(dK), vBefore = poolBytes(dV);
+  Dev<float> dFreq(invFreq);
+  Dev<T> qOut(size_t(step.tokens) * heads * headDim);
+  qOut.poison();
+  StepDev sd(step, cache.table);
+  StepArgs args = sd.args(step, maxContext, cache.maxBlocks);
+  rotary_kv_append<T, F>(args, dQkv.p, ld, qOff, kOff, vOff, heads, kvHeads, headDim, headDim,
+                         style, dFreq.p, 1.f, qOut.p, dK.p, dV.p, blockSize);
+  CUDA_OK(cudaDeviceSynchronize());
+  if (!launcherOk("rotary_kv_append (quantized)"))
+    return;
+  std::vector<uint8_t> kAfter = poolBytes(dK), vAfter = poolBytes(dV);
+  std::vector<float> qRef(qOut.n);
+  PoolLayout<F> L{headDim, blockSize};
+  std::vector<bool> written(kAfter.size(), false);
+  int valueMismatches = 0, keyFar = 0, keyInexact = 0, scaleBad = 0, vectors = 0;
+  for (int t = 0; t < step.tokens; ++t) {
+    const float *row = &qkv[size_t(t) * ld];
+    float pos = float(step.positions[t]);
+    for (int h = 0; h < heads; ++h)
+      for (int d = 0; d < headDim; ++d)
+        qRef[(size_t(t) * heads + h) * headDim + d] =
+            rotaryRef(row + qOff + h * headDim, d, pos, style, headDim, invFreq, 1.f);
+    for (int h = 0; h < kvHeads; ++h) {
+      int p = step.positions[t];
+      size_t block = cache.table[size_t(step.tokenSeq[t]) * cache.maxBlocks + p / blockSize];
+      size_t tile = block * kvHeads + h;
+      std::vector<float> k(headDim);
+      for (int d = 0; d < headDim; ++d)
+        k[d] = rotaryRef(row + kOff + h * headDim, d, pos, style, headDim, invFreq, 1.f);
+      QVec kRef = kvQuantizeRef<F>(k.data(), headDim),
+           vRef = kvQuantizeRef<F>(row + vOff + h * headDim, headDim);
+      QVec kGot = L.read(kAfter, tile, p % blockSize), vGot = L.read(vAfter, tile, p % blockSize);
+      scaleBad += std::fabs(kGot.scale - kRef.scale) > 1e-5f * kRef.scale ||
+                  std::abs(int(kGot.zero) - int(kRef.zero)) > 1;
+      valueMismatches += vGot.scale != vRef.scale || vGot.zero != vRef.zero;
+      for (int d = 0; d < headDim; ++d) {
+        // As values: E4M3 has two zeros (0x00, 0x80).
+        valueMismatches += kvValueRef<F>(vGot, d) != kvValueRef<F>(vRef, d);
+        int diff = std::abs(kvOrdinal<F>(kGot.codes[d]) - kvOrdinal<F>(kRef.codes[d]));
+        keyInexact += diff != 0;
+        keyFar += diff > 1;
+      }
+      L.mark(written, tile, p % blockSize);
+      ++vectors;
+    }
+  }
+  int untouchedChanged = 0;
+  for (size_t b = 0; b < kAfter.size(); ++b)
+    if (!written[b])
+      untouchedChanged += kAfter[b] != kBefore[b] || vAfter[b] != vBefore[b];
+  std::string tag = std::string(typeName<T>()) + kvName(F) + " hd " + std::to_string(headDim) +
+                    " style " + std::to_string(int(style));
+  report("rotary_kv_append q " + tag, compare(qOut.download(), qRef), tolerance<T>());
+  expect("rotary_kv_append v codes+scales = host rule " + tag, valueMismatches == 0,
+         std::to_string(valueMismatches) + " mismatches in " + std::to_string(vectors) +
+             " vectors");
+  expect("rotary_kv_append k codes (zero points) within one, scales 1e-5 " + tag,
+         keyFar == 0 && scaleBad == 0,
+         std::to_string(keyInexact) + " of " + std::to_string(vectors * headDim) +
+             " codes differ by one, " + std::to_string(keyFar) + " by more, " +
+             std::to_string(scaleBad) + " scales or zero points off");
+  expect("rotary_kv_append leaves other vectors " + tag, untouchedChanged == 0,
+         std::to_string(untouchedChanged) + " bytes changed");
+}
+
+template <typename T> void testKVQuant() {
+  for (int hd : {64, 128})
+    for (RotaryStyle style : {RotaryStyle::Half, RotaryStyle::Interleaved}) {
+      testRotaryQuant<T, KVFormat::Int8>(hd, style);
+      testRotaryQuant<T, KVFormat::FP8>(hd, style);
+    }
+  testRotaryQuant<T, KVFormat::Int8>(32, RotaryStyle::None);
+  for (int hd : {32, 64, 128})
+    testRotaryQuant<T, KVFormat::Int4>(hd, RotaryStyle::Half);
+  testAttentionsQuant<T, KVFormat::Int8>();
+  testAttentionsQuant<T, KVFormat::FP8>();
+  testAttentionsQuant<T, KVFormat::Int4>();
 }
 
 std::vector<int32_t> runSample(const std::vector<float> &logits, int rows, int vocab, float temp,
@@ -602,7 +890,9 @@ void testSampling() {
   expect("sample counter changes the draws", a != c);
 }
 
-template <typename T> void bench(const LtContext &lt) {
+// Attention at Llama-3-8B's shape (32/8 heads, hd 128) over a KV cache of
+// format F: prefill of 2048 tokens, decode of 16 slots at 4000 tokens.
+template <typename T, KVFormat F> void benchAttention() {
   constexpr int HD = 128;
   int heads = 32, kvHeads = 8, blockSize = 16;
   // Prefill attention: one slot of 2048 new tokens.
@@ -610,30 +900,32 @@ template <typename T> void bench(const LtContext &lt) {
     int n = 2048;
     PagedCache<T> cache(1, kvHeads, HD, blockSize, n);
     Step step({0}, {n});
-    auto dK = devT<T>(cache.k), dV = devT<T>(cache.v);
+    auto dK = devKV<T, F>(cache.k, HD, blockSize), dV = devKV<T, F>(cache.v, HD, blockSize);
     auto dQ = devT<T>(randomT<T>(size_t(n) * heads * HD));
     Dev<T> out(size_t(n) * heads * HD);
     StepDev sd(step, cache.table);
     StepArgs a = sd.args(step, n, cache.maxBlocks);
     double flops = 4.0 * heads * HD * (double(n) * (n + 1) / 2);
     float ms = timeMs([&] {
-      attention_prefill<T, HD>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f, blockSize);
+      attention_prefill<T, HD, F>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f, blockSize);
     });
-    std::printf("BENCH attention_prefill %s 1x%d tokens, 32/8 heads, hd 128: %.3f ms, %.1f TFLOP/s\n",
-                typeName<T>(), n, ms, flops / ms / 1e9);
-    ms = timeMs([&] {
-      detail::attentionPrefillSimt<T, HD>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f,
-                                          blockSize);
-    });
-    std::printf("BENCH attention_prefill(simt) %s 1x%d tokens, 32/8 heads, hd 128: %.3f ms, %.1f TFLOP/s\n",
-                typeName<T>(), n, ms, flops / ms / 1e9);
+    std::printf("BENCH attention_prefill %s%s 1x%d tokens, 32/8 heads, hd 128: %.3f ms, %.1f TFLOP/s\n",
+                typeName<T>(), kvName(F), n, ms, flops / ms / 1e9);
+    if constexpr (F == KVFormat::Dense) {
+      ms = timeMs([&] {
+        detail::attentionPrefillSimt<T, HD>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f,
+                                            blockSize);
+      });
+      std::printf("BENCH attention_prefill(simt) %s 1x%d tokens, 32/8 heads, hd 128: %.3f ms, %.1f TFLOP/s\n",
+                  typeName<T>(), n, ms, flops / ms / 1e9);
+    }
   }
   // Decode attention: 16 slots at 4000 cached tokens (max_context 4096).
   {
     int slots = 16, len = 4000, maxContext = 4096;
     PagedCache<T> cache(slots, kvHeads, HD, blockSize, maxContext);
     Step step(std::vector<int>(slots, len - 1), std::vector<int>(slots, 1));
-    auto dK = devT<T>(cache.k), dV = devT<T>(cache.v);
+    auto dK = devKV<T, F>(cache.k, HD, blockSize), dV = devKV<T, F>(cache.v, HD, blockSize);
     auto dQ = devT<T>(randomT<T>(size_t(slots) * heads * HD));
     Dev<T> out(size_t(slots) * heads * HD);
     StepDev sd(step, cache.table);
@@ -641,12 +933,19 @@ template <typename T> void bench(const LtContext &lt) {
     Dev<float> scratch(sb / 4);
     StepArgs a = sd.args(step, maxContext, cache.maxBlocks, scratch.p, sb);
     float ms = timeMs([&] {
-      attention_decode<T, HD>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f, blockSize);
+      attention_decode<T, HD, F>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f, blockSize);
     });
-    double bytes = 2.0 * slots * len * kvHeads * HD * sizeof(T);
-    std::printf("BENCH attention_decode %s 16 slots x %d tokens, 32/8 heads, hd 128: %.3f ms, %.0f GB/s of K+V\n",
-                typeName<T>(), len, ms, bytes / ms / 1e6);
+    double bytes =
+        2.0 * slots * len * kvHeads * double(KVCache<T, F>::vectorBytes(HD));
+    std::printf("BENCH attention_decode %s%s 16 slots x %d tokens, 32/8 heads, hd 128: %.3f ms, %.0f GB/s of K+V\n",
+                typeName<T>(), kvName(F), len, ms, bytes / ms / 1e6);
   }
+}
+
+template <typename T> void bench(const LtContext &lt) {
+  benchAttention<T, KVFormat::Dense>();
+  benchAttention<T, KVFormat::Int8>();
+  benchAttention<T, KVFormat::FP8>();
   // GEMM: a 4096-wide projection at prefill and decode row counts.
   for (int rows : {4096, 16}) {
     int N = 4096, K = 4096;
@@ -810,6 +1109,8 @@ template <typename T> void runAll(const LtContext &lt, const std::string &only) 
     testAttentions<T>();
   if (want("token_scores"))
     testTokenScoresAll<T>();
+  if (want("kvquant"))
+    testKVQuant<T>();
 }
 
 } // namespace
@@ -840,7 +1141,12 @@ int main(int argc, char **argv) {
   runAll<__nv_bfloat16>(lt, only);
   if (only.empty() || only == "sampling")
     testSampling();
-  if (benchToo) {
+  if (benchToo && only == "kvquant") {
+    // The attention benches alone, per KV-cache format (test/gpu/quant_kv.sh).
+    for (auto fn : {benchAttention<half, KVFormat::Dense>, benchAttention<half, KVFormat::Int8>,
+                    benchAttention<half, KVFormat::FP8>, benchAttention<half, KVFormat::Int4>})
+      fn();
+  } else if (benchToo) {
     bench<half>(lt);
     bench<__nv_bfloat16>(lt);
     double bw = copyGBs();

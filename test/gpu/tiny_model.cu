@@ -41,7 +41,8 @@ const T *w(const StepArgs &a, size_t offset) {
 
 const ModelInfo kInfo = {
     SIEVE_RUNTIME_ABI_VERSION, kDType, kVocab, kHidden, kLayers, kLayers, kKvHeads, kHeadDim,
-    kHeads, kBlockSize, kLayout.total, perTokenOffset(NumBuffers), 0, "tiny-llama-test"};
+    kHeads, kBlockSize, KVFormat::Dense, kHeadDim * int32_t(sizeof(T)), kLayout.total,
+    perTokenOffset(NumBuffers), 0, "tiny-llama-test"};
 
 // The whole forward; `decode` picks the attention kernel.
 cudaError_t forward(const StepArgs *args, bool decode) {

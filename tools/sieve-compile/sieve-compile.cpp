@@ -209,6 +209,13 @@ std::string findNvcc() {
 
 /// `sieve.removed` entries as JSON objects (layer, block, mode, metric,
 /// score, order, ...), so tools need not parse MLIR attributes.
+/// The KV-cache storage: the dtype's name, or the #sieve.kv format's kind.
+std::string kvFormatJson(sieve::kernel::ProgramOp program) {
+  if (sieve::KVAttr kv = program.getKvAttr())
+    return sieve::stringifyQuantKind(kv.getKind()).str();
+  return program.getDtype().isBF16() ? "bf16" : "f16";
+}
+
 llvm::json::Value removedJson(ArrayAttr removed) {
   llvm::json::Array out;
   if (!removed)
@@ -358,7 +365,9 @@ llvm::json::Object manifest(k::ProgramOp program, StringRef pipeline,
                           {"num_heads", program.getNumHeads()},
                           {"num_kv_heads", program.getNumKvHeads()},
                           {"head_dim", program.getHeadDim()},
-                          {"kv_block_size", program.getKvBlockSize()}}},
+                          {"kv_block_size", program.getKvBlockSize()},
+                          {"kv_format", kvFormatJson(program)},
+                          {"kv_bytes_per_token", program.getKvBytesPerToken()}}},
       {"pipeline", pipeline},
       {"options", llvm::json::Object{{"dtype", dt},
                                      {"passes", passes.getValue()},

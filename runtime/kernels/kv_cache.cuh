@@ -1,0 +1,150 @@
+// Storage of the paged KV cache (ModelInfo::kv_format, docs/quantization.md
+// "KV cache on the GPU").
+//
+// A layer's K (or V) pool is [num_blocks, num_kv_heads] tiles of block_size
+// vectors, a vector being the head_dim keys (or values) of one position of
+// one KV head. Tile `tile = block * num_kv_heads + kv_head` starts at byte
+// tile * block_size * vectorBytes(head_dim):
+//   - Dense: [block_size][head_dim] T, so value d of position p is element
+//     ((block * num_kv_heads + h) * block_size + p) * head_dim + d;
+//   - Int8 / FP8: [block_size][head_dim] one-byte codes (two's complement
+//     int8, or E4M3FN), then [block_size] f32 scales: a vector's codes stay
+//     contiguous (8-byte loads of 8 codes) and its value d is
+//     scale[p] * code[p][d];
+//   - Int4: [block_size][head_dim / 2] bytes of uint4 codes (value d in the
+//     low nibble of byte d / 2 when d is even), then [block_size] f32
+//     scales, then [block_size] zero points (bytes): value d is
+//     scale[p] * (code[p][d] - zero[p]).
+// The quantization rule is lib/Quant's kvQuantize: int8 / fp8 s = amax / 127
+// or amax / 448 over the vector, codes round(x / s) clamped to +-127
+// (nearest even) or the nearest E4M3 value (saturating), s = 0 gives zero
+// codes; int4 (one group of head_dim) s = (max - min) / 15,
+// z = clamp(round(-min / s), 0, 15), codes clamp(round(x / s) + z, 0, 15),
+// a constant vector c stored exactly (s = |c|, z = 0 or 1; c = 0: s = 0).
+#pragma once
+
+#include "../sieve_abi.h"
+#include "common.cuh"
+
+#include <cuda_fp8.h>
+
+namespace sieve::rt {
+
+template <typename T, KVFormat F> struct KVCache {
+  static constexpr bool kQuantized = F != KVFormat::Dense;
+  // The element type of the pools (what the launchers take).
+  using Code = std::conditional_t<kQuantized, uint8_t, T>;
+
+  __host__ __device__ static constexpr int64_t vectorBytes(int headDim) {
+    return F == KVFormat::Dense  ? int64_t(headDim) * sizeof(T)
+           : F == KVFormat::Int4 ? int64_t(headDim) / 2 + 5
+                                 : int64_t(headDim) + 4;
+  }
+};
+
+// ModelInfo::kv_vector_bytes of a format (host: the runtime's check).
+inline int64_t kv_vector_bytes(KVFormat f, int head_dim, int value_bytes) {
+  switch (f) {
+  case KVFormat::Dense:
+    return int64_t(head_dim) * value_bytes;
+  case KVFormat::Int4:
+    return int64_t(head_dim) / 2 + 5;
+  default:
+    return int64_t(head_dim) + 4;
+  }
+}
+
+namespace detail {
+
+// Codes, scale and (int4) zero point of position p of tile `tile` of a
+// quantized pool of format F.
+struct KVQuantVector {
+  uint8_t *codes;
+  float *scale;
+  uint8_t *zero; // Int4 only
+};
+template <KVFormat F>
+__device__ __forceinline__ KVQuantVector kvQuantVector(void *pool, int64_t tile,
+                                                       int p, int headDim,
+                                                       int blockSize) {
+  static_assert(F != KVFormat::Dense, "kvQuantVector: a quantized format");
+  const int codeBytes = F == KVFormat::Int4 ? headDim / 2 : headDim;
+  char *base = static_cast<char *>(pool) +
+               tile * blockSize * KVCache<half, F>::vectorBytes(headDim);
+  char *scales = base + int64_t(blockSize) * codeBytes;
+  return {reinterpret_cast<uint8_t *>(base) + int64_t(p) * codeBytes,
+          reinterpret_cast<float *>(scales) + p,
+          reinterpret_cast<uint8_t *>(scales + 4 * int64_t(blockSize)) + p};
+}
+
+template <KVFormat F> __host__ __device__ constexpr float kvCodeMax() {
+  static_assert(F == KVFormat::Int8 || F == KVFormat::FP8,
+                "kvCodeMax: a symmetric quantized format");
+  return F == KVFormat::Int8 ? 127.f : 448.f;
+}
+
+// The code of x / s (s > 0), as lib/Quant's kvQuantize (int8, fp8).
+template <KVFormat F> __device__ __forceinline__ uint8_t kvEncode(float x, float s) {
+  const float v = __fdiv_rn(x, s);
+  if constexpr (F == KVFormat::Int8)
+    return static_cast<uint8_t>(
+        static_cast<int8_t>(fminf(fmaxf(rintf(v), -127.f), 127.f)));
+  else
+    return __nv_fp8_e4m3(v).__x; // nearest even, saturating to +-448
+}
+
+// Scale and zero point of an asymmetric uint4 vector with range [lo, hi]
+// (lib/Quant int4Params without the f16 rounding of the scale).
+struct Int4Params {
+  float scale, zero;
+};
+__device__ __forceinline__ Int4Params kvInt4Params(float lo, float hi) {
+  const float s = __fdiv_rn(hi - lo, 15.f);
+  if (s == 0.f || !isfinite(s)) // a constant vector c: |c| * (q - z)
+    return lo == 0.f ? Int4Params{0.f, 0.f}
+                     : Int4Params{fabsf(lo), lo > 0.f ? 0.f : 1.f};
+  return {s, fminf(fmaxf(rintf(__fdiv_rn(-lo, s)), 0.f), 15.f)};
+}
+__device__ __forceinline__ unsigned kvInt4Code(float x, Int4Params p) {
+  if (p.scale == 0.f)
+    return unsigned(p.zero);
+  return unsigned(fminf(fmaxf(rintf(__fdiv_rn(x, p.scale)) + p.zero, 0.f), 15.f));
+}
+
+// The value of one int8 / E4M3 code (before the scale).
+template <KVFormat F> __device__ __forceinline__ float kvDecode(uint8_t code) {
+  if constexpr (F == KVFormat::Int8) {
+    return float(static_cast<int8_t>(code));
+  } else {
+    __nv_fp8_e4m3 e;
+    e.__x = code;
+    return float(e);
+  }
+}
+
+// Values [d, d + 8) of position p of tile `tile`, dequantized (d % 8 == 0).
+template <KVFormat F>
+__device__ __forceinline__ void kvLoad8(const uint8_t *pool, int64_t tile,
+                                        int p, int d, int headDim,
+                                        int blockSize, float out[8]) {
+  KVQuantVector vec = kvQuantVector<F>(const_cast<uint8_t *>(pool), tile, p,
+                                       headDim, blockSize);
+  const float s = *vec.scale;
+  if constexpr (F == KVFormat::Int4) {
+    const uint32_t raw = *reinterpret_cast<const uint32_t *>(vec.codes + d / 2);
+    const float z = float(*vec.zero);
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      out[e] = s * (float((raw >> (4 * e)) & 15u) - z);
+  } else {
+    const uint2 raw = *reinterpret_cast<const uint2 *>(vec.codes + d);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+      const uint32_t word = e < 4 ? raw.x : raw.y;
+      out[e] = s * kvDecode<F>(static_cast<uint8_t>(word >> (8 * (e & 3))));
+    }
+  }
+}
+
+} // namespace detail
+} // namespace sieve::rt
