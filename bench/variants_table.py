@@ -136,7 +136,7 @@ def gemfilter_table(rows):
         d, g = prefill_of(dense[n]), prefill_of(gf[n])
         dm, gm = dense[n].get("peak_gpu_mib"), gf[n].get("peak_gpu_mib")
         speed = f"{d['ms'] / g['ms']:.2f}x" if d and g else "—"
-        saved = f"{100 * (1 - gm / dm):.0f}%" if dm and gm else "—"
+        saved = f"{100 * (1 - gm / dm):.0f}%".replace("-0%", "0%") if dm and gm else "—"
         lines.append(f"| {n:,} | {fmt(d['ms'] if d else None)} | {fmt(g['ms'] if g else None)} | "
                      f"{speed} | {fmt(dm, 0)} | {fmt(gm, 0)} | {saved} |")
     return lines + [""]

@@ -3,6 +3,7 @@
 #include "sieve/Quant/Quant.h"
 
 #include "llvm/ADT/APFloat.h"
+#include "llvm/Support/Parallel.h"
 
 #include <algorithm>
 #include <cassert>
@@ -151,43 +152,65 @@ QuantizedMatrix sieve::quant::quantize(const float *w, int64_t K, int64_t N,
     float v = w[k * N + n];
     return inputScales.empty() ? v : v * inputScales[k];
   };
+  // Output channels in blocks of kBlock, one block per task: a block walks
+  // the [K, N] matrix row by row (kBlock consecutive floats per row) rather
+  // than down single columns, and writes only its own output rows. kBlock
+  // is even, so two blocks never share a byte of packed nibbles. Every
+  // value is computed as a serial sweep would (min, max and absmax do not
+  // depend on the order), so the result does not depend on the threads.
+  constexpr int64_t kBlock = 64;
+  int64_t blocks = (N + kBlock - 1) / kBlock;
   if (format == Format::Int4) {
     assert(group > 0 && K % group == 0 && "group must divide K");
     int64_t groups = K / group;
     q.scales.resize(N * groups);
     q.zeros.assign((N * groups + 1) / 2, 0);
-    for (int64_t n = 0; n < N; ++n)
+    llvm::parallelFor(0, blocks, [&](size_t block) {
+      int64_t n0 = int64_t(block) * kBlock, n1 = std::min(N, n0 + kBlock);
+      float lo[kBlock], hi[kBlock];
+      Int4Params params[kBlock];
       for (int64_t g = 0; g < groups; ++g) {
-        float lo = INFINITY, hi = -INFINITY;
-        for (int64_t k = g * group; k < (g + 1) * group; ++k) {
-          lo = std::min(lo, at(k, n));
-          hi = std::max(hi, at(k, n));
-        }
-        Int4Params p = int4Params(lo, hi, /*f16Scale=*/true);
-        q.scales[n * groups + g] = p.scale;
-        putNibble(q.zeros.data(), n * groups + g, p.zero);
+        std::fill(lo, lo + kBlock, INFINITY);
+        std::fill(hi, hi + kBlock, -INFINITY);
         for (int64_t k = g * group; k < (g + 1) * group; ++k)
-          putNibble(q.data.data(), n * K + k, int4Code(at(k, n), p));
+          for (int64_t n = n0; n < n1; ++n) {
+            lo[n - n0] = std::min(lo[n - n0], at(k, n));
+            hi[n - n0] = std::max(hi[n - n0], at(k, n));
+          }
+        for (int64_t n = n0; n < n1; ++n) {
+          Int4Params p = int4Params(lo[n - n0], hi[n - n0], /*f16Scale=*/true);
+          params[n - n0] = p;
+          q.scales[n * groups + g] = p.scale;
+          putNibble(q.zeros.data(), n * groups + g, p.zero);
+        }
+        for (int64_t k = g * group; k < (g + 1) * group; ++k)
+          for (int64_t n = n0; n < n1; ++n)
+            putNibble(q.data.data(), n * K + k, int4Code(at(k, n), params[n - n0]));
       }
+    });
     return q;
   }
   // Symmetric per output channel: int8 with 127 levels, fp8 up to 448.
   float levels = format == Format::Int8 ? 127.0f : kFP8Max;
   q.scales.resize(N);
-  for (int64_t n = 0; n < N; ++n) {
-    float amax = 0.0f;
+  llvm::parallelFor(0, blocks, [&](size_t block) {
+    int64_t n0 = int64_t(block) * kBlock, n1 = std::min(N, n0 + kBlock);
+    float amax[kBlock] = {};
     for (int64_t k = 0; k < K; ++k)
-      amax = std::max(amax, std::fabs(at(k, n)));
-    float s = amax / levels;
-    q.scales[n] = s;
-    for (int64_t k = 0; k < K; ++k) {
-      float v = s == 0.0f ? 0.0f : at(k, n) / s;
-      q.data[n * K + k] =
-          format == Format::Int8
-              ? uint8_t(int8_t(std::clamp(std::nearbyint(v), -127.0f, 127.0f)))
-              : fp8FromFloat(v);
-    }
-  }
+      for (int64_t n = n0; n < n1; ++n)
+        amax[n - n0] = std::max(amax[n - n0], std::fabs(at(k, n)));
+    for (int64_t n = n0; n < n1; ++n)
+      q.scales[n] = amax[n - n0] / levels;
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t n = n0; n < n1; ++n) {
+        float s = q.scales[n];
+        float v = s == 0.0f ? 0.0f : at(k, n) / s;
+        q.data[n * K + k] =
+            format == Format::Int8
+                ? uint8_t(int8_t(std::clamp(std::nearbyint(v), -127.0f, 127.0f)))
+                : fp8FromFloat(v);
+      }
+  });
   return q;
 }
 
