@@ -130,15 +130,19 @@ def gemfilter_table(rows):
              "peak GPU memory, one process per prompt",
              "",
              "| prompt tokens | dense TTFT (ms) | GemFilter TTFT (ms) | speedup | "
-             "dense peak (MiB) | GemFilter peak (MiB) | memory saved |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+             "dense peak (MiB) | GemFilter peak (MiB) | memory saved | "
+             "runtime's own peak, dense / GemFilter (MiB) | kept |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    mib = lambda p: f"{p['runtime_peak_bytes'] / 2**20:,.0f}" if p and "runtime_peak_bytes" in p else "—"
     for n in sorted(set(dense) & set(gf)):
         d, g = prefill_of(dense[n]), prefill_of(gf[n])
         dm, gm = dense[n].get("peak_gpu_mib"), gf[n].get("peak_gpu_mib")
         speed = f"{d['ms'] / g['ms']:.2f}x" if d and g else "—"
         saved = f"{100 * (1 - gm / dm):.0f}%".replace("-0%", "0%") if dm and gm else "—"
+        kept = f"{g['kept']:,}" if g and "kept" in g else "—"
         lines.append(f"| {n:,} | {fmt(d['ms'] if d else None)} | {fmt(g['ms'] if g else None)} | "
-                     f"{speed} | {fmt(dm, 0)} | {fmt(gm, 0)} | {saved} |")
+                     f"{speed} | {fmt(dm, 0)} | {fmt(gm, 0)} | {saved} | {mib(d)} / {mib(g)} | "
+                     f"{kept} |")
     return lines + [""]
 
 

@@ -60,7 +60,7 @@ head = (f"{'model':<13}{'N x K':>12}{'rows':>5} {'f16 ms':>8} | {'int8 ms':>8} {
         f"{'x f16':>6} {'exact':>8}")
 print(head)
 print("-" * len(head))
-for line in open(sys.argv[1]):
+for line in open(sys.argv[1], errors="replace"):
     m = shape.match(line)
     if not m:
         continue
@@ -72,7 +72,7 @@ for line in open(sys.argv[1]):
             verdicts.append((f"{m[1]} {m[2]} {f[1]}", float(f[2]), float(f[8])))
     print(cells)
 print()
-for line in open(sys.argv[1]):
+for line in open(sys.argv[1], errors="replace"):
     if "decode-step GEMMs" in line:
         print(line.rstrip())
 print()
