@@ -71,8 +71,9 @@ result = run.get("result", run)  # a memrun record or sieve-run's own JSON
 tensors = {t["name"]: t["bytes"] for t in man["weights"]["tensors"]}
 payload = man["weights"]["payload_bytes"]
 # A decode step reads every weight but the embedding table, unless the LM
-# head is the table itself (tied).
-step = payload - tensors.get("w.embed", 0) if "w.lm_head" in tensors else payload
+# head is the table itself (tied); a quantized head is w.lm_head.codes etc.
+untied = any(n == "w.lm_head" or n.startswith("w.lm_head.") for n in tensors)
+step = payload - tensors.get("w.embed", 0) if untied else payload
 head = [g["format"] for g in (man.get("quantization") or {}).get("gemms", [])
         if g.get("codes", "").startswith("w.lm_head")]
 row = {"shape": shape, "part": part, "variant": variant,
