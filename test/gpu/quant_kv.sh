@@ -180,17 +180,7 @@ EOF
   for c in "${CONFIGS[@]}"; do
     [[ -d "$WORK/l12-$c.sieve" ]] || continue
     r=$("$BIN/sieve-run" "$WORK/l12-$c.sieve" --eval "$TEXT" --json) || { fail "eval $c"; continue; }
-    line=$(python3 - "$c" "$r" "${CPU_REF[$c]:-nan}" "$SRC_KIND" <<'EOF'
-import json, math, sys
-c, r, cpu, src = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-gpu = r["bits_per_byte"]
-ok = math.isfinite(cpu) and abs(gpu - cpu) <= 5e-4
-print(("PASS" if ok else "FAIL") + " " + json.dumps(
-    {"eval": f"llama12 {c}", "source": src, "gpu_bits_per_byte": gpu,
-     "cpu_reference_bits_per_byte": cpu, "difference": gpu - cpu,
-     "seconds": r.get("seconds"), "windows": r.get("windows")}))
-EOF
-)
+    line=$(python3 "$ROOT/test/gpu/bpb_check.py" "$c" "$r" "${CPU_REF[$c]:-nan}" "$SRC_KIND")
     echo "$line"
     echo "${line#* }" >> "$RESULTS"
     [[ $line == PASS* ]] || status=1
