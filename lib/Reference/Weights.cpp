@@ -10,6 +10,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cstring>
+#include <sys/mman.h>
 
 using namespace mlir;
 using namespace sieve::ref;
@@ -37,6 +38,25 @@ FailureOr<ArrayRef<char>> WeightReader::bytes(Operation *op,
   if (owner)
     *owner = std::shared_ptr<void>(*file, const_cast<char *>(base));
   return ArrayRef<char>(base, ext.getLength());
+}
+
+void WeightReader::release(sieve::WeightOp op) {
+  auto ext = dyn_cast<sieve::onnx::ExternalTensorAttr>(op.getValue());
+  if (!ext)
+    return;
+  auto file = files->map(op, ext.getLocation());
+  if (failed(file) || !(*file)->region ||
+      ext.getOffset() + ext.getLength() > (*file)->region->size())
+    return;
+  // The whole pages inside the weight's bytes (a neighbour's data may share
+  // the pages at either end).
+  uintptr_t page = llvm::sys::fs::mapped_file_region::alignment();
+  uintptr_t begin = uintptr_t((*file)->region->const_data() + ext.getOffset());
+  uintptr_t end = begin + ext.getLength();
+  begin = (begin + page - 1) / page * page;
+  end = end / page * page;
+  if (begin < end)
+    ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
 }
 
 FailureOr<Tensor> WeightReader::load(sieve::WeightOp op) {

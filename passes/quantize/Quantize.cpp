@@ -382,6 +382,9 @@ LogicalResult SieveQuantizePass::quantizeWeight(const Target &t, Format f) {
     inputScales = quant::awqScales(pw, K, N, f, group, *act, &alpha);
   }
   quant::QuantizedMatrix q = quant::quantize(pw, K, N, f, group, inputScales);
+  // Read once: its pages need not stay resident (an 8B model's 16 GB data
+  // file would otherwise count in full in the compile's RSS).
+  reader->release(w);
 
   MLIRContext *ctx = &getContext();
   Builder b(ctx);

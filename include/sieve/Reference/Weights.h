@@ -39,6 +39,11 @@ public:
   /// zeros) / input_scales, rounded to the result's element type when that
   /// is f16 or bf16.
   mlir::FailureOr<Tensor> load(sieve::QuantizedWeightOp op);
+  /// Drops the file pages of an external weight's data from this process's
+  /// resident memory (the mapping stays; touching the data reads the file
+  /// again), for a pass that streams through a large model once. A weight
+  /// that is not external data, or not mapped yet, is left alone.
+  void release(sieve::WeightOp op);
 
 private:
   std::unique_ptr<MappedFiles> files;
