@@ -101,10 +101,10 @@ for name in $models; do
   if has compile || { has sieve && [[ ! -d "$M/$name.sieve" ]]; }; then
     # float16 ONNX for the 8B shape: its float32 export (32 GB) and the
     # compile would not fit the 64 GB disk together.
-    dtype=fp32; source=hf
-    [[ $name == llama8b ]] && dtype=fp16 source=shape
-    source="${BENCH_ONNX:-$source}"
-    if [[ $source == shape ]]; then
+    dtype=fp32; onnx_source=hf
+    [[ $name == llama8b ]] && dtype=fp16 onnx_source=shape
+    onnx_source="${BENCH_ONNX:-$onnx_source}"
+    if [[ $onnx_source == shape ]]; then
       note "$name: make_llama_shape_onnx.py (fp16 ONNX, seeded random weights)"
       run_or_fail python3 "$ROOT/bench/make_llama_shape_onnx.py" "$name" "$M" \
         --dtype fp16 --max-pos "${BENCH_MAX_POS:-131072}"

@@ -540,11 +540,8 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "usage: %s WORK_DIR\n", argv[0]);
     return 2;
   }
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIP capi_test: no CUDA device\n");
+  if (!haveDevice("capi_test"))
     return 77;
-  }
   std::string work = argv[1];
   mkdir(work.c_str(), 0755);
   std::printf("capi_test %s\n", typeName<T>());

@@ -1128,11 +1128,8 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIP kernel_test: no CUDA device\n");
+  if (!haveDevice("kernel_test"))
     return 77;
-  }
   cudaDeviceProp prop;
   CUDA_OK(cudaGetDeviceProperties(&prop, 0));
   std::printf("device: %s\n", prop.name);

@@ -21,6 +21,16 @@ inline int &failures() {
   return n;
 }
 
+// Whether a CUDA device is present; when not, prints "SKIP TEST: no CUDA
+// device" (the caller then exits with 77, the runners' skip status).
+inline bool haveDevice(const char *testName) {
+  int devices = 0;
+  if (cudaGetDeviceCount(&devices) == cudaSuccess && devices > 0)
+    return true;
+  std::printf("SKIP %s: no CUDA device\n", testName);
+  return false;
+}
+
 #define CUDA_OK(call)                                                                            \
   do {                                                                                           \
     cudaError_t e_ = (call);                                                                     \
