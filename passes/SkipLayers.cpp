@@ -163,6 +163,8 @@ struct SkipLayersPass
     return mlir::emitError(model.getLoc()) << "sieve-skip-layers: ";
   }
   LogicalResult checkOptions();
+  std::optional<int64_t> filterLayer();
+  bool pinned(int64_t index, Unit unit);
   FailureOr<SmallVector<Candidate>> listCandidates();
   FailureOr<ref::ProfileSummary> currentProfile(bool first);
   double importance(const ref::ProfileSummary &p, const Candidate &c,
@@ -236,8 +238,23 @@ LogicalResult SkipLayersPass::checkOptions() {
   return success();
 }
 
+/// The decoder layer at whose attention the token filter
+/// (--sieve-prune-tokens) scores the prompt, if the model has one.
+std::optional<int64_t> SkipLayersPass::filterLayer() {
+  if (TokenFilterAttr filter = model.getTokenFilterAttr())
+    return filter.getLayer();
+  return std::nullopt;
+}
+
+/// Whether removing `unit` of layer `index` would take away what another
+/// pass depends on: the token filter needs its layer's attention (the MLP
+/// block after it is not used by the filter and may go).
+bool SkipLayersPass::pinned(int64_t index, Unit unit) {
+  return filterLayer() == index && unit != Unit::Mlp;
+}
+
 /// The removable units of the model as it is now: layers at positions
-/// [keep-first, L - keep-last), or their blocks.
+/// [keep-first, L - keep-last), or their blocks, less the pinned ones.
 FailureOr<SmallVector<Candidate>> SkipLayersPass::listCandidates() {
   SmallVector<DecoderLayerOp> layers = model.getLayers();
   SmallVector<Candidate> out;
@@ -246,6 +263,8 @@ FailureOr<SmallVector<Candidate>> SkipLayersPass::listCandidates() {
     DecoderLayerOp layer = layers[i];
     int64_t index = layer.getIndex();
     if (mode != "sublayer") {
+      if (pinned(index, Unit::Layer))
+        continue;
       SmallVector<Operation *> ops;
       layer.getBody().walk([&](Operation *op) { ops.push_back(op); });
       out.push_back({index, Unit::Layer, costOf(ops, context)});
@@ -257,7 +276,7 @@ FailureOr<SmallVector<Candidate>> SkipLayersPass::listCandidates() {
              << "sieve-skip-layers: layer " << index
              << " is not of the form r = x + attention, y = r + mlp: its "
                 "blocks cannot be removed separately";
-    if (b->attention)
+    if (b->attention && !pinned(index, Unit::Attention))
       out.push_back({index, Unit::Attention,
                      costOf(blockOps(b->attention, b->attentionResidual),
                             context)});
@@ -393,10 +412,15 @@ void SkipLayersPass::runOnOperation() {
   SmallVector<Candidate> candidates = std::move(*listed);
   StringRef what = mode == "sublayer" ? "blocks" : "layers";
   if (count > int64_t(candidates.size())) {
-    refuse() << "count=" << count.getValue() << " but only "
-             << candidates.size() << " " << what
-             << " are removable (keep-first=" << keepFirst.getValue()
-             << ", keep-last=" << keepLast.getValue() << ")";
+    InFlightDiagnostic diag =
+        refuse() << "count=" << count.getValue() << " but only "
+                 << candidates.size() << " " << what
+                 << " are removable (keep-first=" << keepFirst.getValue()
+                 << ", keep-last=" << keepLast.getValue();
+    if (std::optional<int64_t> r = filterLayer())
+      diag << "; layer " << *r << (mode == "sublayer" ? "'s attention" : "")
+           << " stays for the token filter";
+    diag << ")";
     return signalPassFailure();
   }
 
@@ -534,6 +558,12 @@ FailureOr<SmallVector<Candidate>> SkipLayersPass::listedUnits() {
       return refuse() << "layers=: layer " << item->layer
                       << " is named twice ('" << text << "')";
     seen.push_back(item->unit);
+    if (pinned(item->layer, item->unit))
+      return refuse() << "layers=: '" << text << "' would remove the "
+                      << "attention of layer " << item->layer
+                      << ", where the token filter (--sieve-prune-tokens "
+                         "layer="
+                      << item->layer << ") scores the prompt";
     if (item->unit == Unit::Layer) {
       SmallVector<Operation *> ops;
       layer.getBody().walk([&](Operation *op) { ops.push_back(op); });
@@ -583,6 +613,11 @@ void SkipLayersPass::report(int64_t done, double speedup) {
                          : "layers",
       model.getLayers().size(),
       speedup, context.getValue());
+  if (std::optional<int64_t> r = filterLayer(); r && mode != "list")
+    mlir::emitRemark(model.getLoc())
+        << "sieve-skip-layers: layer " << *r
+        << (mode == "sublayer" ? "'s attention" : "")
+        << " was not a candidate: the token filter scores the prompt there";
 }
 
 } // namespace
