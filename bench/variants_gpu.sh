@@ -164,7 +164,12 @@ for part in $PARTS; do
   esac
 done
 
-# The copy bandwidth of this machine, when gpu_bench.sh measured it here.
+# The copy bandwidth of this machine: what gpu_bench.sh measured here, else
+# measured now (torch; a few seconds), so every table has its floors.
+if [[ ! -f "$WORK/ceilings.json" ]]; then
+  note "ceilings: copy bandwidth, cuBLAS fp16 GEMM"
+  $PY ceilings "$WORK/ceilings.json" || fail "ceilings"
+fi
 ceilings=(); [[ -f "$WORK/ceilings.json" ]] && ceilings=(--ceilings "$WORK/ceilings.json") &&
   cp "$WORK/ceilings.json" "$OUT/variants_ceilings.json"
 python3 "$ROOT/bench/variants_table.py" "$RESULTS" "${ceilings[@]}" --md "$OUT/variants_$SHAPE.md" &&
