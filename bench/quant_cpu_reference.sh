@@ -1,49 +1,80 @@
 #!/usr/bin/env bash
 # CPU reference bits per byte of the IR that test/gpu/quant_e2e.sh compiles
 # for the GPU from the bundled llama12 copy (models/llama12/llama12_fp16w.onnx):
-# raised, then `--sieve-quantize` with the same options as the GPU run
-# (fp16: none; int8: weights=int8; int4: weights=int4 group=128; fp8:
-# weights=fp8; kv-int8: kv=int8; kv-fp8: kv=fp8; kv-int4: kv=int4), evaluated by the CPU
-# reference on all of valid.txt. The GPU scripts (test/gpu/quant_e2e.sh,
-# test/gpu/quant_kv.sh) compare their bits per byte with these when they
-# have no sieve-opt to compute them themselves.
+# raised, then `--sieve-quantize` with the options of each variant in
+# bench/quant_configs.tsv (the GPU script reads the same table), evaluated
+# by the CPU reference on all of valid.txt. test/gpu/quant_e2e.sh compares
+# its GPU bits per byte with these when it has no sieve-opt to compute them
+# itself.
 #
-#   bench/quant_cpu_reference.sh [BUILD_DIR]
-#   CONFIGS="fp8" bench/quant_cpu_reference.sh [BUILD_DIR]   # some, appended
-#   CONFIGS="kv-int8 kv-fp8 kv-int4" bench/quant_cpu_reference.sh   # the KV caches
+#   bench/quant_cpu_reference.sh [BUILD_DIR]                 # every variant
+#   CONFIGS="fp8" bench/quant_cpu_reference.sh [BUILD_DIR]   # some, replacing their lines
 #
-# Results: bench/results/quant_cpu_reference.jsonl (one line per config).
+# The variants with @PROFILE@ (AWQ, the LIM and ZD orders of mixed
+# precision) use bench/results/profile_llama12_fp16w.json, the calibration
+# profile (`sieve-run --profile`) of the same model over the first 64
+# windows of valid.txt; it is made here when missing (PROFILE=1 remakes it).
+#
+# Each line also holds the variant's greedy continuation of "The list type
+# in Python" (64 tokens, `sieve-run --prompt ... --json`), which the GPU
+# script compares its own with. GREEDY_ONLY=1 keeps the bits per byte
+# already recorded and adds the greedy tokens only.
+#
+# Results: bench/results/quant_cpu_reference.jsonl (one line per variant).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/bench/quant_configs.sh"
 BUILD="${1:-$ROOT/build}"
 B="$BUILD/bin"
 M="$ROOT/models/llama12"
 OUT="$ROOT/bench/results/quant_cpu_reference.jsonl"
+PROFILE_JSON="$ROOT/bench/results/profile_llama12_fp16w.json"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-CONFIGS_RUN="${CONFIGS:-fp16 int8 int4 fp8}"
-[[ -z "${CONFIGS:-}" ]] && : > "$OUT"
+CONFIGS_RUN="${CONFIGS:-$(quant_config_names)}"
+for c in $CONFIGS_RUN; do
+  quant_options "$c" "" > /dev/null ||
+    { echo "unknown config $c ($(quant_config_names | tr '\n' ' '))"; exit 2; }
+done
 "$B/sieve-translate" --import-onnx "$M/llama12_fp16w.onnx" -o "$TMP/in.mlir"
 "$B/sieve-opt" --sieve-simplify --sieve-raise "$TMP/in.mlir" -o "$TMP/fp16.mlir"
+if [[ ! -f "$PROFILE_JSON" || ${PROFILE:-0} == 1 ]]; then
+  echo "profiling llama12_fp16w over the first 64 windows of valid.txt"
+  "$B/sieve-run" "$TMP/fp16.mlir" --profile "$M/valid.txt" --max-windows 64 -o "$PROFILE_JSON"
+fi
+touch "$OUT"
 for c in $CONFIGS_RUN; do
-  case $c in
-    fp16) opts="" ;;
-    int8) opts="weights=int8" ;;
-    int4) opts="weights=int4 group=128" ;;
-    fp8) opts="weights=fp8" ;;
-    kv-int8) opts="kv=int8" ;;
-    kv-fp8) opts="kv=fp8" ;;
-    kv-int4) opts="kv=int4" ;;
-    *) echo "unknown config $c (fp16, int8, int4, fp8, kv-int8, kv-fp8, kv-int4)"; exit 2 ;;
-  esac
+  opts=$(quant_options "$c" "$PROFILE_JSON")
   m="$TMP/fp16.mlir"
+  note=""
   if [[ -n "$opts" ]]; then
-    "$B/sieve-opt" --sieve-quantize="$opts weights-file=$TMP/$c.bin" "$TMP/fp16.mlir" -o "$TMP/$c.mlir"
+    note=$("$B/sieve-opt" --sieve-quantize="$opts weights-file=$TMP/$c.bin" "$TMP/fp16.mlir" \
+      -o "$TMP/$c.mlir" 2>&1 | sed -n 's/.*remark: sieve-quantize: //p')
     m="$TMP/$c.mlir"
   fi
-  r=$("$B/sieve-run" "$m" --device=cpu --eval "$M/valid.txt" --json 2>/dev/null | tail -1)
-  python3 -c "import json, sys
-r = json.loads(sys.argv[1])
-r.update(config=sys.argv[2], source='llama12_fp16w.onnx', options=sys.argv[3])
-print(json.dumps(r))" "$r" "$c" "$opts" | tee -a "$OUT"
+  r="{}"
+  if [[ ${GREEDY_ONLY:-0} != 1 ]]; then
+    r=$("$B/sieve-run" "$m" --device=cpu --eval "$M/valid.txt" --json 2>/dev/null | tail -1)
+  fi
+  g=$("$B/sieve-run" "$m" --device=cpu --prompt "The list type in Python" \
+    --max-new-tokens 64 --json 2>/dev/null | tail -1)
+  # The options are recorded with the profile as @PROFILE@ (the file's place
+  # differs between machines); the line replaces an earlier one of $c.
+  python3 - "$r" "$g" "$c" "$(quant_options "$c" @PROFILE@)" "$note" "$OUT" <<'PY'
+import json, sys
+r, g = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+c, opts, note, out = sys.argv[3:7]
+old = [json.loads(l) for l in open(out) if l.strip()]
+prev = next((x for x in old if x["config"] == c), {})
+if not r:  # GREEDY_ONLY: keep the recorded evaluation
+    r = {k: v for k, v in prev.items() if k not in ("greedy_tokens", "greedy_text")}
+r.update(config=c, source="llama12_fp16w.onnx", options=opts,
+         greedy_tokens=g["tokens"], greedy_text=g["text"])
+if note:
+    r["note"] = note
+lines = [json.dumps(x) + "\n" for x in old if x["config"] != c]
+open(out, "w").writelines(lines + [json.dumps(r) + "\n"])
+print(json.dumps(r))
+PY
+  rm -f "$TMP/$c.bin"
 done

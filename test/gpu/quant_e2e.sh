@@ -1,39 +1,52 @@
 #!/usr/bin/env bash
-# Quantized weights on the GPU (issue 9), in one run (about 2 minutes on an
+# Quantization on the GPU (issue 9), in one run (about 4 minutes on an
 # H100):
 #
-#   CARRY=carry OUT=$OUT bash test/gpu/quant_e2e.sh [kernels] [llama12] [hf]
+#   CARRY=carry OUT=$OUT bash test/gpu/quant_e2e.sh [kernels] [kvkernels] [llama12] [hf]
 #
-# (default: kernels llama12)
-# 1. test/gpu/quant_gemm_test.cu: gemm_quant (int8 per channel, int4 groups
-#    of 128 and 32) against an fp64 host product on both paths (fused kernel
-#    for rows <= 16, dequantize + cuBLASLt above), f16 and bf16; then its
-#    --bench timing mode: GB/s of packed weight bytes read at rows 1..16 on
-#    Llama-3.2-1B and Llama-3-8B projection shapes, next to the f16 GEMM.
-# 2. llama12 compiled with sieve-compile for fp16, int8
-#    (--quantize='weights=int8'), int4 (--quantize='weights=int4
-#    group=128') and fp8 (--quantize='weights=fp8'), from $CARRY/llama12/llama12.onnx (float32) when present,
-#    else the bundled models/llama12/llama12_fp16w.onnx.
-# 3. Bits per byte on valid.txt of each on the GPU (sieve-run --eval),
-#    against the CPU reference of the same IR (sieve-run --device=cpu on the
-#    output of sieve-opt --sieve-quantize with the same options): computed
-#    here with QUANT_CPU=1 when $CARRY/bin has sieve-opt and sieve-translate
-#    (minutes of CPU), else the figures docs/quantization.md records
-#    (bench/quant_cpu_reference.sh). PASS within 5e-4 bits per byte.
-# 4. sieve-run --bench: prefill 512/2048 tokens, decode tokens/s at batch 1
-#    and 16 for each.
+# (default: kernels kvkernels llama12)
+# kernels: test/gpu/quant_gemm_test.cu: gemm_quant (int8 per channel, int4
+#   groups of 128 and 32, fp8) against an fp64 host product on both paths
+#   (fused kernel for few rows, dequantize + cuBLASLt above), f16 and bf16;
+#   then its --bench timing mode: GB/s of packed weight bytes read at rows
+#   1..16 on Llama-3.2-1B and Llama-3-8B projection shapes, next to f16.
+# kvkernels: test/gpu/kernel_test.cu, its groups rotary and attention (f16
+#   and bf16 caches) and kvquant (the quantizing append against the host
+#   rule; prefill and decode attention over int8, fp8 and int4 caches
+#   against an fp64 reference of the dequantized cache), then `--only
+#   kvquant --bench`: attention at Llama-3-8B's shape over f16, int8, fp8
+#   and int4 caches.
+# llama12: the bundled models/llama12/llama12_fp16w.onnx compiled with
+#   sieve-compile --quantize for every variant of bench/quant_configs.tsv
+#   (QUANT_CONFIGS="NAME ..." picks some): weight formats, KV-cache formats,
+#   AWQ, and int4/int8 mixed precision at 5 and 6 bits by LIM, ZD and
+#   random order, the profile being bench/results/profile_llama12_fp16w.json
+#   (the one the CPU reference used). For each:
+#   - the manifest's formats and sizes (and, for mixed precision, the
+#     layers at int8, which must be the CPU reference's);
+#   - bits per byte on valid.txt on the GPU against the CPU reference of
+#     the same IR (bench/results/quant_cpu_reference.jsonl, made by
+#     bench/quant_cpu_reference.sh; QUANT_CPU=1 with sieve-opt and
+#     sieve-translate in $CARRY/bin or $CARRY/cpu recomputes them here,
+#     minutes of CPU): PASS within 5e-4;
+#   - greedy generation of 64 tokens with --check-kv (decode with the
+#     cache against a fresh prefill of the prefix, max |logit difference|)
+#     and its agreement with the CPU reference's greedy tokens. With an f16
+#     or bf16 KV cache PASS needs the difference below 0.1; with a
+#     quantized cache the difference is reported, and PASS needs the 64
+#     tokens to equal the CPU's (docs/quantization.md, "KV cache on the GPU",
+#     says why);
+#   - sieve-run --bench: prefill 512/2048 tokens, decode tokens/s at batch 1
+#     and 16 at 512 tokens of context, against fp16.
 # hf (optional, about 3 more minutes; needs torch and transformers): the
-# Llama-3.2-1B shape (random weights, test/gpu/export_hf.py; HF_MODEL=
-# selects another shape of that script) compiled as fp16, int8 and int4,
-# sieve-run --bench: prefill 2048 tokens, decode batch 1 and 16, with the
-# weight bytes a decode step reads (weights.bin payload less the embedding
-# table when the LM head does not read it) per second. The tied LM head
-# stays f16 (the quantization pass leaves a tied head float).
+#   Llama-3.2-1B shape (random weights, test/gpu/export_hf.py; HF_MODEL=
+#   selects another shape of that script) compiled as fp16, int8 and int4,
+#   sieve-run --bench: prefill 2048 tokens, decode batch 1 and 16, with the
+#   weight bytes a decode step reads per second.
 #
-# CARRY holds bin/sieve-compile and bin/sieve-run built from this branch
-# (sieve-compile must know --quantize). Results: one JSON line each in
-# $OUT/quant.jsonl; the log is $OUT/quant.log. Exit status 0 when every
-# check passed.
+# CARRY holds bin/sieve-compile and bin/sieve-run. Results: one JSON line
+# each in $OUT/quant.jsonl; the log is $OUT/quant.log. Exit status 0 when
+# every check passed.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CARRY="$(cd "${CARRY:-$ROOT/carry}" && pwd)"
@@ -41,50 +54,60 @@ OUT="${OUT:-/tmp/sieve-quant-out}"
 WORK="${WORK:-/tmp/sieve-quant}"
 BIN="$CARRY/bin"
 NVCC="${NVCC:-/usr/local/cuda/bin/nvcc}"
+source "$ROOT/bench/quant_configs.sh"
 mkdir -p "$OUT" "$WORK"
 exec > >(tee -a "$OUT/quant.log") 2>&1
-RESULTS="$OUT/quant.jsonl"
+export RESULTS="$OUT/quant.jsonl"
 status=0
-note() { echo "== $*"; }
-record() { echo "$1" | tee -a "$RESULTS"; }
+note() { echo "== $(date -u +%H:%M:%S) $*"; }
 fail() { echo "FAIL $*"; status=1; }
 START=$SECONDS
-parts=" ${*:-kernels llama12} "
+parts=" ${*:-kernels kvkernels llama12} "
 has() { [[ "$parts" == *" $1 "* ]]; }
+for p in $parts; do
+  case $p in kernels|kvkernels|llama12|hf) ;;
+    *) echo "unknown part '$p' (kernels, kvkernels, llama12, hf)"; exit 2 ;;
+  esac
+done
+CONFIGS=(${QUANT_CONFIGS:-$(quant_config_names)})
+for c in "${CONFIGS[@]}"; do
+  quant_options "$c" "" > /dev/null ||
+    { echo "unknown config '$c' ($(quant_config_names | tr '\n' ' '))"; exit 2; }
+done
+PROFILE_JSON="$ROOT/bench/results/profile_llama12_fp16w.json"
+CPU_JSONL="$ROOT/bench/results/quant_cpu_reference.jsonl"
 
 nvidia-smi -L
-help=$("$BIN/sieve-compile" --help 2>&1)
-if [[ $help != *--quantize* ]]; then
-  echo "FAIL $BIN/sieve-compile has no --quantize: build it from branch quantgpu"
+if [[ $("$BIN/sieve-compile" --help 2>&1) != *--quantize* ]]; then
+  echo "FAIL $BIN/sieve-compile has no --quantize"
   exit 1
 fi
 
-test_pid=""
-if has kernels; then
-note "build quant_gemm_test (in the background, with the model compiles)"
-"$NVCC" -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -I"$ROOT/runtime" \
-  -I"$ROOT/include" -I"$ROOT/test/gpu" "$ROOT/test/gpu/quant_gemm_test.cu" \
-  -o "$WORK/quant_gemm_test" -lcublasLt -lcublas > "$WORK/quant_gemm_test.log" 2>&1 &
-test_pid=$!
+# The two unit-test programs build in the background while models compile.
+build_test() { # NAME EXTRA_SOURCES...
+  local name=$1; shift
+  "$NVCC" -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a -I"$ROOT/runtime" \
+    -I"$ROOT/include" -I"$ROOT/test/gpu" "$ROOT/test/gpu/$name.cu" "$@" \
+    -o "$WORK/$name" -lcublasLt -lcublas > "$WORK/$name.build.log" 2>&1
+}
+declare -A BUILD_PID
+if has kernels; then build_test quant_gemm_test & BUILD_PID[quant_gemm_test]=$!; fi
+if has kvkernels; then
+  build_test kernel_test "$ROOT/runtime/sampling.cu" & BUILD_PID[kernel_test]=$!
 fi
+built() { # NAME: waits for its build; fails with the log when it did not
+  wait "${BUILD_PID[$1]}" && return 0
+  fail "build $1"; cat "$WORK/$1.build.log"; return 1
+}
 
-SRC="$ROOT/models/llama12/llama12_fp16w.onnx"
-SRC_KIND=fp16w
-if [[ -f "$CARRY/llama12/llama12.onnx" ]]; then
-  SRC="$CARRY/llama12/llama12.onnx"
-  SRC_KIND=fp32
-fi
-TEXT="$ROOT/models/llama12/valid.txt"
-declare -A OPTIONS=([fp16]="" [int8]="weights=int8" [int4]="weights=int4 group=128"
-                   [fp8]="weights=fp8")
-CONFIGS=(fp16 int8 int4 fp8)
-
-compile_all() { # SRC OUTPREFIX LABEL: every config in parallel
-  local src=$1 prefix=$2 label=$3 pids=() entry c args
-  for c in "${CONFIGS[@]}"; do
+compile_all() { # SRC OUTPREFIX LABEL CONFIG...: every config in parallel
+  local src=$1 prefix=$2 label=$3 pids=() entry c opts
+  shift 3
+  for c in "$@"; do
     rm -rf "$prefix-$c.sieve"
+    opts=$(quant_options "$c" "$PROFILE_JSON")
     args=("$src" -o "$prefix-$c.sieve" --dtype f16 --quiet)
-    [[ -n "${OPTIONS[$c]}" ]] && args+=(--quantize="${OPTIONS[$c]}")
+    [[ -n "$opts" ]] && args+=(--quantize="$opts")
     "$BIN/sieve-compile" "${args[@]}" > "$prefix-compile-$c.log" 2>&1 &
     pids+=("$!:$c")
   done
@@ -92,102 +115,133 @@ compile_all() { # SRC OUTPREFIX LABEL: every config in parallel
     c=${entry#*:}
     if wait "${entry%%:*}"; then
       echo "PASS compile $label $c"
-      python3 - "$prefix-$c.sieve/manifest.json" "$label $c" <<'EOF' | tee -a "$RESULTS"
-import json, sys
-m = json.load(open(sys.argv[1]))
-q = m.get("quantization", {})
-print(json.dumps({"compiled": sys.argv[2], "payload_bytes": m["weights"]["payload_bytes"],
-                  "quantized_bytes": q.get("quantized_bytes"), "formats": q.get("formats")}))
-EOF
     else
-      fail "compile $label $c"; cat "$prefix-compile-$c.log"
+      fail "compile $label $c"; tail -5 "$prefix-compile-$c.log"
     fi
   done
 }
 
 if has llama12; then
-note "compile llama12 ($SRC_KIND source) as ${CONFIGS[*]}"
-compile_all "$SRC" "$WORK/l12" llama12
+  SRC="$ROOT/models/llama12/llama12_fp16w.onnx"
+  TEXT="$ROOT/models/llama12/valid.txt"
+  note "compile llama12 as ${CONFIGS[*]}"
+  compile_all "$SRC" "$WORK/l12" llama12 "${CONFIGS[@]}"
 fi
 
-if has kernels; then
-note "quant_gemm_test (unit tests, then --bench)"
-if wait $test_pid; then
-  "$WORK/quant_gemm_test" --bench | tee "$OUT/quant_gemm_test.txt"
-  rc=${PIPESTATUS[0]}
-  [[ $rc == 0 ]] && echo "PASS quant_gemm_test" || fail "quant_gemm_test (exit $rc)"
+if has kernels && built quant_gemm_test; then
+  note "quant_gemm_test (unit tests, then --bench)"
+  "$WORK/quant_gemm_test" --bench > "$OUT/quant_gemm_test.txt" 2>&1
+  rc=$?
+  grep -E '^(FAIL|BENCH)' "$OUT/quant_gemm_test.txt"
   grep -c '^PASS' "$OUT/quant_gemm_test.txt" | xargs echo "quant_gemm_test checks passed:"
-else
-  fail "build quant_gemm_test"; cat "$WORK/quant_gemm_test.log"
+  [[ $rc == 0 ]] && echo "PASS quant_gemm_test" || fail "quant_gemm_test (exit $rc)"
 fi
+
+if has kvkernels && built kernel_test; then
+  note "kernel_test: rotary, attention (f16/bf16 caches), kvquant; then the attention bench"
+  for group in rotary attention kvquant; do
+    "$WORK/kernel_test" --only $group > "$OUT/kernel_test_$group.txt" 2>&1
+    rc=$?
+    grep -c '^PASS' "$OUT/kernel_test_$group.txt" |
+      xargs echo "kernel_test --only $group checks passed:"
+    grep '^FAIL' "$OUT/kernel_test_$group.txt"
+    [[ $rc == 0 ]] && echo "PASS kernel_test --only $group" ||
+      { fail "kernel_test --only $group (exit $rc)"; tail -5 "$OUT/kernel_test_$group.txt"; }
+  done
+  "$WORK/kernel_test" --only kvquant --bench 2>&1 | grep '^BENCH' > "$OUT/kernel_bench.txt"
+  python3 - "$OUT/kernel_bench.txt" <<'EOF' | tee -a "$RESULTS"
+import json, re, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"BENCH (attention_\w+) f16( kv \w+)? .*: ([0-9.]+) ms", line)
+    if m:
+        rows[(m.group(1), (m.group(2) or " f16").split()[-1])] = float(m.group(3))
+for kind in ("attention_prefill", "attention_decode"):
+    base = rows.get((kind, "f16"))
+    for fmt in ("f16", "int8", "fp8", "int4"):
+        ms = rows.get((kind, fmt))
+        if ms is not None:
+            print(json.dumps({"kernel_bench": kind, "kv": fmt, "ms": ms,
+                              "vs_f16": round(base / ms, 3) if base else None}))
+EOF
 fi
 
 if has llama12; then
-# CPU reference bits per byte of the same IR: computed here when the tools
-# are carried, else the figures docs/quantization.md records (computed on
-# the CPU machine by bench/quant_cpu_reference.sh).
-declare -A CPU_REF
-if [[ ${QUANT_CPU:-0} == 1 && -x "$BIN/sieve-opt" && -x "$BIN/sieve-translate" ]]; then
-  note "CPU reference of the same IR (sieve-opt + sieve-run --device=cpu)"
-  "$BIN/sieve-translate" --import-onnx "$SRC" -o "$WORK/in.mlir" &&
-    "$BIN/sieve-opt" --sieve-simplify --sieve-raise "$WORK/in.mlir" -o "$WORK/raised.mlir"
-  for c in "${CONFIGS[@]}"; do
-    m="$WORK/raised.mlir"
-    if [[ -n "${OPTIONS[$c]}" ]]; then
-      "$BIN/sieve-opt" --sieve-quantize="${OPTIONS[$c]} weights-file=$WORK/cpu-$c.bin" \
-        "$WORK/raised.mlir" -o "$WORK/cpu-$c.mlir"
-      m="$WORK/cpu-$c.mlir"
-    fi
-    CPU_REF[$c]=$("$BIN/sieve-run" "$m" --device=cpu --eval "$TEXT" --json 2>/dev/null | tail -1 |
-      python3 -c 'import json,sys; print(json.load(sys.stdin)["bits_per_byte"])')
+  # The CPU reference of each variant: computed here when the CPU tools are
+  # carried and QUANT_CPU=1, else the committed records (the same IR: the
+  # same ONNX, options and profile).
+  CPU_NOW="$WORK/cpu_reference.jsonl"
+  CPU_TOOLS=""
+  for d in "$BIN" "$CARRY/cpu"; do
+    [[ -x "$d/sieve-opt" && -x "$d/sieve-translate" ]] && CPU_TOOLS=$d && break
   done
-elif [[ $SRC_KIND == fp16w ]]; then
-  CPU_REF=([fp16]=1.085579 [int8]=1.085824 [int4]=1.105789 [fp8]=1.088671)
-else
-  CPU_REF=([fp16]=1.085566 [int8]=1.08573 [int4]=1.10575 [fp8]=1.08895)
-fi
-
-note "bits per byte on valid.txt (GPU) vs the CPU reference of the same IR"
-for c in "${CONFIGS[@]}"; do
-  [[ -d "$WORK/l12-$c.sieve" ]] || continue
-  r=$("$BIN/sieve-run" "$WORK/l12-$c.sieve" --eval "$TEXT" --json) || { fail "eval $c"; continue; }
-  line=$(python3 "$ROOT/test/gpu/bpb_check.py" "$c" "$r" "${CPU_REF[$c]:-nan}" "$SRC_KIND")
-  echo "$line"
-  echo "${line#* }" >> "$RESULTS"
-  [[ $line == PASS* ]] || status=1
-done
-
-note "greedy generation, KV decode vs a fresh prefill (int4)"
-if [[ -d "$WORK/l12-int4.sieve" ]]; then
-  if r=$("$BIN/sieve-run" "$WORK/l12-int4.sieve" --prompt "The list type in Python" \
-      --max-new-tokens 64 --json --check-kv); then
-  python3 - "$r" <<'EOF' | tee -a "$RESULTS"
-import json, sys
-r = json.loads(sys.argv[1])
-print(json.dumps({"generate": "llama12 int4", "tokens": len(r.get("tokens", [])),
-                  "kv_max_abs_diff": r.get("kv_max_abs_diff"), "text": r.get("text", "")[:120]}))
-EOF
+  if [[ ${QUANT_CPU:-0} == 1 && -n $CPU_TOOLS ]]; then
+    note "CPU reference of the same IR ($CPU_TOOLS/sieve-opt, sieve-run --device=cpu)"
+    : > "$CPU_NOW"
+    "$CPU_TOOLS/sieve-translate" --import-onnx "$SRC" -o "$WORK/in.mlir" &&
+      "$CPU_TOOLS/sieve-opt" --sieve-simplify --sieve-raise "$WORK/in.mlir" -o "$WORK/raised.mlir"
+    for c in "${CONFIGS[@]}"; do
+      m="$WORK/raised.mlir"
+      opts=$(quant_options "$c" "$PROFILE_JSON")
+      if [[ -n "$opts" ]]; then
+        "$CPU_TOOLS/sieve-opt" --sieve-quantize="$opts weights-file=$WORK/cpu-$c.bin" \
+          "$WORK/raised.mlir" -o "$WORK/cpu-$c.mlir"
+        m="$WORK/cpu-$c.mlir"
+      fi
+      e=$("$BIN/sieve-run" "$m" --device=cpu --eval "$TEXT" --json 2>/dev/null | tail -1)
+      g=$("$BIN/sieve-run" "$m" --device=cpu --prompt "The list type in Python" \
+        --max-new-tokens 64 --json 2>/dev/null | tail -1)
+      python3 -c 'import json, sys
+e, g = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+e.update(config=sys.argv[3], greedy_tokens=g["tokens"])
+print(json.dumps(e))' "$e" "$g" "$c" >> "$CPU_NOW"
+    done
   else
-    fail "generate int4"
+    cp "$CPU_JSONL" "$CPU_NOW"
   fi
-fi
 
-note "sieve-run --bench: prefill 512/2048, decode batch 1 and 16"
-for c in "${CONFIGS[@]}"; do
-  [[ -d "$WORK/l12-$c.sieve" ]] || continue
-  r=$("$BIN/sieve-run" "$WORK/l12-$c.sieve" --bench --json --bench-prompt-lengths 512,2048 \
-      --bench-batches 1,16) || { fail "bench $c"; continue; }
-  record "{\"bench\": \"llama12 $c\", \"result\": $r}"
-  python3 - "$c" "$r" <<'EOF'
-import json, sys
-r = json.loads(sys.argv[2])
-d = {x["batch"]: x["tokens_per_s"] for x in r["decode"]}
-p = {x["tokens"]: x["ms"] for x in r["prefill"]}
-print(f"llama12 {sys.argv[1]}: decode {d.get(1, 0):.0f} tokens/s (batch 1), "
-      f"{d.get(16, 0):.0f} tokens/s (batch 16); prefill 2048 tokens {p.get(2048, 0):.2f} ms")
+  note "per variant: manifest, bits per byte (GPU vs CPU), greedy generation with --check-kv"
+  for c in "${CONFIGS[@]}"; do
+    [[ -d "$WORK/l12-$c.sieve" ]] || continue
+    e=$("$BIN/sieve-run" "$WORK/l12-$c.sieve" --eval "$TEXT" --json) || { fail "eval $c"; continue; }
+    g=$("$BIN/sieve-run" "$WORK/l12-$c.sieve" --prompt "The list type in Python" \
+      --max-new-tokens 64 --json --check-kv) || { fail "generate $c"; continue; }
+    python3 "$ROOT/test/gpu/quant_check.py" "$c" "$WORK/l12-$c.sieve/manifest.json" \
+      "$e" "$g" "$CPU_NOW" || status=1
+  done
+
+  note "sieve-run --bench: prefill 512/2048, decode batch 1 and 16 at 512 of context"
+  for c in "${CONFIGS[@]}"; do
+    [[ -d "$WORK/l12-$c.sieve" ]] || continue
+    "$BIN/sieve-run" "$WORK/l12-$c.sieve" --bench --json --bench-prompt-lengths 512,2048 \
+      --bench-batches 1,16 > "$WORK/bench-$c.json" || fail "bench $c"
+  done
+  python3 - "$WORK" "${CONFIGS[@]}" <<'EOF'
+import json, os, sys
+work, configs = sys.argv[1], sys.argv[2:]
+def load(c):
+    p = f"{work}/bench-{c}.json"
+    if not os.path.exists(p) or not os.path.getsize(p):
+        return None
+    return json.loads(open(p).read().strip().splitlines()[-1])
+base = load("fp16")
+b = {x["batch"]: x["tokens_per_s"] for x in base["decode"]} if base else {}
+for c in configs:
+    r = load(c)
+    if r is None:
+        continue
+    d = {x["batch"]: x["tokens_per_s"] for x in r["decode"]}
+    p = {x["tokens"]: x["ms"] for x in r["prefill"]}
+    out = {"bench": f"llama12 {c}", "context": 512,
+           "decode_b1_tokens_per_s": round(d.get(1, 0), 1),
+           "decode_b16_tokens_per_s": round(d.get(16, 0), 1),
+           "decode_b1_vs_fp16": round(d.get(1, 0) / b[1], 3) if b.get(1) else None,
+           "decode_b16_vs_fp16": round(d.get(16, 0) / b[16], 3) if b.get(16) else None,
+           "prefill_512_ms": p.get(512), "prefill_2048_ms": p.get(2048)}
+    with open(os.environ["RESULTS"], "a") as f:
+        f.write(json.dumps(out) + "\n")
+    print(json.dumps(out))
 EOF
-done
-
 fi
 
 if has hf; then
@@ -195,9 +249,9 @@ if has hf; then
   D=$WORK/$name
   note "$name shape: export (random weights), compile fp16/int8/int4, bench"
   if python3 "$ROOT/test/gpu/export_hf.py" "$name" "$D" --no-logits; then
-    compile_all "$D/$name.onnx" "$D/m" "$name"
+    compile_all "$D/$name.onnx" "$D/m" "$name" fp16 int8 int4
     rm -rf "$D"/*.onnx* # disk
-    for c in "${CONFIGS[@]}"; do
+    for c in fp16 int8 int4; do
       [[ -d "$D/m-$c.sieve" ]] || continue
       r=$("$BIN/sieve-run" "$D/m-$c.sieve" --bench --json --bench-prompt-lengths 2048 \
           --bench-batches 1,16) || { fail "bench $name $c"; continue; }

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""The checks of test/gpu/quant_e2e.sh for one compiled llama12 variant,
+against the CPU reference of the same IR; prints PASS/FAIL lines and
+appends one JSON record per check to $RESULTS. Exit status 1 when a check
+failed.
+
+  quant_check.py CONFIG MANIFEST.json EVAL_JSON GENERATE_JSON CPU_REFERENCE.jsonl
+
+- manifest: the formats and sizes; for mixed precision (a CPU note "layers
+  at int8: ..."), the layers whose GEMMs are int8 must be those.
+- bits per byte on valid.txt (`sieve-run --eval --json`): within 5e-4 of
+  the CPU reference's.
+- greedy generation (`sieve-run --prompt ... --json --check-kv`): with an
+  f16/bf16 KV cache the decode-vs-recompute difference must be below 0.1;
+  with a quantized cache the difference is recorded, and the 64 greedy
+  tokens must equal the CPU reference's (docs/quantization.md, "KV cache
+  on the GPU"). Tokens shared with the CPU's are reported for every
+  variant.
+"""
+import json
+import math
+import os
+import re
+import sys
+
+BPB_TOLERANCE = 5e-4
+KV_DIFF_BOUND = 0.1
+
+
+def last_json(text):
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def int8_layers(manifest):
+    """Decoder layers whose GEMMs are int8 (LM head excluded)."""
+    layers = set()
+    for g in manifest.get("quantization", {}).get("gemms", []):
+        m = re.match(r"w\.l(\d+)\.", g.get("codes", ""))
+        if m and g.get("format", "").startswith("#sieve.quant<int8"):
+            layers.add(int(m.group(1)))
+    return sorted(layers)
+
+
+def shared_prefix(a, b):
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def main():
+    if len(sys.argv) != 6:
+        sys.exit(__doc__)
+    config, manifest_path, eval_text, gen_text, cpu_path = sys.argv[1:]
+    manifest = json.load(open(manifest_path))
+    cpu = {}
+    for line in open(cpu_path):
+        if line.strip():
+            r = json.loads(line)
+            cpu[r["config"]] = r
+    ref = cpu.get(config, {})
+    results = open(os.environ["RESULTS"], "a") if "RESULTS" in os.environ else None
+    ok_all = True
+
+    def report(ok, record):
+        nonlocal ok_all
+        ok_all &= ok
+        line = json.dumps(record)
+        print(("PASS " if ok else "FAIL ") + line)
+        if results:
+            results.write(line + "\n")
+
+    # Manifest.
+    quant = manifest.get("quantization", {})
+    cfg = manifest.get("config", {})
+    rec = {"compiled": f"llama12 {config}", "payload_bytes": manifest["weights"]["payload_bytes"],
+           "quantized_bytes": quant.get("quantized_bytes"),
+           "formats": {k: v.get("gemms") for k, v in (quant.get("formats") or {}).items()},
+           "kv_format": cfg.get("kv_format"), "kv_bytes_per_token": cfg.get("kv_bytes_per_token")}
+    ok = True
+    m = re.search(r"layers at int8: ([0-9 ]+)", ref.get("note", ""))
+    if m:
+        want = [int(x) for x in m.group(1).split()]
+        rec["int8_layers"], rec["cpu_int8_layers"] = int8_layers(manifest), want
+        ok = rec["int8_layers"] == want
+    report(ok, rec)
+
+    # Bits per byte.
+    e = last_json(eval_text)
+    gpu, want = e["bits_per_byte"], ref.get("bits_per_byte", float("nan"))
+    report(math.isfinite(want) and abs(gpu - want) <= BPB_TOLERANCE,
+           {"eval": f"llama12 {config}", "gpu_bits_per_byte": gpu,
+            "cpu_reference_bits_per_byte": want, "difference": gpu - want,
+            "seconds": e.get("seconds"), "windows": e.get("windows")})
+
+    # Greedy generation.
+    g = last_json(gen_text)
+    tokens, cpu_tokens = g.get("tokens", []), ref.get("greedy_tokens")
+    diff = g.get("kv_max_abs_diff", float("inf"))
+    quantized_kv = cfg.get("kv_format", "f16") not in ("f16", "bf16")
+    rec = {"generate": f"llama12 {config}", "tokens": len(tokens), "kv_format": cfg.get("kv_format"),
+           "kv_max_abs_diff": diff,
+           "shared_with_cpu": shared_prefix(tokens, cpu_tokens) if cpu_tokens else None,
+           "text": g.get("text", "")[:100]}
+    if quantized_kv:
+        rec["criterion"] = "64 greedy tokens equal the CPU reference's"
+        ok = cpu_tokens is not None and len(tokens) == 64 and tokens == cpu_tokens
+    else:
+        rec["criterion"] = f"decode vs recompute below {KV_DIFF_BOUND}"
+        ok = len(tokens) > 0 and diff < KV_DIFF_BOUND
+    report(ok, rec)
+    sys.exit(0 if ok_all else 1)
+
+
+if __name__ == "__main__":
+    main()
