@@ -264,6 +264,34 @@ void attentionPrefillSimt(const StepArgs &args, const T *q, const T *k_cache,
 }
 } // namespace detail
 
+namespace detail {
+// The mma prefill kernel with Warps x 16 queries per CTA.
+template <typename T, int HeadDim, KVFormat F, int Warps>
+void attentionPrefillMma(const StepArgs &args, const T *q,
+                         const typename KVCache<T, F>::Code *k_cache,
+                         const typename KVCache<T, F>::Code *v_cache, T *out,
+                         int num_heads, int num_kv_heads, float scale,
+                         int block_size) {
+  constexpr size_t smem = fa::Layout<HeadDim>::bytes;
+  auto kernel = attentionPrefillMmaKernel<T, HeadDim, F, Warps>;
+  // Above the 48 KiB default for HeadDim 128: opt in (a host-side
+  // attribute, no stream work).
+  cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                       static_cast<int>(smem));
+  dim3 grid(ceilDiv(args.max_query_len, fa::Tiling<Warps>::queries),
+            num_heads, args.num_seqs);
+  launchDependent(kernel, grid, fa::Tiling<Warps>::threads, smem, args.stream,
+                  q, k_cache, v_cache, out, num_heads, num_kv_heads,
+                  scale * kLog2e, block_size, args.query_start, args.positions,
+                  args.block_table, args.max_blocks_per_seq);
+}
+
+// Query rows from which a prefill uses 128-query tiles (8 warps sharing
+// each K/V tile) instead of 64-query ones: fewer, larger CTAs pay off once
+// the grid has enough of them (kernel_test --bench measures both).
+constexpr int kWidePrefillQueries = 512;
+} // namespace detail
+
 template <typename T, int HeadDim, KVFormat F>
 void attention_prefill(const StepArgs &args, const T *q,
                        const typename KVCache<T, F>::Code *k_cache,
@@ -275,19 +303,14 @@ void attention_prefill(const StepArgs &args, const T *q,
   detail::checkHeadDim<HeadDim>();
   if (args.num_tokens <= 0 || args.num_seqs <= 0 || args.max_query_len <= 0)
     return;
-  constexpr size_t smem = detail::fa::Layout<HeadDim>::bytes;
-  // Above the 48 KiB default for HeadDim 128: opt in (a host-side
-  // attribute, no stream work).
-  cudaFuncSetAttribute(detail::attentionPrefillMmaKernel<T, HeadDim, F>,
-                       cudaFuncAttributeMaxDynamicSharedMemorySize,
-                       static_cast<int>(smem));
-  dim3 grid(detail::ceilDiv(args.max_query_len, detail::fa::kQueries),
-            num_heads, args.num_seqs);
-  detail::launchDependent(
-      detail::attentionPrefillMmaKernel<T, HeadDim, F>, grid, detail::fa::kThreads,
-      smem, args.stream, q, k_cache, v_cache, out, num_heads, num_kv_heads,
-      scale * detail::kLog2e, block_size, args.query_start, args.positions,
-      args.block_table, args.max_blocks_per_seq);
+  if (args.max_query_len >= detail::kWidePrefillQueries)
+    detail::attentionPrefillMma<T, HeadDim, F, 8>(args, q, k_cache, v_cache,
+                                                  out, num_heads, num_kv_heads,
+                                                  scale, block_size);
+  else
+    detail::attentionPrefillMma<T, HeadDim, F, 4>(args, q, k_cache, v_cache,
+                                                  out, num_heads, num_kv_heads,
+                                                  scale, block_size);
 }
 
 template <typename T, int HeadDim, KVFormat F>

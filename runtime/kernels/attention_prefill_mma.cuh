@@ -1,17 +1,20 @@
 // Causal prefill attention on tensor cores (FlashAttention-2 structure,
 // mma.sync m16n8k16 with fp32 accumulation), over the paged KV cache.
 //
-// One CTA per (64-query tile of one slot, query head); each of its 4 warps
-// owns 16 query rows and keeps everything per row in registers: Q as A
-// fragments, S = Q K^T as C fragments, the online softmax (m, l) per row,
+// One CTA per (tile of 16 x Warps queries of one slot, query head); each
+// warp owns 16 query rows and keeps everything per row in registers: Q as
+// A fragments, S = Q K^T as C fragments, the online softmax (m, l) per row,
 // and O. The C layout of two adjacent 8-key S tiles is exactly the A layout
 // of a 16-key P chunk, so P goes from S to the P V product without touching
 // shared memory. K and V tiles (64 keys) are fetched with cp.async into a
-// two-stage ring: tile t + 1 streams in while tile t is multiplied. B
-// fragments of K are 32-bit shared loads (K rows hold consecutive head
-// dimensions, as the "col" operand wants); V needs the transpose, which
-// ldmatrix.trans delivers. Rows are padded by 8 values so that both access
-// patterns are free of bank conflicts.
+// two-stage ring: tile t + 1 streams in while tile t is multiplied; more
+// warps per CTA share each tile among more queries. B fragments come from
+// ldmatrix: K rows hold consecutive head dimensions, which is the "col"
+// operand's layout as stored (one x4 load gives two 8-key tiles' fragments
+// of a 16-dimension step), V needs the transpose (ldmatrix.trans). Rows are
+// padded by 8 values so that both are free of bank conflicts. Softmax
+// exponentials use ex2.approx (relative error 2^-22, far below the f16/bf16
+// rounding of P), and only tiles that cross a warp's diagonal are masked.
 //
 // A quantized cache (F = Int8, FP8: kv_cache.cuh) is dequantized by the
 // threads into the same shared tiles, rounded to T, instead of cp.async
@@ -28,7 +31,10 @@
 namespace sieve::rt::detail {
 namespace fa {
 
-constexpr int kQueries = 64, kKeys = 64, kWarps = 4, kThreads = kWarps * 32;
+constexpr int kKeys = 64;
+template <int Warps> struct Tiling {
+  static constexpr int queries = 16 * Warps, threads = 32 * Warps;
+};
 
 template <int HeadDim> struct Layout {
   static constexpr int stride =
@@ -76,6 +82,22 @@ __device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4],
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
+// Four 8x8 16-bit matrices as stored: lane l gives the row address of
+// matrix l / 8; thread t receives row t / 4, columns 2 (t % 4) and + 1.
+__device__ __forceinline__ void ldmatrixX4(uint32_t (&r)[4], const void *p) {
+  unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(a));
+}
+
+// 2^x by the special-function unit (ex2.approx.ftz: -inf gives +0).
+__device__ __forceinline__ float fastExp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+  return y;
+}
+
 // Four 8x8 16-bit matrices, transposed: lane l gives the row address of
 // matrix l / 8.
 __device__ __forceinline__ void ldmatrixX4Trans(uint32_t (&r)[4],
@@ -105,13 +127,13 @@ template <int Pending> __device__ __forceinline__ void cpAsyncWait() {
 // Starts loading cache positions [first, first + kKeys) of one slot and KV
 // head into Ks / Vs; positions at or past `end` become zeros (a zero
 // probability must never meet a NaN from stale memory).
-template <typename T, int HeadDim>
+template <typename T, int HeadDim, int Threads>
 __device__ __forceinline__ void
 loadKvTileAsync(const T *kCache, const T *vCache, const int32_t *slotBlocks,
                 int blockSize, int numKvHeads, int kvHead, int first, int end,
                 T *Ks, T *Vs) {
   constexpr int vecPerRow = HeadDim / 8;
-  for (int i = threadIdx.x; i < kKeys * vecPerRow; i += kThreads) {
+  for (int i = threadIdx.x; i < kKeys * vecPerRow; i += Threads) {
     int j = i / vecPerRow, d = (i % vecPerRow) * 8, pos = first + j;
     bool valid = pos < end;
     int64_t at = 0;
@@ -129,17 +151,17 @@ loadKvTileAsync(const T *kCache, const T *vCache, const int32_t *slotBlocks,
 // The same tile from a quantized cache: codes and scales are read and
 // dequantized by the threads into Ks / Vs (rounded to T, the type the mma
 // reads), synchronously. Zeros past `end`, as above.
-template <typename T, int HeadDim, KVFormat F>
+template <typename T, int HeadDim, KVFormat F, int Threads>
 __device__ __forceinline__ void
 loadKvTileQuant(const uint8_t *kCache, const uint8_t *vCache,
                 const int32_t *slotBlocks, int blockSize, int numKvHeads,
                 int kvHead, int first, int end, T *Ks, T *Vs) {
-  constexpr int vecPerRow = HeadDim / 8, perThread = kKeys * vecPerRow / kThreads;
-  static_assert(kKeys * vecPerRow % kThreads == 0, "whole 8-value chunks per thread");
+  constexpr int vecPerRow = HeadDim / 8, perThread = kKeys * vecPerRow / Threads;
+  static_assert(kKeys * vecPerRow % Threads == 0, "whole 8-value chunks per thread");
   // A fixed trip count, unrolled: the loads of all chunks can be in flight.
 #pragma unroll
   for (int r = 0; r < perThread; ++r) {
-    int i = threadIdx.x + r * kThreads;
+    int i = threadIdx.x + r * Threads;
     int j = i / vecPerRow, d = (i % vecPerRow) * 8, pos = first + j;
     float kv[8] = {}, vv[8] = {};
     if (pos < end) {
@@ -152,24 +174,25 @@ loadKvTileQuant(const uint8_t *kCache, const uint8_t *vCache,
   }
 }
 
-template <typename T, int HeadDim, KVFormat F>
+template <typename T, int HeadDim, KVFormat F, int Threads>
 __device__ __forceinline__ void
 loadKvTile(const typename KVCache<T, F>::Code *kCache,
            const typename KVCache<T, F>::Code *vCache,
            const int32_t *slotBlocks, int blockSize, int numKvHeads,
            int kvHead, int first, int end, T *Ks, T *Vs) {
   if constexpr (F == KVFormat::Dense)
-    loadKvTileAsync<T, HeadDim>(kCache, vCache, slotBlocks, blockSize,
-                                numKvHeads, kvHead, first, end, Ks, Vs);
+    loadKvTileAsync<T, HeadDim, Threads>(kCache, vCache, slotBlocks, blockSize,
+                                         numKvHeads, kvHead, first, end, Ks, Vs);
   else
-    loadKvTileQuant<T, HeadDim, F>(kCache, vCache, slotBlocks, blockSize,
-                                   numKvHeads, kvHead, first, end, Ks, Vs);
+    loadKvTileQuant<T, HeadDim, F, Threads>(kCache, vCache, slotBlocks,
+                                            blockSize, numKvHeads, kvHead,
+                                            first, end, Ks, Vs);
 }
 
 } // namespace fa
 
-template <typename T, int HeadDim, KVFormat F = KVFormat::Dense>
-__global__ void __launch_bounds__(fa::kThreads)
+template <typename T, int HeadDim, KVFormat F = KVFormat::Dense, int Warps = 4>
+__global__ void __launch_bounds__(fa::Tiling<Warps>::threads)
     attentionPrefillMmaKernel(const T *q,
                               const typename KVCache<T, F>::Code *kCache,
                               const typename KVCache<T, F>::Code *vCache,
@@ -180,6 +203,8 @@ __global__ void __launch_bounds__(fa::kThreads)
                               const int32_t *blockTable, int maxBlocksPerSeq) {
   awaitPredecessor();
   using L = fa::Layout<HeadDim>;
+  constexpr int Queries = fa::Tiling<Warps>::queries,
+                Threads = fa::Tiling<Warps>::threads;
   constexpr int KSteps = HeadDim / 16;   // k-chunks of Q K^T
   constexpr int SNTiles = fa::kKeys / 8; // 8-key column tiles of S
   constexpr int ONTiles = HeadDim / 8;   // 8-dim column tiles of O
@@ -188,10 +213,10 @@ __global__ void __launch_bounds__(fa::kThreads)
 
   const int slot = blockIdx.z, head = blockIdx.y;
   const int begin = queryStart[slot], count = queryStart[slot + 1] - begin;
-  const int tileFirst = (gridDim.x - 1 - blockIdx.x) * fa::kQueries;
+  const int tileFirst = (gridDim.x - 1 - blockIdx.x) * Queries;
   if (tileFirst >= count)
     return;
-  const int tileCount = min(fa::kQueries, count - tileFirst);
+  const int tileCount = min(Queries, count - tileFirst);
   const int kvHead = head / (numHeads / numKvHeads), ldq = numHeads * HeadDim;
   const int32_t *slotBlocks = blockTable + int64_t(slot) * maxBlocksPerSeq;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -209,6 +234,10 @@ __global__ void __launch_bounds__(fa::kThreads)
       warpRows > 0 ? positions[begin + tileFirst + warp * 16 + warpRows - 1]
                    : -1;
   const int keyEnd = positions[begin + tileFirst + tileCount - 1] + 1;
+  // The warp's first row sees the fewest keys: tiles wholly at or below it
+  // need no mask.
+  const int warpFirstPos =
+      warpRows > 0 ? positions[begin + tileFirst + warp * 16] : -1;
 
   // Q as A fragments (rows past the tile read as zeros).
   uint32_t qf[KSteps][4];
@@ -230,16 +259,16 @@ __global__ void __launch_bounds__(fa::kThreads)
   const int tiles = (keyEnd + fa::kKeys - 1) / fa::kKeys;
   auto stageK = [&](int t) { return ring + (2 * (t & 1)) * L::tileValues; };
   auto stageV = [&](int t) { return ring + (2 * (t & 1) + 1) * L::tileValues; };
-  fa::loadKvTile<T, HeadDim, F>(kCache, vCache, slotBlocks, blockSize,
-                                numKvHeads, kvHead, 0, keyEnd, stageK(0),
-                                stageV(0));
+  fa::loadKvTile<T, HeadDim, F, Threads>(kCache, vCache, slotBlocks, blockSize,
+                                         numKvHeads, kvHead, 0, keyEnd,
+                                         stageK(0), stageV(0));
   fa::cpAsyncCommit();
 
   for (int t = 0; t < tiles; ++t) {
     if (t + 1 < tiles) {
-      fa::loadKvTile<T, HeadDim, F>(kCache, vCache, slotBlocks, blockSize,
-                                    numKvHeads, kvHead, (t + 1) * fa::kKeys,
-                                    keyEnd, stageK(t + 1), stageV(t + 1));
+      fa::loadKvTile<T, HeadDim, F, Threads>(
+          kCache, vCache, slotBlocks, blockSize, numKvHeads, kvHead,
+          (t + 1) * fa::kKeys, keyEnd, stageK(t + 1), stageV(t + 1));
       fa::cpAsyncCommit();
       fa::cpAsyncWait<1>();
     } else {
@@ -251,23 +280,33 @@ __global__ void __launch_bounds__(fa::kThreads)
         warpLastPos) { // else every key of the tile is in this warp's future
       const T *Ks = stageK(t), *Vs = stageV(t);
       float s[SNTiles][4] = {};
+      // Lane l addresses row l % 8 of matrix l / 8: matrices 0, 1 are the
+      // two 8-dimension halves of key tile 2p, matrices 2, 3 of tile 2p + 1.
+      const T *kLane = Ks + (((lane >> 4) & 1) * 8 + (lane & 7)) * L::stride +
+                       ((lane >> 3) & 1) * 8;
 #pragma unroll
       for (int kk = 0; kk < KSteps; ++kk)
 #pragma unroll
-        for (int n = 0; n < SNTiles; ++n) {
-          const T *kp = Ks + (n * 8 + g) * L::stride + kk * 16 + tq * 2;
-          fa::mma16816<T>(s[n], qf[kk], *reinterpret_cast<const uint32_t *>(kp),
-                          *reinterpret_cast<const uint32_t *>(kp + 8));
+        for (int np = 0; np < SNTiles / 2; ++np) {
+          uint32_t b[4];
+          fa::ldmatrixX4(b, kLane + np * 16 * L::stride + kk * 16);
+          fa::mma16816<T>(s[2 * np], qf[kk], b[0], b[1]);
+          fa::mma16816<T>(s[2 * np + 1], qf[kk], b[2], b[3]);
         }
-      // Causal mask, scale, and the row maxima (a row's 64 values live in
-      // the 4 threads of its quad).
+      // Scale, the causal mask where the tile reaches past a row of the
+      // warp (positions grow within a slot, so the warp's first row decides),
+      // and the row maxima (a row's 64 values live in the 4 threads of its
+      // quad).
+      const bool masked = first + fa::kKeys - 1 > warpFirstPos;
       float tileMax[2] = {-INFINITY, -INFINITY};
 #pragma unroll
       for (int n = 0; n < SNTiles; ++n)
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           int r = e >> 1, key = first + n * 8 + tq * 2 + (e & 1);
-          float v = key <= pos[r] ? s[n][e] * scaleLog2 : -INFINITY;
+          float v = s[n][e] * scaleLog2;
+          if (masked && key > pos[r])
+            v = -INFINITY;
           s[n][e] = v;
           tileMax[r] = fmaxf(tileMax[r], v);
         }
@@ -281,7 +320,7 @@ __global__ void __launch_bounds__(fa::kThreads)
         float mNew = fmaxf(m[r], tileMax[r]);
         mSafe[r] =
             mNew == -INFINITY ? 0.f : mNew; // rows with nothing visible yet
-        alpha[r] = exp2f(m[r] - mSafe[r]);
+        alpha[r] = fa::fastExp2(m[r] - mSafe[r]);
         m[r] = mNew;
       }
       // P (rounded to T; l sums the values that multiply V) as A fragments.
@@ -290,8 +329,8 @@ __global__ void __launch_bounds__(fa::kThreads)
       for (int n = 0; n < SNTiles; ++n)
 #pragma unroll
         for (int r = 0; r < 2; ++r) {
-          uint32_t packed = fa::pack2<T>(exp2f(s[n][2 * r] - mSafe[r]),
-                                         exp2f(s[n][2 * r + 1] - mSafe[r]));
+          uint32_t packed = fa::pack2<T>(fa::fastExp2(s[n][2 * r] - mSafe[r]),
+                                         fa::fastExp2(s[n][2 * r + 1] - mSafe[r]));
           float2 rounded = fa::unpack2<T>(packed);
           rowSum[r] += rounded.x + rounded.y;
           pf[n / 2][(n & 1) * 2 + r] = packed;

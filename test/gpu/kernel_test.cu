@@ -543,7 +543,9 @@ struct StepDev {
   }
 };
 
-enum class AttnKind { Decode, Prefill, PrefillSimt };
+// Prefill: the launcher's choice of tile; PrefillWide: the 128-query tile
+// (8 warps) whatever the length.
+enum class AttnKind { Decode, Prefill, PrefillWide, PrefillSimt };
 
 template <typename T, int HeadDim, KVFormat F = KVFormat::Dense>
 void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
@@ -570,6 +572,9 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
   else if (kind == AttnKind::Prefill)
     attention_prefill<T, HeadDim, F>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
                                      blockSize);
+  else if (kind == AttnKind::PrefillWide)
+    detail::attentionPrefillMma<T, HeadDim, F, 8>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads,
+                                                  scale, blockSize);
   // The CUDA-core kernel's lanes own pairs of dims; it reads Dense caches.
   else if constexpr (HeadDim >= 64 && F == KVFormat::Dense)
     detail::attentionPrefillSimt<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads,
@@ -587,9 +592,10 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
     lens += " " + std::to_string(existing[s]) + "+" + std::to_string(fresh[s]);
   char name[160];
   std::snprintf(name, sizeof name, "attention_%s %s%s hd %d heads %d/%d lens%s",
-                kind == AttnKind::Decode    ? "decode"
-                : kind == AttnKind::Prefill ? "prefill"
-                                            : "prefill(simt)",
+                kind == AttnKind::Decode        ? "decode"
+                : kind == AttnKind::Prefill     ? "prefill"
+                : kind == AttnKind::PrefillWide ? "prefill(128-query tiles)"
+                                                : "prefill(simt)",
                 typeName<T>(), kvName(F), HeadDim, heads, kvHeads, lens.c_str());
   report(name, compare(out.download(), ref), tolerance<T>());
 }
@@ -597,15 +603,20 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
 template <typename T> void testAttentions() {
   // Packed prefill: several slots of different lengths over existing cache,
   // with the tensor-core kernel and the CUDA-core one.
-  for (AttnKind k : {AttnKind::Prefill, AttnKind::PrefillSimt}) {
+  for (AttnKind k : {AttnKind::Prefill, AttnKind::PrefillWide, AttnKind::PrefillSimt}) {
     testAttention<T, 64>(4, 2, {0, 20, 65}, {5, 37, 70}, k);
     testAttention<T, 128>(8, 2, {0, 3}, {130, 1}, k);
     testAttention<T, 128>(4, 4, {17}, {16}, k);
     testAttention<T, 64>(8, 1, {0, 0}, {1, 200}, k);
     testAttention<T, 128>(4, 2, {100, 0, 7}, {150, 300, 64}, k);
   }
+  // Long enough for the launcher's 128-query tiles (kWidePrefillQueries),
+  // over a cached prefix that is not a multiple of the 64-key tile.
+  testAttention<T, 128>(8, 2, {0, 37}, {700, 530}, AttnKind::Prefill);
+  testAttention<T, 64>(4, 1, {200}, {600}, AttnKind::Prefill);
   // Head dim 32 (retrieval8: 8 heads over 2 KV heads), tensor-core prefill.
   testAttention<T, 32>(8, 2, {0, 40}, {300, 70}, AttnKind::Prefill);
+  testAttention<T, 32>(8, 2, {0, 40}, {300, 70}, AttnKind::PrefillWide);
   testAttention<T, 32>(8, 2, {0, 130, 1000}, {1, 1, 1}, AttnKind::Decode);
   // Decode: lengths not multiples of the block (16) or split (128) sizes.
   testAttention<T, 64>(4, 2, {0, 99, 1000}, {1, 1, 1}, AttnKind::Decode);
@@ -618,7 +629,7 @@ template <typename T> void testAttentions() {
 // the decode kernel dequantizes into fp32 registers, the prefill kernel into
 // its T tiles (so its error also holds the rounding of K and V to T).
 template <typename T, KVFormat F> void testAttentionsQuant() {
-  for (AttnKind k : {AttnKind::Prefill, AttnKind::Decode}) {
+  for (AttnKind k : {AttnKind::Prefill, AttnKind::PrefillWide, AttnKind::Decode}) {
     bool decode = k == AttnKind::Decode;
     testAttention<T, 64, F>(4, 2, {0, 20, 65}, decode ? std::vector<int>{1, 1, 1}
                                                       : std::vector<int>{5, 37, 70}, k);
@@ -895,9 +906,8 @@ void testSampling() {
 template <typename T, KVFormat F> void benchAttention() {
   constexpr int HD = 128;
   int heads = 32, kvHeads = 8, blockSize = 16;
-  // Prefill attention: one slot of 2048 new tokens.
-  {
-    int n = 2048;
+  // Prefill attention: one slot of n new tokens.
+  for (int n : {512, 2048, 8192}) {
     PagedCache<T> cache(1, kvHeads, HD, blockSize, n);
     Step step({0}, {n});
     auto dK = devKV<T, F>(cache.k, HD, blockSize), dV = devKV<T, F>(cache.v, HD, blockSize);
@@ -911,13 +921,27 @@ template <typename T, KVFormat F> void benchAttention() {
     });
     std::printf("BENCH attention_prefill %s%s 1x%d tokens, 32/8 heads, hd 128: %.3f ms, %.1f TFLOP/s\n",
                 typeName<T>(), kvName(F), n, ms, flops / ms / 1e9);
+    // Both tiles of the mma kernel, whatever the launcher picks.
+    float ms4 = timeMs([&] {
+      detail::attentionPrefillMma<T, HD, F, 4>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f,
+                                               blockSize);
+    });
+    float ms8 = timeMs([&] {
+      detail::attentionPrefillMma<T, HD, F, 8>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f,
+                                               blockSize);
+    });
+    std::printf("BENCH attention_prefill tiles %s%s 1x%d tokens: 64 queries %.3f ms (%.1f TFLOP/s), "
+                "128 queries %.3f ms (%.1f TFLOP/s)\n",
+                typeName<T>(), kvName(F), n, ms4, flops / ms4 / 1e9, ms8, flops / ms8 / 1e9);
     if constexpr (F == KVFormat::Dense) {
-      ms = timeMs([&] {
-        detail::attentionPrefillSimt<T, HD>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f,
-                                            blockSize);
-      });
-      std::printf("BENCH attention_prefill(simt) %s 1x%d tokens, 32/8 heads, hd 128: %.3f ms, %.1f TFLOP/s\n",
-                  typeName<T>(), n, ms, flops / ms / 1e9);
+      if (n == 2048) {
+        ms = timeMs([&] {
+          detail::attentionPrefillSimt<T, HD>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f,
+                                              blockSize);
+        });
+        std::printf("BENCH attention_prefill(simt) %s 1x%d tokens, 32/8 heads, hd 128: %.3f ms, "
+                    "%.1f TFLOP/s\n", typeName<T>(), n, ms, flops / ms / 1e9);
+      }
     }
   }
   // Decode attention: 16 slots at 4000 cached tokens (max_context 4096).
