@@ -147,6 +147,7 @@ private:
   DenseMap<int64_t, int64_t> kvLayerOfDecoder;
 
   LogicalResult addFilterEntry(k::EntryOp decode);
+  LogicalResult addEvictMass();
 };
 
 } // namespace
@@ -875,7 +876,9 @@ LogicalResult Lowering::run() {
     attn.erase();
   }
   (void)ctx;
-  return addFilterEntry(decode);
+  if (failed(addFilterEntry(decode)))
+    return failure();
+  return addEvictMass();
 }
 
 /// With a token filter on the model: the @filter entry, the prefill up to
@@ -919,6 +922,43 @@ LogicalResult Lowering::addFilterEntry(k::EntryOp decode) {
   while (&body.back() != append->getNextNode())
     body.back().erase();
   program->setAttr("sieve.token_filter", filter);
+  return success();
+}
+
+/// With KV eviction on the model: a kv_mass after every attention_prefill
+/// of @prefill (after the @filter entry was cloned from it), which the
+/// runtime enables for the launch holding a prompt's last `window` tokens;
+/// the policy is kept on the program (discardable `sieve.kv_evict`) for the
+/// emitter. Decode steps are unchanged: they run on the compacted cache.
+LogicalResult Lowering::addEvictMass() {
+  KVEvictAttr evict = model.getKvEvictAttr();
+  if (!evict)
+    return success();
+  auto refuse = [&]() {
+    return model.emitError("cannot lower the KV eviction ") << evict << ": ";
+  };
+  if (evict.getMethod() != "snapkv")
+    return refuse() << "method=" << evict.getMethod()
+                    << " has no GPU implementation (its scores grow with "
+                       "every decode step); the compiled path runs "
+                       "method=snapkv, the CPU reference both";
+  if (kvFormat)
+    return refuse() << "kv_mass reads f16/bf16 keys, and the KV cache is "
+                    << kvFormat << " (no dequantizing kernel)";
+  for (auto e : prefill.getBody().getOps<k::EmbeddingOp>())
+    if (e.getPositionsAttr())
+      return refuse() << "the model adds learned position embeddings, "
+                         "which the kernels index by cache offset (only "
+                         "rotary positions continue past evicted ones)";
+  for (auto attn : llvm::to_vector(
+           prefill.getBody().getOps<k::AttentionPrefillOp>())) {
+    builder.setInsertionPointAfter(attn);
+    k::KVMassOp::create(builder, attn.getLoc(), attn.getQAttr(),
+                        attn.getLayerAttr(), attn.getNumHeadsAttr(),
+                        attn.getNumKvHeadsAttr(), attn.getHeadDimAttr(),
+                        attn.getScaleAttr(), i64(evict.getWindow()));
+  }
+  program->setAttr("sieve.kv_evict", evict);
   return success();
 }
 

@@ -21,8 +21,9 @@
 using namespace sieve::rt;
 
 // ABI 2: FilterInfo::num_kv_layers, sieve_session_memory, ModelInfo
-// kv_format / kv_vector_bytes (the weights.bin header is unchanged).
-static_assert(SIEVE_RUNTIME_ABI_VERSION == 2, "update the weights.bin checks with the ABI");
+// kv_format / kv_vector_bytes. ABI 3: StepArgs::position_shift and
+// kv_mass, sieve_generated_evict_info (the weights.bin header is unchanged).
+static_assert(SIEVE_RUNTIME_ABI_VERSION == 3, "update the weights.bin checks with the ABI");
 
 namespace {
 
@@ -153,14 +154,15 @@ struct sieve_model {
 // fixed pointers.
 struct StepIndex {
   int32_t *tokens = nullptr, *positions = nullptr, *tokenSeq = nullptr, *queryStart = nullptr,
-          *kvLen = nullptr, *logitRows = nullptr;
-  static size_t count(int cap, int maxBatch) { return size_t(cap) * 4 + 2 * size_t(maxBatch) + 1; }
+          *kvLen = nullptr, *logitRows = nullptr, *positionShift = nullptr;
+  static size_t count(int cap, int maxBatch) { return size_t(cap) * 4 + 3 * size_t(maxBatch) + 1; }
   StepIndex() = default;
   StepIndex(int32_t *base, int cap, int maxBatch)
       : tokens(base), positions(base + cap), tokenSeq(base + 2 * size_t(cap)),
         logitRows(base + 3 * size_t(cap)) {
     queryStart = base + 4 * size_t(cap);
     kvLen = queryStart + maxBatch + 1;
+    positionShift = kvLen + maxBatch;
   }
 };
 
@@ -178,7 +180,11 @@ struct sieve_session {
   std::vector<int32_t> kept; // the last pruned prefill's kept prompt positions
   size_t transientBytes = 0; // device bytes the last prefill's filter pass held
   std::vector<void *> kCaches, vCaches;
-  std::vector<int32_t> lengths;
+  std::vector<int32_t> lengths; // per slot: tokens in its cache
+  // per slot: the next token's model position minus lengths[slot] (what
+  // KV eviction dropped; StepArgs::position_shift)
+  std::vector<int32_t> positionShift;
+  int32_t evicted = 0; // prompt positions the last prefill's eviction dropped
   std::vector<bool> hasLogits;
   uint64_t sampleCounter = 0;
   std::map<int, cudaGraphExec_t> decodeGraphs;
@@ -231,6 +237,7 @@ struct sieve_session {
     a.attn_scratch = static_cast<float *>(scratch.get());
     a.attn_scratch_bytes = scratchBytes;
     a.logit_rows = dev.logitRows;
+    a.position_shift = dev.positionShift;
     return a;
   }
 
@@ -241,7 +248,10 @@ struct sieve_session {
     return SIEVE_OK;
   }
 
+  // The shifts are session state: every upload carries them.
   sieve_status uploadIndex() {
+    StepIndex host(indexBase(true), capacity, options.max_batch);
+    std::copy(positionShift.begin(), positionShift.end(), host.positionShift);
     size_t bytes = StepIndex::count(capacity, options.max_batch) * sizeof(int32_t);
     SIEVE_CUDA(cudaMemcpyAsync(indexDevice.get(), indexHost.get(), bytes,
                                cudaMemcpyHostToDevice, stream),
@@ -472,6 +482,7 @@ sieve_status sieve_session_create(sieve_model *model, const sieve_session_option
   s->allRowsCapacity = std::min(s->capacity, std::max(o.max_batch, kMaxAllLogitsRows));
   s->maxBlocksPerSeq = (o.max_context + info.kv_block_size - 1) / info.kv_block_size;
   s->lengths.assign(o.max_batch, 0);
+  s->positionShift.assign(o.max_batch, 0);
   s->hasLogits.assign(o.max_batch, false);
   SIEVE_CUDA(cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking), "creating a stream");
   SIEVE_CUDA(cudaEventCreateWithFlags(&s->indexUploaded, cudaEventDisableTiming),
@@ -515,6 +526,8 @@ sieve_status sieve_session_reset(sieve_session *session) {
   if (!session)
     return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_session_reset: null session");
   std::fill(session->lengths.begin(), session->lengths.end(), 0);
+  std::fill(session->positionShift.begin(), session->positionShift.end(), 0);
+  session->evicted = 0;
   std::fill(session->hasLogits.begin(), session->hasLogits.end(), false);
   session->sampleCounter = 0;
   session->kept.clear();
@@ -535,7 +548,8 @@ sieve_status sieve_session_truncate(sieve_session *session, int32_t slot, int32_
                 session->lengths[slot], length);
   // The paged cache forgets positions >= length: later steps overwrite
   // them. The slot's last logits belonged to a forgotten position unless
-  // nothing was cut.
+  // nothing was cut. Model positions stay ahead of cache offsets by what
+  // eviction dropped (positionShift is unchanged).
   if (length < session->lengths[slot])
     session->hasLogits[slot] = false;
   session->lengths[slot] = length;
@@ -638,11 +652,52 @@ struct FilterState {
   }
 };
 
+// What SnapKV needs for one prompt in slot 0, allocated by prefillTokens
+// and freed before it returns: kv_mass's buffer (kv_mass_floats: the
+// log-sum-exps and logits of the window's rows, then the mass of every KV
+// layer, per KV head over max_context positions, since the kernels index
+// keys by cache offset), the kept positions of every (layer, KV head) and
+// kv_compact's staging. Plain cudaMalloc, as FilterState says why.
+struct EvictState {
+  cudaStream_t stream = nullptr;
+  DevicePtr buffer, keep, staging;
+  float *mass = nullptr; // the mass part of `buffer`
+  int kept = 0;          // budget + window positions per (layer, KV head)
+
+  sieve_status create(const sieve_session *s, const EvictInfo &e) {
+    const ModelInfo &info = *s->model->info;
+    stream = s->stream;
+    int ctx = s->options.max_context;
+    kept = e.budget + e.window;
+    size_t floats = kv_mass_floats(info.num_kv_layers, info.num_kv_heads, ctx,
+                                   info.num_heads, e.window);
+    SIEVE_TRY(deviceAlloc(buffer, floats * sizeof(float), "the KV eviction's attention mass"));
+    mass = static_cast<float *>(buffer.get()) +
+           kv_mass_scratch_floats(ctx, info.num_heads, e.window);
+    size_t vectors = size_t(info.num_kv_layers) * info.num_kv_heads * kept;
+    SIEVE_TRY(deviceAlloc(keep, vectors * sizeof(int32_t), "the KV eviction's kept positions"));
+    SIEVE_TRY(deviceAlloc(staging, vectors / info.num_kv_layers * 2 * info.kv_vector_bytes,
+                          "the KV eviction's staging"));
+    SIEVE_CUDA(cudaMemsetAsync(mass, 0,
+                               size_t(info.num_kv_layers) * info.num_kv_heads * ctx *
+                                   sizeof(float),
+                               stream),
+               "clearing the attention mass");
+    return SIEVE_OK;
+  }
+  size_t bytes() const { return deviceBytes({&buffer, &keep, &staging}); }
+  ~EvictState() {
+    if (stream)
+      cudaStreamSynchronize(stream);
+  }
+};
+
 sieve_status runPrefillChunk(sieve_session *s, const int32_t *const *tokens,
                              const std::vector<int> &consumed, const Chunk &c, bool allLogits,
                              int64_t firstOutputRow, float *logitsOut,
                              const std::vector<int> &remaining,
-                             const FilterState *filter = nullptr) {
+                             const FilterState *filter = nullptr,
+                             float *kvMass = nullptr) {
   StepIndex h;
   SIEVE_TRY(s->hostIndex(h));
   int numSeqs = c.last + 1, t = 0, maxQuery = 0;
@@ -689,6 +744,10 @@ sieve_status runPrefillChunk(sieve_session *s, const int32_t *const *tokens,
     args.num_logit_rows = static_cast<int32_t>(finishing.size());
     args.logits = finishing.empty() ? lastLogits : lastLogits + finishing[0] * vocab;
   }
+  // SnapKV's mass comes from the prompt's last `window` rows, which the
+  // caller keeps in its final chunk.
+  if (kvMass && !finishing.empty())
+    args.kv_mass = kvMass;
   SIEVE_TRY(s->uploadIndex());
   takeLauncherError(nullptr, 0);
   SIEVE_TRY(checkLaunch(sieve_generated_prefill(&args), "prefill"));
@@ -753,8 +812,14 @@ sieve_status sieve_prefill(sieve_session *session, int32_t batch, const int32_t 
   // has its own cache, so the prompt may be longer than max_context; only
   // the kept tokens (at most k) must fit.
   const FilterInfo *f = sieve_generated_filter_info();
-  if (session)
+  if (session) {
     session->transientBytes = 0;
+    // An empty slot starts at position 0, whatever an eviction before a
+    // truncation to 0 left.
+    for (int b = 0; b < batch && b < session->options.max_batch; ++b)
+      if (session->lengths[b] == 0)
+        session->positionShift[b] = 0;
+  }
   if (f && session && tokens && lengths && batch == 1 && tokens[0] && lengths[0] > f->k &&
       session->lengths[0] == 0) {
     if (lengths[0] > kMaxFilteredPrompt)
@@ -807,6 +872,22 @@ sieve_status sieve_session_memory(const sieve_session *session, sieve_memory_usa
   return ok();
 }
 
+sieve_status sieve_model_kv_evict(const sieve_model *model, int32_t *budget, int32_t *window) {
+  if (!model || !budget || !window)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_model_kv_evict: null argument");
+  const EvictInfo *e = sieve_generated_evict_info();
+  *budget = e ? e->budget : 0;
+  *window = e ? e->window : 0;
+  return ok();
+}
+
+sieve_status sieve_session_evicted(const sieve_session *session, int32_t *dropped) {
+  if (!session || !dropped)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_session_evicted: null argument");
+  *dropped = session->evicted;
+  return ok();
+}
+
 sieve_status sieve_model_token_filter(const sieve_model *model, int32_t *k) {
   if (!model || !k)
     return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_model_token_filter: null argument");
@@ -818,6 +899,84 @@ sieve_status sieve_model_token_filter(const sieve_model *model, int32_t *k) {
 } // extern "C"
 
 namespace {
+
+// SnapKV after the prefill of an n-token prompt into slot 0 (the mass is
+// complete): copies the mass back, selects on the host with the CPU
+// reference's code (token_select.h evictKeep), compacts every KV layer's
+// cache to the kept positions and shortens the slot; the next token keeps
+// counting at position n.
+sieve_status evictPrompt(sieve_session *s, const EvictInfo &e, EvictState &state, int n) {
+  const ModelInfo &info = *s->model->info;
+  int layers = info.num_kv_layers, heads = info.num_kv_heads, kept = state.kept;
+  size_t ctx = s->options.max_context;
+  std::vector<float> mass(size_t(layers) * heads * n);
+  SIEVE_CUDA(cudaMemcpy2DAsync(mass.data(), n * sizeof(float), state.mass, ctx * sizeof(float),
+                               n * sizeof(float), size_t(layers) * heads,
+                               cudaMemcpyDeviceToHost, s->stream),
+             "copying the attention mass");
+  SIEVE_CUDA(cudaStreamSynchronize(s->stream), "KV eviction");
+  std::vector<int32_t> keep(size_t(layers) * heads * kept);
+  bool perLayer = e.scope == EvictScope::Layer;
+  for (int l = 0; l < layers; ++l)
+    for (int h = 0; h < heads; ++h) {
+      // scope=layer: one selection from the summed KV heads, for all.
+      if (perLayer && h > 0) {
+        std::copy_n(&keep[size_t(l) * heads * kept], kept, &keep[(size_t(l) * heads + h) * kept]);
+        continue;
+      }
+      std::vector<int64_t> k = sieve::select::evictKeep(
+          mass.data() + (size_t(l) * heads + h) * n, n, perLayer ? heads : 1, n, e.window,
+          e.budget, e.pool);
+      std::copy(k.begin(), k.end(), &keep[(size_t(l) * heads + h) * kept]);
+    }
+  SIEVE_CUDA(cudaMemcpyAsync(state.keep.get(), keep.data(), keep.size() * sizeof(int32_t),
+                             cudaMemcpyHostToDevice, s->stream),
+             "uploading the kept positions");
+  takeLauncherError(nullptr, 0);
+  for (int l = 0; l < layers; ++l)
+    kv_compact(s->stream, s->kCaches[l], s->vCaches[l],
+               static_cast<const int32_t *>(s->blockTable.get()), s->maxBlocksPerSeq, 0, heads,
+               info.kv_block_size, info.kv_vector_bytes,
+               static_cast<const int32_t *>(state.keep.get()) + size_t(l) * heads * kept, kept,
+               state.staging.get());
+  SIEVE_TRY(checkLaunch(cudaGetLastError(), "KV compaction"));
+  SIEVE_CUDA(cudaStreamSynchronize(s->stream), "KV compaction");
+  s->lengths[0] = kept;
+  s->positionShift[0] = n - kept;
+  s->evicted = n - kept;
+  return SIEVE_OK;
+}
+
+// Whether this prefill evicts (SnapKV on a fresh batch-1 prompt longer
+// than budget + window); refuses what the runtime cannot evict rather than
+// keeping a cache the model's policy says to shrink.
+sieve_status wantsEviction(const sieve_session *s, int32_t batch, const int32_t *lengths,
+                           int cap, bool &evict) {
+  const EvictInfo *e = sieve_generated_evict_info();
+  evict = false;
+  if (!e)
+    return SIEVE_OK;
+  int64_t over = int64_t(e->budget) + e->window;
+  bool fresh = true, longer = false;
+  for (int b = 0; b < batch; ++b) {
+    fresh = fresh && s->lengths[b] == 0;
+    longer = longer || lengths[b] > over;
+  }
+  if (!fresh || !longer)
+    return SIEVE_OK; // a continued slot is extended, as the CPU's extend()
+  if (batch != 1)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                "sieve_prefill: KV eviction runs on one prompt at a time, got a batch of %d "
+                "with a prompt longer than budget + window = %lld",
+                batch, (long long)over);
+  if (cap < e->window)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                "sieve_prefill: the KV eviction window of %d tokens must fit one prefill "
+                "launch, which takes %d (max_prefill_tokens)",
+                e->window, cap);
+  evict = true;
+  return SIEVE_OK;
+}
 
 sieve_status prefillTokens(sieve_session *session, int32_t batch, const int32_t *const *tokens,
                            const int32_t *lengths, int32_t logits_mode, float *logits_out) {
@@ -843,13 +1002,30 @@ sieve_status prefillTokens(sieve_session *session, int32_t batch, const int32_t 
   SIEVE_TRY(useDevice(s->model));
   bool all = logits_mode == SIEVE_LOGITS_ALL;
   int cap = all ? s->allRowsCapacity : s->capacity;
+  bool evict = false;
+  SIEVE_TRY(wantsEviction(s, batch, lengths, cap, evict));
+  const EvictInfo *policy = sieve_generated_evict_info();
+  EvictState evictState;
+  if (evict) {
+    SIEVE_TRY(evictState.create(s, *policy));
+    s->transientBytes = std::max(s->transientBytes, evictState.bytes());
+  }
   std::vector<int> consumed(batch, 0);
   int64_t outputRow = 0;
   for (;;) {
     Chunk c = planChunk(remaining, cap);
     if (c.tokens == 0)
       break;
-    SIEVE_TRY(runPrefillChunk(s, tokens, consumed, c, all, outputRow, logits_out, remaining));
+    // Keep the whole window in the last chunk: stop this one short when
+    // it would leave fewer than `window` tokens (cap >= window).
+    int rest = remaining[0] - c.take[0];
+    if (evict && rest > 0 && rest < policy->window) {
+      c.take[0] -= policy->window - rest;
+      c.tokens = c.take[0];
+    }
+    SIEVE_TRY(runPrefillChunk(s, tokens, consumed, c, all, outputRow, logits_out, remaining,
+                              nullptr,
+                              evict ? static_cast<float *>(evictState.buffer.get()) : nullptr));
     outputRow += c.tokens;
     for (int b = 0; b < batch; ++b) {
       consumed[b] += c.take[b];
@@ -866,6 +1042,9 @@ sieve_status prefillTokens(sieve_session *session, int32_t batch, const int32_t 
     s->lengths[b] += lengths[b];
     s->hasLogits[b] = true;
   }
+  s->evicted = 0;
+  if (evict)
+    SIEVE_TRY(evictPrompt(s, *policy, evictState, lengths[0]));
   return ok();
 }
 

@@ -76,7 +76,8 @@ struct StepArgs {
   int32_t max_query_len;     // longest run of new tokens of one slot
   int32_t max_context;       // bound on any kv length (decode split sizing)
   const int32_t *tokens;     // [T]
-  const int32_t *positions;  // [T] position of each token in its slot
+  const int32_t *positions;  // [T] cache offset of each token in its slot
+                             //   (where it is stored, what it attends to)
   const int32_t *token_seq;  // [T] slot of each token
   const int32_t *query_start;// [B + 1] first packed token of each slot
   const int32_t *kv_len;     // [B] slot length after this launch's tokens
@@ -90,6 +91,14 @@ struct StepArgs {
   const int32_t *logit_rows; // [R] packed rows whose logits are wanted
   int32_t num_logit_rows;    // R
   float *logits;             // [R, vocab] float32
+  // [B] per slot: a token's model position (rotary angle) minus its cache
+  // offset, > 0 once KV eviction dropped cached positions (the next token
+  // keeps counting from the prompt's length). Null reads as 0.
+  const int32_t *position_shift;
+  // SnapKV's attention mass (kernel.kv_mass): null except in the prefill
+  // launch holding a prompt's last `window` tokens; layout in
+  // kv_mass_floats (runtime/kernels/token_filter.cuh).
+  float *kv_mass;
 };
 
 // The token filter of a model compiled with --sieve-prune-tokens
@@ -100,6 +109,19 @@ struct StepArgs {
 struct FilterInfo {
   int32_t k, pool, window, block;
   int32_t num_kv_layers;
+};
+
+// The KV eviction of a model compiled with --sieve-evict-kv
+// (docs/token-pruning.md): after the prefill of a fresh batch-1 prompt
+// longer than budget + window, each (KV layer, KV head) keeps the `budget`
+// positions before the last `window` of largest pooled attention mass, plus
+// the window. The runtime runs SnapKV only (the compiler refuses H2O).
+enum class EvictMethod : int32_t { SnapKV = 0 };
+enum class EvictScope : int32_t { Head = 0, Layer = 1 };
+struct EvictInfo {
+  EvictMethod method;
+  int32_t budget, window, pool;
+  EvictScope scope;
 };
 
 } // namespace sieve::rt
@@ -126,4 +148,9 @@ sieve_generated_draft(const sieve::rt::StepArgs *args);
 // token_scores into StepArgs::logits (cudaErrorNotSupported without one).
 const sieve::rt::FilterInfo *sieve_generated_filter_info(void);
 cudaError_t sieve_generated_filter(const sieve::rt::StepArgs *args);
+
+// The KV eviction policy (null when the model has none); its @prefill then
+// launches kv_mass after every attention (a no-op while StepArgs::kv_mass
+// is null).
+const sieve::rt::EvictInfo *sieve_generated_evict_info(void);
 }

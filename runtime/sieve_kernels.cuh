@@ -62,10 +62,12 @@ void gather_rows(cudaStream_t stream, const T *in, const int32_t *rows,
 // heads at k_offset, the value heads at v_offset (each head head_dim wide).
 // Rotates the first rotary_dim dims of every query and key head (style
 // Half: pairs (i, i + rotary_dim/2); Interleaved: (2i, 2i+1); None: no
-// rotation) by angle positions[t] * inv_freq[i] (fp32), cos and sin scaled
-// by attention_scaling; writes the queries to q_out [rows, num_heads *
+// rotation) by angle p * inv_freq[i] (fp32), p = positions[t] +
+// position_shift[token_seq[t]] (the model position; the shift is 0 unless
+// KV eviction dropped cached positions), cos and sin scaled by
+// attention_scaling; writes the queries to q_out [rows, num_heads *
 // head_dim] and the keys and values of token t to the paged cache at slot
-// token_seq[t], position positions[t]:
+// token_seq[t], cache offset pos = positions[t]:
 //   block = block_table[slot * max_blocks_per_seq + pos / block_size]
 //   k_cache[((block * num_kv_heads + h) * block_size + pos % block_size)
 //           * head_dim + d]
@@ -136,6 +138,24 @@ void sample(cudaStream_t stream, const float *logits, int rows, int vocab,
 template <typename T, int HeadDim>
 void token_scores(const StepArgs &args, const T *q, const T *k_cache, int num_heads,
                   int num_kv_heads, float scale, int block_size, int window, float *out);
+
+// SnapKV's attention mass of KV layer `layer` (slot 0): for the last
+// `window` rows of this launch, softmax(q . k_j * scale) over the cached
+// keys j, summed over those rows and over each KV head's query heads, added
+// to args.kv_mass's mass of the layer (layout: kv_mass_floats). Nothing
+// happens when args.kv_mass is null.
+template <typename T, int HeadDim>
+void kv_mass(const StepArgs &args, const T *q, const T *k_cache, int num_heads,
+             int num_kv_heads, float scale, int block_size, int window, int layer);
+
+// KV eviction's compaction of slot `slot` of one KV layer (K and V pools
+// of vectors of vector_bytes, any KVFormat): for every KV head h, the
+// vectors at positions keep[h * count + i] (ascending per head) move to
+// positions i, through `staging` (num_kv_heads * count * vector_bytes * 2
+// bytes).
+inline void kv_compact(cudaStream_t stream, void *k_cache, void *v_cache, const int32_t *block_table,
+                       int max_blocks_per_seq, int slot, int num_kv_heads, int block_size,
+                       int vector_bytes, const int32_t *keep, int count, void *staging);
 
 } // namespace sieve::rt
 

@@ -161,6 +161,11 @@ LogicalResult TokenScoresOp::verify() {
     return emitOpError("window must be >= 1, got ") << getWindow();
   return verifyAttention(*this);
 }
+LogicalResult KVMassOp::verify() {
+  if (getWindow() < 1)
+    return emitOpError("window must be >= 1, got ") << getWindow();
+  return verifyAttention(*this);
+}
 
 //===----------------------------------------------------------------------===//
 // Program verification: every symbol a launch names exists, is of the
@@ -288,8 +293,9 @@ public:
             return failure();
           return buffer(op, a.getOutAttr(), width);
         })
-        .Case([&](TokenScoresOp t) -> LogicalResult {
-          // token_scores reads dtype keys (no dequantizing kernel).
+        .Case<TokenScoresOp, KVMassOp>([&](auto t) -> LogicalResult {
+          // token_scores and kv_mass read dtype keys (no dequantizing
+          // kernel).
           if (failed(kvLayer(op, t.getLayer(), t.getNumKvHeads(),
                              t.getHeadDim(), sieve::KVAttr())))
             return failure();

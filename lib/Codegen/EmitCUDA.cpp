@@ -101,6 +101,7 @@ private:
   LogicalResult emitEntry(k::EntryOp entry, StringRef function);
   LogicalResult emitLaunch(Operation *op);
   LogicalResult emitFilterInfo(k::EntryOp filterEntry);
+  LogicalResult emitEvictInfo(k::EntryOp prefillEntry);
 
   /// `b_name` for a buffer; for a weight, its typed address with the symbol
   /// as a comment; `nullptr` for an absent optional reference.
@@ -175,7 +176,7 @@ LogicalResult Emitter::emit() {
      << "} // namespace\n\n"
      << "extern \"C\" const ModelInfo *sieve_generated_info(void) {\n"
      << "  return &kInfo;\n}\n";
-  k::EntryOp filterEntry;
+  k::EntryOp filterEntry, prefillEntry;
   for (auto entry : program.getBody().getOps<k::EntryOp>()) {
     StringRef name = entry.getSymName();
     if (name != "prefill" && name != "decode" && name != "draft" &&
@@ -184,10 +185,52 @@ LogicalResult Emitter::emit() {
                                "the entry points the runtime calls");
     if (name == "filter")
       filterEntry = entry;
+    if (name == "prefill")
+      prefillEntry = entry;
     if (failed(emitEntry(entry, ("sieve_generated_" + name).str())))
       return failure();
   }
-  return emitFilterInfo(filterEntry);
+  if (failed(emitFilterInfo(filterEntry)))
+    return failure();
+  return emitEvictInfo(prefillEntry);
+}
+
+/// The KV eviction policy for the runtime. The kv_mass launches only
+/// collect the mass; without the policy the runtime would never compact,
+/// so the two must come together (and only SnapKV has a runtime).
+LogicalResult Emitter::emitEvictInfo(k::EntryOp prefillEntry) {
+  auto evict = program->getAttrOfType<sieve::KVEvictAttr>("sieve.kv_evict");
+  bool collects = false;
+  for (auto entry : program.getBody().getOps<k::EntryOp>())
+    for (Operation &op : entry.getBody().front())
+      if (isa<k::KVMassOp>(op)) {
+        if (entry != prefillEntry)
+          return op.emitOpError("outside @prefill: the runtime collects the "
+                                "mass of a prompt's prefill only");
+        collects = true;
+      }
+  if (collects != bool(evict))
+    return program.emitOpError("has ")
+           << (collects ? "kv_mass launches without"
+                        : "no kv_mass launch for")
+           << " its sieve.kv_evict attribute";
+  if (!evict) {
+    os << "\nextern \"C\" const EvictInfo *sieve_generated_evict_info(void) "
+          "{\n  return nullptr;\n}\n";
+    return success();
+  }
+  if (evict.getMethod() != "snapkv")
+    return program.emitOpError("has KV eviction method '")
+           << evict.getMethod() << "', which the runtime does not run "
+           << "(only snapkv)";
+  os << "\nnamespace {\nconstexpr EvictInfo kEvict = {EvictMethod::SnapKV, "
+     << "/*budget=*/" << evict.getBudget() << ", /*window=*/"
+     << evict.getWindow() << ", /*pool=*/" << evict.getPool()
+     << ", EvictScope::" << (evict.getScope() == "layer" ? "Layer" : "Head")
+     << "};\n} // namespace\n"
+     << "extern \"C\" const EvictInfo *sieve_generated_evict_info(void) "
+        "{\n  return &kEvict;\n}\n";
+  return success();
 }
 
 /// 1 + the largest KV layer an op of `entry` reads or writes. Every kernel
@@ -369,6 +412,14 @@ LogicalResult Emitter::emitLaunch(Operation *op) {
            << t.getNumHeads() << ", " << t.getNumKvHeads() << ", "
            << floatLiteral(t.getScale().convertToFloat()) << ", " << block
            << ", " << t.getWindow() << ", a.logits);\n";
+        return success();
+      })
+      .Case([&](k::KVMassOp m) {
+        os << "kv_mass<T, " << m.getHeadDim() << ">(a, " << buf(m.getQAttr())
+           << ", kCache(a, " << m.getLayer() << "), " << m.getNumHeads()
+           << ", " << m.getNumKvHeads() << ", "
+           << floatLiteral(m.getScale().convertToFloat()) << ", " << block
+           << ", " << m.getWindow() << ", " << m.getLayer() << ");\n";
         return success();
       })
       .Case([&](k::GLUOp g) {

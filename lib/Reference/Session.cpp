@@ -1199,20 +1199,14 @@ void Session::Impl::evictCaches() {
   for (auto [slot, kv] : llvm::enumerate(caches)) {
     std::vector<float> &acc = mass[slot];
     for (int64_t b = 0; b < curBatch; ++b) {
-      int64_t len = lengths[b], prefix = len - W;
+      int64_t len = lengths[b];
       if (len <= budget + W)
         continue;
+      // The compiled runtime selects with the same function.
       auto keepOf = [&](int64_t h0, int64_t h1) {
-        std::vector<double> score(prefix, 0.0);
-        for (int64_t h = h0; h < h1; ++h)
-          for (int64_t j = 0; j < prefix; ++j)
-            score[j] += acc[(b * kv.kvHeads + h) * maxCtx + j];
-        std::vector<int64_t> keep = sieve::select::topKAscending(
-            sieve::select::avgPool(score.data(), prefix, evict.getPool()),
-            budget);
-        for (int64_t j = prefix; j < len; ++j)
-          keep.push_back(j);
-        return keep;
+        return sieve::select::evictKeep(
+            acc.data() + (b * kv.kvHeads + h0) * maxCtx, maxCtx, h1 - h0, len,
+            W, budget, evict.getPool());
       };
       std::vector<int64_t> shared;
       if (perLayer)

@@ -28,6 +28,8 @@
 
 #include <cuda_fp8.h>
 
+#include <algorithm>
+
 namespace sieve::rt {
 
 template <typename T, KVFormat F> struct KVCache {
@@ -146,5 +148,75 @@ __device__ __forceinline__ void kvLoad8(const uint8_t *pool, int64_t tile,
   }
 }
 
+// Word w of the vector at position `pos` of KV head `head` of slot `slot`
+// (vectors of `words` words, tiles as above).
+template <typename W>
+__device__ __forceinline__ W *kvVectorWord(W *pool, const int32_t *blockTable,
+                                           int maxBlocksPerSeq, int slot, int numKvHeads,
+                                           int blockSize, int words, int head, int pos) {
+  int64_t block = blockTable[int64_t(slot) * maxBlocksPerSeq + pos / blockSize];
+  return pool + ((block * numKvHeads + head) * blockSize + pos % blockSize) * int64_t(words);
+}
+
+// kv_compact's two halves: one thread per word of (head, i, K or V);
+// `toStaging` copies the kept vectors out, the second launch writes them
+// to positions 0..count-1. Two launches because in place, position i may
+// still be a source of a later i' (keep[i'] == i).
+template <typename W>
+__global__ void kvCompactKernel(W *kPool, W *vPool, const int32_t *blockTable,
+                                int maxBlocksPerSeq, int slot, int numKvHeads, int blockSize,
+                                int words, const int32_t *keep, int count, W *staging,
+                                bool toStaging) {
+  int64_t perCache = int64_t(numKvHeads) * count * words;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < 2 * perCache;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    bool isV = i >= perCache;
+    int64_t r = isV ? i - perCache : i;
+    int head = int(r / (int64_t(count) * words)), k = int(r / words % count),
+        w = int(r % words);
+    int pos = toStaging ? keep[int64_t(head) * count + k] : k;
+    W *cell = kvVectorWord(isV ? vPool : kPool, blockTable, maxBlocksPerSeq, slot, numKvHeads,
+                           blockSize, words, head, pos) +
+              w;
+    if (toStaging)
+      staging[i] = *cell;
+    else
+      *cell = staging[i];
+  }
+}
+
+template <typename W>
+void kvCompactLaunch(cudaStream_t stream, void *k, void *v, const int32_t *blockTable,
+                     int maxBlocksPerSeq, int slot, int numKvHeads, int blockSize,
+                     int vectorBytes, const int32_t *keep, int count, void *staging) {
+  int words = vectorBytes / int(sizeof(W));
+  int64_t total = 2 * int64_t(numKvHeads) * count * words;
+  int blocks = int(std::min<int64_t>((total + 255) / 256, 65535));
+  for (bool toStaging : {true, false})
+    kvCompactKernel<W><<<blocks, 256, 0, stream>>>(
+        static_cast<W *>(k), static_cast<W *>(v), blockTable, maxBlocksPerSeq, slot,
+        numKvHeads, blockSize, words, keep, count, static_cast<W *>(staging), toStaging);
+}
+
 } // namespace detail
+
+// Declared in sieve_kernels.cuh. Vectors move as 4-byte words when their
+// size allows (every dense and int8 / fp8 format), else bytes (int4's
+// head_dim / 2 + 5).
+inline void kv_compact(cudaStream_t stream, void *k_cache, void *v_cache,
+                       const int32_t *block_table, int max_blocks_per_seq, int slot,
+                       int num_kv_heads, int block_size, int vector_bytes, const int32_t *keep,
+                       int count, void *staging) {
+  if (count <= 0)
+    return;
+  if (vector_bytes % 4 == 0)
+    detail::kvCompactLaunch<uint32_t>(stream, k_cache, v_cache, block_table, max_blocks_per_seq,
+                                      slot, num_kv_heads, block_size, vector_bytes, keep, count,
+                                      staging);
+  else
+    detail::kvCompactLaunch<uint8_t>(stream, k_cache, v_cache, block_table, max_blocks_per_seq,
+                                     slot, num_kv_heads, block_size, vector_bytes, keep, count,
+                                     staging);
+}
+
 } // namespace sieve::rt

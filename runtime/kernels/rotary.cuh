@@ -52,8 +52,8 @@ __global__ void rotaryKvAppendKernel(
     const T *qkv, int ld, int qOffset, int kOffset, int vOffset, int numHeads,
     int numKvHeads, int headDim, int rotaryDim, RotaryStyle style,
     const float *invFreq, float scaling, T *qOut, T *kCache, T *vCache,
-    int blockSize, const int32_t *positions, const int32_t *tokenSeq,
-    const int32_t *blockTable, int maxBlocksPerSeq) {
+    int blockSize, const int32_t *positions, const int32_t *positionShift,
+    const int32_t *tokenSeq, const int32_t *blockTable, int maxBlocksPerSeq) {
   awaitPredecessor();
   const int t = blockIdx.x;
   const int i = blockIdx.y * blockDim.x + threadIdx.x;
@@ -61,8 +61,11 @@ __global__ void rotaryKvAppendKernel(
   if (i >= qValues + kvValues)
     return;
   const T *row = qkv + int64_t(t) * ld;
+  // pos: the cache offset; fpos: the model position (they differ once KV
+  // eviction dropped cached positions).
   const int pos = positions[t];
-  const float fpos = static_cast<float>(pos);
+  const float fpos = static_cast<float>(
+      pos + (positionShift ? positionShift[tokenSeq[t]] : 0));
   if (i < qValues) {
     const int h = i / headDim, d = i % headDim;
     qOut[int64_t(t) * qValues + i] =
@@ -94,7 +97,8 @@ __global__ void rotaryKvAppendQuantKernel(
     int numKvHeads, int headDim, int rotaryDim, RotaryStyle style,
     const float *invFreq, float scaling, T *qOut, uint8_t *kCache,
     uint8_t *vCache, int blockSize, const int32_t *positions,
-    const int32_t *tokenSeq, const int32_t *blockTable, int maxBlocksPerSeq) {
+    const int32_t *positionShift, const int32_t *tokenSeq,
+    const int32_t *blockTable, int maxBlocksPerSeq) {
   awaitPredecessor();
   constexpr bool kInt4 = F == KVFormat::Int4;
   // Per warp: the maxima of (k, v) and, for int4, of (-k, -v) (the minima).
@@ -103,8 +107,11 @@ __global__ void rotaryKvAppendQuantKernel(
   const int i = blockIdx.y * blockDim.x + threadIdx.x;
   const int qValues = numHeads * headDim, kvValues = numKvHeads * headDim;
   const T *row = qkv + int64_t(t) * ld;
+  // pos: the cache offset; fpos: the model position (they differ once KV
+  // eviction dropped cached positions).
   const int pos = positions[t];
-  const float fpos = static_cast<float>(pos);
+  const float fpos = static_cast<float>(
+      pos + (positionShift ? positionShift[tokenSeq[t]] : 0));
   if (i < qValues) {
     const int h = i / headDim, d = i % headDim;
     qOut[int64_t(t) * qValues + i] =
@@ -198,7 +205,8 @@ void rotary_kv_append(const StepArgs &args, const T *qkv, int ld, int q_offset,
         detail::rotaryKvAppendKernel<T>, grid, detail::kRotaryThreads, 0,
         args.stream, qkv, ld, q_offset, k_offset, v_offset, num_heads,
         num_kv_heads, head_dim, rotary_dim, style, inv_freq, attention_scaling,
-        q_out, k_cache, v_cache, block_size, args.positions, args.token_seq,
+        q_out, k_cache, v_cache, block_size, args.positions,
+        args.position_shift, args.token_seq,
         args.block_table, args.max_blocks_per_seq);
   } else {
     if (head_dim != 32 && head_dim != 64 && head_dim != 128) {
@@ -212,7 +220,8 @@ void rotary_kv_append(const StepArgs &args, const T *qkv, int ld, int q_offset,
         detail::rotaryKvAppendQuantKernel<T, F>, grid, detail::kRotaryThreads,
         0, args.stream, qkv, ld, q_offset, k_offset, v_offset, num_heads,
         num_kv_heads, head_dim, rotary_dim, style, inv_freq, attention_scaling,
-        q_out, k_cache, v_cache, block_size, args.positions, args.token_seq,
+        q_out, k_cache, v_cache, block_size, args.positions,
+        args.position_shift, args.token_seq,
         args.block_table, args.max_blocks_per_seq);
   }
 }

@@ -111,4 +111,72 @@ inline size_t token_scores_floats(int max_context, int num_heads, int window) {
   return size_t(max_context) * (1 + size_t(window) * num_heads) + size_t(window) * num_heads;
 }
 
+// SnapKV's attention mass (kernel.kv_mass, docs/token-pruning.md). The
+// buffer at StepArgs::kv_mass holds, in floats: the log-sum-exps
+// [window * heads], the logits [window * heads * max_context] (scratch
+// shared by the layers, which run one after another on the stream), then
+// the mass [num_kv_layers, kv_heads, max_context], which the runtime zeroes
+// before the prefill and reads after it.
+inline size_t kv_mass_scratch_floats(int max_context, int num_heads, int window) {
+  return size_t(window) * num_heads * (1 + size_t(max_context));
+}
+inline size_t kv_mass_floats(int num_kv_layers, int num_kv_heads, int max_context,
+                             int num_heads, int window) {
+  return kv_mass_scratch_floats(max_context, num_heads, window) +
+         size_t(num_kv_layers) * num_kv_heads * max_context;
+}
+
+namespace detail {
+
+// mass[kvHead, j] += over the window rows that see key j and the query
+// heads of kvHead's group, exp(logit - lse): the attention probabilities.
+static __global__ void kvMassSum(const int32_t *positions, int firstRow, int window, int numHeads,
+                                 int numKvHeads, int maxContext, const int32_t *kvLen,
+                                 const float *logits, const float *lse, float *mass) {
+  int j = blockIdx.x * blockDim.x + threadIdx.x, kvHead = blockIdx.y;
+  if (j >= kvLen[0] || j >= maxContext)
+    return;
+  int group = numHeads / numKvHeads;
+  float sum = 0.f;
+  for (int w = 0; w < window; ++w) {
+    if (j > positions[firstRow + w])
+      continue;
+    for (int h = kvHead * group; h < (kvHead + 1) * group; ++h) {
+      int64_t r = int64_t(w) * numHeads + h;
+      sum += expf(logits[r * maxContext + j] - lse[r]);
+    }
+  }
+  mass[int64_t(kvHead) * maxContext + j] += sum;
+}
+
+} // namespace detail
+
+// For the last `window` rows of this launch (slot 0; the runtime puts a
+// prompt's whole window in its last prefill launch), the attention
+// probabilities of KV layer `layer`'s cached keys, summed over the rows and
+// over the query heads of each KV head's group, added to that layer's mass.
+// Scores, log-sum-exps and probabilities as token_scores computes them
+// (never the attention matrix). Nothing happens when args.kv_mass is null.
+template <typename T, int HeadDim>
+void kv_mass(const StepArgs &a, const T *q, const T *k_cache, int num_heads, int num_kv_heads,
+             float scale, int block_size, int window, int layer) {
+  if (!a.kv_mass || a.num_tokens <= 0)
+    return;
+  int rows = window < a.num_tokens ? window : a.num_tokens;
+  int firstRow = a.num_tokens - rows, ctx = a.max_context;
+  float *lse = a.kv_mass, *logits = lse + size_t(window) * num_heads;
+  float *mass = a.kv_mass + kv_mass_scratch_floats(ctx, num_heads, window) +
+                size_t(layer) * num_kv_heads * ctx;
+  dim3 grid(detail::ceilDiv(ctx, detail::kScoreThreads), num_heads, rows);
+  detail::tokenScoreLogits<T, HeadDim><<<grid, detail::kScoreThreads, 0, a.stream>>>(
+      q, k_cache, num_heads, num_kv_heads, scale, block_size, a.positions, a.block_table,
+      firstRow, ctx, logits);
+  detail::tokenScoreLse<<<rows * num_heads, detail::kScoreThreads, 0, a.stream>>>(
+      a.positions, firstRow, num_heads, ctx, logits, lse);
+  dim3 sumGrid(detail::ceilDiv(ctx, 256), num_kv_heads);
+  detail::kvMassSum<<<sumGrid, 256, 0, a.stream>>>(a.positions, firstRow, rows, num_heads,
+                                                   num_kv_heads, ctx, a.kv_len, logits, lse,
+                                                   mass);
+}
+
 } // namespace sieve::rt

@@ -5,8 +5,10 @@
 // --bench also times attention and GEMM at model-like sizes (with --only
 // kvquant: only the f16 attention over f16, int8, fp8 and int4 caches); --only runs one
 // group (embedding, norm, elementwise, gemm, rotary, attention, token_scores,
-// kvquant, sampling), e.g. under compute-sanitizer racecheck. kvquant: the
-// int8 / fp8 / int4 KV caches (quantizing append, both attention kernels).
+// kvquant, kv_evict, sampling), e.g. under compute-sanitizer racecheck.
+// kvquant: the int8 / fp8 / int4 KV caches (quantizing append, both
+// attention kernels); kv_evict: SnapKV's kv_mass and kv_compact, and the
+// rotary append with a position shift.
 #include "sieve_kernels.cuh"
 #include "sieve_sampling.h"
 #include "kernel_test_util.h"
@@ -664,13 +666,18 @@ float rotaryRef(const float *head, int d, float pos, RotaryStyle style, int rota
   return float((head[d] * std::cos(angle) + sign * head[p] * std::sin(angle)) * scaling);
 }
 
-template <typename T> void testRotary() {
+// `shift` (per slot, empty: none) is StepArgs::position_shift, what KV
+// eviction dropped: keys are rotated at positions[t] + shift[slot] and
+// stored at cache offset positions[t].
+template <typename T> void testRotary(const std::vector<int32_t> &shift = {}) {
   int heads = 4, kvHeads = 2, headDim = 64, blockSize = 16;
   std::vector<int> existing = {3, 30}, fresh = {20, 7};
   Step step(existing, fresh);
   int maxContext = 64;
   for (RotaryStyle style : {RotaryStyle::Half, RotaryStyle::Interleaved, RotaryStyle::None})
     for (int rotaryDim : {64, 32}) {
+      if (!shift.empty() && (style != RotaryStyle::Half || rotaryDim != 64))
+        continue;
       PagedCache<T> cache(2, kvHeads, headDim, blockSize, maxContext);
       // qkv with padding columns around the three parts.
       int qOff = 8, kOff = qOff + heads * headDim + 8, vOff = kOff + kvHeads * headDim,
@@ -685,6 +692,9 @@ template <typename T> void testRotary() {
       qOut.poison();
       StepDev sd(step, cache.table);
       StepArgs args = sd.args(step, maxContext, cache.maxBlocks);
+      Dev<int32_t> dShift(shift.empty() ? std::vector<int32_t>{0} : shift);
+      if (!shift.empty())
+        args.position_shift = dShift.p;
       rotary_kv_append<T>(args, dQkv.p, ld, qOff, kOff, vOff, heads, kvHeads, headDim, rotaryDim,
                           style, dFreq.p, 0.9f, qOut.p, dK.p, dV.p, blockSize);
       CUDA_OK(cudaDeviceSynchronize());
@@ -694,7 +704,7 @@ template <typename T> void testRotary() {
       std::vector<float> qRef(qOut.n), kRef = cache.k, vRef = cache.v;
       for (int t = 0; t < step.tokens; ++t) {
         const float *row = &qkv[size_t(t) * ld];
-        float pos = float(step.positions[t]);
+        float pos = float(step.positions[t] + (shift.empty() ? 0 : shift[step.tokenSeq[t]]));
         for (int h = 0; h < heads; ++h)
           for (int d = 0; d < headDim; ++d)
             qRef[(size_t(t) * heads + h) * headDim + d] = rot(row + qOff + h * headDim, d, pos);
@@ -706,7 +716,9 @@ template <typename T> void testRotary() {
           }
       }
       std::string tag = std::string(typeName<T>()) + " style " + std::to_string(int(style)) +
-                        " rotary_dim " + std::to_string(rotaryDim);
+                        " rotary_dim " + std::to_string(rotaryDim) +
+                        (shift.empty() ? "" : " shifted " + std::to_string(shift[0]) + "/" +
+                                                  std::to_string(shift[1]));
       report("rotary_kv_append q " + tag, compare(qOut.download(), qRef), tolerance<T>());
       report("rotary_kv_append k cache " + tag, compare(dK.download(), kRef), tolerance<T>());
       report("rotary_kv_append v cache " + tag, compare(dV.download(), vRef), 0);
@@ -1111,6 +1123,125 @@ void testTokenScores(int heads, int kvHeads, int existing, int fresh, int window
   report(name, compare(got, ref), 1e-5);
 }
 
+// SnapKV's mass (kv_mass) of one slot, layer 1 of 2, against double
+// precision: for the last `window` rows, softmax(q . k_j * scale) summed
+// over the rows and over each KV head's query heads; layer 0's mass and
+// the positions past the slot's length stay zero.
+template <typename T, int HeadDim>
+void testKVMass(int heads, int kvHeads, int existing, int fresh, int window) {
+  int blockSize = 16, maxContext = existing + fresh + 19, layers = 2;
+  PagedCache<T> cache(1, kvHeads, HeadDim, blockSize, maxContext);
+  Step step({existing}, {fresh});
+  auto q = randomT<T>(size_t(step.tokens) * heads * HeadDim);
+  auto dK = devT<T>(cache.k), dQ = devT<T>(q);
+  StepDev sd(step, cache.table);
+  StepArgs args = sd.args(step, maxContext, cache.maxBlocks, nullptr, 0);
+  size_t scratch = kv_mass_scratch_floats(maxContext, heads, window);
+  Dev<float> buf(kv_mass_floats(layers, kvHeads, maxContext, heads, window));
+  CUDA_OK(cudaMemset(buf.p, 0, buf.n * sizeof(float)));
+  float scale = 1.f / std::sqrt(float(HeadDim));
+  // Without the buffer the launch does nothing (what every prefill launch
+  // but a prompt's last sees).
+  kv_mass<T, HeadDim>(args, dQ.p, dK.p, heads, kvHeads, scale, blockSize, window, 1);
+  args.kv_mass = buf.p;
+  kv_mass<T, HeadDim>(args, dQ.p, dK.p, heads, kvHeads, scale, blockSize, window, 1);
+  CUDA_OK(cudaGetLastError());
+  CUDA_OK(cudaDeviceSynchronize());
+  int rows = std::min(window, fresh), group = heads / kvHeads;
+  std::vector<double> mass(size_t(kvHeads) * maxContext, 0.0);
+  for (int t = fresh - rows; t < fresh; ++t) {
+    int pos = step.positions[t];
+    for (int h = 0; h < heads; ++h) {
+      std::vector<double> logit(pos + 1);
+      double m = -1e300, z = 0;
+      for (int j = 0; j <= pos; ++j) {
+        double acc = 0;
+        for (int d = 0; d < HeadDim; ++d)
+          acc += double(q[(size_t(t) * heads + h) * HeadDim + d]) *
+                 cache.k[cache.at(0, j, h / group, d)];
+        logit[j] = acc * scale;
+        m = std::max(m, logit[j]);
+      }
+      for (double l : logit)
+        z += std::exp(l - m);
+      for (int j = 0; j <= pos; ++j)
+        mass[size_t(h / group) * maxContext + j] += std::exp(logit[j] - m) / z;
+    }
+  }
+  std::vector<float> all = buf.download();
+  std::vector<float> got(all.begin() + scratch + size_t(kvHeads) * maxContext, all.end());
+  std::vector<float> ref(mass.begin(), mass.end());
+  bool layer0Zero = std::all_of(all.begin() + scratch, all.begin() + scratch + kvHeads * maxContext,
+                                [](float x) { return x == 0.f; });
+  char name[160];
+  std::snprintf(name, sizeof name, "kv_mass %s hd %d heads %d/%d %d+%d window %d", typeName<T>(),
+                HeadDim, heads, kvHeads, existing, fresh, window);
+  report(name, compare(got, ref), 1e-5);
+  expect(std::string(name) + ": other layer untouched", layer0Zero);
+}
+
+// KV eviction's compaction (kv_compact) of slot 1 of 2 through a shuffled
+// block table: every KV head's kept positions (ascending, different per
+// head, keep[i] == i for some) move to 0..count-1 bit for bit, in K and V;
+// slot 0 and the positions from count on are untouched. Quantized pools
+// move as bytes of their vectors (int4's 21 bytes at head_dim 32).
+template <typename T>
+void testKVCompact(int vectorBytes) {
+  int kvHeads = 2, blockSize = 16, maxContext = 300, slots = 2, count = 40;
+  int maxBlocks = (maxContext + blockSize - 1) / blockSize;
+  std::vector<int32_t> table(size_t(slots) * maxBlocks);
+  std::iota(table.begin(), table.end(), 0);
+  std::shuffle(table.begin(), table.end(), rng());
+  size_t poolBytes = table.size() * kvHeads * blockSize * size_t(vectorBytes);
+  std::vector<uint8_t> k(poolBytes), v(poolBytes);
+  for (auto *pool : {&k, &v})
+    for (auto &b : *pool)
+      b = uint8_t(rng()());
+  std::vector<int32_t> keep;
+  for (int h = 0; h < kvHeads; ++h) {
+    std::vector<int32_t> all(257);
+    std::iota(all.begin(), all.end(), 0);
+    std::shuffle(all.begin() + 1, all.end(), rng());
+    all.resize(count); // position 0 always kept: keep[0] == 0
+    std::sort(all.begin(), all.end());
+    keep.insert(keep.end(), all.begin(), all.end());
+  }
+  Dev<uint8_t> dK(k), dV(v);
+  Dev<int32_t> dTable(table), dKeep(keep);
+  Dev<uint8_t> staging(size_t(kvHeads) * count * 2 * vectorBytes);
+  kv_compact(nullptr, dK.p, dV.p, dTable.p, maxBlocks, 1, kvHeads, blockSize, vectorBytes,
+             dKeep.p, count, staging.p);
+  CUDA_OK(cudaGetLastError());
+  CUDA_OK(cudaDeviceSynchronize());
+  auto at = [&](int slot, int pos, int h) {
+    size_t block = table[size_t(slot) * maxBlocks + pos / blockSize];
+    return ((block * kvHeads + h) * blockSize + pos % blockSize) * size_t(vectorBytes);
+  };
+  std::vector<uint8_t> kRef = k, vRef = v;
+  for (int h = 0; h < kvHeads; ++h)
+    for (int i = 0; i < count; ++i) {
+      int from = keep[size_t(h) * count + i];
+      std::copy_n(&k[at(1, from, h)], vectorBytes, &kRef[at(1, i, h)]);
+      std::copy_n(&v[at(1, from, h)], vectorBytes, &vRef[at(1, i, h)]);
+    }
+  std::vector<uint8_t> kGot(poolBytes), vGot(poolBytes);
+  CUDA_OK(cudaMemcpy(kGot.data(), dK.p, poolBytes, cudaMemcpyDeviceToHost));
+  CUDA_OK(cudaMemcpy(vGot.data(), dV.p, poolBytes, cudaMemcpyDeviceToHost));
+  expect(std::string("kv_compact ") + typeName<T>() + " vectors of " +
+             std::to_string(vectorBytes) + " bytes, 2 KV heads, 40 of 257 kept",
+         kGot == kRef && vGot == vRef);
+}
+
+template <typename T> void testKVEvict() {
+  testKVMass<T, 32>(8, 2, 0, 1019, 32);  // retrieval8's shape, one launch
+  testKVMass<T, 32>(8, 2, 900, 300, 32); // a last launch over cached keys
+  testKVMass<T, 128>(32, 8, 0, 2000, 8); // Llama-3-8B's heads
+  testKVCompact<T>(32 * int(sizeof(T))); // dense head_dim 32
+  testKVCompact<T>(128 + 4);             // int8 / fp8 head_dim 128
+  testKVCompact<T>(32 / 2 + 5);          // int4 head_dim 32: byte moves
+  testRotary<T>({5, 1000});
+}
+
 template <typename T> void testTokenScoresAll() {
   testTokenScores<T, 32>(8, 2, 0, 1019, 1);   // retrieval8's shape, one chunk
   testTokenScores<T, 32>(8, 2, 900, 300, 4);  // a last chunk over cached keys
@@ -1135,6 +1266,8 @@ template <typename T> void runAll(const LtContext &lt, const std::string &only) 
     testTokenScoresAll<T>();
   if (want("kvquant"))
     testKVQuant<T>();
+  if (want("kv_evict"))
+    testKVEvict<T>();
 }
 
 } // namespace

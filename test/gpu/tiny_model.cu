@@ -95,4 +95,5 @@ cudaError_t sieve_generated_prefill(const StepArgs *args) { return forward(args,
 cudaError_t sieve_generated_decode(const StepArgs *args) { return forward(args, true); }
 const FilterInfo *sieve_generated_filter_info(void) { return nullptr; }
 cudaError_t sieve_generated_filter(const StepArgs *) { return cudaErrorNotSupported; }
+const EvictInfo *sieve_generated_evict_info(void) { return nullptr; }
 }

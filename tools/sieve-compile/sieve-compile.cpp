@@ -2,7 +2,8 @@
 //
 //   sieve-compile model.onnx -o model.sieve [--dtype f16|bf16]
 //                 [--passes PIPELINE] [--skip-layers OPTIONS] [--quantize OPTIONS]
-//                 [--prune-tokens OPTIONS] [--self-speculative OPTIONS] [--no-build]
+//                 [--prune-tokens OPTIONS] [--evict-kv OPTIONS]
+//                 [--self-speculative OPTIONS] [--no-build]
 //
 // Runs import, simplify, raise, the requested passes, quantization,
 // lowering to the kernel level, buffer planning, CUDA emission, weight
@@ -93,6 +94,14 @@ static cl::opt<std::string> pruneTokens(
     cl::desc("GemFilter token pruning of long prompts, the options of "
              "--sieve-prune-tokens (for example 'layer=2 k=512 pool=5'); run "
              "after --passes (docs/token-pruning.md)"),
+    cl::init(""), cl::cat(category));
+static cl::opt<std::string> evictKV(
+    "evict-kv",
+    cl::desc("SnapKV eviction of the KV cache after a long prompt's "
+             "prefill, the options of --sieve-evict-kv (for example "
+             "'method=snapkv budget=480 window=32 pool=7'; the GPU runs "
+             "method=snapkv only); run after --passes and --prune-tokens "
+             "(docs/token-pruning.md)"),
     cl::init(""), cl::cat(category));
 static cl::opt<int64_t> kvBlockSize("kv-block-size",
                                     cl::desc("Tokens per KV-cache block (16)"),
@@ -580,6 +589,8 @@ int main(int argc, char **argv) {
     runPasses("passes", passes);
   if (!pruneTokens.empty())
     runPasses("prune-tokens", "sieve-prune-tokens{" + pruneTokens + "}");
+  if (!evictKV.empty())
+    runPasses("evict-kv", "sieve-evict-kv{" + evictKV + "}");
   // The quantized arrays are read again when weights.bin is packed; a file
   // sieve-compile chose is removed when it exits.
   auto removeQuantFile = llvm::make_scope_exit([&] {

@@ -62,9 +62,11 @@ struct Runtime {
   X(sieve_prefill)                                                             \
   X(sieve_decode_step)                                                         \
   X(sieve_sample)                                                              \
-  X(sieve_session_memory)
+  X(sieve_session_memory)                                                      \
+  X(sieve_model_kv_evict)                                                      \
+  X(sieve_session_evicted)
 // Added after ABI 1's first models: resolved when present. (The manifest
-// check now admits only ABI 2 models, which export all of them.)
+// check now admits only ABI 3 models, which export all of them.)
 #define SIEVE_API_OPTIONAL(X)                                                  \
   X(sieve_session_truncate)                                                    \
   X(sieve_draft_step)                                                          \
@@ -515,9 +517,10 @@ private:
     return d;
   }
 
-  /// A retrieval case on a model with a token filter: the prompt's prefill
-  /// (pruned by the runtime; SIEVE_LOGITS_ALL gives the kept rows), then
-  /// one decode step per answer byte (teacher forcing).
+  /// A retrieval case on a model with a token filter or KV eviction: the
+  /// prompt's prefill (pruned by the runtime, SIEVE_LOGITS_ALL giving the
+  /// kept rows; or evicted at its end), then one decode step per answer
+  /// byte (teacher forcing).
   void prunedCase(const RetrievalCase &c, std::vector<float> &logits,
                   int64_t &vocab, std::vector<int64_t> &kept) {
     vocab = config.vocab_size;
@@ -553,10 +556,10 @@ private:
     for (const RetrievalCase &c : *cases)
       longest = std::max<int64_t>(longest, c.tokens.size());
     openSession(1, longest);
-    int32_t filterK = tokenFilterK();
+    bool policy = tokenFilterK() > 0 || evictBudget() > 0;
     auto forward = [&](const RetrievalCase &c, std::vector<float> &logits,
                        int64_t &vocab, std::vector<int64_t> &kept) {
-      if (filterK > 0)
+      if (policy)
         return prunedCase(c, logits, vocab, kept);
       llvm::ArrayRef<int32_t> tokens = c.tokens;
       vocab = config.vocab_size;
@@ -609,6 +612,13 @@ private:
     if (rt.sieve_model_token_filter)
       rt.check(rt.sieve_model_token_filter(model, &k), "token filter");
     return k;
+  }
+
+  /// The model's KV eviction budget (0: none).
+  int32_t evictBudget() {
+    int32_t budget = 0, window = 0;
+    rt.check(rt.sieve_model_kv_evict(model, &budget, &window), "KV eviction");
+    return budget;
   }
 
   /// Prefill latency per prompt length at batch 1, then decode tokens/s

@@ -20,7 +20,7 @@ extern "C" {
 
 /* Bumped whenever this header, the weights.bin format or the generated
  * code's interface changes; a library and a weights.bin must agree. */
-#define SIEVE_RUNTIME_ABI_VERSION 2
+#define SIEVE_RUNTIME_ABI_VERSION 3
 
 typedef enum sieve_status {
   SIEVE_OK = 0,
@@ -120,12 +120,28 @@ sieve_status sieve_session_kept(const sieve_session *session,
                                 int32_t capacity, int32_t *kept,
                                 int32_t *count);
 
+/* KV eviction (sieve-compile --evict-kv, SnapKV; docs/token-pruning.md):
+ * the prefill of a fresh batch-1 prompt of n > budget + window tokens
+ * (within max_context) keeps, in every KV layer and head, the `budget`
+ * positions before the last `window` that the window's queries attended to
+ * most, plus the window: the slot then holds budget + window tokens
+ * (sieve_session_lengths) and the next token continues at position n.
+ * Prefill logits are the full prompt's. sieve_model_kv_evict gives budget
+ * and window (0 and 0: no eviction); sieve_session_evicted how many prompt
+ * positions the last prefill dropped from every (layer, head) (0 when it
+ * ran without eviction). */
+sieve_status sieve_model_kv_evict(const sieve_model *model, int32_t *budget,
+                                  int32_t *window);
+sieve_status sieve_session_evicted(const sieve_session *session,
+                                   int32_t *dropped);
+
 /* Device memory the runtime allocated (cudaMalloc) for `session`:
  * weights_bytes for its model, session_bytes held while the session lives
  * (KV cache, activation arena, GEMM workspace, attention scratch, logits,
  * step indices), transient_bytes that the last sieve_prefill held during
  * the call and freed (a token filter's KV cache and scores; 0 when it ran
- * unpruned). Their sum is the runtime's peak during a pruned prefill; the
+ * unpruned; with KV eviction, also the attention mass and its scratch).
+ * Their sum is the runtime's peak during a pruned prefill; the
  * CUDA context, cuBLASLt and captured graphs come on top. */
 typedef struct sieve_memory_usage {
   uint64_t weights_bytes;

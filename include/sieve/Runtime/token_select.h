@@ -1,4 +1,4 @@
-/* GemFilter / SnapKV selection from per-position scores
+/* GemFilter / SnapKV / H2O selection from per-position scores
  * (docs/token-pruning.md), header-only and standard C++ so that the CPU
  * reference (lib/Reference/Session.cpp) and the compiled runtime
  * (runtime/runtime.cu, built by nvcc inside a model folder) select with
@@ -71,6 +71,26 @@ template <typename F>
 std::vector<int64_t> gemfilterSelect(const F *scores, int64_t n, int64_t k, int64_t pool,
                                      int64_t block) {
   return topBlocksAscending(avgPool(scores, n, pool), k, block);
+}
+
+/* KV eviction's kept positions of one cache row of `len` > budget + window
+ * positions (SnapKV, H2O): the `budget` positions before the last `window`
+ * of largest pooled score, then the window, ascending. The score of
+ * position j is the sum over `heads` mass rows (row h at mass + h *
+ * stride: one KV head, or every KV head of a layer for scope=layer),
+ * average-pooled with width `pool`. */
+template <typename F>
+std::vector<int64_t> evictKeep(const F *mass, int64_t stride, int64_t heads, int64_t len,
+                               int64_t window, int64_t budget, int64_t pool) {
+  int64_t prefix = len - window;
+  std::vector<double> score(prefix, 0.0);
+  for (int64_t h = 0; h < heads; ++h)
+    for (int64_t j = 0; j < prefix; ++j)
+      score[j] += mass[h * stride + j];
+  std::vector<int64_t> keep = topKAscending(avgPool(score.data(), prefix, pool), budget);
+  for (int64_t j = prefix; j < len; ++j)
+    keep.push_back(j);
+  return keep;
 }
 
 } // namespace sieve::select

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Markdown tables of test/gpu/snapkv.sh's results (docs/token-pruning.md,
+"SnapKV on the GPU"): retrieval accuracy per cell, GPU against the CPU
+reference, and the greedy-generation check.
+
+    python3 bench/snapkv_gpu_table.py bench/results/snapkv_gpu.jsonl
+
+The input holds the JSON lines the script writes to $OUT/snapkv.jsonl
+(lines that are not JSON objects with a "check" are skipped, so the
+script's log works too)."""
+import json
+import sys
+
+
+def records(path):
+    for line in open(path):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if "check" in r:
+            yield r
+
+
+def main():
+    rows = list(records(sys.argv[1]))
+    retrieval = [r for r in rows if r["check"].endswith("retrieval gpu vs cpu")]
+    greedy = [r for r in rows if r["check"] == "snapkv greedy gpu vs cpu"]
+    print("| variant | context | depth 0.1 GPU / CPU | depth 0.5 GPU / CPU | depth 0.9 GPU / CPU "
+          "| all GPU / CPU | same answers |")
+    print("|---|---|---|---|---|---|---|")
+    for r in retrieval:
+        variant = r["check"].split()[0]
+        contexts = sorted({int(k.split("@")[0]) for k in r["cells"]})
+        for ctx in contexts:
+            cells = [r["cells"].get(f"{ctx}@{d}") for d in (0.1, 0.5, 0.9)]
+            text = [f"{g}/{n} / {c}/{n}" if n else "-" for g, c, n in (x or (0, 0, 0) for x in cells)]
+            print(f"| {variant} | {ctx} | {' | '.join(text)} | | |")
+        n = r["cases"]
+        print(f"| {variant} | all | | | | {r['gpu_correct'] / n:.3f} / {r['cpu_correct'] / n:.3f} "
+              f"| {r['same_answer']}/{n} |")
+    if greedy:
+        print()
+        print("| budget | prompt tokens | GPU greedy (16 tokens) | CPU greedy | equal |")
+        print("|---|---|---|---|---|")
+        for r in greedy:
+            g, c = bytes(r["gpu"]), bytes(r["cpu"])
+            print(f"| {r['budget']} | {r['prompt_tokens']} | `{g.decode('latin-1')}` "
+                  f"| `{c.decode('latin-1')}` | {'yes' if g == c else 'no'} |")
+
+
+if __name__ == "__main__":
+    main()
