@@ -16,24 +16,29 @@
 //     numerics on the f16/bf16 datapath, not cuBLASLt's FP8 GEMM).
 //
 // Both layouts read as consecutive 16-byte chunks of a row (16 int8 or 32
-// int4 codes), so the rows <= 16 kernel below streams each weight row with
-// coalesced 16-byte loads exactly as the fp16 skinny GEMM does
-// (skinny_gemm.cuh), at 1/2 or ~1/4 of its bytes. Requirements (checked by
-// the lowering, again here): K % 16 == 0 (int8), K % 32 == 0 and G % 32 == 0
-// (int4: a chunk never straddles a group), 16-byte-aligned pointers.
+// int4 codes), which both decode kernels below consume directly (no
+// repacked copy). Requirements (checked by the lowering, again here):
+// K % 16 == 0 (int8, fp8), K % 32 == 0 and G % 32 == 0 (int4: a chunk never
+// straddles a group), 16-byte-aligned pointers. gemm_quant picks by rows:
 //
-// - rows <= kQuantGemvDispatchRows (8; decode): the fused dequantizing
-//   kernel (it supports up to 16 rows; measured slower than the other path
-//   above 8 before packed math, not re-measured since). With T outputs,
-//   int4 (f16, bf16) and int8 (f16) codes become exact T pairs
-//   ((q - z) / 16, q / 128) by an OR with a T exponent (two codes per
-//   32-bit op) and one HFMA2, are multiplied with activation pairs by
-//   HFMA2, summed in T over one 16-byte chunk and added to fp32
-//   accumulators (int4 scaled per chunk: a chunk lies in one group); see
-//   packedOctet. Float outputs (a quantized LM head) and fp8 use exact
-//   fp32 products: codes turned into floats with the exponent trick
-//   (0x4B000000 | byte is the float 2^23 + byte, so one byte permute and
-//   one subtraction of 2^23 + z give q - z exactly), fp32 FMAs.
+// - rows kQuantMmaMinRows (3) .. 16: the tensor-core kernel (quantMmaKernel):
+//   mma.sync m16n8k16 with the weights dequantized in registers as the A
+//   operand (16 features) and the activations as B, a cp.async ring per
+//   warp, the K range split over a CTA's 8 warps and summed in a fixed
+//   order. Its time hardly depends on the rows (one or two B operands).
+// - rows 1, 2: the GEMV kernel (quantGemvKernel; it supports up to 16
+//   rows, and gemm_quant also uses it up to kQuantGemvDispatchRows where
+//   the mma kernel's shared memory would not fit): each thread streams
+//   16-byte chunks of F features with the activations through the
+//   read-only cache. With T outputs, int4 (f16, bf16) and int8 (f16) codes
+//   become exact T pairs ((q - z) / 16, q / 128) by an OR with a T exponent
+//   (two codes per 32-bit op) and one HFMA2, are multiplied with
+//   activation pairs by HFMA2, summed in T over one 16-byte chunk and
+//   added to fp32 accumulators (int4 scaled per chunk: a chunk lies in one
+//   group); see packedOctet. Float outputs (a quantized LM head) and fp8
+//   use exact fp32 products: codes turned into floats with the exponent
+//   trick (0x4B000000 | byte is the float 2^23 + byte, so one byte permute
+//   and one subtraction of 2^23 + z give q - z exactly), fp32 FMAs.
 // - more rows (prefill): the layer's weight is dequantized into `scratch`
 //   ([N, K] of T, the fixed part of the activation arena) and multiplied by
 //   cuBLASLt, which reuses its tensor-core tiles instead of a new tiled
@@ -47,6 +52,7 @@
 
 #include "common.cuh"
 #include "gemm.cuh"
+#include "mma.cuh"
 #include "skinny_gemm.cuh"
 
 #include <cuda_fp8.h>
@@ -74,16 +80,13 @@ void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T
 
 namespace detail {
 
-// The fused kernel supports up to kQuantGemvMaxRows rows; gemm_quant uses
-// it up to kQuantGemvDispatchRows. Measured on the H100 (test/gpu/
-// quant_e2e.sh, quant_gemm_test --bench): at 16 rows its fp32 FMAs (16 per
-// code) make it compute-bound and dequantize + cuBLASLt is faster on every
-// Llama-3.2-1B and Llama-3-8B shape (e.g. 8B gate_up int4 0.33 against
-// 0.54 ms), while at 8 rows the fused kernel still beats that path's
-// 16-row time everywhere (0.16 against 0.33 ms). Those are the exact fp32
-// kernel's times; the packed products need about a third of its issue
-// slots at 16 rows (docs/quantization.md), which predicts the fused kernel
-// ahead at 16 rows too: not measured yet, so the rule stays.
+// The GEMV kernel supports up to kQuantGemvMaxRows rows; gemm_quant uses
+// it below kQuantMmaMinRows, and up to kQuantGemvDispatchRows where the
+// tensor-core kernel does not fit (its int4 scale table grows with K / G).
+// Measured on the H100 (before the tensor-core kernel): at 16 rows the
+// GEMV is compute-bound and dequantize + cuBLASLt is faster on every
+// Llama-3.2-1B and Llama-3-8B shape, at 8 rows the GEMV still beats that
+// path's time everywhere.
 constexpr int kQuantGemvMaxRows = 16;
 constexpr int kQuantGemvDispatchRows = 8;
 constexpr int kQuantThreads = 256;
@@ -558,6 +561,402 @@ void quantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, const T *
   }
 }
 
+// ---------------------------------------------------------------------------
+// The tensor-core fused kernel (rows <= 16): mma.sync m16n8k16 with the
+// dequantized weights as the A operand (16 output features x 16 k) and the
+// activations as B (16 k x 8 rows; a second B for rows 9..16), fp32
+// accumulators. docs/quantization.md, "The tensor-core kernel".
+//
+// No repacked layout is needed. In m16n8k16, lane (g = lane / 4,
+// t = lane % 4) holds A elements of rows g and g + 8 and B elements of
+// column g at the same four k positions {2t, 2t+1, 2t+8, 2t+9}, and no
+// other lane with the same t holds different k. So the k order inside one
+// mma may be any permutation that depends on t alone, applied to A and B
+// alike: lane (g, t) loads the 16-byte chunk (32 int4 or 16 int8/fp8
+// codes) at column chunk c(t) of features g and g + 8 straight from the
+// row-major [N, K] codes, dequantizes it in registers into A pairs, and
+// reads the activations of those same k (row g) as its B pairs. For int4
+// the pairs are (e_j, e_{j+4}) of each 8-code word, the order the
+// exponent trick produces (packedOctet), and the activations are paired
+// to match (activationPairs); int8 / fp8 pairs are the natural ones.
+//
+// Work: a CTA (8 warps) owns kMmaTileN = 16 features; its warps take the
+// K range in stages of 8 chunks a feature row (warp w: stages w, w + 8,
+// ...; lane t reads chunks 8s + t and 8s + 4 + t, so a row's 128 bytes of a
+// stage are one warp's loads), through a ring of `depth` stages of
+// cp.async copies in shared memory (each lane reads back only what it
+// copied: no barrier). The 8 warps' partial tiles are summed in a fixed
+// order through shared memory (a split of K across the warps of a CTA:
+// deterministic, no atomics). The codes, scales and zero points are issued
+// before awaitPredecessor (they are constants), the activations after.
+//
+// Numerics: int4 A = s * (q - z) rounded once to T ((q - z) exact by the
+// exponent trick, one multiply by the group's scale in T: for f16 the
+// same value the CPU reference's dequantized f16 weight has; bf16 rounds
+// the f16 scale to bf16 first), products exact in fp32 (mma), fp32 sums.
+// int8 and fp8: A = q exactly (integers up to 127, E4M3 values), the
+// per-feature f32 scale applied to the fp32 sums.
+constexpr int kMmaWarps = 8, kMmaThreads = 32 * kMmaWarps;
+constexpr int kMmaTileN = 16;     // output features of a CTA (the mma's M)
+constexpr int kMmaMaxDepth = 4;   // cp.async stages in flight per warp
+constexpr int kMmaStageChunks = 8; // 16-byte chunks of a feature row per warp stage
+constexpr int kMmaStageVecs = 4 * 32; // uint4 per warp stage: 2 chunks x 2 features x 32 lanes
+
+template <typename T> __device__ __forceinline__ uint32_t pairBits(TPair<T> p) {
+  return *reinterpret_cast<const uint32_t *>(&p);
+}
+
+// One int4 group's constants for int4Pairs, from `sz` = f16 scale bits |
+// zero point << 16: f16 z0 = 1024 + z (0x6400 | z: ulp 1), z1 = -(64 + z)
+// (0xD400 | z << 4: ulp 1/16), s; bf16 z0 = 128 + z (0x4300 | z), s.
+template <typename T> struct Int4Group {
+  TPair<T> z0, z1, s;
+};
+template <typename T> __device__ __forceinline__ Int4Group<T> int4Group(uint32_t sz) {
+  const uint32_t z = sz >> 16, scaleBits = sz & 0xffffu;
+  Int4Group<T> g;
+  if constexpr (std::is_same_v<T, half>) {
+    g.z0 = splatBits<T>(0x6400u | z);
+    g.z1 = splatBits<T>(0xD400u | z << 4);
+    g.s = splatBits<T>(scaleBits);
+  } else {
+    g.z0 = g.z1 = splatBits<T>(0x4300u | z);
+    const __nv_bfloat16 s = __float2bfloat16_rn(__half2float(__ushort_as_half(scaleBits)));
+    g.s = __bfloat162bfloat162(s);
+  }
+  return g;
+}
+
+// Eight int4 codes e0..e7 (nibble i = e_i) as the pairs v[j] = s * (e_j -
+// z, e_{j+4} - z) in T. f16: masking puts e_j, e_{j+4} (j = 0, 2: low
+// nibbles of a byte) under the exponent of 1024, giving 1024 + e exactly,
+// and e_{j+1}, e_{j+5} in place as 1024 + 16e; one subtraction (or
+// multiply-add by 1/16) gives e - z exactly, one multiply the weight.
+// bf16: every nibble shifted down, under the exponent of 128.
+template <typename T>
+__device__ __forceinline__ void int4Pairs(uint32_t w, const Int4Group<T> &g, TPair<T> (&v)[4]) {
+  if constexpr (std::is_same_v<T, half>) {
+    const TPair<T> sixteenth = splatBits<T>(kH16th);
+    const uint32_t w8 = w >> 8;
+    v[0] = __hmul2(__hsub2(asPair<T>((w & 0x000F000Fu) | 0x64006400u), g.z0), g.s);
+    v[1] = __hmul2(__hfma2(asPair<T>((w & 0x00F000F0u) | 0x64006400u), sixteenth, g.z1), g.s);
+    v[2] = __hmul2(__hsub2(asPair<T>((w8 & 0x000F000Fu) | 0x64006400u), g.z0), g.s);
+    v[3] = __hmul2(__hfma2(asPair<T>((w8 & 0x00F000F0u) | 0x64006400u), sixteenth, g.z1), g.s);
+  } else {
+#pragma unroll
+    for (int j = 0; j < 4; ++j)
+      v[j] = __hmul2(__hsub2(asPair<T>(((w >> (4 * j)) & 0x000F000Fu) | 0x43004300u), g.z0), g.s);
+  }
+}
+
+// Four int8 or fp8 codes (byte b = element b) as exact T pairs (q0, q1),
+// (q2, q3). int8 f16: u = q + 128 under the exponent of 1024 is 1024 + u,
+// minus 1152 = q. int8 bf16: exact floats by the 2^23 trick, converted
+// (|q| <= 127 is exact in bf16). fp8: the hardware E4M3 -> f16 pair
+// conversion (exact; and exact in bf16, 4 significant bits).
+template <typename T, QuantFormat Fmt>
+__device__ __forceinline__ void codePairs(uint32_t w, TPair<T> (&v)[2]) {
+  if constexpr (Fmt == QuantFormat::FP8) {
+#pragma unroll
+    for (int p = 0; p < 2; ++p) {
+      const __half2_raw h = __nv_cvt_fp8x2_to_halfraw2(
+          static_cast<__nv_fp8x2_storage_t>(p ? w >> 16 : w & 0xffffu), __NV_E4M3);
+      if constexpr (std::is_same_v<T, half>)
+        v[p] = *reinterpret_cast<const __half2 *>(&h);
+      else
+        v[p] = __float22bfloat162_rn(__half22float2(*reinterpret_cast<const __half2 *>(&h)));
+    }
+  } else {
+    const uint32_t u = w ^ 0x80808080u;
+    if constexpr (std::is_same_v<T, half>) {
+      const TPair<T> bias = splatBits<T>(0x6480u); // 1152
+      v[0] = __hsub2(asPair<T>(__byte_perm(u, 0x64646464u, 0x4140u)), bias);
+      v[1] = __hsub2(asPair<T>(__byte_perm(u, 0x64646464u, 0x4342u)), bias);
+    } else {
+      v[0] = __floats2bfloat162_rn(magicByte<0>(u) - kMagicInt8, magicByte<1>(u) - kMagicInt8);
+      v[1] = __floats2bfloat162_rn(magicByte<2>(u) - kMagicInt8, magicByte<3>(u) - kMagicInt8);
+    }
+  }
+}
+
+__device__ __forceinline__ uint32_t wordOf(const uint4 &v, int i) {
+  return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
+}
+
+// Independent accumulator sets per B operand: with one (rows <= 8), the
+// chunk's mmas alternate between two sets, so that consecutive mmas do not
+// wait for each other's result (the sets are added at the end); with two B
+// operands the two accumulators already interleave (and registers are
+// short: 124 at int4, two CTAs an SM).
+template <int NB> constexpr int kMmaChains = NB == 1 ? 2 : 1;
+
+// One 16-byte chunk of features g and g + 8 (`raw`) against the activations
+// of the same k (`x[nb]`: rows g and g + 8, V values each) into the
+// accumulators (acc[nb][chain]: the D fragment of activation rows
+// 8nb..8nb+7).
+template <typename T, QuantFormat Fmt, int NB>
+__device__ __forceinline__ void mmaChunk(const uint4 (&raw)[2], const uint32_t (&sz)[2],
+                                         const uint4 (&x)[NB][codesPerChunk<Fmt>() / 8],
+                                         float (&acc)[NB][kMmaChains<NB>][4]) {
+  constexpr int Chains = kMmaChains<NB>;
+  if constexpr (Fmt == QuantFormat::Int4) {
+    const Int4Group<T> grp[2] = {int4Group<T>(sz[0]), int4Group<T>(sz[1])};
+#pragma unroll
+    for (int o = 0; o < 4; ++o) { // word o: codes 8o..8o+7, two k16 steps
+      TPair<T> v[2][4];
+      int4Pairs<T>(wordOf(raw[0], o), grp[0], v[0]);
+      int4Pairs<T>(wordOf(raw[1], o), grp[1], v[1]);
+#pragma unroll
+      for (int step = 0; step < 2; ++step) { // pairs 2 step, 2 step + 1
+        const uint32_t a[4] = {pairBits<T>(v[0][2 * step]), pairBits<T>(v[1][2 * step]),
+                               pairBits<T>(v[0][2 * step + 1]), pairBits<T>(v[1][2 * step + 1])};
+#pragma unroll
+        for (int nb = 0; nb < NB; ++nb) {
+          uint32_t p[4];
+          activationPairs<QuantFormat::Int4>(x[nb][o], p);
+          mma16816<T>(acc[nb][step % Chains], a, p[2 * step], p[2 * step + 1]);
+        }
+      }
+    }
+  } else {
+#pragma unroll
+    for (int o = 0; o < 4; ++o) { // word o: codes 4o..4o+3, one k16 step
+      TPair<T> v[2][2];
+      codePairs<T, Fmt>(wordOf(raw[0], o), v[0]);
+      codePairs<T, Fmt>(wordOf(raw[1], o), v[1]);
+      const uint32_t a[4] = {pairBits<T>(v[0][0]), pairBits<T>(v[1][0]), pairBits<T>(v[0][1]),
+                             pairBits<T>(v[1][1])};
+#pragma unroll
+      for (int nb = 0; nb < NB; ++nb)
+        mma16816<T>(acc[nb][o % Chains], a, wordOf(x[nb][o / 2], 2 * (o % 2)),
+                    wordOf(x[nb][o / 2], 2 * (o % 2) + 1));
+    }
+  }
+}
+
+// Shared memory of a launch: the warps' rings of `depth` stages (reused
+// for the cross-warp sums at the end), then the int4 scale/zero table of
+// the CTA's 16 features (one 32-bit word per group, rows padded to an odd
+// stride so that the 8 features a warp reads at once hit distinct banks).
+__host__ __device__ constexpr size_t mmaRingBytes(int depth) {
+  return size_t(kMmaWarps) * depth * kMmaStageVecs * 16;
+}
+static_assert(mmaRingBytes(1) >= sizeof(float) * kMmaWarps * kMmaTileN * kMmaTileN,
+              "the cross-warp sums reuse the ring");
+inline size_t mmaSmemBytes(QuantFormat format, int K, int group, int depth) {
+  return mmaRingBytes(depth) +
+         (format == QuantFormat::Int4 ? size_t(kMmaTileN) * ((K / group) | 1) * 4 : 0);
+}
+
+template <typename T, typename OutT, QuantFormat Fmt, int NB>
+__global__ void __launch_bounds__(kMmaThreads, NB == 1 ? 3 : 2)
+    quantMmaKernel(const T *__restrict__ in, QuantWeight w, const T *__restrict__ bias,
+                   OutT *__restrict__ out, int rows, int N, int K, int depth) {
+  constexpr bool Int4 = Fmt == QuantFormat::Int4;
+  constexpr int V = codesPerChunk<Fmt>(), XV = V / 8; // codes, activation vectors a chunk
+  extern __shared__ uint4 mmaSmem[];
+  uint4 *smem = mmaSmem;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+  const int n0 = blockIdx.x * kMmaTileN, chunks = K / V;
+  const int stages = (chunks + kMmaStageChunks - 1) / kMmaStageChunks;
+  const int myStages = warp < stages ? (stages - warp + kMmaWarps - 1) / kMmaWarps : 0;
+  const uint4 *codeRow[2];
+#pragma unroll
+  for (int h = 0; h < 2; ++h)
+    codeRow[h] = static_cast<const uint4 *>(w.codes) + size_t(min(n0 + g + 8 * h, N - 1)) * chunks;
+  uint4 *ring = smem + size_t(warp) * depth * kMmaStageVecs;
+  // Stage i of this warp into ring slot i % depth (chunks past the row's
+  // end are zero-filled), and one commit group per call, empty or not, so
+  // that stage i is complete once at most depth - 1 groups are pending.
+  auto issue = [&](int i) {
+    if (i < myStages) {
+      const int s = warp + i * kMmaWarps;
+      uint4 *slot = ring + (i % depth) * kMmaStageVecs;
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+        const int c = s * kMmaStageChunks + t + 4 * j;
+#pragma unroll
+        for (int h = 0; h < 2; ++h)
+          cpAsync16(slot + (2 * j + h) * 32 + lane, codeRow[h] + min(c, chunks - 1), c < chunks);
+      }
+    }
+    cpAsyncCommit();
+  };
+  for (int i = 0; i < depth; ++i)
+    issue(i);
+  const int groups = Int4 ? K / w.group : 1, tableStride = groups | 1;
+  uint32_t *table = reinterpret_cast<uint32_t *>(reinterpret_cast<char *>(smem) +
+                                                 mmaRingBytes(depth));
+  if constexpr (Int4) {
+    const auto *scales = static_cast<const unsigned short *>(w.scales);
+    for (int i = threadIdx.x; i < kMmaTileN * groups; i += kMmaThreads) {
+      const int f = i / groups, gi = i % groups;
+      const size_t e = size_t(min(n0 + f, N - 1)) * groups + gi;
+      table[f * tableStride + gi] = uint32_t(__ldg(scales + e)) | uint32_t(__ldg(w.zeros + e)) << 16;
+    }
+  }
+  awaitPredecessor();
+  __syncthreads();
+
+  float acc[NB][kMmaChains<NB>][4] = {};
+  const uint4 *x = reinterpret_cast<const uint4 *>(in);
+  const size_t xRow = K / 8;
+  for (int i = 0; i < myStages; ++i) {
+    switch (depth) { // stage i complete: at most depth - 1 groups pending
+    case 1: cpAsyncWait<0>(); break;
+    case 2: cpAsyncWait<1>(); break;
+    case 3: cpAsyncWait<2>(); break;
+    default: cpAsyncWait<3>(); break;
+    }
+    const int s = warp + i * kMmaWarps;
+    const uint4 *slot = ring + (i % depth) * kMmaStageVecs;
+#pragma unroll
+    for (int j = 0; j < 2; ++j) {
+      const int c = s * kMmaStageChunks + t + 4 * j;
+      const bool valid = c < chunks;
+      const uint4 raw[2] = {slot[(2 * j) * 32 + lane], slot[(2 * j + 1) * 32 + lane]};
+      uint32_t sz[2] = {0u, 0u};
+      if constexpr (Int4) {
+        if (valid) {
+          const int gi = c * V / w.group;
+          sz[0] = table[g * tableStride + gi];
+          sz[1] = table[(g + 8) * tableStride + gi];
+        }
+      }
+      // Activation rows g and g + 8 at this chunk's k (zero past `rows`
+      // and past K: the zero-filled codes then contribute nothing).
+      uint4 xv[NB][XV];
+#pragma unroll
+      for (int nb = 0; nb < NB; ++nb) {
+        const int r = g + 8 * nb;
+        const bool live = valid && r < rows;
+#pragma unroll
+        for (int q = 0; q < XV; ++q)
+          xv[nb][q] = live ? __ldg(x + size_t(r) * xRow + size_t(c) * XV + q) : make_uint4(0, 0, 0, 0);
+      }
+      mmaChunk<T, Fmt, NB>(raw, sz, xv, acc);
+    }
+    issue(i + depth);
+  }
+
+  // D fragment: acc[nb][chain][e] is feature g + 8 (e / 2), activation
+  // row 8 nb + 2t + e % 2. The warps' tiles are summed in warp order.
+  cpAsyncWait<0>();
+  __syncthreads(); // every warp is done with its ring: reuse it for the sums
+  float *sums = reinterpret_cast<float *>(smem);
+#pragma unroll
+  for (int nb = 0; nb < NB; ++nb)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      float v = 0.f;
+#pragma unroll
+      for (int chain = 0; chain < kMmaChains<NB>; ++chain)
+        v += acc[nb][chain][e];
+      sums[(warp * kMmaTileN + g + 8 * (e / 2)) * kMmaTileN + 8 * nb + 2 * t + e % 2] = v;
+    }
+  __syncthreads();
+  const int f = threadIdx.x / kMmaTileN, r = threadIdx.x % kMmaTileN, n = n0 + f;
+  if (n < N && r < rows) {
+    float sum = 0.f;
+#pragma unroll
+    for (int i = 0; i < kMmaWarps; ++i)
+      sum += sums[(i * kMmaTileN + f) * kMmaTileN + r];
+    if constexpr (!Int4) // int8, fp8: one scale per feature
+      sum *= static_cast<const float *>(w.scales)[n];
+    if (bias)
+      sum += toFloat(bias[n]);
+    out[size_t(r) * N + n] = fromFloat<OutT>(sum);
+  }
+}
+
+// The most dynamic shared memory a CTA may use on this device (queried
+// once; host only).
+inline size_t maxSmemOptin() {
+  static const size_t bytes = [] {
+    int device = 0, n = 0;
+    cudaGetDevice(&device);
+    cudaDeviceGetAttribute(&n, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
+    return size_t(n);
+  }();
+  return bytes;
+}
+
+// Whether quantMma can run this GEMM: rows 1..16, T or float outputs, and
+// its shared memory (ring + the int4 table, which grows with K / G) within
+// the device's limit.
+inline bool quantMmaSupports(const QuantWeight &w, int rows, int K) {
+  return rows >= 1 && rows <= kQuantGemvMaxRows &&
+         mmaSmemBytes(w.format, K, w.group, kMmaMaxDepth) <= maxSmemOptin();
+}
+
+template <typename T, typename OutT, QuantFormat Fmt, int NB>
+void launchQuantMma(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias,
+                    OutT *out, int rows, int N, int K) {
+  // Ring depth: a warp's stages, at most kMmaMaxDepth (64 KB a CTA).
+  const int stages = ceilDiv(K / codesPerChunk<Fmt>(), kMmaStageChunks);
+  const int depth = std::max(1, std::min(kMmaMaxDepth, ceilDiv(stages, kMmaWarps)));
+  const size_t smem = mmaSmemBytes(Fmt, K, w.group, depth);
+  auto kernel = quantMmaKernel<T, OutT, Fmt, NB>;
+  // Once per kernel (host-side attributes, no stream work): opt in to
+  // more than 48 KB; with one B operand (rows <= 8) also ask for the
+  // largest shared-memory carveout, so that shared memory rather than a
+  // carveout sized for fewer CTAs bounds how many are resident (three by
+  // registers: at most 80 a thread, __launch_bounds__). Measured together
+  // with the two accumulator chains and those bounds (H100, Llama-3-8B
+  // decode-step GEMMs, docs/quantization.md): int4 at 8 rows 4.21 -> 3.67
+  // ms, at 4 rows 3.89 -> 3.48 ms. With two B operands (9-16 rows) the
+  // same carveout was slower (int4 5.24 -> 6.16 ms, int8 4.27 -> 4.40 ms at
+  // 16 rows: 16 activation rows, 128 KB at K = 4096, no longer stay in the
+  // L1 that remains), so those keep the default.
+  static const bool configured = [&] {
+    cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                         int(maxSmemOptin()));
+    if constexpr (NB == 1)
+      cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
+                           int(cudaSharedmemCarveoutMaxShared));
+    return true;
+  }();
+  (void)configured;
+  launchDependent(kernel, dim3(ceilDiv(N, kMmaTileN)), dim3(kMmaThreads), smem, stream, in, w,
+                  bias, out, rows, N, K, depth);
+}
+
+// gemm_quant's rule, measured on the H100 (test/gpu/quant_gemv_bench.sh,
+// bench/results/quant_gemv_bench_h100.log; docs/quantization.md): the
+// tensor-core kernel from kQuantMmaMinRows rows (at 4, 8 and 16 rows it
+// is the fastest kernel on 46 of the 48 Llama-3.2-1B / Llama-3-8B
+// shape-format-rows cases, at 16 rows 4-6x faster than the GEMV and 2-4x faster
+// than dequantize + cuBLASLt); the GEMV below that (at 1 and 2 rows it was
+// faster on 29 of 32: the mma kernel's time hardly changes with the rows,
+// 8B int4 3.47 ms at 1 row and 3.48 at 4, while the GEMV's grows with
+// them from 2.66 ms at 1 row).
+constexpr int kQuantMmaMinRows = 3;
+inline bool useQuantMma(const QuantWeight &w, int rows, int K) {
+  return rows >= kQuantMmaMinRows && quantMmaSupports(w, rows, K);
+}
+
+// The tensor-core kernel (the caller checked quantLayoutSupported,
+// quantMmaSupports and 16-byte alignment).
+template <typename T, typename OutT>
+void quantMma(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias, OutT *out,
+              int rows, int N, int K) {
+  auto launch = [&](auto fmtTag) {
+    constexpr QuantFormat Fmt = decltype(fmtTag)::value;
+    if (rows <= 8)
+      launchQuantMma<T, OutT, Fmt, 1>(stream, in, w, bias, out, rows, N, K);
+    else
+      launchQuantMma<T, OutT, Fmt, 2>(stream, in, w, bias, out, rows, N, K);
+  };
+  switch (w.format) {
+  case QuantFormat::Int8:
+    return launch(std::integral_constant<QuantFormat, QuantFormat::Int8>{});
+  case QuantFormat::Int4:
+    return launch(std::integral_constant<QuantFormat, QuantFormat::Int4>{});
+  case QuantFormat::FP8:
+    return launch(std::integral_constant<QuantFormat, QuantFormat::FP8>{});
+  }
+}
+
 constexpr float kFP8Max = 448.f;
 
 // x'[r, :] = e4m3(x[r, :] / s) * s with s = amax(|x[r, :]|) / 448, rounded
@@ -652,6 +1051,10 @@ void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T
     }
     detail::fp8QuantizeRowsKernel<T><<<rows, 256, 0, args.stream>>>(in, actScratch, K);
     in = actScratch;
+  }
+  if (detail::useQuantMma(w, rows, K)) {
+    detail::quantMma(args.stream, in, w, bias, out, rows, N, K);
+    return;
   }
   if (rows <= detail::kQuantGemvDispatchRows) {
     // `scratch` (N * K values, unused on this path) holds the int4

@@ -3,17 +3,21 @@
 // per output channel, activations per token) weights in
 // the packed layouts, against an fp64 host product with the weights
 // dequantized by the formula of docs/quantization.md, in f16 and bf16, on
-// both paths (the fused kernel for rows <= 16, dequantize + cuBLASLt
-// above), with and without bias, T and float outputs; the fused kernel both
-// with packed (HFMA2) products where it uses them and with exact fp32
-// products, and with large activations (no f16 overflow). Prints PASS/FAIL
+// every path (the tensor-core mma kernel and the GEMV kernel for rows <=
+// 16, each where gemm_quant picks it and directly where it does not;
+// dequantize + cuBLASLt above), with and without bias, T and float
+// outputs; the GEMV both with packed (HFMA2) products where it uses them
+// and with exact fp32 products, and with large activations (no f16
+// overflow). Prints PASS/FAIL
 // lines and exits non-zero on any failure.
 //   quant_gemm_test [--bench]
-// --bench times the fused kernel (packed products, and the exact fp32
-// kernel as the baseline) on Llama-3.2-1B and Llama-3-8B decode shapes
-// (rows 1..16) and reports GB/s of packed weight bytes read (codes + scales
-// + zeros) and the fraction of the measured copy bandwidth, next to the f16
-// GEMM of the same shape; and the prefill path at 2048 rows.
+// --bench times gemm_quant as dispatched and each of its kernels (the
+// tensor-core mma kernel, the GEMV with packed and with exact fp32
+// products, dequantize + cuBLASLt at 8 and 16 rows) on Llama-3.2-1B and
+// Llama-3-8B decode shapes (rows 1..16) and reports GB/s of packed weight
+// bytes read (codes + scales + zeros) and the fraction of the measured copy
+// bandwidth, next to the f16 GEMM of the same shape, with the per-model
+// decode-step sums; and the prefill path at 2048 rows.
 #include "sieve_kernels.cuh"
 #include "kernel_test_util.h"
 
@@ -213,52 +217,74 @@ void testCase(const LtContext &lt, const HostQuant &q, int rows, bool withBias,
     in = fp8Activations<T>(in, rows, K);
   auto ref = gemmRef(in, q.dequantized, withBias ? &bias : nullptr, rows, N, K);
   const bool packed = packedPath<T, OutT>(q);
-  auto check = [&](bool fused, const char *direct, bool exact) {
+  const QuantWeight w = q.device();
+  const bool mmaRuns = rows <= detail::kQuantGemvMaxRows && detail::quantMmaSupports(w, rows, K);
+  enum class Path { Mma, GemvPacked, GemvExact, Dequantize };
+  auto check = [&](Path path, const char *direct) {
+    static const char *const names[] = {"tensor-core mma", "fused packed", "fused exact",
+                                        "dequantize + cuBLASLt"};
     char name[160], amp[32] = "";
     if (amplitude != 1.f)
       std::snprintf(amp, sizeof amp, " |x| <= %g", amplitude);
     std::snprintf(name, sizeof name, "gemm_quant %s %s->%s rows %d N %d K %d%s%s (%s%s)",
                   formatName(q), typeName<T>(), std::is_same_v<OutT, float> ? "f32" : typeName<T>(),
-                  rows, N, K, withBias ? " +bias" : "", amp,
-                  fused ? (packed && !exact ? "fused packed" : "fused exact")
-                        : "dequantize + cuBLASLt",
-                  direct);
+                  rows, N, K, withBias ? " +bias" : "", amp, names[int(path)], direct);
     // The exact fused kernel uses the exact weights (fp32 accumulation, one
-    // final rounding); the packed one multiplies in T pairs (exact codes,
-    // rounded products and partial sums of one chunk) and the prefill path
-    // rounds the weights to T first: both to T's tolerance (packed products
-    // are only used for T outputs).
-    double limit = fused && std::is_same_v<OutT, float> ? 1e-5 : tolerance<T>();
+    // final rounding), and so does the mma kernel for int8 and fp8 (exact
+    // codes, per-feature scales on the fp32 sums); the mma kernel's int4
+    // weights s * (q - z) are rounded to T (as the CPU reference rounds a
+    // T model's dequantized weights), the packed fused kernel multiplies in
+    // T pairs and the prefill path rounds the weights to T first: those to
+    // T's tolerance.
+    const bool exactWeights =
+        path == Path::GemvExact || (path == Path::Mma && q.format != QuantFormat::Int4);
+    double limit = exactWeights && std::is_same_v<OutT, float> ? 1e-5 : tolerance<T>();
     report(name, compare(out.download(), ref), limit);
   };
-  check(rows <= detail::kQuantGemvDispatchRows, "", false);
-  // The fused kernel directly (fp8: on activations quantized as gemm_quant
-  // does): at the rows it supports but gemm_quant does not send it (with
-  // the int4 activation pairs formed in `scratch` as gemm_quant does, and
-  // in the kernel too), and, forced to exact fp32 products (the
-  // benchmark's baseline), where gemm_quant's is packed.
-  auto direct = [&](auto exactTag, bool pairScratch) {
-    constexpr bool Exact = decltype(exactTag)::value;
-    out.poison();
-    const T *x = dIn.p;
-    if (q.format == QuantFormat::FP8) {
-      detail::fp8QuantizeRowsKernel<T><<<rows, 256>>>(dIn.p, actScratch.p, K);
-      x = actScratch.p;
-    }
-    detail::quantGemv<T, OutT, !Exact>(0, x, q.device(), withBias ? dBias.p : nullptr, out.p,
-                                       rows, N, K, pairScratch ? scratch.p : nullptr);
+  const Path gemvPath = packed ? Path::GemvPacked : Path::GemvExact;
+  check(detail::useQuantMma(w, rows, K) ? Path::Mma
+        : rows <= detail::kQuantGemvDispatchRows ? gemvPath
+                                                 : Path::Dequantize,
+        "");
+  // The kernels directly (fp8: on activations quantized as gemm_quant
+  // does), at the rows they support where gemm_quant picks another.
+  auto fp8Input = [&]() -> const T * {
+    if (q.format != QuantFormat::FP8)
+      return dIn.p;
+    detail::fp8QuantizeRowsKernel<T><<<rows, 256>>>(dIn.p, actScratch.p, K);
+    return actScratch.p;
+  };
+  auto finish = [&](Path path, const char *direct) {
     CUDA_OK(cudaGetLastError());
     CUDA_OK(cudaDeviceSynchronize());
-    check(true, pairScratch ? ", direct" : ", direct, no pair scratch", Exact);
+    check(path, direct);
   };
-  if (rows > detail::kQuantGemvDispatchRows && rows <= detail::kQuantGemvMaxRows)
-    direct(std::false_type{}, true);
+  if (mmaRuns && !detail::useQuantMma(w, rows, K)) {
+    out.poison();
+    detail::quantMma<T, OutT>(0, fp8Input(), w, withBias ? dBias.p : nullptr, out.p, rows, N, K);
+    finish(Path::Mma, ", direct");
+  }
+  // The GEMV kernel: with the int4 activation pairs formed in `scratch`
+  // as gemm_quant does, in the kernel too, and forced to exact fp32
+  // products (the benchmark's baseline).
+  auto gemv = [&](auto exactTag, bool pairScratch) {
+    constexpr bool Exact = decltype(exactTag)::value;
+    out.poison();
+    detail::quantGemv<T, OutT, !Exact>(0, fp8Input(), w, withBias ? dBias.p : nullptr, out.p,
+                                       rows, N, K, pairScratch ? scratch.p : nullptr);
+    finish(Exact ? Path::GemvExact : gemvPath,
+           pairScratch ? ", direct" : ", direct, no pair scratch");
+  };
+  const bool gemvDispatched =
+      !detail::useQuantMma(w, rows, K) && rows <= detail::kQuantGemvDispatchRows;
+  if (!gemvDispatched && rows <= detail::kQuantGemvMaxRows)
+    gemv(std::false_type{}, true);
   // The pairs formed in the kernel (no scratch) at 4, 8 and 16 rows, where
   // gemm_quant forms them first.
   if (packed && q.format == QuantFormat::Int4 && (rows == 3 || rows == 5 || rows == 16))
-    direct(std::false_type{}, false);
+    gemv(std::false_type{}, false);
   if (packed && (rows == 1 || rows == 8 || rows == 16))
-    direct(std::true_type{}, true);
+    gemv(std::true_type{}, true);
 }
 
 template <typename T> void testAll(const LtContext &lt) {
@@ -288,6 +314,27 @@ template <typename T> void testAll(const LtContext &lt) {
     for (const HostQuant *q : {&q8, &q4, &f8})
       for (int rows : {1, 4, 16})
         testCase<T, T>(lt, *q, rows, rows == 4);
+  }
+  // Rows of an odd number of chunks (3: the mma kernel's last stage is
+  // partly zero-filled; every lane of a stage but the first three idle).
+  {
+    HostQuant q8 = makeQuant(QuantFormat::Int8, 40, 48, 0);
+    HostQuant q4 = makeQuant(QuantFormat::Int4, 40, 96, 32);
+    HostQuant f8 = makeQuant(QuantFormat::FP8, 40, 48, 0);
+    for (const HostQuant *q : {&q8, &q4, &f8})
+      for (int rows : {1, 9, 16})
+        testCase<T, T>(lt, *q, rows, rows == 9);
+  }
+  // K of Llama-3-8B's down projection: the mma kernel's rings wrap (int4
+  // 56 stages, 7 a warp through 4 slots; int8 14 a warp), and int4 g32
+  // needs the largest scale/zero table (448 groups a feature).
+  {
+    HostQuant q8 = makeQuant(QuantFormat::Int8, 300, 14336, 0);
+    HostQuant q4 = makeQuant(QuantFormat::Int4, 300, 14336, 128);
+    HostQuant q4g32 = makeQuant(QuantFormat::Int4, 300, 14336, 32);
+    for (const HostQuant *q : {&q8, &q4, &q4g32})
+      for (int rows : {1, 7, 16})
+        testCase<T, T>(lt, *q, rows, rows == 7);
   }
   // A decode shape of Llama-3.2-1B (down projection, K 8192).
   HostQuant big8 = makeQuant(QuantFormat::Int8, 512, 8192, 0);
@@ -343,17 +390,20 @@ double copyGBs() {
   return 2.0 * bytes / ms / 1e6;
 }
 
-// One decode shape: the fused kernel on rotating copies of the weight (at
-// least 256 MiB cycled, beyond the 50 MiB L2), and the f16 gemm() of the
-// same shape (skinny kernel or cuBLASLt, as the fp16 model runs it).
-// Milliseconds of one shape at each benchmarked row count: f16 gemm(),
-// fused int8 and int4 as gemm_quant runs them (packed products), and the
-// same kernels with exact fp32 products (the kernel before packed math).
-struct ShapeTimes {
-  double f16[5] = {}, q8[5] = {}, q4[5] = {}, q8Exact[5] = {}, q4Exact[5] = {};
-  double f16Bytes = 0, q8Bytes = 0, q4Bytes = 0;
-};
+// One decode shape, each kernel on rotating copies of the weight (at least
+// 256 MiB cycled, beyond the 50 MiB L2): the f16 gemm() of the same shape
+// (skinny kernel or cuBLASLt, as the fp16 model runs it), and for int8 and
+// int4 g128: gemm_quant as dispatched, the tensor-core kernel, the GEMV
+// kernel with packed and with exact fp32 products, and dequantize +
+// cuBLASLt (rows 8 and 16). Milliseconds per benchmarked row count.
+enum Kernel { kF16, kDispatched, kMma, kGemv, kGemvExact, kDequant, kKernels };
+constexpr const char *kKernelNames[kKernels] = {"f16",  "gemm_quant", "mma",
+                                                "gemv", "gemv exact", "dequantize + cuBLASLt"};
 constexpr int kBenchRows[5] = {1, 2, 4, 8, 16};
+struct ShapeTimes {
+  double ms[2][kKernels][5] = {}; // [int8, int4][kernel][rows]
+  double f16Bytes = 0, bytes[2] = {};
+};
 
 ShapeTimes benchShape(const LtContext &lt, const char *label, int N, int K, double copyBW) {
   ShapeTimes times;
@@ -376,8 +426,8 @@ ShapeTimes benchShape(const LtContext &lt, const char *label, int N, int K, doub
   }
   Dev<T> scratch(size_t(N) * K);
   times.f16Bytes = f16Bytes;
-  times.q8Bytes = double(quants[0].packedBytes());
-  times.q4Bytes = double(quants[1].packedBytes());
+  for (int i = 0; i < 2; ++i)
+    times.bytes[i] = double(quants[i].packedBytes());
   for (int ri = 0; ri < 5; ++ri) {
     const int rows = kBenchRows[ri];
     auto dIn = devT<T>(randomT<T>(size_t(rows) * K));
@@ -387,39 +437,47 @@ ShapeTimes benchShape(const LtContext &lt, const char *label, int N, int K, doub
       gemm<T, T>(lt.args(), dIn.p, f16[next]->p, nullptr, out.p, rows, N, K);
       next = (next + 1) % f16.size();
     });
-    times.f16[ri] = f16Ms;
+    times.ms[0][kF16][ri] = times.ms[1][kF16][ri] = f16Ms;
     std::printf("BENCH quant_gemm %s rows %2d N %5d K %5d: f16 gemm %.4f ms %5.0f GB/s", label,
                 rows, N, K, f16Ms, f16Bytes / f16Ms / 1e6);
     for (int i = 0; i < 2; ++i) {
-      double bytes = double(quants[i].packedBytes());
+      const double bytes = times.bytes[i];
       QuantWeight w = quants[i].device();
       size_t c = 0;
-      auto timeFused = [&](auto packedTag) {
+      auto time = [&](auto &&run) {
         return timeMs([&] {
           w.codes = codes[i][c]->p;
           c = (c + 1) % codes[i].size();
-          // As gemm_quant runs it (int4 activation pairs in the scratch).
-          detail::quantGemv<T, T, decltype(packedTag)::value>(0, dIn.p, w, nullptr, out.p, rows,
-                                                              N, K, scratch.p);
+          run();
         });
       };
-      float exactMs = timeFused(std::false_type{}), ms = timeFused(std::true_type{});
-      (i ? times.q4 : times.q8)[ri] = ms;
-      (i ? times.q4Exact : times.q8Exact)[ri] = exactMs;
-      std::printf(" | %s %.4f ms %5.0f GB/s (%3.0f%% of copy) %.2fx f16 (exact %.4f ms)",
-                  i ? "int4" : "int8", ms, bytes / ms / 1e6, 100.0 * bytes / copyBW / 1e6 / ms,
-                  f16Ms / ms, exactMs);
-      // Where the fused kernel stops (16 rows), the other path for
-      // comparison: dequantize into a scratch weight, then cuBLASLt.
-      if (rows == detail::kQuantGemvMaxRows) {
-        float other = timeMs([&] {
-          w.codes = codes[i][c]->p;
-          c = (c + 1) % codes[i].size();
+      double *ms = &times.ms[i][0][0];
+      auto at = [&](Kernel k) -> double & { return ms[k * 5 + ri]; };
+      at(kDispatched) = time([&] {
+        gemm_quant<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K, scratch.p, nullptr);
+      });
+      at(kMma) = time([&] { detail::quantMma<T, T>(0, dIn.p, w, nullptr, out.p, rows, N, K); });
+      // As gemm_quant ran it (int4 activation pairs in the scratch).
+      at(kGemv) = time([&] {
+        detail::quantGemv<T, T, true>(0, dIn.p, w, nullptr, out.p, rows, N, K, scratch.p);
+      });
+      at(kGemvExact) = time([&] {
+        detail::quantGemv<T, T, false>(0, dIn.p, w, nullptr, out.p, rows, N, K, scratch.p);
+      });
+      if (rows >= 8)
+        at(kDequant) = time([&] {
           detail::dequantize<T>(0, w, scratch.p, N, K);
           detail::gemmCublasLt<T, T>(lt.args(), dIn.p, scratch.p, nullptr, out.p, rows, N, K);
         });
-        std::printf(" (dequantize + cuBLASLt %.4f ms)", other);
-      }
+      const double best = at(kDispatched);
+      std::printf(" | %s %.4f ms %5.0f GB/s (%3.0f%% of copy) %.2fx f16 (mma %.4f, gemv %.4f, "
+                  "exact %.4f",
+                  i ? "int4" : "int8", best, bytes / best / 1e6,
+                  100.0 * bytes / copyBW / 1e6 / best, f16Ms / best, at(kMma), at(kGemv),
+                  at(kGemvExact));
+      if (rows >= 8)
+        std::printf(", dequantize + cuBLASLt %.4f", at(kDequant));
+      std::printf(" ms)");
     }
     std::printf("\n");
   }
@@ -428,7 +486,7 @@ ShapeTimes benchShape(const LtContext &lt, const char *label, int N, int K, doub
 
 // The projections of one decoder layer times the layer count: the GEMM
 // part of a decode step (the LM head, f16 in every configuration here, and
-// attention are not included).
+// attention are not included), per kernel.
 void benchModel(const LtContext &lt, const char *name, int layers,
                 std::initializer_list<std::pair<int, int>> shapes, double copyBW) {
   ShapeTimes total;
@@ -436,27 +494,32 @@ void benchModel(const LtContext &lt, const char *name, int layers,
     char label[32];
     std::snprintf(label, sizeof label, "%s %dx%d", name, N, K);
     ShapeTimes t = benchShape(lt, label, N, K, copyBW);
-    for (int i = 0; i < 5; ++i) {
-      total.f16[i] += layers * t.f16[i];
-      total.q8[i] += layers * t.q8[i];
-      total.q4[i] += layers * t.q4[i];
-      total.q8Exact[i] += layers * t.q8Exact[i];
-      total.q4Exact[i] += layers * t.q4Exact[i];
+    for (int i = 0; i < 2; ++i) {
+      for (int k = 0; k < kKernels; ++k)
+        for (int r = 0; r < 5; ++r)
+          total.ms[i][k][r] += layers * t.ms[i][k][r];
+      total.bytes[i] += layers * t.bytes[i];
     }
     total.f16Bytes += layers * t.f16Bytes;
-    total.q8Bytes += layers * t.q8Bytes;
-    total.q4Bytes += layers * t.q4Bytes;
   }
-  for (int i = 0; i < 5; ++i) {
-    auto pct = [&](double bytes, double ms) { return 100.0 * bytes / copyBW / 1e6 / ms; };
+  auto pct = [&](double bytes, double ms) { return 100.0 * bytes / copyBW / 1e6 / ms; };
+  for (int r = 0; r < 5; ++r) {
+    const double f16 = total.ms[0][kF16][r];
     std::printf("BENCH quant_gemm %s decode-step GEMMs (%d layers) rows %2d: f16 %.3f ms (%3.0f%% "
-                "of floor) | int8 %.3f ms (%3.0f%%) %.2fx | int4 %.3f ms (%3.0f%%) %.2fx | exact "
-                "fp32 products: int8 %.3f ms %.2fx, int4 %.3f ms %.2fx\n",
-                name, layers, kBenchRows[i], total.f16[i], pct(total.f16Bytes, total.f16[i]),
-                total.q8[i], pct(total.q8Bytes, total.q8[i]), total.f16[i] / total.q8[i],
-                total.q4[i], pct(total.q4Bytes, total.q4[i]), total.f16[i] / total.q4[i],
-                total.q8Exact[i], total.f16[i] / total.q8Exact[i], total.q4Exact[i],
-                total.f16[i] / total.q4Exact[i]);
+                "of floor)",
+                name, layers, kBenchRows[r], f16, pct(total.f16Bytes, f16));
+    for (int i = 0; i < 2; ++i) {
+      const double *ms = &total.ms[i][0][0];
+      const double best = ms[kDispatched * 5 + r];
+      std::printf(" | %s %.3f ms (%3.0f%%) %.2fx [", i ? "int4" : "int8", best,
+                  pct(total.bytes[i], best), f16 / best);
+      for (int k = kMma; k < kKernels; ++k)
+        if (k != kDequant || kBenchRows[r] >= 8)
+          std::printf("%s%s %.3f ms %.2fx", k == kMma ? "" : ", ", kKernelNames[k],
+                      ms[k * 5 + r], f16 / ms[k * 5 + r]);
+      std::printf("]");
+    }
+    std::printf("\n");
   }
 }
 

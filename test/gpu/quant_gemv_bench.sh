@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# The fused dequantizing GEMV of runtime/kernels/quant_gemm.cuh on the GPU,
-# in one run (about 2 minutes on an H100; needs nvcc there):
+# The decode kernels of runtime/kernels/quant_gemm.cuh (the tensor-core
+# mma kernel and the GEMV) on the GPU, checks and timings in one run (about
+# 2 minutes on an H100; needs nvcc there):
 #
 #   OUT=$OUT bash test/gpu/quant_gemv_bench.sh
 #
 # 1. Builds test/gpu/quant_gemm_test.cu and runs its checks: gemm_quant for
-#    int8, int4 (groups 128 and 32) and fp8 in f16 and bf16, both paths, the
-#    fused kernel with packed (HFMA2) and exact fp32 products, bias, float
-#    outputs, large activations, the refusals. PASS/FAIL per check.
+#    int8, int4 (groups 128 and 32) and fp8 in f16 and bf16, every path
+#    (mma, the GEMV with packed (HFMA2) and exact fp32 products, dequantize
+#    + cuBLASLt), bias, float outputs, large activations, the refusals.
+#    PASS/FAIL per check.
 # 2. Its --bench mode: Llama-3.2-1B and Llama-3-8B decode-step projection
 #    shapes at rows 1, 2, 4, 8, 16: the f16 GEMM, and int8 / int4 (g128)
-#    through the fused kernel with packed products (what gemm_quant runs)
-#    and with exact fp32 products (the kernel before packed math), as ms,
-#    GB/s of packed weight bytes and % of the measured copy bandwidth.
-# Prints the per-shape table and the per-model sums (the decode step's
-# GEMMs, LM head and attention excluded). Log: $OUT/gemv.log, the test's
+#    through gemm_quant as dispatched (ms, GB/s of packed weight bytes, %
+#    of the measured copy bandwidth) and through each kernel: the
+#    tensor-core mma kernel, the GEMV with packed and with exact fp32
+#    products, dequantize + cuBLASLt (rows 8 and 16).
+# Prints the per-shape table, the per-model sums (the decode step's GEMMs,
+# LM head and attention excluded) and the fastest kernel per format and row
+# count. Log: $OUT/gemv.log, the test's
 # raw output $OUT/quant_gemm_test.log. Exit status 0 when every check
 # passed.
 set -uo pipefail
@@ -50,14 +54,16 @@ python3 - "$OUT/quant_gemm_test.log" <<'EOF'
 import re, sys
 shape = re.compile(r"BENCH quant_gemm (\S+) (\d+x\d+) rows\s+(\d+) N\s+\d+ K\s+\d+: f16 gemm "
                    r"([\d.]+) ms\s+(\d+) GB/s(.*)")
-fused = re.compile(r"\| (int8|int4) ([\d.]+) ms\s+(\d+) GB/s \(\s*(\d+)% of copy\) ([\d.]+)x f16 "
-                   r"\(exact ([\d.]+) ms\)( \(dequantize \+ cuBLASLt ([\d.]+) ms\))?")
-# At 16 rows: is the fused (packed) kernel faster than dequantize + cuBLASLt
-# (gemm_quant's path above kQuantGemvDispatchRows)?
-verdicts = []
-head = (f"{'model':<13}{'N x K':>12}{'rows':>5} {'f16 ms':>8} | {'int8 ms':>8} {'GB/s':>5} "
-        f"{'%copy':>5} {'x f16':>6} {'exact':>8} | {'int4 ms':>8} {'GB/s':>5} {'%copy':>5} "
-        f"{'x f16':>6} {'exact':>8}")
+fmt = re.compile(r"\| (int8|int4) ([\d.]+) ms\s+(\d+) GB/s \(\s*(\d+)% of copy\) ([\d.]+)x f16 "
+                 r"\(mma ([\d.]+), gemv ([\d.]+), exact ([\d.]+)(, dequantize \+ cuBLASLt ([\d.]+))? ms\)")
+# Which kernel is fastest per shape, format and rows (gemm_quant's choice
+# should be it).
+fastest = {}
+head = (f"{'model':<13}{'N x K':>12}{'rows':>5} {'f16 ms':>8}" +
+        "".join(f" | {f + ' ms':>8} {'GB/s':>5} {'%copy':>5} {'x f16':>6} {'mma':>7} {'gemv':>7} "
+                f"{'exact':>7} {'deq+Lt':>7}" for f in ("int8", "int4")))
+print("gemm_quant as dispatched (ms, GB/s of packed bytes, % of copy, speed-up over f16), then "
+      "each kernel's ms")
 print(head)
 print("-" * len(head))
 for line in open(sys.argv[1], errors="replace"):
@@ -65,24 +71,24 @@ for line in open(sys.argv[1], errors="replace"):
     if not m:
         continue
     cells = f"{m[1]:<13}{m[2]:>12}{m[3]:>5} {float(m[4]):8.4f}"
-    for f in fused.finditer(m[6]):
+    for f in fmt.finditer(m[6]):
+        deq = f"{float(f[10]):7.4f}" if f[10] else f"{'-':>7}"
         cells += (f" | {float(f[2]):8.4f} {f[3]:>5} {f[4]:>4}% {float(f[5]):5.2f}x "
-                  f"{float(f[6]):8.4f}")
-        if f[8]:
-            verdicts.append((f"{m[1]} {m[2]} {f[1]}", float(f[2]), float(f[8])))
+                  f"{float(f[6]):7.4f} {float(f[7]):7.4f} {float(f[8]):7.4f} {deq}")
+        kernels = {"mma": float(f[6]), "gemv": float(f[7])}
+        if f[10]:
+            kernels["dequantize + cuBLASLt"] = float(f[10])
+        fastest.setdefault((f[1], int(m[3])), []).append(min(kernels, key=kernels.get))
     print(cells)
 print()
 for line in open(sys.argv[1], errors="replace"):
     if "decode-step GEMMs" in line:
         print(line.rstrip())
 print()
-for name, fusedMs, otherMs in verdicts:
-    print(f"rows 16 {name}: fused {fusedMs:.4f} ms, dequantize + cuBLASLt {otherMs:.4f} ms: "
-          f"{'fused' if fusedMs < otherMs else 'dequantize + cuBLASLt'} faster")
-if verdicts:
-    wins = sum(f < o for _, f, o in verdicts)
-    print(f"rows 16: the fused kernel is faster on {wins} of {len(verdicts)} shape/format pairs "
-          f"(gemm_quant sends rows 9-16 to dequantize + cuBLASLt)")
+for (f, rows), wins in sorted(fastest.items()):
+    counts = {k: wins.count(k) for k in sorted(set(wins))}
+    print(f"fastest kernel, {f} rows {rows:2d}: " +
+          ", ".join(f"{k} on {n} of {len(wins)} shapes" for k, n in counts.items()))
 EOF
 
 if [ $rc -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]; then
