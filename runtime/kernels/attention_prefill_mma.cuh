@@ -27,6 +27,7 @@
 
 #include "common.cuh"
 #include "kv_cache.cuh"
+#include "mma.cuh"
 
 namespace sieve::rt::detail {
 namespace fa {
@@ -64,64 +65,11 @@ template <typename T> __device__ __forceinline__ float2 unpack2(uint32_t v) {
     return __bfloat1622float2(*reinterpret_cast<__nv_bfloat162 *>(&v));
 }
 
-// d += a * b for a 16x16 A (row-major fragment), a 16x8 B (column-major).
-template <typename T>
-__device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4],
-                                         uint32_t b0, uint32_t b1) {
-  if constexpr (std::is_same_v<T, half>)
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, "
-        "{%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-  else
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, "
-        "{%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-// Four 8x8 16-bit matrices as stored: lane l gives the row address of
-// matrix l / 8; thread t receives row t / 4, columns 2 (t % 4) and + 1.
-__device__ __forceinline__ void ldmatrixX4(uint32_t (&r)[4], const void *p) {
-  unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(a));
-}
-
 // 2^x by the special-function unit (ex2.approx.ftz: -inf gives +0).
 __device__ __forceinline__ float fastExp2(float x) {
   float y;
   asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
   return y;
-}
-
-// Four 8x8 16-bit matrices, transposed: lane l gives the row address of
-// matrix l / 8.
-__device__ __forceinline__ void ldmatrixX4Trans(uint32_t (&r)[4],
-                                                const void *p) {
-  unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
-  asm volatile(
-      "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-      : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-      : "r"(a));
-}
-
-// 16 bytes global -> shared, asynchronously; `valid` false fills zeros
-// (src is not read).
-__device__ __forceinline__ void cpAsync16(void *dst, const void *src,
-                                          bool valid) {
-  unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d),
-               "l"(src), "r"(valid ? 16 : 0));
-}
-__device__ __forceinline__ void cpAsyncCommit() {
-  asm volatile("cp.async.commit_group;\n");
-}
-template <int Pending> __device__ __forceinline__ void cpAsyncWait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending));
 }
 
 // Starts loading cache positions [first, first + kKeys) of one slot and KV
@@ -262,17 +210,17 @@ __global__ void __launch_bounds__(fa::Tiling<Warps>::threads)
   fa::loadKvTile<T, HeadDim, F, Threads>(kCache, vCache, slotBlocks, blockSize,
                                          numKvHeads, kvHead, 0, keyEnd,
                                          stageK(0), stageV(0));
-  fa::cpAsyncCommit();
+  cpAsyncCommit();
 
   for (int t = 0; t < tiles; ++t) {
     if (t + 1 < tiles) {
       fa::loadKvTile<T, HeadDim, F, Threads>(
           kCache, vCache, slotBlocks, blockSize, numKvHeads, kvHead,
           (t + 1) * fa::kKeys, keyEnd, stageK(t + 1), stageV(t + 1));
-      fa::cpAsyncCommit();
-      fa::cpAsyncWait<1>();
+      cpAsyncCommit();
+      cpAsyncWait<1>();
     } else {
-      fa::cpAsyncWait<0>();
+      cpAsyncWait<0>();
     }
     __syncthreads();
     const int first = t * fa::kKeys;
@@ -289,9 +237,9 @@ __global__ void __launch_bounds__(fa::Tiling<Warps>::threads)
 #pragma unroll
         for (int np = 0; np < SNTiles / 2; ++np) {
           uint32_t b[4];
-          fa::ldmatrixX4(b, kLane + np * 16 * L::stride + kk * 16);
-          fa::mma16816<T>(s[2 * np], qf[kk], b[0], b[1]);
-          fa::mma16816<T>(s[2 * np + 1], qf[kk], b[2], b[3]);
+          ldmatrixX4(b, kLane + np * 16 * L::stride + kk * 16);
+          mma16816<T>(s[2 * np], qf[kk], b[0], b[1]);
+          mma16816<T>(s[2 * np + 1], qf[kk], b[2], b[3]);
         }
       // Scale, the causal mask where the tile reaches past a row of the
       // warp (positions grow within a slot, so the warp's first row decides),
@@ -356,9 +304,9 @@ __global__ void __launch_bounds__(fa::Tiling<Warps>::threads)
           uint32_t b[4];
           int key = kk * 16 + ((lane >> 3) & 1) * 8 + (lane & 7),
               dim = n2 * 16 + (lane >> 4) * 8;
-          fa::ldmatrixX4Trans(b, Vs + key * L::stride + dim);
-          fa::mma16816<T>(o[2 * n2], pf[kk], b[0], b[1]);
-          fa::mma16816<T>(o[2 * n2 + 1], pf[kk], b[2], b[3]);
+          ldmatrixX4Trans(b, Vs + key * L::stride + dim);
+          mma16816<T>(o[2 * n2], pf[kk], b[0], b[1]);
+          mma16816<T>(o[2 * n2 + 1], pf[kk], b[2], b[3]);
         }
     }
     __syncthreads(); // the stage is refilled two iterations later

@@ -1,8 +1,6 @@
 // Tensor-core and asynchronous-copy primitives (sm_80+ PTX) for the kernels
-// that use mma.sync, first the quantized-weight GEMM (quant_gemm.cuh). The
-// prefill attention (attention_prefill_mma.cuh) still defines the same
-// helpers in detail::fa, left alone while a change to that file is in
-// flight: its copies should go in favour of these.
+// that use mma.sync: the quantized-weight GEMM (quant_gemm.cuh) and the
+// prefill attention (attention_prefill_mma.cuh).
 #pragma once
 
 #include "common.cuh"
@@ -25,6 +23,26 @@ __device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4],
         "{%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// Four 8x8 16-bit matrices as stored: lane l gives the row address of
+// matrix l / 8; thread t receives row t / 4, columns 2 (t % 4) and + 1.
+__device__ __forceinline__ void ldmatrixX4(uint32_t (&r)[4], const void *p) {
+  unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(a));
+}
+
+// Four 8x8 16-bit matrices, transposed: lane l gives the row address of
+// matrix l / 8.
+__device__ __forceinline__ void ldmatrixX4Trans(uint32_t (&r)[4],
+                                                const void *p) {
+  unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
+  asm volatile(
+      "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+      : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+      : "r"(a));
 }
 
 // 16 bytes global -> shared, asynchronously; `valid` false fills zeros
