@@ -16,9 +16,11 @@
 # windows of valid.txt; it is made here when missing (PROFILE=1 remakes it).
 #
 # Each line also holds the variant's greedy continuation of "The list type
-# in Python" (64 tokens, `sieve-run --prompt ... --json`), which the GPU
-# script compares its own with. GREEDY_ONLY=1 keeps the bits per byte
-# already recorded and adds the greedy tokens only.
+# in Python" (64 tokens, `sieve-run --prompt ... --json`) and the top-2
+# logit margin at each of its tokens, which the GPU script compares its own
+# with (test/gpu/quant_check.py). GREEDY_ONLY=1 keeps the bits per byte
+# already recorded and redoes the greedy part only. PYTHON= names a python3
+# with numpy.
 #
 # Results: bench/results/quant_cpu_reference.jsonl (one line per variant).
 set -euo pipefail
@@ -29,6 +31,8 @@ B="$BUILD/bin"
 M="$ROOT/models/llama12"
 OUT="$ROOT/bench/results/quant_cpu_reference.jsonl"
 PROFILE_JSON="$ROOT/bench/results/profile_llama12_fp16w.json"
+PROMPT="The list type in Python"
+PY="${PYTHON:-python3}" # with numpy
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 CONFIGS_RUN="${CONFIGS:-$(quant_config_names)}"
@@ -56,20 +60,42 @@ for c in $CONFIGS_RUN; do
   if [[ ${GREEDY_ONLY:-0} != 1 ]]; then
     r=$("$B/sieve-run" "$m" --device=cpu --eval "$M/valid.txt" --json 2>/dev/null | tail -1)
   fi
-  g=$("$B/sieve-run" "$m" --device=cpu --prompt "The list type in Python" \
-    --max-new-tokens 64 --json 2>/dev/null | tail -1)
+  g=$("$B/sieve-run" "$m" --device=cpu --prompt "$PROMPT" --max-new-tokens 64 --json \
+    2>/dev/null | tail -1)
+  # The top-2 logit margin at each generated token: the logits of the prompt
+  # and continuation in one prefill (on the CPU decode and recompute are
+  # bit-identical), row P - 1 + i predicting token i.
+  "$PY" -c 'import json, sys
+sys.stdout.buffer.write(sys.argv[1].encode() + bytes(json.loads(sys.argv[2])["tokens"]))' \
+    "$PROMPT" "$g" > "$TMP/greedy.txt"
+  "$B/sieve-run" "$m" --device=cpu --logits-out "$TMP/greedy.npy" --input-file "$TMP/greedy.txt" \
+    --input-bytes "$(stat -c %s "$TMP/greedy.txt")" > /dev/null
+  margins=$("$PY" - "$TMP/greedy.npy" "$g" "${#PROMPT}" <<'PY'
+import json, sys
+import numpy as np
+logits, tokens, p = np.load(sys.argv[1]), json.loads(sys.argv[2])["tokens"], int(sys.argv[3])
+out = []
+for i, t in enumerate(tokens):
+    row = logits[p - 1 + i]
+    top = np.argsort(-row)[:2]
+    assert top[0] == t, f"token {i}: the prefill's argmax {top[0]} is not the greedy token {t}"
+    out.append(round(float(row[top[0]] - row[top[1]]), 4))
+print(json.dumps(out))
+PY
+)
   # The options are recorded with the profile as @PROFILE@ (the file's place
   # differs between machines); the line replaces an earlier one of $c.
-  python3 - "$r" "$g" "$c" "$(quant_options "$c" @PROFILE@)" "$note" "$OUT" <<'PY'
+  "$PY" - "$r" "$g" "$c" "$(quant_options "$c" @PROFILE@)" "$note" "$OUT" "$margins" <<'PY'
 import json, sys
 r, g = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 c, opts, note, out = sys.argv[3:7]
+margins = json.loads(sys.argv[7])
 old = [json.loads(l) for l in open(out) if l.strip()]
 prev = next((x for x in old if x["config"] == c), {})
 if not r:  # GREEDY_ONLY: keep the recorded evaluation
-    r = {k: v for k, v in prev.items() if k not in ("greedy_tokens", "greedy_text")}
+    r = {k: v for k, v in prev.items() if not k.startswith("greedy_")}
 r.update(config=c, source="llama12_fp16w.onnx", options=opts,
-         greedy_tokens=g["tokens"], greedy_text=g["text"])
+         greedy_tokens=g["tokens"], greedy_text=g["text"], greedy_margins=margins)
 if note:
     r["note"] = note
 lines = [json.dumps(x) + "\n" for x in old if x["config"] != c]

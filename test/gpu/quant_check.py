@@ -10,12 +10,17 @@ failed.
   at int8: ..."), the layers whose GEMMs are int8 must be those.
 - bits per byte on valid.txt (`sieve-run --eval --json`): within 5e-4 of
   the CPU reference's.
-- greedy generation (`sieve-run --prompt ... --json --check-kv`): with an
-  f16/bf16 KV cache the decode-vs-recompute difference must be below 0.1;
-  with a quantized cache the difference is recorded, and the 64 greedy
-  tokens must equal the CPU reference's (docs/quantization.md, "KV cache
-  on the GPU"). Tokens shared with the CPU's are reported for every
-  variant.
+- greedy generation (`sieve-run --prompt ... --json --check-kv`):
+  - the 64 greedy tokens equal the CPU reference's, or first differ where
+    the CPU's top-2 logit margin is below the variant's decode-vs-recompute
+    difference on the GPU (a near-tie, which two valid computations of the
+    same logits may break either way);
+  - the decode-vs-recompute difference is below 0.1 for variants that
+    quantize nothing at run time. A quantized KV cache or fp8 activations
+    (quantized per token as they are computed) turn a last-bit difference
+    between the decode and the prefill GEMMs into a whole quantization
+    step, so for them the difference is recorded, not bounded
+    (docs/quantization.md, "KV cache on the GPU").
 """
 import json
 import math
@@ -97,19 +102,26 @@ def main():
 
     # Greedy generation.
     g = last_json(gen_text)
-    tokens, cpu_tokens = g.get("tokens", []), ref.get("greedy_tokens")
+    tokens, cpu_tokens = g.get("tokens", []), ref.get("greedy_tokens") or []
+    margins = ref.get("greedy_margins") or []
     diff = g.get("kv_max_abs_diff", float("inf"))
-    quantized_kv = cfg.get("kv_format", "f16") not in ("f16", "bf16")
-    rec = {"generate": f"llama12 {config}", "tokens": len(tokens), "kv_format": cfg.get("kv_format"),
-           "kv_max_abs_diff": diff,
-           "shared_with_cpu": shared_prefix(tokens, cpu_tokens) if cpu_tokens else None,
-           "text": g.get("text", "")[:100]}
-    if quantized_kv:
-        rec["criterion"] = "64 greedy tokens equal the CPU reference's"
-        ok = cpu_tokens is not None and len(tokens) == 64 and tokens == cpu_tokens
-    else:
-        rec["criterion"] = f"decode vs recompute below {KV_DIFF_BOUND}"
-        ok = len(tokens) > 0 and diff < KV_DIFF_BOUND
+    runtime_quantized = (cfg.get("kv_format", "f16") not in ("f16", "bf16")
+                         or any("fp8" in f for f in quant.get("formats") or {}))
+    shared = shared_prefix(tokens, cpu_tokens)
+    rec = {"generate": f"llama12 {config}", "tokens": len(tokens),
+           "kv_format": cfg.get("kv_format"), "kv_max_abs_diff": diff,
+           "shared_with_cpu": shared, "text": g.get("text", "")[:100]}
+    agree = len(tokens) == 64 and len(cpu_tokens) == 64 and len(margins) == 64
+    if agree and shared < 64:
+        rec["cpu_margin_at_first_difference"] = margins[shared]
+        agree = margins[shared] < diff
+    checks = ["greedy tokens equal the CPU's up to a near-tie (CPU top-2 margin "
+              "below the decode-vs-recompute difference)"]
+    ok = agree
+    if not runtime_quantized:
+        checks.append(f"decode vs recompute below {KV_DIFF_BOUND}")
+        ok = ok and diff < KV_DIFF_BOUND
+    rec["criterion"] = "; ".join(checks)
     report(ok, rec)
     sys.exit(0 if ok_all else 1)
 
