@@ -9,11 +9,13 @@
 #
 # (default: llama1b qwen1.5b; the 8B shape in its own run, split over
 # several device commands with BENCH_PARTS below.) BENCH_ONNX picks how
-# sieve's ONNX is made: "hf" (default for 1B/1.5B) exports the Hugging Face
-# model with test/gpu/export_hf.py (the 8B shape as float16; that export
-# took 443 s), "shape" (default for llama8b) writes the same Llama shape in
+# sieve's ONNX of a Llama shape is made: "shape" (default) writes it in
 # float16 at disk speed with bench/make_llama_shape_onnx.py (seeded random
-# weights, opset-23 fused ops; sieve raises both to the same program).
+# weights, opset-23 fused ops; sieve raises both to the same program),
+# "hf" exports the Hugging Face model with test/gpu/export_hf.py (the 1B
+# shape took 87 s, the 8B shape, as float16, 443 s). qwen1.5b is always
+# exported (its q/k/v biases and tied LM head are not a shape of
+# make_llama_shape_onnx.py).
 # BENCH_KEEP=1 keeps each model's ONNX and compiled f16 model in
 # $WORK/files-NAME for bench/variants_gpu.sh. CARRY holds bin/sieve-compile and
 # bin/sieve-run. Writes bench/results/$BENCH_NAME.{json,md,png}
@@ -101,9 +103,12 @@ for name in $models; do
   if has compile || { has sieve && [[ ! -d "$M/$name.sieve" ]]; }; then
     # float16 ONNX for the 8B shape: its float32 export (32 GB) and the
     # compile would not fit the 64 GB disk together.
-    dtype=fp32; onnx_source=hf
-    [[ $name == llama8b ]] && dtype=fp16 onnx_source=shape
-    onnx_source="${BENCH_ONNX:-$onnx_source}"
+    # The Llama shapes from make_llama_shape_onnx.py (seconds, not the
+    # minutes of a torch export), unless BENCH_ONNX=hf; Qwen2.5 (q/k/v
+    # biases, a tied LM head: not a shape of that script) always exported.
+    dtype=fp32; onnx_source="${BENCH_ONNX:-shape}"
+    [[ $name == llama8b ]] && dtype=fp16
+    [[ $name == qwen1.5b ]] && onnx_source=hf
     if [[ $onnx_source == shape ]]; then
       note "$name: make_llama_shape_onnx.py (fp16 ONNX, seeded random weights)"
       run_or_fail python3 "$ROOT/bench/make_llama_shape_onnx.py" "$name" "$M" \
