@@ -16,7 +16,8 @@
 # shape took 87 s, the 8B shape, as float16, 443 s). qwen1.5b is always
 # exported (its q/k/v biases and tied LM head are not a shape of
 # make_llama_shape_onnx.py).
-# BENCH_KEEP=1 keeps each model's ONNX and compiled f16 model in
+# BENCH_COMPILE_FLAGS adds sieve-compile flags (recorded in the compiled
+# model's manifest). BENCH_KEEP=1 keeps each model's ONNX and compiled f16 model in
 # $WORK/files-NAME for bench/variants_gpu.sh. CARRY holds bin/sieve-compile and
 # bin/sieve-run. Writes bench/results/$BENCH_NAME.{json,md,png}
 # (BENCH_NAME defaults to gpu_bench, gpu_bench_8b for a run of llama8b
@@ -122,7 +123,7 @@ for name in $models; do
 
     note "$name: sieve-compile --dtype f16"
     python3 "$ROOT/test/gpu/measure.py" "compile $name" "$BIN/sieve-compile" \
-      "$M/$name.onnx" -o "$M/$name.sieve" --dtype f16 2> "$M/compile.err"
+      "$M/$name.onnx" -o "$M/$name.sieve" --dtype f16 ${BENCH_COMPILE_FLAGS:-} 2> "$M/compile.err"
     [[ $? == 0 ]] || { echo "FAILED: compile $name"; status=1; }
     cat "$M/compile.err"
     grep '"measure"' "$M/compile.err" | tail -1 > "$D/compile.json"
