@@ -44,12 +44,13 @@ def main():
               f"| {r['same_answer']}/{n} |")
     if greedy:
         print()
-        print("| budget | prompt tokens | GPU greedy (16 tokens) | CPU greedy | equal |")
+        print("| budget | context cell | GPU greedy (16 tokens) | CPU greedy | equal |")
         print("|---|---|---|---|---|")
         for r in greedy:
             g, c = bytes(r["gpu"]), bytes(r["cpu"])
-            print(f"| {r['budget']} | {r['prompt_tokens']} | `{g.decode('latin-1')}` "
-                  f"| `{c.decode('latin-1')}` | {'yes' if g == c else 'no'} |")
+            # Python's escapes (\\n) keep a generated newline in its cell.
+            print(f"| {r['budget']} | {r['prompt_tokens']} | `{repr(g)[2:-1]}` "
+                  f"| `{repr(c)[2:-1]}` | {'yes' if g == c else 'no'} |")
 
 
 if __name__ == "__main__":
