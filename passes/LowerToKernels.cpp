@@ -341,6 +341,18 @@ Lowering::quantized(Operation *user, StringRef role, ArrayRef<Value> values) {
                              "reads groups of a multiple of 32 inputs and "
                              "rows of a multiple of 32; this weight has ")
              << k << " inputs in groups of " << group;
+    // Raised models keep their f32 group scales; the kernel reads f16, so
+    // the weights writer rounds them (to nearest even) and the GPU's weight
+    // differs from the CPU reference's by that rounding.
+    if (llvm::any_of(scales, [](Attribute s) {
+          return cast<ShapedType>(cast<TypedAttr>(s).getType())
+              .getElementType()
+              .isF32();
+        }))
+      user->emitRemark("lower-to-kernels: int4 weight ")
+          << role << " has f32 group scales; the GPU layout stores them as "
+             "f16 (rounded to nearest even, relative change <= 2^-11 per "
+             "scale)";
     out.codes = pack(user, role.str() + ".codes", codes,
                      RankedTensorType::get(
                          {rows, k}, IntegerType::get(ctx, 4,

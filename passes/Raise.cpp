@@ -59,6 +59,7 @@ struct SieveRaisePass : public sieve::impl::SieveRaiseBase<SieveRaisePass> {
           raise::populateRaiseEmbeddingPatterns(p, n);
           raise::populateRaiseLinearPatterns(p, n);
           raise::populateRaiseMatMulNBitsPatterns(p, n);
+          raise::populateRaiseDequantizeLinearPatterns(p, n);
         },
         [](RewritePatternSet &p, raise::Notes &n) {
           raise::populateRaiseRotaryPatterns(p, n);

@@ -456,6 +456,44 @@ def ONNX_CastOp : ONNX_InferOp<"Cast"> {
   let hasVerifier = 1;
 }
 
+def ONNX_DequantizeLinearOp : ONNX_InferOp<"DequantizeLinear"> {
+  let summary = "y = (x - x_zero_point) * x_scale";
+  let description = [{
+    Per tensor (a scalar `x_scale`) or per axis (a 1-D `x_scale` of
+    x.shape[axis] values); `x_zero_point` (optional, x's element type) is
+    shaped like the scale. Blocked quantization (`block_size` > 0) is
+    imported but not executed. The result has the scale's element type.
+  }];
+  let arguments = (ins ONNX_Tensor:$x, ONNX_Tensor:$x_scale,
+                       ONNX_OptTensor:$x_zero_point,
+                       DefaultValuedAttr<I64Attr, "1">:$axis,
+                       DefaultValuedAttr<I64Attr, "0">:$block_size,
+                       DefaultValuedAttr<I64Attr, "0">:$output_dtype);
+  let results = (outs ONNX_Tensor:$y);
+  let assemblyFormat = "$x `,` $x_scale `,` $x_zero_point attr-dict `:` "
+      "functional-type(operands, results)";
+}
+
+def ONNX_QuantizeLinearOp : ONNX_InferOp<"QuantizeLinear"> {
+  let summary = "y = saturate(round(x / y_scale) + y_zero_point)";
+  let description = [{
+    Rounds half to even and saturates to the result's integer type: the
+    zero point's element type, else `output_dtype`, else uint8. Scale and
+    zero point as for DequantizeLinear; blocked quantization is imported
+    but not executed.
+  }];
+  let arguments = (ins ONNX_Tensor:$x, ONNX_Tensor:$y_scale,
+                       ONNX_OptTensor:$y_zero_point,
+                       DefaultValuedAttr<I64Attr, "1">:$axis,
+                       DefaultValuedAttr<I64Attr, "1">:$saturate,
+                       DefaultValuedAttr<I64Attr, "0">:$block_size,
+                       DefaultValuedAttr<I64Attr, "0">:$output_dtype,
+                       DefaultValuedAttr<I64Attr, "0">:$precision);
+  let results = (outs ONNX_Tensor:$y);
+  let assemblyFormat = "$x `,` $y_scale `,` $y_zero_point attr-dict `:` "
+      "functional-type(operands, results)";
+}
+
 def ONNX_CastLikeOp : ONNX_InferOp<"CastLike"> {
   let summary = "cast to the element type of `target_type`";
   let arguments = (ins ONNX_Tensor:$input, ONNX_Tensor:$target_type,

@@ -409,6 +409,32 @@ SIEVE_INFER(CastLikeOp) {
   return success();
 }
 
+SIEVE_INFER(DequantizeLinearOp) {
+  results.push_back(withElementType(
+      operands[0].getType(), getElementTypeOrSelf(operands[1].getType())));
+  return success();
+}
+
+SIEVE_INFER(QuantizeLinearOp) {
+  QuantizeLinearOp::Adaptor adaptor(operands, attributes, properties, regions);
+  // The zero point's type, else output_dtype (ONNX's 2 = uint8, 3 = int8),
+  // else uint8.
+  Type elt = IntegerType::get(context, 8, IntegerType::Unsigned);
+  if (operands.size() > 2 && isa<ShapedType>(operands[2].getType()))
+    elt = getElementTypeOrSelf(operands[2].getType());
+  else if (adaptor.getOutputDtype() == 3)
+    elt = IntegerType::get(context, 8);
+  else if (adaptor.getOutputDtype() != 0 && adaptor.getOutputDtype() != 2) {
+    if (loc)
+      mlir::emitError(*loc) << "QuantizeLinear: output_dtype "
+                      << adaptor.getOutputDtype()
+                      << " is not supported (uint8 = 2 and int8 = 3 are)";
+    return failure();
+  }
+  results.push_back(withElementType(operands[0].getType(), elt));
+  return success();
+}
+
 SIEVE_INFER(GemmOp) {
   GemmOp::Adaptor adaptor(operands, attributes, properties, regions);
   Type elt = getElementTypeOrSelf(operands[0].getType());

@@ -54,8 +54,8 @@ def Sieve_QuantAttr : Sieve_Attr<"Quant", "quant"> {
   let description = [{
     `#sieve.quant<int8>`: int8 codes, one f32 scale per output channel,
     symmetric. `#sieve.quant<int4, group = G, asym>`: uint4 codes in groups
-    of G along the input dimension, an f16 scale and a uint4 zero point per
-    group. `#sieve.quant<fp8>`: E4M3FN codes with one f32 scale per output
+    of G along the input dimension, an f16 scale (or f32, as raised from a
+    model that stores f32 scales) and a uint4 zero point per group. `#sieve.quant<fp8>`: E4M3FN codes with one f32 scale per output
     channel; the GEMM quantizes its activations to E4M3 per token
     (dynamic scale amax / 448) and accumulates in f32. The layouts are in
     docs/quantization.md.

@@ -3,6 +3,7 @@
 #include "sieve/Dialect/Sieve/SieveOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -188,15 +189,32 @@ LogicalResult WeightOp::verify() {
 
 OpFoldResult WeightOp::fold(FoldAdaptor) { return getValue(); }
 
-/// Checks that `attr` (named `what`) is an external tensor of `shape` and
-/// element type `et`.
-static LogicalResult expectStored(Operation *op, onnx::ExternalTensorAttr attr,
+/// Checks that `attr` (named `what`) is a stored array, an external tensor
+/// or a dense_resource blob, of `shape` and element type `et` (one of `ets`
+/// when several are allowed). A blob that is present must hold exactly the
+/// packed bytes (ui4: two per byte).
+static LogicalResult expectStored(Operation *op, Attribute attr,
                                   StringRef what, ArrayRef<int64_t> shape,
-                                  Type et) {
-  auto want = RankedTensorType::get(shape, et);
-  if (attr.getType() != want)
-    return op->emitOpError() << what << " must be " << want << ", got "
-                             << attr.getType();
+                                  ArrayRef<Type> ets) {
+  auto resource = dyn_cast<DenseResourceElementsAttr>(attr);
+  if (!isa<onnx::ExternalTensorAttr>(attr) && !resource)
+    return op->emitOpError() << what
+                             << " must be #onnx.external or dense_resource";
+  auto type = cast<RankedTensorType>(cast<TypedAttr>(attr).getType());
+  if (type.getShape() != shape || !llvm::is_contained(ets, type.getElementType()))
+    return op->emitOpError() << what << " must be "
+                             << RankedTensorType::get(shape, ets.front())
+                             << (ets.size() > 1 ? " (or f32 elements)" : "")
+                             << ", got " << type;
+  if (resource)
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob()) {
+      uint64_t want =
+          (type.getNumElements() * type.getElementTypeBitWidth() + 7) / 8;
+      if (blob->getData().size() != want)
+        return op->emitOpError() << what << "'s blob holds "
+                                 << blob->getData().size() << " bytes, "
+                                 << type << " needs " << want;
+    }
   return success();
 }
 
@@ -208,7 +226,8 @@ LogicalResult QuantizedWeightOp::verify() {
   QuantAttr f = getFormat();
   MLIRContext *ctx = getContext();
   Builder b(ctx);
-  Type codes, scaleType = b.getF32Type();
+  Type codes;
+  SmallVector<Type, 2> scaleTypes = {b.getF32Type()};
   SmallVector<int64_t> scaleShape = {N};
   switch (f.getKind()) {
   case QuantKind::int8:
@@ -222,13 +241,15 @@ LogicalResult QuantizedWeightOp::verify() {
       return emitOpError("group ")
              << f.getGroup() << " does not divide the input dimension " << K;
     codes = IntegerType::get(ctx, 4, IntegerType::Unsigned);
-    scaleType = b.getF16Type();
+    // f16 as the quantize pass writes and the GPU reads; f32 as raised
+    // from a model's f32 scales (the GPU layout rounds them to f16).
+    scaleTypes = {b.getF16Type(), b.getF32Type()};
     scaleShape = {N, K / f.getGroup()};
     break;
   }
   if (failed(expectStored(*this, getData(), "data", {N, K}, codes)) ||
       failed(expectStored(*this, getScales(), "scales", scaleShape,
-                          scaleType)))
+                          scaleTypes)))
     return failure();
   if (f.getKind() == QuantKind::int4) {
     if (!getZerosAttr())
@@ -241,7 +262,7 @@ LogicalResult QuantizedWeightOp::verify() {
            << stringifyQuantKind(f.getKind()) << " weights have no zeros";
   }
   if (auto in = getInputScalesAttr())
-    return expectStored(*this, in, "input_scales", {K}, b.getF32Type());
+    return expectStored(*this, in, "input_scales", {K}, {b.getF32Type()});
   return success();
 }
 

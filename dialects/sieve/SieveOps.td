@@ -127,13 +127,21 @@ def Sieve_WeightOp : Sieve_Op<"weight", [Pure, ConstantLike]> {
   }];
 }
 
+// A quantized array: bytes in a file (#onnx.external) or a dense_resource
+// blob of the same bytes (the verifier admits no other ElementsAttr).
+def Sieve_StoredArrayAttr : AnyAttrOf<[ONNX_ExternalTensorAttr, ElementsAttr]>;
+
 def Sieve_QuantizedWeightOp : Sieve_Op<"quantized_weight", [Pure]> {
   let summary = "a linear weight stored quantized, by reference";
   let description = [{
     The logical weight [K, N] of `x @ W` (the type of the `sieve.weight` it
-    replaces), stored in `format` (`#sieve.quant`) as arrays in an external
-    weights file: `data` (codes, output-channel major), `scales`, `zeros`
-    (int4 only) and, after activation-aware scaling, `input_scales` [K]
+    replaces), stored in `format` (`#sieve.quant`) as arrays: `data` (codes,
+    output-channel major), `scales`, `zeros` (int4 only), each an
+    `#onnx.external` reference (the quantize pass's weights file, or a
+    model's own external data referenced in place) or a `dense_resource`
+    blob of the same little-endian bytes (ui4 packed two per byte; what
+    --sieve-raise makes from a model's inline arrays), and, after
+    activation-aware scaling, `input_scales` [K]
     (f32): the stored matrix quantized `W[k, :] * input_scales[k]`, so
     `W = dequantize(data, scales, zeros) / input_scales[k]` (a kernel may
     instead divide the activations, or fold it into a preceding norm).
@@ -141,7 +149,7 @@ def Sieve_QuantizedWeightOp : Sieve_Op<"quantized_weight", [Pure]> {
     | format | data | scales | zeros |
     |---|---|---|---|
     | `#sieve.quant<int8>` | [N, K] i8 | [N] f32 | - |
-    | `#sieve.quant<int4, group = G, asym>` | [N, K] ui4 | [N, K/G] f16 | [N, K/G] ui4 |
+    | `#sieve.quant<int4, group = G, asym>` | [N, K] ui4 | [N, K/G] f16 or f32 | [N, K/G] ui4 |
     | `#sieve.quant<fp8>` | [N, K] f8E4M3FN | [N] f32 | - |
 
     ```mlir
@@ -153,9 +161,9 @@ def Sieve_QuantizedWeightOp : Sieve_Op<"quantized_weight", [Pure]> {
     ```
   }];
   let arguments = (ins Sieve_QuantAttr:$format,
-                       ONNX_ExternalTensorAttr:$data,
-                       ONNX_ExternalTensorAttr:$scales,
-                       OptionalAttr<ONNX_ExternalTensorAttr>:$zeros,
+                       Sieve_StoredArrayAttr:$data,
+                       Sieve_StoredArrayAttr:$scales,
+                       OptionalAttr<Sieve_StoredArrayAttr>:$zeros,
                        OptionalAttr<ONNX_ExternalTensorAttr>:$input_scales,
                        OptionalAttr<StrAttr>:$name);
   let results = (outs RankedTensorOf<[AnyFloat]>:$result);

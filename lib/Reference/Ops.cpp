@@ -2584,6 +2584,96 @@ LogicalResult groupQueryAttentionOp(OpContext &ctx, Operation *op, Inputs in,
   return success();
 }
 
+/// The per-element scale and zero-point index map of (De)QuantizeLinear:
+/// per tensor (one value) or per axis (x.shape[axis] values, `inner`
+/// elements apart). Blocked quantization is refused.
+struct LinearQuantIndex {
+  int64_t count = 1, inner = 1;
+  int64_t of(int64_t i) const { return count == 1 ? 0 : (i / inner) % count; }
+};
+
+static FailureOr<LinearQuantIndex>
+linearQuantIndex(Operation *op, const Tensor &x, const Tensor &scale,
+                 const Tensor *zp) {
+  if (op->getAttrOfType<IntegerAttr>("block_size").getInt() != 0)
+    return op->emitError() << "blocked quantization (block_size > 0) is not "
+                              "supported";
+  if (scale.storage != Storage::F32)
+    return op->emitError() << "the scale must be float";
+  LinearQuantIndex ix;
+  ix.count = scale.numel();
+  if (zp && zp->numel() != ix.count)
+    return op->emitError() << "the zero point has " << zp->numel()
+                           << " values, the scale " << ix.count;
+  if (ix.count == 1 && scale.shape.size() <= 1)
+    return ix;
+  int64_t rank = x.shape.size(),
+          axis = op->getAttrOfType<IntegerAttr>("axis").getInt();
+  if (axis < 0)
+    axis += rank;
+  if (scale.shape.size() != 1 || axis < 0 || axis >= rank ||
+      x.shape[axis] != ix.count)
+    return op->emitError() << "the scale " << shapeStr(scale.shape)
+                           << " is neither a scalar nor x.shape[axis] values "
+                              "(x "
+                           << shapeStr(x.shape) << ", axis " << axis << ")";
+  for (int64_t d = axis + 1; d < rank; ++d)
+    ix.inner *= x.shape[d];
+  return ix;
+}
+
+/// DequantizeLinear: y = (x - zero_point) * scale, in float (the executor
+/// rounds an f16 result when it stores it).
+LogicalResult dequantizeLinearOp(OpContext &, Operation *op, Inputs in,
+                                 Outputs &out) {
+  if (failed(need(op, in, 2)))
+    return failure();
+  const Tensor &x = *in[0], &scale = *in[1];
+  const Tensor *zp = in.size() > 2 ? in[2] : nullptr;
+  if (x.storage != Storage::I64 || (zp && zp->storage != Storage::I64))
+    return op->emitError() << "x and the zero point must be integers";
+  FailureOr<LinearQuantIndex> ix = linearQuantIndex(op, x, scale, zp);
+  if (failed(ix))
+    return failure();
+  Tensor y = Tensor::f32(x.shape);
+  for (int64_t i = 0, n = x.numel(); i < n; ++i) {
+    int64_t c = ix->of(i);
+    // q - z is exact in float for 8- and 16-bit codes; one rounding.
+    y.f()[i] = float(x.i()[i] - (zp ? zp->i()[c] : 0)) * scale.f()[c];
+  }
+  out.push_back(y);
+  return success();
+}
+
+/// QuantizeLinear: y = saturate(round_half_even(x / scale) + zero_point) in
+/// the result's 8-bit integer type.
+LogicalResult quantizeLinearOp(OpContext &, Operation *op, Inputs in,
+                               Outputs &out) {
+  if (failed(need(op, in, 2)))
+    return failure();
+  const Tensor &x = *in[0], &scale = *in[1];
+  const Tensor *zp = in.size() > 2 ? in[2] : nullptr;
+  if (x.storage != Storage::F32 || (zp && zp->storage != Storage::I64))
+    return op->emitError() << "x must be float and the zero point integer";
+  auto et = dyn_cast<IntegerType>(resultElementType(op));
+  if (!et || et.getWidth() != 8)
+    return op->emitError() << "only int8 and uint8 results are supported";
+  FailureOr<LinearQuantIndex> ix = linearQuantIndex(op, x, scale, zp);
+  if (failed(ix))
+    return failure();
+  double lo = et.isUnsigned() ? 0 : -128, hi = et.isUnsigned() ? 255 : 127;
+  Tensor y = Tensor::i64(x.shape);
+  for (int64_t i = 0, n = x.numel(); i < n; ++i) {
+    int64_t c = ix->of(i);
+    // The division in float, as the spec's reference computes it.
+    double q = std::nearbyint(double(x.f()[i] / scale.f()[c])) +
+               double(zp ? zp->i()[c] : 0);
+    y.i()[i] = int64_t(std::clamp(q, lo, hi));
+  }
+  out.push_back(y);
+  return success();
+}
+
 /// com.microsoft MatMulNBits: Y = A x dequant(B)^T (+ bias), the weight
 /// dequantized by dequantizeNBits (sieve/Reference/NBits.h).
 LogicalResult matMulNBitsOp(OpContext &ctx, Operation *op, Inputs in,
@@ -2861,6 +2951,8 @@ const llvm::StringMap<OpHandler> &sieve::ref::opTable() {
       {"onnx.Attention", attentionOp},
       {"onnx.ms.GroupQueryAttention", groupQueryAttentionOp},
       {"onnx.ms.MatMulNBits", matMulNBitsOp},
+      {"onnx.DequantizeLinear", dequantizeLinearOp},
+      {"onnx.QuantizeLinear", quantizeLinearOp},
   };
   return table;
 }

@@ -40,6 +40,17 @@ FailureOr<ArrayRef<char>> WeightReader::bytes(Operation *op,
   return ArrayRef<char>(base, ext.getLength());
 }
 
+FailureOr<ArrayRef<char>> WeightReader::arrayBytes(Operation *op,
+                                                  Attribute array) {
+  if (auto ext = dyn_cast<sieve::onnx::ExternalTensorAttr>(array))
+    return bytes(op, ext);
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(array))
+    if (AsmResourceBlob *blob = res.getRawHandle().getBlob())
+      return blob->getData();
+  return op->emitError() << "quantized array " << array
+                         << " has no data (an elided resource blob?)";
+}
+
 void WeightReader::release(sieve::WeightOp op) {
   auto ext = dyn_cast<sieve::onnx::ExternalTensorAttr>(op.getValue());
   if (!ext)
@@ -104,13 +115,13 @@ FailureOr<Tensor> WeightReader::load(sieve::QuantizedWeightOp op) {
   int64_t K = type.getDimSize(0), N = type.getDimSize(1);
   sieve::QuantAttr format = op.getFormat();
   // The verifier fixed every array's type; read their bytes.
-  FailureOr<ArrayRef<char>> data = bytes(op, op.getData());
-  FailureOr<ArrayRef<char>> scaleBytes = bytes(op, op.getScales());
+  FailureOr<ArrayRef<char>> data = arrayBytes(op, op.getData());
+  FailureOr<ArrayRef<char>> scaleBytes = arrayBytes(op, op.getScales());
   if (failed(data) || failed(scaleBytes))
     return failure();
   ArrayRef<char> zeros;
   if (auto z = op.getZerosAttr()) {
-    FailureOr<ArrayRef<char>> zb = bytes(op, z);
+    FailureOr<ArrayRef<char>> zb = arrayBytes(op, z);
     if (failed(zb))
       return failure();
     zeros = *zb;
@@ -123,7 +134,8 @@ FailureOr<Tensor> WeightReader::load(sieve::QuantizedWeightOp op) {
     inputScales.resize(K);
     std::memcpy(inputScales.data(), ib->data(), K * sizeof(float));
   }
-  auto scaleType = cast<RankedTensorType>(op.getScales().getType());
+  auto scaleType =
+      cast<RankedTensorType>(cast<TypedAttr>(op.getScales()).getType());
   Tensor scales = tensorFromRaw(scaleType.getElementType(),
                                 scaleType.getShape(), scaleBytes->data(),
                                 std::shared_ptr<void>());

@@ -113,9 +113,21 @@ std::optional<HeadsView> matchHeads(mlir::Value v);
 
 /// The values of an onnx.Constant: `dense` (floats of any width), or f32
 /// data in a `dense_resource` blob (not elided) or an `#onnx.external` file
-/// / the bytes of a ui8 tensor in any of these forms.
+/// / the bytes of an 8-bit integer (i8, ui8) tensor in any of these forms.
 std::optional<std::vector<double>> getConstantFloats(mlir::Value v);
 std::optional<std::vector<uint8_t>> getConstantBytes(mlir::Value v);
+
+/// The name of the onnx.Constant defining `v` (its NameLoc), or null.
+mlir::StringAttr constantName(mlir::Value v);
+
+/// A sieve.quantized_weight array of `type` holding `bytes`: a reference to
+/// the constant `source`'s own external data when `sameBytes` (it holds
+/// exactly these bytes) and it is external, else a dense_resource blob
+/// `blobName` with a copy.
+mlir::Attribute storedArray(mlir::Value source, bool sameBytes,
+                            mlir::RankedTensorType type,
+                            llvm::ArrayRef<uint8_t> bytes,
+                            llvm::StringRef blobName);
 
 /// Static dimensions of a ranked tensor type (kDynamic for dynamic).
 llvm::ArrayRef<int64_t> shapeOf(mlir::Value v);
@@ -149,6 +161,8 @@ void populateRaiseFusedNormPatterns(mlir::RewritePatternSet &patterns,
                                     Notes &notes);
 void populateRaiseMatMulNBitsPatterns(mlir::RewritePatternSet &patterns,
                                       Notes &notes);
+void populateRaiseDequantizeLinearPatterns(mlir::RewritePatternSet &patterns,
+                                           Notes &notes);
 void populateRaiseFusedRotaryPatterns(mlir::RewritePatternSet &patterns,
                                       Notes &notes);
 void populateRaiseFusedAttentionPatterns(mlir::RewritePatternSet &patterns,

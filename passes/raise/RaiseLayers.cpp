@@ -82,7 +82,7 @@ LogicalResult collectSlice(Value in, Value out, SetVector<Operation *> &ops,
             "stream";
       return failure();
     }
-    if (isa<WeightOp>(def)) {
+    if (isa<WeightOp, QuantizedWeightOp>(def)) {
       weights.insert(def);
       continue;
     }
@@ -254,7 +254,10 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
   }
 
   // The weights outside the layers are sieve.weight ops to clone.
-  auto isWeightOp = [](Value v) { return !v || v.getDefiningOp<WeightOp>(); };
+  auto isWeightOp = [](Value v) {
+    return !v || v.getDefiningOp<WeightOp>() ||
+           v.getDefiningOp<QuantizedWeightOp>();
+  };
   if (!isWeightOp(emb.getTable()) ||
       (posEmb && !isWeightOp(posEmb.getTable())) ||
       !llvm::all_of(norm->getOperands().drop_front(), isWeightOp) ||
@@ -354,8 +357,9 @@ LogicalResult groupIntoModel(func::FuncOp func, std::string &why) {
     map.map(o, mb.clone(*o.getDefiningOp())->getResult(0));
   Value normed = mb.clone(*norm, map)->getResult(0);
   Value headW;
-  if (auto w = headWeight.getDefiningOp<WeightOp>()) {
-    headW = mb.clone(*w)->getResult(0);
+  Operation *headDef = headWeight.getDefiningOp();
+  if (isa_and_nonnull<WeightOp, QuantizedWeightOp>(headDef)) {
+    headW = mb.clone(*headDef)->getResult(0);
   } else {
     // An onnx.Constant (possibly widened by a Cast) of the tied table.
     auto c = headWeight.getDefiningOp<onnx::ConstantOp>();

@@ -263,7 +263,7 @@ std::optional<std::vector<double>> getConstantFloats(Value v) {
 std::optional<std::vector<uint8_t>> getConstantBytes(Value v) {
   auto c = v.getDefiningOp<onnx::ConstantOp>();
   auto type = c ? dyn_cast<ShapedType>(c.getType()) : nullptr;
-  if (!type || !type.getElementType().isUnsignedInteger(8))
+  if (!type || !type.getElementType().isInteger(8))
     return std::nullopt;
   if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
     std::vector<uint8_t> r;
@@ -275,6 +275,36 @@ std::optional<std::vector<uint8_t>> getConstantBytes(Value v) {
   if (!bytes)
     return std::nullopt;
   return std::vector<uint8_t>(bytes->begin(), bytes->end());
+}
+
+/// The name of the constant defining `v` (its NameLoc), or null.
+StringAttr constantName(Value v) {
+  if (auto c = v.getDefiningOp<onnx::ConstantOp>())
+    if (auto n = dyn_cast<NameLoc>(c.getLoc()))
+      return n.getName();
+  return {};
+}
+
+/// A quantized array of `type` holding `bytes`. When `sameBytes` (the
+/// model's constant `source` already holds exactly these bytes) and that
+/// constant is external data, the array references it in place; otherwise
+/// it is a dense_resource blob with a copy.
+Attribute storedArray(Value source, bool sameBytes, RankedTensorType type,
+                      ArrayRef<uint8_t> bytes, StringRef blobName) {
+  if (sameBytes)
+    if (auto c = source.getDefiningOp<onnx::ConstantOp>())
+      if (auto ext = dyn_cast<onnx::ExternalTensorAttr>(c.getValue()))
+        if (ext.getLength() == bytes.size())
+          return onnx::ExternalTensorAttr::get(type.getContext(), type,
+                                               ext.getLocation(),
+                                               ext.getOffset(),
+                                               ext.getLength());
+  unsigned align = std::max(1u, type.getElementTypeBitWidth() / 8);
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
+                     bytes.size()),
+      align, /*dataIsMutable=*/false);
+  return DenseResourceElementsAttr::get(type, blobName, std::move(blob));
 }
 
 //===----------------------------------------------------------------------===//

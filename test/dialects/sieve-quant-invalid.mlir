@@ -48,11 +48,39 @@ func.func @data_not_transposed() -> tensor<8x12xf32> {
 
 // -----
 
-func.func @int4_scales_f32() -> tensor<8x12xf32> {
-  // expected-error @+1 {{scales must be 'tensor<12x2xf16>', got 'tensor<12x2xf32>'}}
-  %w = sieve.quantized_weight {format = #sieve.quant<int4, group = 4, asym>, data = #onnx.external<"q.bin", 0, 48> : tensor<12x8xui4>, scales = #onnx.external<"q.bin", 64, 96> : tensor<12x2xf32>, zeros = #onnx.external<"q.bin", 128, 12> : tensor<12x2xui4>} : tensor<8x12xf32>
+func.func @int4_scales_bf16() -> tensor<8x12xf32> {
+  // expected-error @+1 {{scales must be 'tensor<12x2xf16>' (or f32 elements), got 'tensor<12x2xbf16>'}}
+  %w = sieve.quantized_weight {format = #sieve.quant<int4, group = 4, asym>, data = #onnx.external<"q.bin", 0, 48> : tensor<12x8xui4>, scales = #onnx.external<"q.bin", 64, 48> : tensor<12x2xbf16>, zeros = #onnx.external<"q.bin", 128, 12> : tensor<12x2xui4>} : tensor<8x12xf32>
   return %w : tensor<8x12xf32>
 }
+
+// -----
+
+// Inline arrays are dense_resource blobs of the stored bytes, not dense
+// literals (a ui4 dense literal does not hold packed bytes).
+func.func @int8_dense_literal() -> tensor<2x2xf32> {
+  // expected-error @+1 {{scales must be #onnx.external or dense_resource}}
+  %w = sieve.quantized_weight {format = #sieve.quant<int8>, data = #onnx.external<"q.bin", 0, 4> : tensor<2x2xi8>, scales = dense<1.0> : tensor<2xf32>} : tensor<2x2xf32>
+  return %w : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @int4_blob_size() -> tensor<4x2xf32> {
+  // expected-error @+1 {{data's blob holds 8 bytes, 'tensor<2x4xui4>' needs 4}}
+  %w = sieve.quantized_weight {format = #sieve.quant<int4, group = 4, asym>, data = dense_resource<codes> : tensor<2x4xui4>, scales = dense_resource<scales> : tensor<2x1xf32>, zeros = dense_resource<zeros> : tensor<2x1xui4>} : tensor<4x2xf32>
+  return %w : tensor<4x2xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      codes: "0x010000000102030405060708",
+      scales: "0x040000000000803F0000803F",
+      zeros: "0x0100000088"
+    }
+  }
+#-}
 
 // -----
 

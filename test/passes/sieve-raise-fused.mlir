@@ -223,15 +223,36 @@ func.func @attention_not_causal(%q: tensor<1x?x8xf32>, %k: tensor<1x?x4xf32>, %v
 // -----
 
 // 4-bit weight [N=2, K=16], one block, default zero point 8: row 0 holds
-// 0..15 at scale 0.5, row 1 15..0 at 0.25; the linear's weight is [K, N].
+// 0..15 at scale 0.5, row 1 15..0 at 0.25. It stays packed: B's bytes are
+// the [N, K] ui4 codes, the f32 scales as given, zero points 8 (0x88).
 // CHECK-LABEL: func.func @matmul_nbits
-// CHECK: %[[W:.*]] = sieve.weight {value = dense<{{\[}}[-4.000000e+00, 1.750000e+00], [-3.500000e+00, 1.500000e+00]{{.*}}[3.500000e+00, -2.000000e+00]]> : tensor<16x2xf32>} : tensor<16x2xf32>
+// CHECK: %[[W:.*]] = sieve.quantized_weight {data = dense_resource<matmulnbits.codes> : tensor<2x16xui4>, format = #sieve.quant<int4, group = 16, asym>, scales = dense_resource<matmulnbits.scales> : tensor<2x1xf32>, zeros = dense_resource<matmulnbits.zeros> : tensor<2x1xui4>} : tensor<16x2xf32>
 // CHECK: sieve.linear %arg0, %[[W]] : (tensor<1x?x16xf32>, tensor<16x2xf32>) -> tensor<1x?x2xf32>
+// CHECK: matmulnbits.codes: "0x010000001032547698BADCFEEFCDAB8967452301"
+// CHECK-NEXT: matmulnbits.scales: "0x040000000000003F0000803E"
+// CHECK-NEXT: matmulnbits.zeros: "0x0100000088"
 func.func @matmul_nbits(%a: tensor<1x?x16xf32>) -> tensor<1x?x2xf32> {
   %b = onnx.Constant {value = dense<[[[16, 50, 84, 118, 152, 186, 220, 254]], [[239, 205, 171, 137, 103, 69, 35, 1]]]> : tensor<2x1x8xui8>} : tensor<2x1x8xui8>
   %s = onnx.Constant {value = dense<[0.5, 0.25]> : tensor<2xf32>} : tensor<2xf32>
   %none = onnx.NoValue
   %y = onnx.ms.MatMulNBits %a, %b, %s, %none, %none, %none {K = 16 : i64, N = 2 : i64, bits = 4 : i64, block_size = 16 : i64} : (tensor<1x?x16xf32>, tensor<2x1x8xui8>, tensor<2xf32>, none, none, none) -> tensor<1x?x2xf32>
+  return %y : tensor<1x?x2xf32>
+}
+
+// -----
+
+// 8 bits has no packed format: the weight is dequantized (default zero
+// point 128): row 0 holds 120..135 at scale 0.5, row 1 135..120 at 0.25;
+// the linear's weight is [K, N].
+// CHECK-LABEL: func.func @matmul_nbits_8bit
+// CHECK: %[[W:.*]] = sieve.weight {value = dense<{{\[}}[-4.000000e+00, 1.750000e+00], [-3.500000e+00, 1.500000e+00]{{.*}}[3.500000e+00, -2.000000e+00]]> : tensor<16x2xf32>} : tensor<16x2xf32>
+// CHECK: sieve.linear %arg0, %[[W]] : (tensor<1x?x16xf32>, tensor<16x2xf32>) -> tensor<1x?x2xf32>
+func.func @matmul_nbits_8bit(%a: tensor<1x?x16xf32>) -> tensor<1x?x2xf32> {
+  %b = onnx.Constant {value = dense<[[[120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135]], [[135, 134, 133, 132, 131, 130, 129, 128, 127, 126, 125, 124, 123, 122, 121, 120]]]> : tensor<2x1x16xui8>} : tensor<2x1x16xui8>
+  %s = onnx.Constant {value = dense<[0.5, 0.25]> : tensor<2xf32>} : tensor<2xf32>
+  %none = onnx.NoValue
+  // expected-remark @+1 {{sieve-raise: MatMulNBits kept as a float32 weight (dequantized): bits = 8 has no sieve.quant format (int4 is the packed one)}}
+  %y = onnx.ms.MatMulNBits %a, %b, %s, %none, %none, %none {K = 16 : i64, N = 2 : i64, bits = 8 : i64, block_size = 16 : i64} : (tensor<1x?x16xf32>, tensor<2x1x16xui8>, tensor<2xf32>, none, none, none) -> tensor<1x?x2xf32>
   return %y : tensor<1x?x2xf32>
 }
 

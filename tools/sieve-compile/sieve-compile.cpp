@@ -277,7 +277,7 @@ quantization(k::ProgramOp program,
   };
   llvm::json::Array gemms;
   llvm::StringMap<std::pair<int64_t, int64_t>> perFormat; // gemms, bytes
-  int64_t quantBytes = 0;
+  int64_t quantBytes = 0, roundedScales = 0;
   for (auto entry : program.getBody().getOps<k::EntryOp>()) {
     if (entry.getSymName() != "decode")
       continue;
@@ -291,11 +291,25 @@ quantization(k::ProgramOp program,
             std::pair{g.getZerosAttr(), "zeros"}})
         if (ref)
           roles[ref.getValue()] = {format, role};
-      gemms.push_back(llvm::json::Object{{"codes", g.getCodes()},
-                                         {"format", format},
-                                         {"n", g.getN()},
-                                         {"k", g.getK()},
-                                         {"bytes", bytes}});
+      llvm::json::Object gemm{{"codes", g.getCodes()},
+                              {"format", format},
+                              {"n", g.getN()},
+                              {"k", g.getK()},
+                              {"bytes", bytes}};
+      // Group scales a model stored as f32 (raised MatMulNBits) are f16 in
+      // weights.bin: the GPU's weight differs from the CPU reference's by
+      // that rounding.
+      auto scales = table.lookup<k::WeightOp>(g.getScales());
+      if (scales.getTensorType().getElementType().isF16() &&
+          llvm::any_of(scales.getSources(), [](Attribute s) {
+            return cast<ShapedType>(cast<TypedAttr>(s).getType())
+                .getElementType()
+                .isF32();
+          })) {
+        gemm["scales_rounded_from_f32"] = true;
+        ++roundedScales;
+      }
+      gemms.push_back(std::move(gemm));
       auto &[count, total] = perFormat[format];
       ++count;
       total += bytes;
@@ -307,7 +321,14 @@ quantization(k::ProgramOp program,
     formats[entry.getKey().str()] = llvm::json::Object{
         {"gemms", entry.getValue().first}, {"bytes", entry.getValue().second}};
   int64_t payload = program.getWeightsBytes();
-  return llvm::json::Object{
+  llvm::json::Array notes;
+  if (roundedScales)
+    notes.push_back(std::to_string(roundedScales) +
+                    " int4 GEMMs have group scales the model stores as f32; "
+                    "weights.bin holds them rounded to f16 (nearest even), so "
+                    "the GPU's weights differ from the CPU reference's by "
+                    "that rounding");
+  llvm::json::Object out{
       {"options", quantize.getValue()},
       {"gemms", std::move(gemms)},
       {"formats", std::move(formats)},
@@ -316,6 +337,9 @@ quantization(k::ProgramOp program,
       {"expected_weights_file_bytes", payload + 4096},
       {"dequantize_scratch_bytes", sieve::quantScratchBytes(program)},
   };
+  if (!notes.empty())
+    out["notes"] = std::move(notes);
+  return out;
 }
 
 /// The kernel.program's constants and weights, for people and tools.

@@ -1,8 +1,8 @@
 //===- Weights.h - reads weights for the CPU reference and passes -*- C++ -*-===//
 //
 // Reads the values of `sieve.weight` (inline, resource blob or
-// #onnx.external) and `sieve.quantized_weight` (external arrays, dequantized
-// with sieve/Quant) as float32 tensors. External paths resolve against a base
+// #onnx.external) and `sieve.quantized_weight` (arrays external or in
+// dense_resource blobs, dequantized with sieve/Quant) as float32 tensors. External paths resolve against a base
 // directory (the module's onnx.model_dir); each file is mapped once.
 //
 //===----------------------------------------------------------------------===//
@@ -33,6 +33,10 @@ public:
   mlir::FailureOr<llvm::ArrayRef<char>>
   bytes(mlir::Operation *op, onnx::ExternalTensorAttr ext,
         std::shared_ptr<void> *owner = nullptr);
+  /// The stored bytes of a sieve.quantized_weight array: `ext` above, or a
+  /// dense_resource blob's data (the verifier checked its size).
+  mlir::FailureOr<llvm::ArrayRef<char>> arrayBytes(mlir::Operation *op,
+                                                   mlir::Attribute array);
   /// A sieve.weight's value (f32 data suitably aligned is aliased).
   mlir::FailureOr<Tensor> load(sieve::WeightOp op);
   /// A sieve.quantized_weight's logical [K, N] weight: scales * (codes -
