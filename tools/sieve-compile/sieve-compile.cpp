@@ -102,6 +102,12 @@ static cl::opt<std::string> modelName("name",
                                                "manifest (default: input file "
                                                "stem)"),
                                       cl::init(""), cl::cat(category));
+static cl::opt<bool> noDecodeFusion(
+    "no-decode-fusion",
+    cl::desc("Keep the decode step's norms, GLUs and residual adds as "
+             "launches of their own (skip --sieve-fuse-decode; for A/B "
+             "comparisons)"),
+    cl::init(false), cl::cat(category));
 static cl::opt<bool> noBuild("no-build",
                              cl::desc("Stop after writing the sources and "
                                       "weights (no nvcc)"),
@@ -609,8 +615,11 @@ int main(int argc, char **argv) {
       fail("lowering produced no kernel.program");
     return programs.front();
   };
+  // The decode step's fusions, then buffer planning.
+  std::string plan = noDecodeFusion ? "sieve-plan-buffers"
+                                    : "sieve-fuse-decode,sieve-plan-buffers";
   if (selfSpeculative.empty()) {
-    runPasses("lower", lowering + ",sieve-plan-buffers");
+    runPasses("lower", lowering + "," + plan);
   } else {
     // The draft: a pruned clone, lowered alone, its decode step grafted
     // into the full program before the buffers are planned.
@@ -646,7 +655,7 @@ int main(int argc, char **argv) {
     if (failed(sieve::addDraftEntry(theProgram(*module), theProgram(**clone),
                                     *kvMap)))
       fail("grafting the draft failed (see the errors above)");
-    runPasses("plan", "sieve-plan-buffers");
+    runPasses("plan", plan);
   }
   k::ProgramOp program = theProgram(*module);
 
