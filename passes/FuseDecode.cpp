@@ -120,7 +120,7 @@ struct GemmParts {
 
 class DecodeFusion {
 public:
-  explicit DecodeFusion(Block &body) : body(body) {}
+  DecodeFusion(Block &body, bool report) : body(body), report(report) {}
 
   void run() {
     for (auto glu : llvm::to_vector(body.getOps<k::GLUOp>()))
@@ -134,6 +134,16 @@ public:
   }
 
 private:
+  /// With `report`, a remark on a norm, GLU or add that stays a launch of
+  /// its own, saying which rule failed.
+  void keep(Operation *op, const Twine &why) {
+    if (report)
+      op->emitRemark("stays a launch of its own: ") << why.str();
+  }
+  static std::string nameOf(Operation *op) {
+    return ("'" + op->getName().getStringRef() + "'").str();
+  }
+
   /// The GEMM writing `sym` when it is the only other launch touching it
   /// besides `reader` (so the value never needs to exist on its own).
   Operation *soleProducer(FlatSymbolRefAttr sym, Operation *reader) {
@@ -184,18 +194,26 @@ private:
   void fuseAddIntoGemm(k::AddOp add) {
     if (fuseResidual(add, add.getAAttr(), add.getBAttr(), add.getOutAttr()))
       add.erase();
+    else
+      keep(add, "no addend is a GEMM output only this add reads (with the "
+                "other addend and the sum untouched in between)");
   }
 
   // (b) `glu %x -> %g` read by one GEMM only -> its GLU prologue.
   void fuseGlu(k::GLUOp glu) {
     SmallVector<Operation *> users = usersOf(body, glu.getOutAttr());
-    if (users.size() != 2 || users[0] != glu || !isFusableGemm(users[1]))
-      return;
+    if (users.size() != 2 || users[0] != glu)
+      return keep(glu, "its output is read by " + Twine(users.size() - 1) +
+                           " launches, not one GEMM");
+    if (!isFusableGemm(users[1]))
+      return keep(glu, "its output is read by " + nameOf(users[1]) +
+                           ", not a float GEMM writing a buffer");
     GemmParts p = GemmParts::of(users[1]);
     if (p.hasPrologue() || p.in != glu.getOutAttr() ||
-        p.k.getInt() != int64_t(glu.getWidth()) ||
-        touchedBetween(glu, users[1], glu.getXAttr()))
-      return;
+        p.k.getInt() != int64_t(glu.getWidth()))
+      return keep(glu, "the GEMM reading it is not a plain GEMM of its width");
+    if (touchedBetween(glu, users[1], glu.getXAttr()))
+      return keep(glu, "its input is used again before the GEMM");
     p.in = glu.getXAttr();
     p.glu = glu.getActivationAttr();
     p.ld = glu.getLdAttr();
@@ -209,17 +227,22 @@ private:
   // (a) `rms_norm %a -> %n` read only by GEMMs -> their RMSNorm prologue.
   void fuseNorm(k::RMSNormOp norm) {
     if (norm.getBAttr())
-      return;
+      return keep(norm, "it adds a residual no GEMM output alone feeds (no "
+                        "GEMM could take the add)");
     SmallVector<Operation *> users = usersOf(body, norm.getOutAttr());
     if (users.size() < 2 || users[0] != norm)
-      return;
+      return keep(norm, "no launch reads its output");
     for (Operation *u : ArrayRef(users).drop_front()) {
       if (!isFusableGemm(u))
-        return;
+        return keep(norm, "its output is read by " + nameOf(u) +
+                              ", not a float GEMM writing a buffer");
       GemmParts p = GemmParts::of(u);
       if (p.hasPrologue() || p.in != norm.getOutAttr() ||
-          p.out == norm.getAAttr() || touchedBetween(norm, u, norm.getAAttr()))
-        return;
+          p.out == norm.getAAttr())
+        return keep(norm, "a GEMM reading it already has a prologue or "
+                          "writes its input");
+      if (touchedBetween(norm, u, norm.getAAttr()))
+        return keep(norm, "its input is used again before a GEMM reading it");
     }
     for (Operation *u : ArrayRef(users).drop_front()) {
       GemmParts p = GemmParts::of(u);
@@ -234,15 +257,17 @@ private:
   }
 
   Block &body;
+  bool report;
 };
 
 struct SieveFuseDecode
     : public sieve::impl::SieveFuseDecodeBase<SieveFuseDecode> {
+  using SieveFuseDecodeBase::SieveFuseDecodeBase;
   void runOnOperation() override {
     for (auto program : getOperation().getOps<k::ProgramOp>())
       for (auto entry : program.getBody().getOps<k::EntryOp>())
         if (entry.getSymName() == "decode" || entry.getSymName() == "draft")
-          DecodeFusion(entry.getBody().front()).run();
+          DecodeFusion(entry.getBody().front(), report).run();
   }
 };
 

@@ -73,8 +73,13 @@ def SieveFuseDecode : Pass<"sieve-fuse-decode", "mlir::ModuleOp"> {
     touched by any launch in between. The runtime decides per call: the
     fused kernel up to the skinny GEMM's row limit, the un-fused launches
     above it (docs/runtime.md). sieve-compile runs this pass unless
-    `--no-decode-fusion`.
+    `--no-decode-fusion`. With `report`, each norm, GLU or add that stays
+    a launch of its own gets a remark saying which rule failed.
   }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Remark on each norm, GLU or add left unfused, with the reason">,
+  ];
   let dependentDialects = ["sieve::kernel::KernelDialect"];
 }
 

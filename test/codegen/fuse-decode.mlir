@@ -3,6 +3,15 @@
 // RUN: sieve-opt --sieve-fuse-decode -split-input-file %s | FileCheck %s
 // The output verifies and parses again.
 // RUN: sieve-opt --sieve-fuse-decode -split-input-file %s | sieve-opt -split-input-file -o /dev/null
+// With report=true, what stays says why (the remarks in file order).
+// RUN: sieve-opt '--sieve-fuse-decode=report=true' -split-input-file %s 2>&1 >/dev/null | \
+// RUN:   FileCheck %s --check-prefix=REPORT
+// REPORT: remark: stays a launch of its own: its output is read by 'kernel.gather_rows', not a float GEMM writing a buffer
+// REPORT: remark: stays a launch of its own: its output is read by 3 launches, not one GEMM
+// REPORT: remark: stays a launch of its own: no addend is a GEMM output only this add reads (with the other addend and the sum untouched in between)
+// REPORT: remark: stays a launch of its own: its output is read by 'kernel.gather_rows', not a float GEMM writing a buffer
+// REPORT: remark: stays a launch of its own: it adds a residual no GEMM output alone feeds (no GEMM could take the add)
+// REPORT-NOT: remark
 
 kernel.program @p attributes {dtype = f16, vocab_size = 16 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 8192 : i64} {
   kernel.weight @nw : tensor<16xf16> at 0 {sources = [dense<1.0> : tensor<16xf32>]}
@@ -84,7 +93,7 @@ kernel.program @q attributes {dtype = f16, vocab_size = 16 : i64, hidden_size = 
   // The GEMM's output is also read elsewhere: the add stays a norm's.
   // KEEP-NEXT: kernel.rms_norm @h + @y sum @s weight @nw -> @n2
   // KEEP-NEXT: kernel.gather_rows @y -> @z
-  // The GLU output feeds two GEMMs: it stays.
+  // The GLU output feeds three GEMMs: it stays.
   // KEEP-NEXT: kernel.glu @g -> @a
   // KEEP-NEXT: kernel.gemm @a, @down -> @m
   // KEEP-NEXT: kernel.gemm @a, @down -> @m2
