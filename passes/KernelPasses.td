@@ -72,8 +72,8 @@ def SieveFuseDecode : Pass<"sieve-fuse-decode", "mlir::ModuleOp"> {
     the LM head are not), and only when the buffers involved are not
     touched by any launch in between. The runtime decides per call: the
     fused kernel up to the skinny GEMM's row limit, the un-fused launches
-    above it (docs/runtime.md). sieve-compile runs this pass unless
-    `--no-decode-fusion`. With `report`, each norm, GLU or add that stays
+    above it (docs/runtime.md). sieve-compile runs this pass with
+    `--decode-fusion` (off by default until it is measured on a GPU). With `report`, each norm, GLU or add that stays
     a launch of its own gets a remark saying which rule failed.
   }];
   let options = [

@@ -6,12 +6,14 @@
 #      then their timing at Llama-3.2-1B decode shapes;
 #   2. test/gpu/compiled_e2e.sh llama12 (logits vs the float32 reference,
 #      greedy generation vs reference.json with --check-kv, bits per byte),
-#      compiled with the fusions, and llama12 f16 greedy tokens fused vs
-#      --no-decode-fusion (batch 1: sieve-run generates one sequence; the
+#      compiled with --decode-fusion (SIEVE_COMPILE_FLAGS; the carried
+#      l12-bf16.sieve is used as carried: compile it with --decode-fusion
+#      too), and llama12 f16 greedy tokens with and without --decode-fusion
+#      (batch 1: sieve-run generates one sequence; the
 #      un-fused path inside fused_gemm, rows > 2, is checked by 1. and
 #      runs in the batch-8 bench of 3.);
 #   3. the Llama-3.2-1B shape (bench/make_llama_shape_onnx.py, fp16) compiled
-#      with and without --no-decode-fusion: decode tokens/s at 512 tokens of
+#      with and without --decode-fusion: decode tokens/s at 512 tokens of
 #      context, batch 1 and 8, and the ratio.
 #
 #   CARRY=carry OUT=$OUT bash test/gpu/fusion.sh [kernels] [e2e] [speed]
@@ -52,15 +54,15 @@ fi
 M1B=$WORK/llama1b
 speed_pids=()
 if has speed; then
-  note "llama1b shape: export fp16, compile fused and --no-decode-fusion (background)"
+  note "llama1b shape: export fp16, compile with and without --decode-fusion (background)"
   (
     python3 "$ROOT/bench/make_llama_shape_onnx.py" llama1b "$M1B" --dtype fp16 \
       --max-pos 4096 > "$WORK/export.log" 2>&1 || exit 1
-    "$BIN/sieve-compile" "$M1B/llama1b.onnx" -o "$M1B/fused.sieve" --quiet \
-      > "$WORK/compile-fused.log" 2>&1 &
+    "$BIN/sieve-compile" "$M1B/llama1b.onnx" -o "$M1B/fused.sieve" \
+      --decode-fusion > "$WORK/compile-fused.log" 2>&1 &
     p1=$!
-    "$BIN/sieve-compile" "$M1B/llama1b.onnx" -o "$M1B/unfused.sieve" --quiet \
-      --no-decode-fusion > "$WORK/compile-unfused.log" 2>&1 &
+    "$BIN/sieve-compile" "$M1B/llama1b.onnx" -o "$M1B/unfused.sieve" \
+      > "$WORK/compile-unfused.log" 2>&1 &
     p2=$!
     wait $p1 && wait $p2
   ) &
@@ -82,16 +84,17 @@ if has kernels; then
 fi
 
 if has e2e; then
-  note "compiled_e2e.sh llama12 (compiled with the decode fusions)"
-  CARRY="$CARRY" OUT="$OUT/e2e" WORK="$WORK/e2e" bash "$GPU/compiled_e2e.sh" llama12
+  note "compiled_e2e.sh llama12 (compiled with --decode-fusion)"
+  SIEVE_COMPILE_FLAGS=--decode-fusion CARRY="$CARRY" OUT="$OUT/e2e" WORK="$WORK/e2e" \
+    bash "$GPU/compiled_e2e.sh" llama12
   rc=$?
   grep -h '"compare"\|"generate"\|"eval"' "$OUT/e2e/e2e.jsonl" 2>/dev/null | tee -a "$RESULTS"
   if [[ $rc == 0 ]]; then echo "PASS compiled_e2e.sh llama12"; else fail "compiled_e2e.sh llama12 (rc $rc)"; fi
 
-  note "llama12 f16: greedy tokens with and without the decode fusions"
+  note "llama12 f16: greedy tokens with and without --decode-fusion"
   L12=$WORK/e2e/l12-f16.sieve
   "$BIN/sieve-compile" "$ROOT/models/llama12/llama12_fp16w.onnx" -o "$WORK/l12-unfused.sieve" \
-    --quiet --no-decode-fusion || fail "compile llama12 --no-decode-fusion"
+    --quiet || fail "compile llama12 without --decode-fusion"
   for m in "$L12" "$WORK/l12-unfused.sieve"; do
     "$BIN/sieve-run" "$m" --prompt "The list type in Python" --max-new-tokens 64 \
       --json > "$m.b1.json" 2> "$m.b1.err" || { cat "$m.b1.err"; fail "sieve-run $m"; }
