@@ -56,6 +56,39 @@ def SieveLowerToKernels : Pass<"sieve-lower-to-kernels", "mlir::ModuleOp"> {
   let dependentDialects = ["sieve::kernel::KernelDialect"];
 }
 
+def SieveFuseDecode : Pass<"sieve-fuse-decode", "mlir::ModuleOp"> {
+  let summary = "Fuse the decode step's norms, GLUs and residual adds into "
+                "its GEMMs";
+  let description = [{
+    Rewrites the `@decode` and `@draft` entries of each `kernel.program`
+    (the prefill keeps its launches) with `kernel.fused_gemm`, by three
+    rules, applied in this order:
+
+    - GLU: a `kernel.glu` whose output only one `kernel.gemm` reads becomes
+      that GEMM's `glu` prologue (the GLU output stays as its `staged`
+      buffer).
+    - Residual: a GEMM whose output only a residual add reads (the `+` of
+      a `kernel.rms_norm ... sum`, or a `kernel.add`) writes the sum itself,
+      with the other operand as its `residual`; the norm then reads the
+      sum, the add goes.
+    - RMSNorm: a `kernel.rms_norm` without an add whose output only GEMMs
+      read becomes their `norm` prologue.
+
+    Only float GEMMs that write a buffer are fused (`kernel.gemm_quant` and
+    the LM head are not), and only when the buffers involved are not
+    touched by any launch in between. The runtime decides per call: the
+    fused kernel up to the skinny GEMM's row limit, the un-fused launches
+    above it (docs/runtime.md). sieve-compile runs this pass with
+    `--decode-fusion` (off by default until it is measured on a GPU). With `report`, each norm, GLU or add that stays
+    a launch of its own gets a remark saying which rule failed.
+  }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Remark on each norm, GLU or add left unfused, with the reason">,
+  ];
+  let dependentDialects = ["sieve::kernel::KernelDialect"];
+}
+
 def SievePlanBuffers : Pass<"sieve-plan-buffers", "mlir::ModuleOp"> {
   let summary = "Place the activation buffers of a kernel.program";
   let description = [{

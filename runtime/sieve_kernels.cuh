@@ -53,6 +53,58 @@ template <typename T, typename OutT>
 void gemm(const StepArgs &args, const T *in, const T *w, const T *bias,
           OutT *out, int rows, int N, int K);
 
+// How fused_gemm forms its activation rows x [rows, K] from `in`:
+// - None: x = in (row stride K);
+// - RmsNorm: x = in / sqrt(mean(in^2) + eps) * (norm_weight + weight_offset)
+//   (add_rms_norm without the add);
+// - Glu: x[t, i] = act(in[t, gate_offset + i]) * in[t, up_offset + i]
+//   (glu; `in` has row stride ld).
+// `staged` ([rows, K]) receives x when the launch is not fused.
+template <typename T> struct GemmPrologue {
+  enum class Kind : int32_t { None, RmsNorm, Glu };
+  Kind kind = Kind::None;
+  const T *norm_weight = nullptr;
+  float weight_offset = 0.f, eps = 0.f;
+  int ld = 0, gate_offset = 0, up_offset = 0;
+  Activation act = Activation::Silu;
+  T *staged = nullptr;
+};
+template <typename T> GemmPrologue<T> no_prologue() { return {}; }
+template <typename T>
+GemmPrologue<T> rms_norm_prologue(const T *weight, float weight_offset,
+                                  float eps, T *staged) {
+  GemmPrologue<T> p;
+  p.kind = GemmPrologue<T>::Kind::RmsNorm;
+  p.norm_weight = weight;
+  p.weight_offset = weight_offset;
+  p.eps = eps;
+  p.staged = staged;
+  return p;
+}
+template <typename T>
+GemmPrologue<T> glu_prologue(int ld, int gate_offset, int up_offset,
+                             Activation act, T *staged) {
+  GemmPrologue<T> p;
+  p.kind = GemmPrologue<T>::Kind::Glu;
+  p.ld = ld;
+  p.gate_offset = gate_offset;
+  p.up_offset = up_offset;
+  p.act = act;
+  p.staged = staged;
+  return p;
+}
+
+// out[rows, N] = x * w^T (+ bias) (+ residual[rows, N] when not null), x
+// formed from `in` by `prologue`: a decode GEMM with the norm or GLU before
+// it and the residual add after it fused in (kernels/fused_gemm.cuh). One
+// launch where gemm() takes the skinny kernel; elsewhere the prologue's
+// launch into prologue.staged, then the GEMM with the residual as its
+// epilogue. `out` aliases none of in, residual, staged.
+template <typename T>
+void fused_gemm(const StepArgs &args, const T *in,
+                const GemmPrologue<T> &prologue, const T *w, const T *bias,
+                const T *residual, T *out, int rows, int N, int K);
+
 // out[r, :] = in[rows[r], :] for r < num_rows (rows on the device).
 template <typename T>
 void gather_rows(cudaStream_t stream, const T *in, const int32_t *rows,
@@ -161,6 +213,7 @@ inline void kv_compact(cudaStream_t stream, void *k_cache, void *v_cache, const 
 
 #include "kernels/attention.cuh"
 #include "kernels/elementwise.cuh"
+#include "kernels/fused_gemm.cuh"
 #include "kernels/gemm.cuh"
 #include "kernels/norm.cuh"
 #include "kernels/quant_gemm.cuh"

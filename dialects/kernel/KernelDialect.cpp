@@ -146,6 +146,36 @@ static LogicalResult verifyAttention(AttentionOp op) {
            << op.getNumKvHeads();
   return success();
 }
+/// One prologue at most, each with all of its attributes; a staging
+/// buffer exactly when there is a prologue; something fused (else it is a
+/// kernel.gemm); no output that aliases an input.
+LogicalResult FusedGemmOp::verify() {
+  bool norm = static_cast<bool>(getNormAttr()), glu = getGlu().has_value();
+  if (norm && glu)
+    return emitOpError("fuses both an RMSNorm and a GLU prologue");
+  if (norm != (getEpsilon().has_value() && getWeightOffset().has_value()))
+    return emitOpError("needs `epsilon` and `weight_offset` exactly with "
+                       "`norm`");
+  if (glu != (getLd().has_value() && getGateOffset().has_value() &&
+              getUpOffset().has_value()))
+    return emitOpError("needs `ld`, `gate_offset` and `up_offset` exactly "
+                       "with `glu`");
+  if ((norm || glu) != static_cast<bool>(getStagedAttr()))
+    return emitOpError("needs a `staged` buffer exactly when it has a "
+                       "prologue");
+  if (!norm && !glu && !getResidualAttr())
+    return emitOpError("fuses nothing (use kernel.gemm)");
+  if (glu && (*getGateOffset() < 0 || *getUpOffset() < 0 ||
+              *getGateOffset() + int64_t(getK()) > int64_t(*getLd()) ||
+              *getUpOffset() + int64_t(getK()) > int64_t(*getLd())))
+    return emitOpError("gate/up columns exceed the row of ")
+           << *getLd() << " elements";
+  for (FlatSymbolRefAttr ref : {getInAttr(), getStagedAttr(), getResidualAttr()})
+    if (ref == getOutAttr())
+      return emitOpError("writes ") << ref << ", which it also reads";
+  return success();
+}
+
 LogicalResult AttentionPrefillOp::verify() {
   if (failed(verifyKVFormat(*this, getKvAttr(), getHeadDim())))
     return failure();
@@ -267,6 +297,21 @@ public:
                    << " logits per row, the vocabulary has "
                    << program.getVocabSize();
           return optBuffer(op, g.getOutAttr(), g.getN());
+        })
+        .Case([&](FusedGemmOp g) -> LogicalResult {
+          int64_t n = g.getN(), k = g.getK();
+          if (failed(buffer(op, g.getInAttr(), g.getInCols())) ||
+              failed(optBuffer(op, g.getStagedAttr(), k)) ||
+              failed(optBuffer(op, g.getResidualAttr(), n)) ||
+              failed(buffer(op, g.getOutAttr(), n)) ||
+              failed(weight(op, g.getWeightAttr(), {n, k})))
+            return failure();
+          if (auto norm = g.getNormAttr())
+            if (failed(weight(op, norm, {k})))
+              return failure();
+          if (auto bias = g.getBiasAttr())
+            return weight(op, bias, {n});
+          return success();
         })
         .Case([&](GemmQuantOp g) { return gemmQuant(g); })
         .Case([&](GatherRowsOp g) -> LogicalResult {

@@ -27,6 +27,9 @@ def Kernel_Dialect : Dialect {
     all sequences, or over the R rows whose logits are wanted.
   }];
   let cppNamespace = "::sieve::kernel";
+  // Launches carry sieve attributes (activations, KV and quantization
+  // formats), some printed in their short form (`glu <silu>`).
+  let dependentDialects = ["::sieve::SieveDialect"];
 }
 
 class Kernel_Op<string mnemonic, list<Trait> traits = []>

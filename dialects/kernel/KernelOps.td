@@ -186,6 +186,57 @@ def Kernel_GemmOp : Kernel_LaunchOp<"gemm"> {
   }];
 }
 
+def Kernel_FusedGemmOp : Kernel_LaunchOp<"fused_gemm"> {
+  let summary = "a decode GEMM with its input's RMSNorm or GLU and the "
+                "residual add fused in";
+  let description = [{
+    `out[rows, n] = x * weight[n, k]^T (+ bias) (+ residual)`, where the
+    prologue forms x [rows, k] from `in`:
+    - `norm` (an RMSNorm weight [k], with `epsilon` and `weight_offset`):
+      x = rms_norm(in) * (norm + weight_offset);
+    - `glu` (an activation, with `ld`, `gate_offset`, `up_offset`):
+      x[:, i] = act(in[:, gate_offset + i]) * in[:, up_offset + i], `in`
+      rows of `ld` values;
+    - neither: x = in.
+    `staged` (required with a prologue) is the [rows, k] buffer the runtime
+    materializes x in when it does not fuse: it runs one kernel where its
+    skinny decode GEMM applies (few rows), and the norm or GLU launch, then
+    the GEMM with the residual as its epilogue, otherwise. Formed by
+    --sieve-fuse-decode from the decode step's `rms_norm`, `glu`, `gemm`
+    and residual-adding norms (docs/compiler.md).
+    ```mlir
+    kernel.fused_gemm @l0.residual norm @w.l0.norm.1 staged @l0.normed.1,
+        @w.l0.gate_up -> @l0.gate_up {epsilon = 1.0e-05 : f32, k = 64,
+        n = 256, weight_offset = 0.0 : f32}
+    kernel.fused_gemm @l0.gate_up glu #sieve.activation<silu> staged
+        @l0.gated, @w.l0.down residual @l0.residual -> @l0.residual.1
+        {gate_offset = 0, k = 128, ld = 256, n = 64, up_offset = 128}
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$in,
+                       OptionalAttr<FlatSymbolRefAttr>:$norm,
+                       OptionalAttr<F32Attr>:$epsilon,
+                       OptionalAttr<F32Attr>:$weight_offset,
+                       OptionalAttr<Sieve_ActivationAttr>:$glu,
+                       OptionalAttr<I64Attr>:$ld,
+                       OptionalAttr<I64Attr>:$gate_offset,
+                       OptionalAttr<I64Attr>:$up_offset,
+                       OptionalAttr<FlatSymbolRefAttr>:$staged,
+                       FlatSymbolRefAttr:$weight,
+                       OptionalAttr<FlatSymbolRefAttr>:$bias,
+                       OptionalAttr<FlatSymbolRefAttr>:$residual,
+                       FlatSymbolRefAttr:$out, I64Attr:$n, I64Attr:$k);
+  let assemblyFormat = [{
+    $in (`norm` $norm^)? (`glu` $glu^)? (`staged` $staged^)? `,` $weight
+    (`bias` $bias^)? (`residual` $residual^)? `->` $out attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Elements per row of `in`: ld with a GLU prologue, else k.
+    int64_t getInCols() { return getGlu() ? int64_t(*getLd()) : int64_t(getK()); }
+  }];
+}
+
 def Kernel_GemmQuantOp : Kernel_LaunchOp<"gemm_quant"> {
   let summary = "out[rows, n] = in[rows, k] * dequantize(codes, scales, zeros)^T (+ bias)";
   let description = [{

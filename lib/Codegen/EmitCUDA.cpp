@@ -344,6 +344,26 @@ LogicalResult Emitter::emitLaunch(Operation *op) {
         os << g.getN() << ", " << g.getK() << ");\n";
         return success();
       })
+      .Case([&](k::FusedGemmOp g) {
+        std::string prologue = "no_prologue<T>()";
+        if (g.getNormAttr())
+          prologue = "rms_norm_prologue<T>(" + weight(g.getNormAttr()) + ", " +
+                     floatLiteral(g.getWeightOffset()->convertToFloat()) +
+                     ", " + floatLiteral(g.getEpsilon()->convertToFloat()) +
+                     ", " + buf(g.getStagedAttr()) + ")";
+        else if (auto act = g.getGlu())
+          prologue = (Twine("glu_prologue<T>(") + Twine(*g.getLd()) + ", " +
+                      Twine(*g.getGateOffset()) + ", " +
+                      Twine(*g.getUpOffset()) + ", " + activationName(*act) +
+                      ", " + buf(g.getStagedAttr()) + ")")
+                         .str();
+        os << "fused_gemm<T>(a, " << buf(g.getInAttr()) << ", " << prologue
+           << ", " << weight(g.getWeightAttr()) << ", "
+           << weight(g.getBiasAttr()) << ", " << buf(g.getResidualAttr())
+           << ", " << buf(g.getOutAttr()) << ", a.num_tokens, " << g.getN()
+           << ", " << g.getK() << ");\n";
+        return success();
+      })
       .Case([&](k::GemmQuantOp g) {
         // The per-token arena rows end with the fp8 activations' scratch
         // (quantActBytesPerToken); the dequantized weight (rows > 16) goes

@@ -132,11 +132,17 @@ __global__ void addBiasKernel(OutT *out, const void *bias, bool biasIsBf16,
 }
 
 // The cuBLASLt path of gemm() (any rows; also what the benchmarks compare
-// the skinny kernel with).
+// the skinny kernel with). With `residual` (OutT == T), out = residual +
+// the product: cuBLASLt's C operand with beta 1, no extra launch.
 template <typename T, typename OutT>
 void gemmCublasLt(const StepArgs &args, const T *in, const T *w, const T *bias,
-                  OutT *out, int rows, int N, int K) {
+                  OutT *out, int rows, int N, int K,
+                  const T *residual = nullptr) {
   constexpr bool epilogueBias = std::is_same_v<OutT, T>;
+  if (!std::is_same_v<OutT, T> && residual) {
+    detail::recordLauncherError("gemm: a residual needs a T output", 0);
+    return;
+  }
   detail::GemmPlan key;
   key.handle = static_cast<cublasLtHandle_t>(args.cublaslt);
   key.m = N;
@@ -174,9 +180,11 @@ void gemmCublasLt(const StepArgs &args, const T *in, const T *w, const T *bias,
   if (key.bias)
     cublasLtMatmulDescSetAttribute(
         plan->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
-  const float alpha = 1.f, beta = 0.f;
+  const float alpha = 1.f, beta = residual ? 1.f : 0.f;
+  const void *c = residual ? static_cast<const void *>(residual)
+                           : static_cast<const void *>(out);
   cublasStatus_t s = cublasLtMatmul(key.handle, plan->desc, &alpha, w, plan->a,
-                                    in, plan->b, &beta, out, plan->c, out,
+                                    in, plan->b, &beta, c, plan->c, out,
                                     plan->c, &plan->algo, args.gemm_workspace,
                                     args.gemm_workspace_bytes, args.stream);
   if (s != CUBLAS_STATUS_SUCCESS) {

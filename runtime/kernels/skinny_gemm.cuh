@@ -71,11 +71,24 @@ __device__ __forceinline__ void unpack8(const uint4 &v, float (&f)[8]) {
   }
 }
 
+// Where the skinny kernel's activation rows come from. `load(r, c, xf)`
+// gives values [8c, 8c + 8) of activation row r; `begin(rows)` runs once
+// per CTA after awaitPredecessor (all threads), before any load.
+// PlainRows: the rows of `in` (row stride K) as they are.
+template <typename T> struct PlainRows {
+  const uint4 *in;
+  int chunks;
+  __device__ __forceinline__ void begin(int) {}
+  __device__ __forceinline__ void load(int r, int c, float (&xf)[8]) const {
+    unpack8<T>(__ldg(in + size_t(r) * chunks + c), xf);
+  }
+};
+
 // acc[f][r] += dot(weights chunk f, activation row r's chunk `c`).
-template <typename T, int R, int F>
+template <typename T, int R, int F, typename X>
 __device__ __forceinline__ void
-skinnyChunk(float (&acc)[F][R], const uint4 (&wraw)[F], const uint4 *x, int c,
-            int rows, int chunks) {
+skinnyChunk(float (&acc)[F][R], const uint4 (&wraw)[F], const X &x, int c,
+            int rows) {
   float wf[F][8];
 #pragma unroll
   for (int f = 0; f < F; ++f)
@@ -84,7 +97,7 @@ skinnyChunk(float (&acc)[F][R], const uint4 (&wraw)[F], const uint4 *x, int c,
   for (int r = 0; r < R; ++r) {
     const int rr = r < rows ? r : rows - 1;
     float xf[8];
-    unpack8<T>(__ldg(x + size_t(rr) * chunks + c), xf);
+    x.load(rr, c, xf);
 #pragma unroll
     for (int f = 0; f < F; ++f)
 #pragma unroll
@@ -132,15 +145,18 @@ template <int NV> __device__ __forceinline__ void warpPartials(float *v, int lan
   }
 }
 
-template <typename T, typename OutT, int R, int F>
+// X (PlainRows, or a fused prologue of fused_gemm.cuh) supplies the
+// activation rows. With `residual` (OutT == T only), the stored value is
+// residual + the product rounded to T, rounded again: exactly what the
+// product stored and then added by a separate launch would give.
+template <typename T, typename OutT, int R, int F, typename X>
 __global__ void __launch_bounds__(kSkinnyThreads)
-    skinnyGemmKernel(const T *__restrict__ in, const T *__restrict__ w,
-                     const T *__restrict__ bias, OutT *__restrict__ out,
+    skinnyGemmKernel(X x, const T *__restrict__ w, const T *__restrict__ bias,
+                     const T *__restrict__ residual, OutT *__restrict__ out,
                      int rows, int N, int K) {
   constexpr int NV = F * R, Warps = kSkinnyThreads / 32;
   __shared__ float partial[Warps][NV];
   const int n0 = blockIdx.x * F, chunks = K / 8;
-  const uint4 *x = reinterpret_cast<const uint4 *>(in);
   const uint4 *wrow[F];
 #pragma unroll
   for (int f = 0; f < F; ++f)
@@ -162,9 +178,10 @@ __global__ void __launch_bounds__(kSkinnyThreads)
       b[f] = loadStreaming(wrow[f] + c + kSkinnyThreads);
   }
   awaitPredecessor();
+  x.begin(rows);
   if (firstTwo) {
-    skinnyChunk<T, R, F>(acc, a, x, c, rows, chunks);
-    skinnyChunk<T, R, F>(acc, b, x, c + kSkinnyThreads, rows, chunks);
+    skinnyChunk<T, R, F>(acc, a, x, c, rows);
+    skinnyChunk<T, R, F>(acc, b, x, c + kSkinnyThreads, rows);
     c += 2 * kSkinnyThreads;
     // Two chunks per iteration: 2F weight loads are issued before any use.
     for (; c + kSkinnyThreads < chunks; c += 2 * kSkinnyThreads) {
@@ -173,17 +190,17 @@ __global__ void __launch_bounds__(kSkinnyThreads)
         a[f] = loadStreaming(wrow[f] + c);
         b[f] = loadStreaming(wrow[f] + c + kSkinnyThreads);
       }
-      skinnyChunk<T, R, F>(acc, a, x, c, rows, chunks);
-      skinnyChunk<T, R, F>(acc, b, x, c + kSkinnyThreads, rows, chunks);
+      skinnyChunk<T, R, F>(acc, a, x, c, rows);
+      skinnyChunk<T, R, F>(acc, b, x, c + kSkinnyThreads, rows);
     }
     if (c < chunks) {
 #pragma unroll
       for (int f = 0; f < F; ++f)
         a[f] = loadStreaming(wrow[f] + c);
-      skinnyChunk<T, R, F>(acc, a, x, c, rows, chunks);
+      skinnyChunk<T, R, F>(acc, a, x, c, rows);
     }
   } else if (firstOne) {
-    skinnyChunk<T, R, F>(acc, a, x, c, rows, chunks);
+    skinnyChunk<T, R, F>(acc, a, x, c, rows);
   }
 
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -198,36 +215,43 @@ __global__ void __launch_bounds__(kSkinnyThreads)
 #pragma unroll
     for (int i = 0; i < Warps; ++i)
       sum += partial[i][t];
-    out[size_t(r) * N + n] = fromFloat<OutT>(sum);
+    const size_t at = size_t(r) * N + n;
+    if (residual)
+      sum = toFloat(roundTo<T>(sum)) + toFloat(residual[at]);
+    out[at] = fromFloat<OutT>(sum);
   }
 }
 
-template <typename T, typename OutT, int R>
-void launchSkinny(cudaStream_t stream, const T *in, const T *w, const T *bias,
-                  OutT *out, int rows, int N, int K) {
-  // More features per CTA amortize activation loads; with 16 rows the
-  // accumulators (F*R floats) bound F.
-  constexpr int F = R <= 4 ? 8 : 4;
-  detail::launchDependent(skinnyGemmKernel<T, OutT, R, F>, ceilDiv(N, F),
-                          kSkinnyThreads, 0, stream, in, w, bias, out, rows, N,
-                          K);
+// More features per CTA amortize activation loads; with 16 rows the
+// accumulators (F*R floats) bound F.
+template <int R> constexpr int skinnyFeatures() { return R <= 4 ? 8 : 4; }
+
+template <typename T, typename OutT, int R, typename X>
+void launchSkinny(cudaStream_t stream, const X &x, const T *w, const T *bias,
+                  const T *residual, OutT *out, int rows, int N, int K) {
+  constexpr int F = skinnyFeatures<R>();
+  detail::launchDependent(skinnyGemmKernel<T, OutT, R, F, X>, ceilDiv(N, F),
+                          kSkinnyThreads, 0, stream, x, w, bias, residual, out,
+                          rows, N, K);
 }
 
-// out[rows, N] = in[rows, K] * w^T (+ bias); the caller checked
-// skinnyGemmSupports.
+// out[rows, N] = in[rows, K] * w^T (+ bias) (+ residual, OutT == T); the
+// caller checked skinnyGemmSupports.
 template <typename T, typename OutT>
 void skinnyGemm(cudaStream_t stream, const T *in, const T *w, const T *bias,
-                OutT *out, int rows, int N, int K) {
+                OutT *out, int rows, int N, int K,
+                const T *residual = nullptr) {
+  const PlainRows<T> x{reinterpret_cast<const uint4 *>(in), K / 8};
   if (rows == 1)
-    launchSkinny<T, OutT, 1>(stream, in, w, bias, out, rows, N, K);
+    launchSkinny<T, OutT, 1>(stream, x, w, bias, residual, out, rows, N, K);
   else if (rows == 2)
-    launchSkinny<T, OutT, 2>(stream, in, w, bias, out, rows, N, K);
+    launchSkinny<T, OutT, 2>(stream, x, w, bias, residual, out, rows, N, K);
   else if (rows <= 4)
-    launchSkinny<T, OutT, 4>(stream, in, w, bias, out, rows, N, K);
+    launchSkinny<T, OutT, 4>(stream, x, w, bias, residual, out, rows, N, K);
   else if (rows <= 8)
-    launchSkinny<T, OutT, 8>(stream, in, w, bias, out, rows, N, K);
+    launchSkinny<T, OutT, 8>(stream, x, w, bias, residual, out, rows, N, K);
   else
-    launchSkinny<T, OutT, 16>(stream, in, w, bias, out, rows, N, K);
+    launchSkinny<T, OutT, 16>(stream, x, w, bias, residual, out, rows, N, K);
 }
 
 } // namespace sieve::rt::detail

@@ -223,3 +223,180 @@ kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 6
     kernel.token_scores @q, kv[0] {head_dim = 64 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, scale = 0.125 : f32, window = 4 : i64}
   }
 }
+
+// -----
+
+// kernel.fused_gemm (--sieve-fuse-decode).
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 2048 : i64} {
+  kernel.weight @w : tensor<16x16xf16> at 0 {sources = [dense<1.0> : tensor<16x16xf32>]}
+  kernel.weight @nw : tensor<16xf16> at 512 {sources = [dense<1.0> : tensor<16xf32>]}
+  kernel.weight @w8 : tensor<16x8xf16> at 768 {sources = [dense<1.0> : tensor<16x8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @s : 256 bytes
+  kernel.buffer @r : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{fuses both an RMSNorm and a GLU prologue}}
+    kernel.fused_gemm @x norm @nw glu <silu> staged @s, @w -> @o {epsilon = 1.0e-5 : f32, weight_offset = 0.0 : f32, ld = 32 : i64, gate_offset = 0 : i64, up_offset = 16 : i64, n = 16 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 2048 : i64} {
+  kernel.weight @w : tensor<16x16xf16> at 0 {sources = [dense<1.0> : tensor<16x16xf32>]}
+  kernel.weight @nw : tensor<16xf16> at 512 {sources = [dense<1.0> : tensor<16xf32>]}
+  kernel.weight @w8 : tensor<16x8xf16> at 768 {sources = [dense<1.0> : tensor<16x8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @s : 256 bytes
+  kernel.buffer @r : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{needs `epsilon` and `weight_offset` exactly with `norm`}}
+    kernel.fused_gemm @x norm @nw staged @s, @w -> @o {epsilon = 1.0e-5 : f32, n = 16 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 2048 : i64} {
+  kernel.weight @w : tensor<16x16xf16> at 0 {sources = [dense<1.0> : tensor<16x16xf32>]}
+  kernel.weight @nw : tensor<16xf16> at 512 {sources = [dense<1.0> : tensor<16xf32>]}
+  kernel.weight @w8 : tensor<16x8xf16> at 768 {sources = [dense<1.0> : tensor<16x8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @s : 256 bytes
+  kernel.buffer @r : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{needs `ld`, `gate_offset` and `up_offset` exactly with `glu`}}
+    kernel.fused_gemm @x glu <silu> staged @s, @w -> @o {ld = 32 : i64, n = 16 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 2048 : i64} {
+  kernel.weight @w : tensor<16x16xf16> at 0 {sources = [dense<1.0> : tensor<16x16xf32>]}
+  kernel.weight @nw : tensor<16xf16> at 512 {sources = [dense<1.0> : tensor<16xf32>]}
+  kernel.weight @w8 : tensor<16x8xf16> at 768 {sources = [dense<1.0> : tensor<16x8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @s : 256 bytes
+  kernel.buffer @r : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{needs a `staged` buffer exactly when it has a prologue}}
+    kernel.fused_gemm @x norm @nw, @w -> @o {epsilon = 1.0e-5 : f32, weight_offset = 0.0 : f32, n = 16 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 2048 : i64} {
+  kernel.weight @w : tensor<16x16xf16> at 0 {sources = [dense<1.0> : tensor<16x16xf32>]}
+  kernel.weight @nw : tensor<16xf16> at 512 {sources = [dense<1.0> : tensor<16xf32>]}
+  kernel.weight @w8 : tensor<16x8xf16> at 768 {sources = [dense<1.0> : tensor<16x8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @s : 256 bytes
+  kernel.buffer @r : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{needs a `staged` buffer exactly when it has a prologue}}
+    kernel.fused_gemm @x staged @s, @w residual @r -> @o {n = 16 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 2048 : i64} {
+  kernel.weight @w : tensor<16x16xf16> at 0 {sources = [dense<1.0> : tensor<16x16xf32>]}
+  kernel.weight @nw : tensor<16xf16> at 512 {sources = [dense<1.0> : tensor<16xf32>]}
+  kernel.weight @w8 : tensor<16x8xf16> at 768 {sources = [dense<1.0> : tensor<16x8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @s : 256 bytes
+  kernel.buffer @r : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{fuses nothing (use kernel.gemm)}}
+    kernel.fused_gemm @x, @w -> @o {n = 16 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 2048 : i64} {
+  kernel.weight @w : tensor<16x16xf16> at 0 {sources = [dense<1.0> : tensor<16x16xf32>]}
+  kernel.weight @nw : tensor<16xf16> at 512 {sources = [dense<1.0> : tensor<16xf32>]}
+  kernel.weight @w8 : tensor<16x8xf16> at 768 {sources = [dense<1.0> : tensor<16x8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @s : 256 bytes
+  kernel.buffer @r : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{gate/up columns exceed the row of 24 elements}}
+    kernel.fused_gemm @x glu <silu> staged @s, @w -> @o {ld = 24 : i64, gate_offset = 0 : i64, up_offset = 16 : i64, n = 16 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 2048 : i64} {
+  kernel.weight @w : tensor<16x16xf16> at 0 {sources = [dense<1.0> : tensor<16x16xf32>]}
+  kernel.weight @nw : tensor<16xf16> at 512 {sources = [dense<1.0> : tensor<16xf32>]}
+  kernel.weight @w8 : tensor<16x8xf16> at 768 {sources = [dense<1.0> : tensor<16x8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @s : 256 bytes
+  kernel.buffer @r : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{writes @r, which it also reads}}
+    kernel.fused_gemm @x, @w residual @r -> @r {n = 16 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 2048 : i64} {
+  kernel.weight @w : tensor<16x16xf16> at 0 {sources = [dense<1.0> : tensor<16x16xf32>]}
+  kernel.weight @nw : tensor<16xf16> at 512 {sources = [dense<1.0> : tensor<16xf32>]}
+  kernel.weight @w8 : tensor<16x8xf16> at 768 {sources = [dense<1.0> : tensor<16x8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @s : 256 bytes
+  kernel.buffer @r : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{expects @w8 of shape [16x16] and element type 'f16', found 'tensor<16x8xf16>'}}
+    kernel.fused_gemm @x, @w8 residual @r -> @o {n = 16 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 2048 : i64} {
+  kernel.weight @w : tensor<16x16xf16> at 0 {sources = [dense<1.0> : tensor<16x16xf32>]}
+  kernel.weight @nw : tensor<16xf16> at 512 {sources = [dense<1.0> : tensor<16xf32>]}
+  kernel.weight @w8 : tensor<16x8xf16> at 768 {sources = [dense<1.0> : tensor<16x8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @s : 256 bytes
+  kernel.buffer @r : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{expects @w of shape [16] and element type 'f16'}}
+    kernel.fused_gemm @x norm @w staged @s, @w -> @o {epsilon = 1.0e-5 : f32, weight_offset = 0.0 : f32, n = 16 : i64, k = 16 : i64}
+  }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 16 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 2048 : i64} {
+  kernel.weight @w : tensor<16x16xf16> at 0 {sources = [dense<1.0> : tensor<16x16xf32>]}
+  kernel.weight @nw : tensor<16xf16> at 512 {sources = [dense<1.0> : tensor<16xf32>]}
+  kernel.weight @w8 : tensor<16x8xf16> at 768 {sources = [dense<1.0> : tensor<16x8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @s : 256 bytes
+  kernel.buffer @r : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{needs 512 bytes per row of @x, which has 256}}
+    kernel.fused_gemm @x glu <silu> staged @s, @w -> @o {ld = 256 : i64, gate_offset = 0 : i64, up_offset = 16 : i64, n = 16 : i64, k = 16 : i64}
+  }
+}

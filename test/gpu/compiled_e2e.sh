@@ -12,7 +12,8 @@
 # next to the repository). The f16 model is compiled there from the bundled
 # copy: its weights.bin is bit-identical to compiling the float32 model
 # with --dtype f16 (checked with cmp). Every result is one JSON line in
-# $OUT/e2e.jsonl; the log is $OUT/e2e.log.
+# $OUT/e2e.jsonl; the log is $OUT/e2e.log. SIEVE_COMPILE_FLAGS (e.g.
+# --decode-fusion) are added to every sieve-compile this script runs.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CARRY="$(cd "${CARRY:-$ROOT/carry}" && pwd)"
@@ -32,9 +33,10 @@ run_or_fail() { "$@" || { echo "FAILED: $*"; status=1; }; }
 nvidia-smi -L
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)'
 
-compile() { # LABEL INPUT OUTDIR [flags]
+compile() { # LABEL INPUT OUTDIR [flags]; $SIEVE_COMPILE_FLAGS are added to every compile
   local label=$1 in=$2 out=$3; shift 3
   python3 "$GPU/measure.py" "compile $label" "$BIN/sieve-compile" "$in" -o "$out" "$@" \
+    ${SIEVE_COMPILE_FLAGS:-} \
     2> >(tee -a "$OUT/compile.log" >&2)
 }
 

@@ -41,6 +41,7 @@ OBJECTS=(
   "capi_bf16 test/gpu/capi_test.cu -DTINY_BF16"
   "kernel_test test/gpu/kernel_test.cu"
   "quant_gemm_test test/gpu/quant_gemm_test.cu"
+  "fused_gemm_test test/gpu/fused_gemm_test.cu"
 )
 pids=()
 for line in "${OBJECTS[@]}"; do
@@ -62,6 +63,7 @@ done
 LINK=(-gencode=arch=compute_90a,code=sm_90a -lcublasLt -lcublas)
 "$NVCC" "$BUILD/kernel_test.o" "$BUILD/sampling.o" -o "$BUILD/kernel_test" "${LINK[@]}"
 "$NVCC" "$BUILD/quant_gemm_test.o" -o "$BUILD/quant_gemm_test" "${LINK[@]}"
+"$NVCC" "$BUILD/fused_gemm_test.o" -o "$BUILD/fused_gemm_test" "${LINK[@]}"
 for t in f16 bf16; do
   "$NVCC" "$BUILD/capi_$t.o" "$BUILD/tiny_$t.o" "$BUILD/runtime.o" "$BUILD/sampling.o" \
     -o "$BUILD/capi_test_$t" "${LINK[@]}"
@@ -75,6 +77,7 @@ status=0
 run() { echo "== $*"; "$@" || status=1; }
 if [ $BENCH -eq 1 ]; then run "$BUILD/kernel_test" --bench; else run "$BUILD/kernel_test"; fi
 if [ $BENCH -eq 1 ]; then run "$BUILD/quant_gemm_test" --bench; else run "$BUILD/quant_gemm_test"; fi
+if [ $BENCH -eq 1 ]; then run "$BUILD/fused_gemm_test" --bench; else run "$BUILD/fused_gemm_test"; fi
 run "$BUILD/capi_test_f16" "$BUILD/work-f16"
 run "$BUILD/capi_test_bf16" "$BUILD/work-bf16"
 if [ $SANITIZE -eq 1 ]; then

@@ -111,6 +111,12 @@ static cl::opt<std::string> modelName("name",
                                                "manifest (default: input file "
                                                "stem)"),
                                       cl::init(""), cl::cat(category));
+static cl::opt<bool> decodeFusion(
+    "decode-fusion",
+    cl::desc("Fold the decode step's norms, GLUs and residual adds into its "
+             "GEMMs (--sieve-fuse-decode; experimental: not yet measured "
+             "on a GPU, so off by default)"),
+    cl::init(false), cl::cat(category));
 static cl::opt<bool> noBuild("no-build",
                              cl::desc("Stop after writing the sources and "
                                       "weights (no nvcc)"),
@@ -644,8 +650,11 @@ int main(int argc, char **argv) {
       fail("lowering produced no kernel.program");
     return programs.front();
   };
+  // The decode step's fusions, then buffer planning.
+  std::string plan = decodeFusion ? "sieve-fuse-decode,sieve-plan-buffers"
+                                  : "sieve-plan-buffers";
   if (selfSpeculative.empty()) {
-    runPasses("lower", lowering + ",sieve-plan-buffers");
+    runPasses("lower", lowering + "," + plan);
   } else {
     // The draft: a pruned clone, lowered alone, its decode step grafted
     // into the full program before the buffers are planned.
@@ -681,7 +690,7 @@ int main(int argc, char **argv) {
     if (failed(sieve::addDraftEntry(theProgram(*module), theProgram(**clone),
                                     *kvMap)))
       fail("grafting the draft failed (see the errors above)");
-    runPasses("plan", "sieve-plan-buffers");
+    runPasses("plan", plan);
   }
   k::ProgramOp program = theProgram(*module);
 
