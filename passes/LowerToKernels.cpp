@@ -98,6 +98,8 @@ private:
   struct QuantArrays {
     sieve::QuantAttr format;
     FlatSymbolRefAttr codes, scales, zeros;
+    /// The AWQ input scales c ([K] f32) the GEMM's input is divided by.
+    FlatSymbolRefAttr inputScales;
   };
   FailureOr<QuantArrays> quantized(Operation *user, StringRef role,
                                    ArrayRef<Value> values);
@@ -106,11 +108,22 @@ private:
   /// [out, in]) or `kernel.gemm_quant` of quantized weights of one format.
   /// `out` null writes the logits. `packBias` (optional) packs the bias
   /// after the weights, so weights.bin keeps weights before their biases.
+  /// With `outLd`, the GEMM writes columns [outOffset, outOffset + n) of
+  /// `out` rows of outLd values (quantized weights only). Weights with AWQ
+  /// input scales get a scale_columns launch dividing `in` by them first.
   using BiasFn = llvm::function_ref<FailureOr<FlatSymbolRefAttr>()>;
   LogicalResult gemm(Operation *user, StringRef role, ArrayRef<Value> values,
                      FlatSymbolRefAttr in, BiasFn packBias,
                      FlatSymbolRefAttr out, int64_t n, int64_t k,
-                     bool transposed = false);
+                     bool transposed = false, int64_t outOffset = 0,
+                     int64_t outLd = 0);
+  /// The projection of `in` by `weights` (with `biases`, one per weight, or
+  /// none) into the rows of `out`, each weight's outputs after the
+  /// previous one's: one GEMM over the stacked weights, or one per run of
+  /// weights that stack (see stackableRuns) writing its columns of `out`.
+  LogicalResult projection(Operation *user, StringRef role,
+                           ArrayRef<Value> weights, ArrayRef<Value> biases,
+                           FlatSymbolRefAttr in, View out, int64_t k);
   std::string layerName(Operation *op, StringRef role) const;
   IntegerAttr i64(int64_t v) { return builder.getI64IntegerAttr(v); }
 
@@ -291,10 +304,35 @@ static Attribute weightFormat(Value w) {
   return {};
 }
 
+/// The AWQ input scales of a quantized weight (the stored array), null for
+/// none. A GEMM divides its input by one array, so only weights with the
+/// same array (or none) stack.
+static Attribute inputScalesOf(Value w) {
+  if (auto q = w.getDefiningOp<QuantizedWeightOp>())
+    return q.getInputScalesAttr();
+  return {};
+}
+
+/// `weights` split into maximal runs of consecutive weights with the same
+/// input scales, as [begin, end) index pairs: each run is one GEMM writing
+/// a contiguous column range of the projection.
+static SmallVector<std::pair<size_t, size_t>>
+stackableRuns(ArrayRef<Value> weights) {
+  SmallVector<std::pair<size_t, size_t>> runs;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    if (runs.empty() ||
+        inputScalesOf(weights[i]) != inputScalesOf(weights[runs.back().first]))
+      runs.push_back({i, i});
+    runs.back().second = i + 1;
+  }
+  return runs;
+}
+
 FailureOr<Lowering::QuantArrays>
 Lowering::quantized(Operation *user, StringRef role, ArrayRef<Value> values) {
   SmallVector<Attribute> codes, scales, zeros;
   QuantAttr format;
+  Attribute inputScales = inputScalesOf(values.front());
   int64_t rows = 0, cols = 0;
   for (Value v : values) {
     auto q = v.getDefiningOp<QuantizedWeightOp>();
@@ -307,10 +345,9 @@ Lowering::quantized(Operation *user, StringRef role, ArrayRef<Value> values) {
                              "the weight formats ")
              << format << " and " << q.getFormat();
     format = q.getFormat();
-    if (q.getInputScalesAttr())
-      return user->emitError("cannot lower to kernels: activation-aware "
-                             "input_scales (method=awq) have no GPU kernel "
-                             "yet (quantize with method=rtn)");
+    // projection() stacks only weights with one input-scale array.
+    assert(q.getInputScalesAttr() == inputScales &&
+           "one GEMM divides its input by one array of input scales");
     auto type = cast<RankedTensorType>(q.getType()); // [K, N]
     cols = type.getDimSize(0);
     rows += type.getDimSize(1);
@@ -322,7 +359,13 @@ Lowering::quantized(Operation *user, StringRef role, ArrayRef<Value> values) {
   MLIRContext *ctx = builder.getContext();
   Builder b(ctx);
   int64_t k = cols, group = format.getGroup();
-  QuantArrays out{format, {}, {}, {}};
+  QuantArrays out{format, {}, {}, {}, {}};
+  // Packed as stored (f32): scale_columns divides by the CPU reference's
+  // exact divisors.
+  if (inputScales)
+    out.inputScales =
+        pack(user, role.str() + ".input_scales", {inputScales},
+             RankedTensorType::get({k}, b.getF32Type()), false);
   switch (format.getKind()) {
   case QuantKind::int8:
     if (k % 16)
@@ -388,11 +431,14 @@ Lowering::quantized(Operation *user, StringRef role, ArrayRef<Value> values) {
 LogicalResult Lowering::gemm(Operation *user, StringRef role,
                              ArrayRef<Value> values, FlatSymbolRefAttr in,
                              BiasFn packBias, FlatSymbolRefAttr out, int64_t n,
-                             int64_t k, bool transposed) {
+                             int64_t k, bool transposed, int64_t outOffset,
+                             int64_t outLd) {
   auto bias = [&]() -> FailureOr<FlatSymbolRefAttr> {
     return packBias ? packBias() : FlatSymbolRefAttr();
   };
   if (!weightFormat(values.front())) {
+    // Float weights always stack (they have no input scales).
+    assert(!outLd && "a float GEMM writes whole rows");
     FailureOr<FlatSymbolRefAttr> w =
         weight(user, role, values, !transposed, dtype);
     if (failed(w))
@@ -413,8 +459,51 @@ LogicalResult Lowering::gemm(Operation *user, StringRef role,
   FailureOr<FlatSymbolRefAttr> b = bias();
   if (failed(b))
     return failure();
+  if (q->inputScales) {
+    // The GEMM reads x / c (its codes quantize W[k, :] * c[k]); the
+    // quotient gets its own rows, as `in` has other readers.
+    View scaled = newBuffer(role.str() + ".scaled", k);
+    k::ScaleColumnsOp::create(builder, user->getLoc(), in, q->inputScales,
+                              scaled.buffer, i64(k),
+                              out ? UnitAttr() : builder.getUnitAttr());
+    in = scaled.buffer;
+  }
   k::GemmQuantOp::create(builder, user->getLoc(), in, q->codes, q->scales,
-                         q->zeros, *b, out, q->format, i64(n), i64(k));
+                         q->zeros, *b, out, q->format, i64(n), i64(k),
+                         outLd ? i64(outLd) : IntegerAttr(),
+                         outLd ? i64(outOffset) : IntegerAttr());
+  return success();
+}
+
+LogicalResult Lowering::projection(Operation *user, StringRef role,
+                                   ArrayRef<Value> weights,
+                                   ArrayRef<Value> biases,
+                                   FlatSymbolRefAttr in, View out, int64_t k) {
+  SmallVector<std::pair<size_t, size_t>> runs = stackableRuns(weights);
+  int64_t column = 0;
+  for (auto [index, run] : llvm::enumerate(runs)) {
+    auto [begin, end] = run;
+    ArrayRef<Value> part = weights.slice(begin, end - begin);
+    ArrayRef<Value> partBiases =
+        biases.empty() ? biases : biases.slice(begin, end - begin);
+    std::string partRole =
+        runs.size() == 1 ? role.str() : (role + "." + Twine(index)).str();
+    auto packBias = [&]() -> FailureOr<FlatSymbolRefAttr> {
+      if (partBiases.empty())
+        return FlatSymbolRefAttr();
+      return weight(user, partRole + "_bias", partBiases, false, dtype);
+    };
+    int64_t n = 0;
+    for (Value w : part)
+      n += lastDim(w);
+    // One run writes whole rows; several fill their columns of them.
+    bool split = runs.size() > 1;
+    if (failed(gemm(user, partRole, part, in, packBias, out.buffer, n, k,
+                    /*transposed=*/false, split ? column : 0,
+                    split ? out.ld : 0)))
+      return failure();
+    column += n;
+  }
   return success();
 }
 
@@ -554,19 +643,13 @@ LogicalResult Lowering::lowerLinear(LinearOp op) {
     role = "proj";
   else if (canon(op.getInput()).getDefiningOp<AttentionOp>())
     role = "o";
-  auto packBias = [&]() -> FailureOr<FlatSymbolRefAttr> {
-    if (biases.empty())
-      return FlatSymbolRefAttr();
-    return weight(op, layerName(op, role.str() + "_bias"), biases, false,
-                  dtype);
-  };
   int64_t n = 0;
   for (LinearOp l : group)
     n += lastDim(l.getResult());
   int64_t kdim = lastDim(op.getInput());
   View out = newBuffer(layerName(op, role), n);
-  if (failed(gemm(op, layerName(op, role), weights, *in, packBias, out.buffer,
-                  n, kdim)))
+  if (failed(projection(op, layerName(op, role), weights, biases, *in, out,
+                        kdim)))
     return failure();
   int64_t offset = 0;
   for (LinearOp l : group) {
@@ -722,7 +805,9 @@ LogicalResult Lowering::lowerGatedMLP(GatedMLPOp op) {
   FailureOr<FlatSymbolRefAttr> in = wholeBuffer(op, op.getInput());
   if (failed(in))
     return failure();
-  // Gate and up are one GEMM (the GLU reads both halves of its rows).
+  // Gate and up are one projection (the GLU reads both halves of its
+  // rows): one GEMM, or two filling the halves when their AWQ input scales
+  // differ.
   if (weightFormat(op.getGate()) != weightFormat(op.getUp()))
     return op.emitError("cannot lower to kernels: gate and up weights are "
                         "stored in different formats (one GEMM computes "
@@ -730,8 +815,8 @@ LogicalResult Lowering::lowerGatedMLP(GatedMLPOp op) {
   int64_t width = lastDim(op.getGate());
   int64_t hidden = lastDim(op.getInput());
   View gu = newBuffer(layerName(op, "gate_up"), 2 * width);
-  if (failed(gemm(op, layerName(op, "gate_up"), {op.getGate(), op.getUp()},
-                  *in, nullptr, gu.buffer, 2 * width, hidden)))
+  if (failed(projection(op, layerName(op, "gate_up"),
+                        {op.getGate(), op.getUp()}, {}, *in, gu, hidden)))
     return failure();
   View act = newBuffer(layerName(op, "gated"), width);
   k::GLUOp::create(builder, op.getLoc(), gu.buffer, act.buffer,

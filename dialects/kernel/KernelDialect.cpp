@@ -314,6 +314,15 @@ public:
           return success();
         })
         .Case([&](GemmQuantOp g) { return gemmQuant(g); })
+        .Case([&](ScaleColumnsOp sc) -> LogicalResult {
+          int64_t cols = sc.getCols();
+          if (cols <= 0)
+            return op->emitOpError("scales ") << cols << " columns";
+          if (failed(buffer(op, sc.getInAttr(), cols)) ||
+              failed(buffer(op, sc.getOutAttr(), cols)))
+            return failure();
+          return weight(op, sc.getScalesAttr(), {cols}, /*f32=*/true);
+        })
         .Case([&](GatherRowsOp g) -> LogicalResult {
           if (failed(buffer(op, g.getInAttr(), g.getCols())))
             return failure();
@@ -419,7 +428,26 @@ private:
       return op->emitOpError("writes ") << n
              << " logits per row, the vocabulary has "
              << program.getVocabSize();
-    return optBuffer(op, g.getOutAttr(), n);
+    return gemmQuantColumns(g);
+  }
+
+  /// `out` holds n values per row, or a column range [out_offset,
+  /// out_offset + n) of rows of out_ld values.
+  LogicalResult gemmQuantColumns(GemmQuantOp g) {
+    Operation *op = g;
+    int64_t n = g.getN();
+    if (!g.getOutLd() && !g.getOutOffset())
+      return optBuffer(op, g.getOutAttr(), n);
+    if (!g.getOutLd())
+      return op->emitOpError("takes out_offset only with out_ld");
+    if (g.writesLogits())
+      return op->emitOpError("writes the logits, whose rows are the "
+                             "vocabulary (no out_ld)");
+    int64_t ld = g.getOutRowElements(), offset = g.getOutColumn();
+    if (offset < 0 || offset + n > ld)
+      return op->emitOpError("columns [")
+             << offset << ", " << offset + n << ") exceed the out_ld " << ld;
+    return buffer(op, g.getOutAttr(), ld);
   }
 
   LogicalResult norm(Operation *op, FlatSymbolRefAttr a, FlatSymbolRefAttr b,

@@ -237,6 +237,26 @@ def Kernel_FusedGemmOp : Kernel_LaunchOp<"fused_gemm"> {
   }];
 }
 
+def Kernel_ScaleColumnsOp : Kernel_LaunchOp<"scale_columns"> {
+  let summary = "out[r, k] = in[r, k] / scales[k]: activation-aware input scaling";
+  let description = [{
+    The input of a `gemm_quant` whose weight was quantized with
+    activation-aware scaling (method=awq): its codes quantize
+    `W[k, :] * scales[k]`, so the GEMM reads the activations divided by
+    `scales` ([cols] f32, the `input_scales` of `sieve.quantized_weight`
+    packed as they are stored). The quotient is computed in f32 (an IEEE
+    division, as the CPU reference divides the weight) and rounded to the
+    program's dtype. Rows are the T new tokens, or the R logit rows with
+    `logit_rows` (the input of a quantized LM head).
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$in, FlatSymbolRefAttr:$scales,
+                       FlatSymbolRefAttr:$out, I64Attr:$cols,
+                       UnitAttr:$logit_rows);
+  let assemblyFormat = [{
+    $in `div` $scales `->` $out attr-dict
+  }];
+}
+
 def Kernel_GemmQuantOp : Kernel_LaunchOp<"gemm_quant"> {
   let summary = "out[rows, n] = in[rows, k] * dequantize(codes, scales, zeros)^T (+ bias)";
   let description = [{
@@ -251,19 +271,33 @@ def Kernel_GemmQuantOp : Kernel_LaunchOp<"gemm_quant"> {
     fp8), k % 32 == 0 and G % 32 == 0 (int4). Without `out`, writes the float32
     logits (a quantized LM head). Rows above 16 dequantize the weight into
     the program's fixed scratch (ModelInfo::act_bytes_fixed) first.
+    With `out_ld`, the launch writes columns [out_offset, out_offset + n)
+    of `out` rows of `out_ld` elements: the GEMMs of one projection whose
+    weights cannot stack (different AWQ input scales) fill their column
+    ranges of one buffer.
   }];
   let arguments = (ins FlatSymbolRefAttr:$in, FlatSymbolRefAttr:$codes,
                        FlatSymbolRefAttr:$scales,
                        OptionalAttr<FlatSymbolRefAttr>:$zeros,
                        OptionalAttr<FlatSymbolRefAttr>:$bias,
                        OptionalAttr<FlatSymbolRefAttr>:$out,
-                       Sieve_QuantAttr:$format, I64Attr:$n, I64Attr:$k);
+                       Sieve_QuantAttr:$format, I64Attr:$n, I64Attr:$k,
+                       OptionalAttr<I64Attr>:$out_ld,
+                       OptionalAttr<I64Attr>:$out_offset);
   let assemblyFormat = [{
     $in `,` $codes `scales` $scales (`zeros` $zeros^)? (`bias` $bias^)?
     (`->` $out^)? attr-dict
   }];
   let extraClassDeclaration = [{
     bool writesLogits() { return !getOut(); }
+    /// Elements per row of `out` (n unless the launch writes a column
+    /// range) and the first column written.
+    int64_t getOutRowElements() {
+      return getOutLd() ? int64_t(*getOutLd()) : int64_t(getN());
+    }
+    int64_t getOutColumn() {
+      return getOutOffset() ? int64_t(*getOutOffset()) : 0;
+    }
     /// Bytes of the dequantized [n, k] weight in `dtype` (the scratch the
     /// prefill path needs).
     int64_t getScratchBytes(int64_t elementBytes) {

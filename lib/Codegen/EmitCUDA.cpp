@@ -386,11 +386,25 @@ LogicalResult Emitter::emitLaunch(Operation *op) {
         else
           os << "gemm_quant<T, T>(a, " << buf(g.getInAttr()) << ", " << q
              << ", " << weight(g.getBiasAttr()) << ", " << buf(g.getOutAttr())
+             << (g.getOutColumn() ? " + " + std::to_string(g.getOutColumn())
+                                  : std::string())
              << ", a.num_tokens, ";
         int64_t arena = arenaBytesPerToken(program);
         os << g.getN() << ", " << g.getK() << ", buffer(a, "
            << arena + quantActBytesPerToken(program) << "), buffer(a, "
-           << arena << "));\n";
+           << arena << ")";
+        // A column range of wider rows (unstacked projections).
+        if (g.getOutLd())
+          os << ", " << g.getOutRowElements();
+        os << ");\n";
+        return success();
+      })
+      .Case([&](k::ScaleColumnsOp sc) {
+        os << "scale_columns<T>(a.stream, " << buf(sc.getInAttr()) << ", "
+           << weight(sc.getScalesAttr(), "float") << ", "
+           << buf(sc.getOutAttr()) << ", "
+           << (sc.getLogitRows() ? "a.num_logit_rows" : "a.num_tokens")
+           << ", " << sc.getCols() << ");\n";
         return success();
       })
       .Case([&](k::GatherRowsOp g) {

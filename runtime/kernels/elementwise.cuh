@@ -1,4 +1,5 @@
-// Embedding, residual add, GLU gating, activations and row gathers: one
+// Embedding, residual add, GLU gating, activations, AWQ input scaling and
+// row gathers: one
 // thread per 8 values (16-byte accesses) where the shapes and pointers
 // allow it, one per value otherwise.
 #pragma once
@@ -134,6 +135,38 @@ __global__ void activationKernel(T *x, int64_t n, Activation act) {
   }
 }
 
+// out[r, c] = in[r, c] / scales[c]: the f32 quotient (IEEE division, not
+// a reciprocal: the CPU reference divides the weight by the same f32
+// scale) rounded once to T.
+template <typename T, int Vec>
+__global__ void scaleColumnsKernel(const T *in, const float *scales, T *out,
+                                   int rows, int cols) {
+  awaitPredecessor();
+  int64_t perRow = cols / Vec, total = int64_t(rows) * perRow;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t r = i / perRow, c = (i % perRow) * Vec;
+    float v[Vec], s[Vec];
+    if constexpr (Vec == 8) {
+      loadVec8(in + r * cols + c, v);
+      const float4 *sv = reinterpret_cast<const float4 *>(scales + c);
+      float4 s0 = __ldg(sv), s1 = __ldg(sv + 1);
+      s[0] = s0.x, s[1] = s0.y, s[2] = s0.z, s[3] = s0.w;
+      s[4] = s1.x, s[5] = s1.y, s[6] = s1.z, s[7] = s1.w;
+    } else {
+      v[0] = toFloat(in[r * cols + c]);
+      s[0] = __ldg(scales + c);
+    }
+#pragma unroll
+    for (int k = 0; k < Vec; ++k)
+      v[k] = __fdiv_rn(v[k], s[k]);
+    if constexpr (Vec == 8)
+      storeVec8(out + r * cols + c, v);
+    else
+      out[r * cols + c] = fromFloat<T>(v[0]);
+  }
+}
+
 template <typename T, int Vec>
 __global__ void gatherRowsKernel(const T *in, const int32_t *rows, int numRows,
                                  int cols, T *out) {
@@ -227,6 +260,27 @@ void activation(cudaStream_t stream, T *x, int64_t n, Activation act) {
     detail::launchDependent(detail::activationKernel<T, 1>,
                             detail::elementwiseBlocks(n),
                             detail::kElementwiseThreads, 0, stream, x, n, act);
+}
+
+// out[r, c] = in[r, c] / scales[c] for `rows` rows of `cols` values (the
+// input of a GEMM whose weight was quantized with AWQ input scales).
+template <typename T>
+void scale_columns(cudaStream_t stream, const T *in, const float *scales,
+                   T *out, int rows, int cols) {
+  static_assert(detail::isStorageType<T>(),
+                "scale_columns: T must be half or __nv_bfloat16");
+  if (rows <= 0 || cols <= 0)
+    return;
+  if (detail::vec8Aligned(cols, in, out, scales))
+    detail::launchDependent(
+        detail::scaleColumnsKernel<T, 8>,
+        detail::elementwiseBlocks(int64_t(rows) * cols / 8),
+        detail::kElementwiseThreads, 0, stream, in, scales, out, rows, cols);
+  else
+    detail::launchDependent(detail::scaleColumnsKernel<T, 1>,
+                            detail::elementwiseBlocks(int64_t(rows) * cols),
+                            detail::kElementwiseThreads, 0, stream, in, scales,
+                            out, rows, cols);
 }
 
 template <typename T>

@@ -37,6 +37,11 @@ struct GemmPlan {
   cudaDataType_t inType{}, outType{};
   bool bias = false;
   size_t workspace = 0;
+  // Rows of C are ldc values apart; C's pointer is aligned to cAlign bytes
+  // (the heuristic otherwise assumes 256 and may pick an algorithm that
+  // needs it).
+  int ldc = 0;
+  uint32_t cAlign = 256;
   // Value.
   cublasLtMatmulDesc_t desc = nullptr;
   cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
@@ -45,7 +50,7 @@ struct GemmPlan {
   bool matches(const GemmPlan &o) const {
     return handle == o.handle && m == o.m && n == o.n && k == o.k &&
            inType == o.inType && outType == o.outType && bias == o.bias &&
-           workspace == o.workspace;
+           workspace == o.workspace && ldc == o.ldc && cAlign == o.cAlign;
   }
 };
 
@@ -68,12 +73,20 @@ inline cublasStatus_t buildGemmPlan(GemmPlan &p) {
   }
   SIEVE_LT(cublasLtMatrixLayoutCreate(&p.a, p.inType, p.k, p.m, p.k));
   SIEVE_LT(cublasLtMatrixLayoutCreate(&p.b, p.inType, p.k, p.n, p.k));
-  SIEVE_LT(cublasLtMatrixLayoutCreate(&p.c, p.outType, p.m, p.n, p.m));
+  SIEVE_LT(cublasLtMatrixLayoutCreate(&p.c, p.outType, p.m, p.n, p.ldc));
   cublasLtMatmulPreference_t pref;
   SIEVE_LT(cublasLtMatmulPreferenceCreate(&pref));
   s = cublasLtMatmulPreferenceSetAttribute(
       pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &p.workspace,
       sizeof p.workspace);
+  if (s == CUBLAS_STATUS_SUCCESS)
+    s = cublasLtMatmulPreferenceSetAttribute(
+        pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &p.cAlign,
+        sizeof p.cAlign);
+  if (s == CUBLAS_STATUS_SUCCESS)
+    s = cublasLtMatmulPreferenceSetAttribute(
+        pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &p.cAlign,
+        sizeof p.cAlign);
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
   if (s == CUBLAS_STATUS_SUCCESS)
@@ -118,7 +131,7 @@ inline GemmPlanCache &gemmPlanCache() {
 
 template <typename OutT>
 __global__ void addBiasKernel(OutT *out, const void *bias, bool biasIsBf16,
-                              int rows, int n) {
+                              int rows, int n, int ld) {
   awaitPredecessor();
   int64_t total = int64_t(rows) * n;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
@@ -127,17 +140,27 @@ __global__ void addBiasKernel(OutT *out, const void *bias, bool biasIsBf16,
     float b = biasIsBf16
                   ? toFloat(static_cast<const __nv_bfloat16 *>(bias)[col])
                   : toFloat(static_cast<const half *>(bias)[col]);
-    out[i] = fromFloat<OutT>(toFloat(out[i]) + b);
+    OutT *o = out + (i / n) * ld + col;
+    *o = fromFloat<OutT>(toFloat(*o) + b);
   }
+}
+
+// Largest power of two up to 256 dividing p's address.
+inline uint32_t pointerAlignment(const void *p) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(p) | 256;
+  return static_cast<uint32_t>(a & (~a + 1));
 }
 
 // The cuBLASLt path of gemm() (any rows; also what the benchmarks compare
 // the skinny kernel with). With `residual` (OutT == T), out = residual +
-// the product: cuBLASLt's C operand with beta 1, no extra launch.
+// the product: cuBLASLt's C operand with beta 1, no extra launch. Rows of
+// `out` are ldOut values apart (0: N).
 template <typename T, typename OutT>
 void gemmCublasLt(const StepArgs &args, const T *in, const T *w, const T *bias,
                   OutT *out, int rows, int N, int K,
-                  const T *residual = nullptr) {
+                  const T *residual = nullptr, int ldOut = 0) {
+  if (ldOut <= 0)
+    ldOut = N;
   constexpr bool epilogueBias = std::is_same_v<OutT, T>;
   if (!std::is_same_v<OutT, T> && residual) {
     detail::recordLauncherError("gemm: a residual needs a T output", 0);
@@ -152,6 +175,8 @@ void gemmCublasLt(const StepArgs &args, const T *in, const T *w, const T *bias,
   key.outType = detail::cudaTypeOf<OutT>();
   key.bias = epilogueBias && bias != nullptr;
   key.workspace = args.gemm_workspace_bytes;
+  key.ldc = ldOut;
+  key.cAlign = pointerAlignment(out);
 
   detail::GemmPlanCache &cache = detail::gemmPlanCache();
   std::lock_guard<std::mutex> lock(cache.mutex);
@@ -196,7 +221,8 @@ void gemmCublasLt(const StepArgs &args, const T *in, const T *w, const T *bias,
       int blocks = detail::ceilDiv(int64_t(rows) * N, 256);
       detail::launchDependent(
           detail::addBiasKernel<OutT>, std::min(blocks, 65535 * 8), 256, 0,
-          args.stream, out, bias, std::is_same_v<T, __nv_bfloat16>, rows, N);
+          args.stream, out, bias, std::is_same_v<T, __nv_bfloat16>, rows, N,
+          ldOut);
     }
   }
 }

@@ -73,10 +73,13 @@ struct QuantWeight {
 // out[rows, N] = in[rows, K] * dequantize(w)^T (+ bias[N]). OutT is T or
 // float (a quantized LM head). `scratch` holds N * K values of T (used when
 // rows > kQuantGemvDispatchRows); `actScratch` rows * K values of T (fp8: the
-// quantized activations; unused by int8 and int4).
+// quantized activations; unused by int8 and int4). Rows of `out` are
+// `ld_out` values apart (0: N), so GEMMs can fill column ranges of one
+// buffer.
 template <typename T, typename OutT>
 void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T *bias,
-                OutT *out, int rows, int N, int K, T *scratch, T *actScratch);
+                OutT *out, int rows, int N, int K, T *scratch, T *actScratch,
+                int ld_out = 0);
 
 namespace detail {
 
@@ -406,7 +409,7 @@ __device__ __forceinline__ void packedChunk(const uint4 (&raw)[F], const float (
 template <typename T, typename OutT, QuantFormat Fmt, int R, int F, bool Packed, bool Paired>
 __global__ void __launch_bounds__(kQuantThreads, 2)
     quantGemvKernel(const T *__restrict__ in, QuantWeight w, const T *__restrict__ bias,
-                    OutT *__restrict__ out, int rows, int N, int K, int split) {
+                    OutT *__restrict__ out, int rows, int N, int K, int split, int ldOut) {
   constexpr int V = codesPerChunk<Fmt>(), Octets = V / 8, NV = F * R,
                 Warps = kQuantThreads / 32;
   constexpr bool Int4 = Fmt == QuantFormat::Int4;
@@ -464,7 +467,7 @@ __global__ void __launch_bounds__(kQuantThreads, 2)
       sum *= kUnit * static_cast<const float *>(w.scales)[n];
     if (bias)
       sum += toFloat(bias[n]);
-    out[size_t(r) * N + n] = fromFloat<OutT>(sum);
+    out[size_t(r) * ldOut + n] = fromFloat<OutT>(sum);
   }
 }
 
@@ -489,7 +492,7 @@ inline int multiprocessors() {
 // F = 1, 16 rows).
 template <typename T, typename OutT, QuantFormat Fmt, int R, bool AllowPacked>
 void launchQuantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias,
-                     OutT *out, int rows, int N, int K, T *pairScratch) {
+                     OutT *out, int rows, int N, int K, T *pairScratch, int ldOut) {
   // Accumulators, per-chunk partial sums and unpacked codes take about
   // 2*F*R + 8*F registers (int4 chunks also hold twice the codes): fewer
   // features per CTA at more rows keep two CTAs per SM resident (at most
@@ -513,32 +516,33 @@ void launchQuantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, con
       const int count = rows * (K / 8);
       pairActivationsKernel<T><<<ceilDiv(count, 256), 256, 0, stream>>>(in, pairScratch, count);
       quantGemvKernel<T, OutT, Fmt, R, F, Packed, true>
-          <<<blocks, kQuantThreads, 0, stream>>>(pairScratch, w, bias, out, rows, N, K, split);
+          <<<blocks, kQuantThreads, 0, stream>>>(pairScratch, w, bias, out, rows, N, K, split,
+                                                 ldOut);
       return;
     }
   }
   quantGemvKernel<T, OutT, Fmt, R, F, Packed, false>
-      <<<blocks, kQuantThreads, 0, stream>>>(in, w, bias, out, rows, N, K, split);
+      <<<blocks, kQuantThreads, 0, stream>>>(in, w, bias, out, rows, N, K, split, ldOut);
 }
 
 template <typename T, typename OutT, QuantFormat Fmt, bool AllowPacked>
 void quantGemvRows(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias,
-                   OutT *out, int rows, int N, int K, T *pairScratch) {
+                   OutT *out, int rows, int N, int K, T *pairScratch, int ldOut) {
   if (rows == 1)
     launchQuantGemv<T, OutT, Fmt, 1, AllowPacked>(stream, in, w, bias, out, rows, N, K,
-                                                  pairScratch);
+                                                  pairScratch, ldOut);
   else if (rows == 2)
     launchQuantGemv<T, OutT, Fmt, 2, AllowPacked>(stream, in, w, bias, out, rows, N, K,
-                                                  pairScratch);
+                                                  pairScratch, ldOut);
   else if (rows <= 4)
     launchQuantGemv<T, OutT, Fmt, 4, AllowPacked>(stream, in, w, bias, out, rows, N, K,
-                                                  pairScratch);
+                                                  pairScratch, ldOut);
   else if (rows <= 8)
     launchQuantGemv<T, OutT, Fmt, 8, AllowPacked>(stream, in, w, bias, out, rows, N, K,
-                                                  pairScratch);
+                                                  pairScratch, ldOut);
   else
     launchQuantGemv<T, OutT, Fmt, 16, AllowPacked>(stream, in, w, bias, out, rows, N, K,
-                                                   pairScratch);
+                                                   pairScratch, ldOut);
 }
 
 // The fused kernel for 1 <= rows <= kQuantGemvMaxRows (the caller checked
@@ -547,17 +551,19 @@ void quantGemvRows(cudaStream_t stream, const T *in, const QuantWeight &w, const
 // pairScratch: see launchQuantGemv.
 template <typename T, typename OutT, bool AllowPacked = true>
 void quantGemv(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias, OutT *out,
-               int rows, int N, int K, T *pairScratch = nullptr) {
+               int rows, int N, int K, T *pairScratch = nullptr, int ldOut = 0) {
+  if (ldOut <= 0)
+    ldOut = N;
   switch (w.format) {
   case QuantFormat::Int8:
     return quantGemvRows<T, OutT, QuantFormat::Int8, AllowPacked>(stream, in, w, bias, out, rows,
-                                                                  N, K, pairScratch);
+                                                                  N, K, pairScratch, ldOut);
   case QuantFormat::Int4:
     return quantGemvRows<T, OutT, QuantFormat::Int4, AllowPacked>(stream, in, w, bias, out, rows,
-                                                                  N, K, pairScratch);
+                                                                  N, K, pairScratch, ldOut);
   case QuantFormat::FP8:
     return quantGemvRows<T, OutT, QuantFormat::FP8, AllowPacked>(stream, in, w, bias, out, rows,
-                                                                 N, K, pairScratch);
+                                                                 N, K, pairScratch, ldOut);
   }
 }
 
@@ -751,7 +757,7 @@ inline size_t mmaSmemBytes(QuantFormat format, int K, int group, int depth) {
 template <typename T, typename OutT, QuantFormat Fmt, int NB>
 __global__ void __launch_bounds__(kMmaThreads, NB == 1 ? 3 : 2)
     quantMmaKernel(const T *__restrict__ in, QuantWeight w, const T *__restrict__ bias,
-                   OutT *__restrict__ out, int rows, int N, int K, int depth) {
+                   OutT *__restrict__ out, int rows, int N, int K, int depth, int ldOut) {
   constexpr bool Int4 = Fmt == QuantFormat::Int4;
   constexpr int V = codesPerChunk<Fmt>(), XV = V / 8; // codes, activation vectors a chunk
   extern __shared__ uint4 mmaSmem[];
@@ -865,7 +871,7 @@ __global__ void __launch_bounds__(kMmaThreads, NB == 1 ? 3 : 2)
       sum *= static_cast<const float *>(w.scales)[n];
     if (bias)
       sum += toFloat(bias[n]);
-    out[size_t(r) * N + n] = fromFloat<OutT>(sum);
+    out[size_t(r) * ldOut + n] = fromFloat<OutT>(sum);
   }
 }
 
@@ -891,7 +897,7 @@ inline bool quantMmaSupports(const QuantWeight &w, int rows, int K) {
 
 template <typename T, typename OutT, QuantFormat Fmt, int NB>
 void launchQuantMma(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias,
-                    OutT *out, int rows, int N, int K) {
+                    OutT *out, int rows, int N, int K, int ldOut) {
   // Ring depth: a warp's stages, at most kMmaMaxDepth (64 KB a CTA).
   const int stages = ceilDiv(K / codesPerChunk<Fmt>(), kMmaStageChunks);
   const int depth = std::max(1, std::min(kMmaMaxDepth, ceilDiv(stages, kMmaWarps)));
@@ -918,7 +924,7 @@ void launchQuantMma(cudaStream_t stream, const T *in, const QuantWeight &w, cons
   }();
   (void)configured;
   launchDependent(kernel, dim3(ceilDiv(N, kMmaTileN)), dim3(kMmaThreads), smem, stream, in, w,
-                  bias, out, rows, N, K, depth);
+                  bias, out, rows, N, K, depth, ldOut);
 }
 
 // gemm_quant's rule, measured on the H100 (test/gpu/quant_gemv_bench.sh,
@@ -936,16 +942,19 @@ inline bool useQuantMma(const QuantWeight &w, int rows, int K) {
 }
 
 // The tensor-core kernel (the caller checked quantLayoutSupported,
-// quantMmaSupports and 16-byte alignment).
+// quantMmaSupports and 16-byte alignment). Rows of `out` are ldOut values
+// apart (0: N).
 template <typename T, typename OutT>
 void quantMma(cudaStream_t stream, const T *in, const QuantWeight &w, const T *bias, OutT *out,
-              int rows, int N, int K) {
+              int rows, int N, int K, int ldOut = 0) {
+  if (ldOut <= 0)
+    ldOut = N;
   auto launch = [&](auto fmtTag) {
     constexpr QuantFormat Fmt = decltype(fmtTag)::value;
     if (rows <= 8)
-      launchQuantMma<T, OutT, Fmt, 1>(stream, in, w, bias, out, rows, N, K);
+      launchQuantMma<T, OutT, Fmt, 1>(stream, in, w, bias, out, rows, N, K, ldOut);
     else
-      launchQuantMma<T, OutT, Fmt, 2>(stream, in, w, bias, out, rows, N, K);
+      launchQuantMma<T, OutT, Fmt, 2>(stream, in, w, bias, out, rows, N, K, ldOut);
   };
   switch (w.format) {
   case QuantFormat::Int8:
@@ -1033,7 +1042,8 @@ void dequantize(cudaStream_t stream, const QuantWeight &w, T *scratch, int N, in
 
 template <typename T, typename OutT>
 void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T *bias,
-                OutT *out, int rows, int N, int K, T *scratch, T *actScratch) {
+                OutT *out, int rows, int N, int K, T *scratch, T *actScratch,
+                int ld_out) {
   static_assert(detail::isStorageType<T>(), "gemm_quant: T must be half or __nv_bfloat16");
   static_assert(std::is_same_v<OutT, T> || std::is_same_v<OutT, float>,
                 "gemm_quant: the output is T or float");
@@ -1053,17 +1063,18 @@ void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T
     in = actScratch;
   }
   if (detail::useQuantMma(w, rows, K)) {
-    detail::quantMma(args.stream, in, w, bias, out, rows, N, K);
+    detail::quantMma(args.stream, in, w, bias, out, rows, N, K, ld_out);
     return;
   }
   if (rows <= detail::kQuantGemvDispatchRows) {
     // `scratch` (N * K values, unused on this path) holds the int4
     // activation pairs when it is large enough (rows <= N).
-    detail::quantGemv(args.stream, in, w, bias, out, rows, N, K, rows <= N ? scratch : nullptr);
+    detail::quantGemv(args.stream, in, w, bias, out, rows, N, K, rows <= N ? scratch : nullptr,
+                      ld_out);
     return;
   }
   detail::dequantize(args.stream, w, scratch, N, K);
-  detail::gemmCublasLt(args, in, scratch, bias, out, rows, N, K);
+  detail::gemmCublasLt<T, OutT>(args, in, scratch, bias, out, rows, N, K, nullptr, ld_out);
 }
 
 } // namespace sieve::rt

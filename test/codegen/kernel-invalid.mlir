@@ -400,3 +400,124 @@ kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 1
     kernel.fused_gemm @x glu <silu> staged @s, @w -> @o {ld = 256 : i64, gate_offset = 0 : i64, up_offset = 16 : i64, n = 16 : i64, k = 16 : i64}
   }
 }
+
+// -----
+
+// scale_columns: one f32 input scale per column.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
+  kernel.weight @c : tensor<32xf32> at 0 {sources = [dense<1.0> : tensor<32xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{expects @c of shape [64] and element type 'f32', found 'tensor<32xf32>'}}
+    kernel.scale_columns @x div @c -> @y {cols = 64 : i64}
+  }
+}
+
+// -----
+
+// scale_columns: the scales are f32 as stored, not the dtype.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
+  kernel.weight @c : tensor<64xf16> at 0 {sources = [dense<1.0> : tensor<64xf16>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{expects @c of shape [64] and element type 'f32', found 'tensor<64xf16>'}}
+    kernel.scale_columns @x div @c -> @y {cols = 64 : i64}
+  }
+}
+
+// -----
+
+// scale_columns: the rows must hold the columns.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
+  kernel.weight @c : tensor<256xf32> at 0 {sources = [dense<1.0> : tensor<256xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{needs 512 bytes per row of @x, which has 256}}
+    kernel.scale_columns @x div @c -> @y {cols = 256 : i64}
+  }
+}
+
+// -----
+
+// scale_columns: a positive number of columns.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
+  kernel.weight @c : tensor<64xf32> at 0 {sources = [dense<1.0> : tensor<64xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{scales 0 columns}}
+    kernel.scale_columns @x div @c -> @y {cols = 0 : i64}
+  }
+}
+
+// -----
+
+// scale_columns: the scales are a weight.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
+  kernel.weight @c : tensor<64xf32> at 0 {sources = [dense<1.0> : tensor<64xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{names @y, which is not a weight}}
+    kernel.scale_columns @x div @y -> @x {cols = 64 : i64}
+  }
+}
+
+// -----
+
+// gemm_quant: a column range must fit in rows of out_ld values.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
+  kernel.weight @c : tensor<8x64xi8> at 0 {sources = [dense<1> : tensor<8x64xi8>]}
+  kernel.weight @s : tensor<8xf32> at 768 {sources = [dense<1.0> : tensor<8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{columns [4, 12) exceed the out_ld 8}}
+    kernel.gemm_quant @x, @c scales @s -> @y {format = #sieve.quant<int8>, n = 8 : i64, k = 64 : i64, out_ld = 8 : i64, out_offset = 4 : i64}
+  }
+}
+
+// -----
+
+// gemm_quant: out_offset only with out_ld.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
+  kernel.weight @c : tensor<8x64xi8> at 0 {sources = [dense<1> : tensor<8x64xi8>]}
+  kernel.weight @s : tensor<8xf32> at 768 {sources = [dense<1.0> : tensor<8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{takes out_offset only with out_ld}}
+    kernel.gemm_quant @x, @c scales @s -> @y {format = #sieve.quant<int8>, n = 8 : i64, k = 64 : i64, out_offset = 8 : i64}
+  }
+}
+
+// -----
+
+// gemm_quant: the buffer must hold rows of out_ld values.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
+  kernel.weight @c : tensor<8x64xi8> at 0 {sources = [dense<1> : tensor<8x64xi8>]}
+  kernel.weight @s : tensor<8xf32> at 768 {sources = [dense<1.0> : tensor<8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{needs 512 bytes per row of @y, which has 256}}
+    kernel.gemm_quant @x, @c scales @s -> @y {format = #sieve.quant<int8>, n = 8 : i64, k = 64 : i64, out_ld = 256 : i64, out_offset = 8 : i64}
+  }
+}
+
+// -----
+
+// gemm_quant: logits rows are the vocabulary.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 1 : i64, num_kv_heads = 1 : i64, head_dim = 16 : i64, kv_block_size = 16 : i64, weights_bytes = 4096 : i64} {
+  kernel.weight @c : tensor<8x64xi8> at 0 {sources = [dense<1> : tensor<8x64xi8>]}
+  kernel.weight @s : tensor<8xf32> at 768 {sources = [dense<1.0> : tensor<8xf32>]}
+  kernel.buffer @x : 256 bytes
+  kernel.buffer @y : 256 bytes
+  kernel.entry @prefill {
+    // expected-error @+1 {{writes the logits, whose rows are the vocabulary (no out_ld)}}
+    kernel.gemm_quant @x, @c scales @s {format = #sieve.quant<int8>, n = 8 : i64, k = 64 : i64, out_ld = 16 : i64, out_offset = 0 : i64}
+  }
+}

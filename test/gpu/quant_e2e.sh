@@ -7,7 +7,8 @@
 # (default: kernels kvkernels llama12)
 # kernels: test/gpu/quant_gemm_test.cu: gemm_quant (int8 per channel, int4
 #   groups of 128 and 32, fp8) against an fp64 host product on both paths
-#   (fused kernel for few rows, dequantize + cuBLASLt above), f16 and bf16;
+#   (fused kernel for few rows, dequantize + cuBLASLt above), f16 and bf16,
+#   and AWQ's pieces (gemm_quant into a column range, scale_columns);
 #   then its --bench timing mode: GB/s of packed weight bytes read at rows
 #   1..16 on Llama-3.2-1B and Llama-3-8B projection shapes, next to f16.
 # kvkernels: test/gpu/kernel_test.cu, its groups rotary and attention (f16

@@ -8,8 +8,10 @@
 // dequantize + cuBLASLt above), with and without bias, T and float
 // outputs; the GEMV both with packed (HFMA2) products where it uses them
 // and with exact fp32 products, and with large activations (no f16
-// overflow). Prints PASS/FAIL
-// lines and exits non-zero on any failure.
+// overflow); and the AWQ pieces: gemm_quant writing a column range of
+// wider rows (ld_out, on every path) and scale_columns (x / c, bit-exact
+// against the host). Prints PASS/FAIL lines and exits non-zero on any
+// failure.
 //   quant_gemm_test [--bench]
 // --bench times gemm_quant as dispatched and each of its kernels (the
 // tensor-core mma kernel, the GEMV with packed and with exact fp32
@@ -356,6 +358,70 @@ template <typename T> void testAll(const LtContext &lt) {
       testCase<T, T>(lt, *q, rows, false, 2000.f);
 }
 
+// AWQ on the GPU (docs/quantization.md, "AWQ on the GPU"): gemm_quant
+// writing columns [offset, offset + N) of rows of ld values (both paths;
+// the other columns must keep their poison), and scale_columns against the
+// host's f32 division rounded to T (bit-exact: one IEEE division, one
+// rounding), with 16-byte and scalar accesses.
+template <typename T> void testAwqPieces(const LtContext &lt) {
+  const int N = 96, K = 256, offset = 40, ld = N + 64;
+  HostQuant q4 = makeQuant(QuantFormat::Int4, N, K, 128);
+  HostQuant q8 = makeQuant(QuantFormat::Int8, N, K, 0);
+  for (const HostQuant *q : {&q4, &q8})
+    for (int rows : {1, 5, 16, 40}) {
+      auto in = randomT<T>(size_t(rows) * K), bias = randomT<T>(N);
+      auto dIn = devT<T>(in), dBias = devT<T>(bias);
+      Dev<T> scratch(size_t(N) * K), out(size_t(rows) * ld);
+      out.poison();
+      gemm_quant<T, T>(lt.args(), dIn.p, q->device(), dBias.p, out.p + offset, rows, N, K,
+                       scratch.p, nullptr, ld);
+      CUDA_OK(cudaDeviceSynchronize());
+      if (!launcherOk("gemm_quant ld_out"))
+        continue;
+      auto ref = gemmRef(in, q->dequantized, &bias, rows, N, K);
+      std::vector<float> all = out.download(), mine;
+      bool othersKept = true;
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < ld; ++c) {
+          float v = all[size_t(r) * ld + c];
+          if (c >= offset && c < offset + N)
+            mine.push_back(v);
+          else
+            othersKept = othersKept && std::isnan(v);
+        }
+      char name[160];
+      std::snprintf(name, sizeof name, "gemm_quant %s %s rows %d: columns %d..%d of rows of %d",
+                    formatName(*q), typeName<T>(), rows, offset, offset + N, ld);
+      report(name, compare(mine, ref), tolerance<T>());
+      expect(std::string(name) + ": other columns untouched", othersKept);
+    }
+  for (int cols : {256, 36})
+    for (int rows : {1, 3, 40}) {
+      auto in = randomT<T>(size_t(rows) * cols, -4.f, 4.f);
+      std::vector<float> c(cols);
+      for (float &v : c)
+        v = uniform(0.05f, 8.f);
+      auto dIn = devT<T>(in);
+      Dev<float> dC(c);
+      Dev<T> out(size_t(rows) * cols);
+      out.poison();
+      scale_columns<T>(0, dIn.p, dC.p, out.p, rows, cols);
+      CUDA_OK(cudaDeviceSynchronize());
+      std::vector<float> got = out.download();
+      size_t mismatches = 0;
+      for (int r = 0; r < rows; ++r)
+        for (int k = 0; k < cols; ++k) {
+          size_t i = size_t(r) * cols + k;
+          if (got[i] != roundT<T>(in[i] / c[k]))
+            ++mismatches;
+        }
+      char name[128];
+      std::snprintf(name, sizeof name, "scale_columns %s rows %d cols %d: x / c rounded once",
+                    typeName<T>(), rows, cols);
+      expect(name, mismatches == 0, std::to_string(mismatches) + " values differ");
+    }
+}
+
 void testRefusals(const LtContext &lt) {
   // A layout the kernels do not read is refused with a launcher error, not
   // computed wrongly: int4 with a group of 16, int8 with K % 16 != 0.
@@ -565,6 +631,8 @@ int main(int argc, char **argv) {
   LtContext lt;
   testAll<half>(lt);
   testAll<__nv_bfloat16>(lt);
+  testAwqPieces<half>(lt);
+  testAwqPieces<__nv_bfloat16>(lt);
   testRefusals(lt);
   if (benchToo) {
     double bw = copyGBs();

@@ -272,8 +272,10 @@ std::string printed(Attribute attr) {
 }
 
 /// The quantized GEMMs of the decode entry: each one's format, shape and
-/// packed bytes, totals per format, and what weights.bin holds; `roles`
-/// gets the format and role of every packed array, for the tensor list.
+/// packed bytes (with AWQ, the input scales its scale_columns divides by:
+/// they are part of the stored weight), totals per format, and what
+/// weights.bin holds; `roles` gets the format and role of every packed
+/// array, for the tensor list.
 llvm::json::Object
 quantization(k::ProgramOp program,
              llvm::StringMap<std::pair<std::string, std::string>> &roles) {
@@ -287,14 +289,21 @@ quantization(k::ProgramOp program,
   for (auto entry : program.getBody().getOps<k::EntryOp>()) {
     if (entry.getSymName() != "decode")
       continue;
+    // The input scales dividing each scale_columns output buffer (the
+    // input of the gemm_quant after it).
+    llvm::StringMap<FlatSymbolRefAttr> inputScales;
+    for (auto sc : entry.getBody().getOps<k::ScaleColumnsOp>())
+      inputScales[sc.getOut()] = sc.getScalesAttr();
     for (auto g : entry.getBody().getOps<k::GemmQuantOp>()) {
       std::string format = printed(g.getFormat());
+      FlatSymbolRefAttr in = inputScales.lookup(g.getIn());
       int64_t bytes = bytesOf(g.getCodesAttr()) + bytesOf(g.getScalesAttr()) +
-                      bytesOf(g.getZerosAttr());
+                      bytesOf(g.getZerosAttr()) + bytesOf(in);
       for (auto [ref, role] :
            {std::pair{g.getCodesAttr(), "codes"},
             std::pair{g.getScalesAttr(), "scales"},
-            std::pair{g.getZerosAttr(), "zeros"}})
+            std::pair{g.getZerosAttr(), "zeros"},
+            std::pair{in, "input_scales"}})
         if (ref)
           roles[ref.getValue()] = {format, role};
       llvm::json::Object gemm{{"codes", g.getCodes()},
