@@ -45,7 +45,8 @@
 #   sieve-run --bench: prefill 2048 tokens, decode batch 1 and 16, with the
 #   weight bytes a decode step reads per second.
 #
-# CARRY holds bin/sieve-compile and bin/sieve-run. Results: one JSON line
+# SIEVE_COMPILE_FLAGS adds sieve-compile flags to every compile (for
+# example --decode-fusion). CARRY holds bin/sieve-compile and bin/sieve-run. Results: one JSON line
 # each in $OUT/quant.jsonl; the log is $OUT/quant.log. Exit status 0 when
 # every check passed.
 set -uo pipefail
@@ -107,7 +108,7 @@ compile_all() { # SRC OUTPREFIX LABEL CONFIG...: every config in parallel
   for c in "$@"; do
     rm -rf "$prefix-$c.sieve"
     opts=$(quant_options "$c" "$PROFILE_JSON")
-    args=("$src" -o "$prefix-$c.sieve" --dtype f16 --quiet)
+    args=("$src" -o "$prefix-$c.sieve" --dtype f16 --quiet ${SIEVE_COMPILE_FLAGS:-})
     [[ -n "$opts" ]] && args+=(--quantize="$opts")
     "$BIN/sieve-compile" "${args[@]}" > "$prefix-compile-$c.log" 2>&1 &
     pids+=("$!:$c")
