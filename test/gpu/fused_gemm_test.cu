@@ -19,27 +19,6 @@ using namespace test;
 
 namespace {
 
-struct LtContext {
-  cublasLtHandle_t handle;
-  void *workspace;
-  size_t bytes = 32u << 20;
-  LtContext() {
-    cublasLtCreate(&handle);
-    CUDA_OK(cudaMalloc(&workspace, bytes));
-  }
-  ~LtContext() {
-    cublasLtDestroy(handle);
-    cudaFree(workspace);
-  }
-  StepArgs args() const {
-    StepArgs a{};
-    a.cublaslt = handle;
-    a.gemm_workspace = workspace;
-    a.gemm_workspace_bytes = bytes;
-    return a;
-  }
-};
-
 using Kind = GemmPrologue<half>::Kind;
 
 float siluRef(float x) { return x / (1.f + std::exp(-x)); }

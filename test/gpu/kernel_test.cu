@@ -206,29 +206,6 @@ template <typename T> void testElementwise() {
   }
 }
 
-struct LtContext {
-  cublasLtHandle_t handle;
-  void *workspace;
-  size_t bytes = 32u << 20;
-  LtContext() {
-    cublasLtCreate(&handle);
-    CUDA_OK(cudaMalloc(&workspace, bytes));
-  }
-  ~LtContext() {
-    cublasLtDestroy(handle);
-    cudaFree(workspace);
-  }
-  StepArgs args(cudaStream_t s = 0) const {
-    StepArgs a{};
-    a.stream = s;
-    a.cublaslt = handle;
-    a.gemm_workspace = workspace;
-    a.gemm_workspace_bytes = bytes;
-    return a;
-  }
-};
-
-
 // Checks gemm() (named by the path it dispatches to) and, where the skinny
 // kernel supports the problem but gemm() does not take it (rows above
 // kSkinnyDispatchRows), the skinny kernel directly, against one reference.
@@ -1069,6 +1046,29 @@ template <typename T> void benchSkinny(const LtContext &lt, double copyBW) {
   }
 }
 
+// log softmax_j(q . k_j * scale) over the keys j <= pos of slot 0, in
+// double, for query row t and head h (the rule of token_scores and
+// kv_mass).
+template <typename T, int HeadDim>
+std::vector<double> logSoftmaxRef(const PagedCache<T> &cache, const std::vector<float> &q,
+                                  int heads, int group, int t, int h, int pos, float scale) {
+  std::vector<double> logit(pos + 1);
+  double m = -1e300, z = 0;
+  for (int j = 0; j <= pos; ++j) {
+    double acc = 0;
+    for (int d = 0; d < HeadDim; ++d)
+      acc += double(q[(size_t(t) * heads + h) * HeadDim + d]) *
+             cache.k[cache.at(0, j, h / group, d)];
+    logit[j] = acc * scale;
+    m = std::max(m, logit[j]);
+  }
+  for (double l : logit)
+    z += std::exp(l - m);
+  for (double &l : logit)
+    l = l - m - std::log(z);
+  return logit;
+}
+
 // GemFilter scores (token_scores) of one slot with `existing` cached and
 // `fresh` new tokens, against a double-precision reference: for the last
 // `window` rows, log softmax(q . k_j * scale) summed over heads, averaged
@@ -1095,20 +1095,9 @@ void testTokenScores(int heads, int kvHeads, int existing, int fresh, int window
   for (int t = fresh - rows; t < fresh; ++t) {
     int pos = step.positions[t];
     for (int h = 0; h < heads; ++h) {
-      std::vector<double> logit(pos + 1);
-      double m = -1e300, z = 0;
-      for (int j = 0; j <= pos; ++j) {
-        double acc = 0;
-        for (int d = 0; d < HeadDim; ++d)
-          acc += double(q[(size_t(t) * heads + h) * HeadDim + d]) *
-                 cache.k[cache.at(0, j, h / group, d)];
-        logit[j] = acc * scale;
-        m = std::max(m, logit[j]);
-      }
-      for (double l : logit)
-        z += std::exp(l - m);
+      std::vector<double> lp = logSoftmaxRef<T, HeadDim>(cache, q, heads, group, t, h, pos, scale);
       for (int j = 0; j <= pos; ++j)
-        sum[j] += logit[j] - m - std::log(z);
+        sum[j] += lp[j];
     }
     for (int j = 0; j <= pos; ++j)
       ++seen[j];
@@ -1152,20 +1141,9 @@ void testKVMass(int heads, int kvHeads, int existing, int fresh, int window) {
   for (int t = fresh - rows; t < fresh; ++t) {
     int pos = step.positions[t];
     for (int h = 0; h < heads; ++h) {
-      std::vector<double> logit(pos + 1);
-      double m = -1e300, z = 0;
-      for (int j = 0; j <= pos; ++j) {
-        double acc = 0;
-        for (int d = 0; d < HeadDim; ++d)
-          acc += double(q[(size_t(t) * heads + h) * HeadDim + d]) *
-                 cache.k[cache.at(0, j, h / group, d)];
-        logit[j] = acc * scale;
-        m = std::max(m, logit[j]);
-      }
-      for (double l : logit)
-        z += std::exp(l - m);
+      std::vector<double> lp = logSoftmaxRef<T, HeadDim>(cache, q, heads, group, t, h, pos, scale);
       for (int j = 0; j <= pos; ++j)
-        mass[size_t(h / group) * maxContext + j] += std::exp(logit[j] - m) / z;
+        mass[size_t(h / group) * maxContext + j] += std::exp(lp[j]);
     }
   }
   std::vector<float> all = buf.download();

@@ -1,14 +1,41 @@
-// Helpers shared by the kernel tests (kernel_test.cu, quant_gemm_test.cu):
-// launcher failures as test failures, and the fp64 GEMM reference.
+// Helpers shared by the kernel tests (kernel_test.cu, quant_gemm_test.cu,
+// fused_gemm_test.cu): launcher failures as test failures, the fp64 GEMM
+// reference, and a cuBLASLt handle with its workspace.
 #pragma once
 
 #include "sieve_kernels.cuh"
 #include "test_util.h"
 
+#include <cublasLt.h>
+
 #include <algorithm>
 #include <vector>
 
 namespace test {
+
+// The cuBLASLt handle and workspace that gemm() and gemm_quant() take
+// through StepArgs.
+struct LtContext {
+  cublasLtHandle_t handle;
+  void *workspace;
+  size_t bytes = 32u << 20;
+  LtContext() {
+    cublasLtCreate(&handle);
+    CUDA_OK(cudaMalloc(&workspace, bytes));
+  }
+  ~LtContext() {
+    cublasLtDestroy(handle);
+    cudaFree(workspace);
+  }
+  sieve::rt::StepArgs args(cudaStream_t s = 0) const {
+    sieve::rt::StepArgs a{};
+    a.stream = s;
+    a.cublaslt = handle;
+    a.gemm_workspace = workspace;
+    a.gemm_workspace_bytes = bytes;
+    return a;
+  }
+};
 
 // A failure a launcher recorded (launchers return void) as a test failure.
 inline bool launcherOk(const char *what) {

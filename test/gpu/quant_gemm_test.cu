@@ -35,27 +35,6 @@ using namespace test;
 
 namespace {
 
-struct LtContext {
-  cublasLtHandle_t handle;
-  void *workspace;
-  size_t bytes = 32u << 20;
-  LtContext() {
-    cublasLtCreate(&handle);
-    CUDA_OK(cudaMalloc(&workspace, bytes));
-  }
-  ~LtContext() {
-    cublasLtDestroy(handle);
-    cudaFree(workspace);
-  }
-  StepArgs args() const {
-    StepArgs a{};
-    a.cublaslt = handle;
-    a.gemm_workspace = workspace;
-    a.gemm_workspace_bytes = bytes;
-    return a;
-  }
-};
-
 // A quantized [N, K] weight in the packed layout, on the host and the
 // device, with its dequantized values (the reference's weights).
 struct HostQuant {
@@ -166,7 +145,6 @@ const char *formatName(const HostQuant &q) {
   std::snprintf(buf, sizeof buf, "int4 g%d", q.group);
   return buf;
 }
-
 
 // fp8 activations as the CPU reference quantizes them, per row:
 // e4m3(x / s) * s with s = amax / 448, rounded to T (what the kernel
