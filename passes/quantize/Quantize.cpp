@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 
 namespace sieve {
@@ -188,6 +189,8 @@ struct SieveQuantizePass
   LogicalResult checkOptions(Operation *at);
   FailureOr<DenseSet<int64_t>> int8Layers(ModelOp model);
   LogicalResult quantizeWeight(const Target &t, Format f);
+  FailureOr<SmallVector<Target>> floatTargets(ModelOp model,
+                                              ArrayRef<Target> targets);
   LogicalResult setKVFormat(ModelOp model);
 
   void runOnOperation() override {
@@ -216,7 +219,11 @@ struct SieveQuantizePass
     reader = std::make_unique<ref::WeightReader>(baseDir);
     if (failed(file.open(weightsFile, module)))
       return signalPassFailure();
-    for (const Target &t : collectTargets(model, lmHead)) {
+    SmallVector<Target> targets = collectTargets(model, lmHead);
+    FailureOr<SmallVector<Target>> todo = floatTargets(model, targets);
+    if (failed(todo))
+      return signalPassFailure();
+    for (const Target &t : *todo) {
       Format f = t.layer >= 0 && high->contains(t.layer) ? Format::Int8
                                                          : *format;
       if (failed(quantizeWeight(t, f)))
@@ -334,12 +341,48 @@ FailureOr<DenseSet<int64_t>> SieveQuantizePass::int8Layers(ModelOp model) {
   return high;
 }
 
+/// The targets still in float. Weights that arrived quantized (a model
+/// exported with MatMulNBits or DequantizeLinear, raised to
+/// sieve.quantized_weight) keep their format, and a remark says how many;
+/// mixed precision, which plans every layer's bits, refuses them, and so
+/// does a request that would quantize nothing.
+FailureOr<SmallVector<Target>>
+SieveQuantizePass::floatTargets(ModelOp model, ArrayRef<Target> targets) {
+  SmallVector<Target> todo;
+  std::map<std::string, int64_t> arrived; // printed format -> weights
+  for (const Target &t : targets) {
+    if (auto q = t.use->get().getDefiningOp<QuantizedWeightOp>()) {
+      std::string printed;
+      llvm::raw_string_ostream(printed) << q.getFormat();
+      ++arrived[printed];
+      continue;
+    }
+    todo.push_back(t);
+  }
+  if (arrived.empty())
+    return todo;
+  int64_t kept = int64_t(targets.size() - todo.size());
+  if (targetBits != 0)
+    return model.emitError()
+           << "sieve-quantize: target-bits plans every layer's bits, but "
+           << kept << " weights are already quantized";
+  if (todo.empty())
+    return model.emitError()
+           << "sieve-quantize: every weight these options select (" << kept
+           << ") is already quantized: nothing to quantize";
+  auto diag = model.emitRemark()
+              << "sieve-quantize: " << kept
+              << " weights are already quantized and keep their formats (";
+  llvm::interleaveComma(arrived, diag, [&](const auto &entry) {
+    diag << entry.second << " " << entry.first;
+  });
+  diag << "); quantizing the other " << todo.size();
+  return todo;
+}
+
 LogicalResult SieveQuantizePass::quantizeWeight(const Target &t, Format f) {
   Operation *user = t.use->getOwner();
   Value value = t.use->get();
-  if (value.getDefiningOp<QuantizedWeightOp>())
-    return user->emitError() << "sieve-quantize: the weight is already "
-                                "quantized";
   auto w = value.getDefiningOp<WeightOp>();
   if (!w)
     return user->emitError() << "sieve-quantize: the weight is not a "
