@@ -220,10 +220,10 @@ struct SieveQuantizePass
     if (failed(file.open(weightsFile, module)))
       return signalPassFailure();
     SmallVector<Target> targets = collectTargets(model, lmHead);
-    FailureOr<SmallVector<Target>> todo = floatTargets(model, targets);
-    if (failed(todo))
+    FailureOr<SmallVector<Target>> toQuantize = floatTargets(model, targets);
+    if (failed(toQuantize))
       return signalPassFailure();
-    for (const Target &t : *todo) {
+    for (const Target &t : *toQuantize) {
       Format f = t.layer >= 0 && high->contains(t.layer) ? Format::Int8
                                                          : *format;
       if (failed(quantizeWeight(t, f)))
@@ -348,7 +348,7 @@ FailureOr<DenseSet<int64_t>> SieveQuantizePass::int8Layers(ModelOp model) {
 /// does a request that would quantize nothing.
 FailureOr<SmallVector<Target>>
 SieveQuantizePass::floatTargets(ModelOp model, ArrayRef<Target> targets) {
-  SmallVector<Target> todo;
+  SmallVector<Target> toQuantize;
   std::map<std::string, int64_t> arrived; // printed format -> weights
   for (const Target &t : targets) {
     if (auto q = t.use->get().getDefiningOp<QuantizedWeightOp>()) {
@@ -357,16 +357,16 @@ SieveQuantizePass::floatTargets(ModelOp model, ArrayRef<Target> targets) {
       ++arrived[printed];
       continue;
     }
-    todo.push_back(t);
+    toQuantize.push_back(t);
   }
   if (arrived.empty())
-    return todo;
-  int64_t kept = int64_t(targets.size() - todo.size());
+    return toQuantize;
+  int64_t kept = int64_t(targets.size() - toQuantize.size());
   if (targetBits != 0)
     return model.emitError()
            << "sieve-quantize: target-bits plans every layer's bits, but "
            << kept << " weights are already quantized";
-  if (todo.empty())
+  if (toQuantize.empty())
     return model.emitError()
            << "sieve-quantize: every weight these options select (" << kept
            << ") is already quantized: nothing to quantize";
@@ -376,8 +376,8 @@ SieveQuantizePass::floatTargets(ModelOp model, ArrayRef<Target> targets) {
   llvm::interleaveComma(arrived, diag, [&](const auto &entry) {
     diag << entry.second << " " << entry.first;
   });
-  diag << "); quantizing the other " << todo.size();
-  return todo;
+  diag << "); quantizing the other " << toQuantize.size();
+  return toQuantize;
 }
 
 LogicalResult SieveQuantizePass::quantizeWeight(const Target &t, Format f) {

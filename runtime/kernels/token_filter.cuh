@@ -86,6 +86,22 @@ static __global__ void tokenScoreSum(const int32_t *positions, int firstRow, int
   scores[j] = rows ? float(sum / rows) : -INFINITY;
 }
 
+// The logits of the last `rows` query rows (from firstRow) against every
+// cached key of their slot, and each (row, head)'s log-sum-exp: what
+// token_scores and kv_mass sum in their own ways.
+template <typename T, int HeadDim>
+void windowLogits(const StepArgs &a, const T *q, const T *k_cache, int num_heads,
+                  int num_kv_heads, float scale, int block_size, int firstRow, int rows,
+                  float *logits, float *lse) {
+  int ctx = a.max_context;
+  dim3 grid(ceilDiv(ctx, kScoreThreads), num_heads, rows);
+  tokenScoreLogits<T, HeadDim><<<grid, kScoreThreads, 0, a.stream>>>(
+      q, k_cache, num_heads, num_kv_heads, scale, block_size, a.positions, a.block_table,
+      firstRow, ctx, logits);
+  tokenScoreLse<<<rows * num_heads, kScoreThreads, 0, a.stream>>>(a.positions, firstRow,
+                                                                  num_heads, ctx, logits, lse);
+}
+
 } // namespace detail
 
 template <typename T, int HeadDim>
@@ -96,12 +112,8 @@ void token_scores(const StepArgs &a, const T *q, const T *k_cache, int num_heads
   int rows = window < a.num_tokens ? window : a.num_tokens;
   int firstRow = a.num_tokens - rows, ctx = a.max_context;
   float *lse = out + ctx, *logits = lse + rows * num_heads;
-  dim3 grid(detail::ceilDiv(ctx, detail::kScoreThreads), num_heads, rows);
-  detail::tokenScoreLogits<T, HeadDim><<<grid, detail::kScoreThreads, 0, a.stream>>>(
-      q, k_cache, num_heads, num_kv_heads, scale, block_size, a.positions, a.block_table,
-      firstRow, ctx, logits);
-  detail::tokenScoreLse<<<rows * num_heads, detail::kScoreThreads, 0, a.stream>>>(
-      a.positions, firstRow, num_heads, ctx, logits, lse);
+  detail::windowLogits<T, HeadDim>(a, q, k_cache, num_heads, num_kv_heads, scale, block_size,
+                                   firstRow, rows, logits, lse);
   detail::tokenScoreSum<<<detail::ceilDiv(ctx, 256), 256, 0, a.stream>>>(
       a.positions, firstRow, rows, num_heads, ctx, a.kv_len, logits, lse, out);
 }
@@ -167,12 +179,8 @@ void kv_mass(const StepArgs &a, const T *q, const T *k_cache, int num_heads, int
   float *lse = a.kv_mass, *logits = lse + size_t(window) * num_heads;
   float *mass = a.kv_mass + kv_mass_scratch_floats(ctx, num_heads, window) +
                 size_t(layer) * num_kv_heads * ctx;
-  dim3 grid(detail::ceilDiv(ctx, detail::kScoreThreads), num_heads, rows);
-  detail::tokenScoreLogits<T, HeadDim><<<grid, detail::kScoreThreads, 0, a.stream>>>(
-      q, k_cache, num_heads, num_kv_heads, scale, block_size, a.positions, a.block_table,
-      firstRow, ctx, logits);
-  detail::tokenScoreLse<<<rows * num_heads, detail::kScoreThreads, 0, a.stream>>>(
-      a.positions, firstRow, num_heads, ctx, logits, lse);
+  detail::windowLogits<T, HeadDim>(a, q, k_cache, num_heads, num_kv_heads, scale, block_size,
+                                   firstRow, rows, logits, lse);
   dim3 sumGrid(detail::ceilDiv(ctx, 256), num_kv_heads);
   detail::kvMassSum<<<sumGrid, 256, 0, a.stream>>>(a.positions, firstRow, rows, num_heads,
                                                    num_kv_heads, ctx, a.kv_len, logits, lse,
