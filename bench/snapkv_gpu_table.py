@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Markdown tables of test/gpu/snapkv.sh's results (docs/token-pruning.md,
-"SnapKV on the GPU"): retrieval accuracy per cell, GPU against the CPU
-reference, and the greedy-generation check.
+"SnapKV on the GPU", "H2O on the GPU"): retrieval accuracy per cell, GPU
+against the CPU reference, the greedy-generation check and, with H2O, the
+decode step's time.
 
     python3 bench/snapkv_gpu_table.py bench/results/snapkv_gpu.jsonl
 
@@ -28,7 +29,8 @@ def records(path):
 def main():
     rows = list(records(sys.argv[1]))
     retrieval = [r for r in rows if r["check"].endswith("retrieval gpu vs cpu")]
-    greedy = [r for r in rows if r["check"] == "snapkv greedy gpu vs cpu"]
+    greedy = [r for r in rows if r["check"].endswith("greedy gpu vs cpu")]
+    steps = [r for r in rows if r["check"] == "decode step time"]
     print("| variant | context | depth 0.1 GPU / CPU | depth 0.5 GPU / CPU | depth 0.9 GPU / CPU "
           "| all GPU / CPU | same answers |")
     print("|---|---|---|---|---|---|---|")
@@ -44,13 +46,21 @@ def main():
               f"| {r['same_answer']}/{n} |")
     if greedy:
         print()
-        print("| budget | context cell | GPU greedy (16 tokens) | CPU greedy | equal |")
-        print("|---|---|---|---|---|")
+        print("| method | budget | context cell | GPU greedy (16 tokens) | CPU greedy | equal |")
+        print("|---|---|---|---|---|---|")
         for r in greedy:
             g, c = bytes(r["gpu"]), bytes(r["cpu"])
             # Python's escapes (\\n) keep a generated newline in its cell.
-            print(f"| {r['budget']} | {r['prompt_tokens']} | `{repr(g)[2:-1]}` "
-                  f"| `{repr(c)[2:-1]}` | {'yes' if g == c else 'no'} |")
+            # Runs before H2O had no method field: SnapKV's.
+            print(f"| {r.get('method', 'snapkv')} | {r['budget']} | {r['prompt_tokens']} "
+                  f"| `{repr(g)[2:-1]}` | `{repr(c)[2:-1]}` | {'yes' if g == c else 'no'} |")
+    if steps:
+        print()
+        print("| model | prompt tokens | decode steps | cache after | median step (ms) | min step (ms) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for r in steps:
+            print(f"| {r['model']} | {r['prompt_tokens']} | {r['steps']} | {r['cache']} "
+                  f"| {r['median_step_ms']:.3f} | {r['min_step_ms']:.3f} |")
 
 
 if __name__ == "__main__":

@@ -34,16 +34,18 @@ def SieveLowerToKernels : Pass<"sieve-lower-to-kernels", "mlir::ModuleOp"> {
       "GPU layouts").
     - A token filter (`token_filter`, GemFilter) adds an `@filter` entry:
       the prefill up to the filter layer's rotary / KV append, then
-      `kernel.token_scores`. KV eviction (`kv_evict`, SnapKV) adds a
-      `kernel.kv_mass` after every attention of `@prefill`; both policies
-      stay on the program for the emitter (docs/token-pruning.md).
+      `kernel.token_scores`. KV eviction (`kv_evict`) adds a
+      `kernel.kv_mass` after every attention of `@prefill` (SnapKV: the
+      last `window` rows; H2O: every row, `all_rows`, and after every
+      attention of `@decode` too); both policies stay on the program for
+      the emitter (docs/token-pruning.md).
 
     What has no kernel is an error naming the op: unraised `onnx` ops,
     non-causal or sparse attention, attention whose queries, keys and
     values do not come from one projection, KV shapes that differ between
     layers, AWQ input scales, quantized KV caches, int4 groups that are
-    not multiples of 32; KV eviction with `method=h2o`, with a quantized
-    KV cache or with learned position embeddings.
+    not multiples of 32; KV eviction with a quantized KV cache or with
+    learned position embeddings.
   }];
   let options = [
     Option<"dtype", "dtype", "std::string", /*default=*/"\"f16\"",

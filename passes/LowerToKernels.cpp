@@ -160,7 +160,7 @@ private:
   DenseMap<int64_t, int64_t> kvLayerOfDecoder;
 
   LogicalResult addFilterEntry(k::EntryOp decode);
-  LogicalResult addEvictMass();
+  LogicalResult addEvictMass(k::EntryOp decode);
 };
 
 } // namespace
@@ -975,7 +975,7 @@ LogicalResult Lowering::run() {
   (void)ctx;
   if (failed(addFilterEntry(decode)))
     return failure();
-  return addEvictMass();
+  return addEvictMass(decode);
 }
 
 /// With a token filter on the model: the @filter entry, the prefill up to
@@ -1024,21 +1024,19 @@ LogicalResult Lowering::addFilterEntry(k::EntryOp decode) {
 
 /// With KV eviction on the model: a kv_mass after every attention_prefill
 /// of @prefill (after the @filter entry was cloned from it), which the
-/// runtime enables for the launch holding a prompt's last `window` tokens;
-/// the policy is kept on the program (discardable `sieve.kv_evict`) for the
-/// emitter. Decode steps are unchanged: they run on the compacted cache.
-LogicalResult Lowering::addEvictMass() {
+/// runtime enables for the launch holding a prompt's last `window` tokens
+/// (SnapKV) or for every launch of a fresh prompt (H2O: `all_rows`, the
+/// mass of every query). H2O also adds one after every attention_decode of
+/// @decode (its mass grows with each generated token); SnapKV's decode
+/// steps are unchanged, they run on the compacted cache. The policy is kept
+/// on the program (discardable `sieve.kv_evict`) for the emitter.
+LogicalResult Lowering::addEvictMass(k::EntryOp decode) {
   KVEvictAttr evict = model.getKvEvictAttr();
   if (!evict)
     return success();
   auto refuse = [&]() {
     return model.emitError("cannot lower the KV eviction ") << evict << ": ";
   };
-  if (evict.getMethod() != "snapkv")
-    return refuse() << "method=" << evict.getMethod()
-                    << " has no GPU implementation (its scores grow with "
-                       "every decode step); the compiled path runs "
-                       "method=snapkv, the CPU reference both";
   if (kvFormat)
     return refuse() << "kv_mass reads f16/bf16 keys, and the KV cache is "
                     << kvFormat << " (no dequantizing kernel)";
@@ -1047,14 +1045,22 @@ LogicalResult Lowering::addEvictMass() {
       return refuse() << "the model adds learned position embeddings, "
                          "which the kernels index by cache offset (only "
                          "rotary positions continue past evicted ones)";
-  for (auto attn : llvm::to_vector(
-           prefill.getBody().getOps<k::AttentionPrefillOp>())) {
+  bool h2o = evict.getMethod() == "h2o";
+  UnitAttr allRows = h2o ? builder.getUnitAttr() : UnitAttr();
+  auto addAfter = [&](auto attn) {
     builder.setInsertionPointAfter(attn);
     k::KVMassOp::create(builder, attn.getLoc(), attn.getQAttr(),
                         attn.getLayerAttr(), attn.getNumHeadsAttr(),
                         attn.getNumKvHeadsAttr(), attn.getHeadDimAttr(),
-                        attn.getScaleAttr(), i64(evict.getWindow()));
-  }
+                        attn.getScaleAttr(), i64(evict.getWindow()), allRows);
+  };
+  for (auto attn : llvm::to_vector(
+           prefill.getBody().getOps<k::AttentionPrefillOp>()))
+    addAfter(attn);
+  if (h2o)
+    for (auto attn : llvm::to_vector(
+             decode.getBody().getOps<k::AttentionDecodeOp>()))
+      addAfter(attn);
   program->setAttr("sieve.kv_evict", evict);
   return success();
 }

@@ -136,6 +136,48 @@ sieve_status checkLaunch(cudaError_t e, const char *what) {
   return SIEVE_OK;
 }
 
+// What KV eviction needs in slot 0: kv_mass's buffer (kv_mass_floats: the
+// log-sum-exps and logits of `window` rows, then the mass of every KV layer,
+// per KV head over max_context positions, since the kernels index keys by
+// cache offset), the kept positions of every (layer, KV head) and
+// kv_compact's staging. SnapKV: allocated by prefillTokens for one prompt
+// and freed before it returns. H2O: the session's for its lifetime (the
+// mass follows the cache from the prompt to the last decode step), counted
+// in its session bytes. Plain cudaMalloc, as FilterState says why.
+struct EvictState {
+  cudaStream_t stream = nullptr;
+  DevicePtr buffer, keep, staging;
+  float *mass = nullptr; // the mass part of `buffer`
+  size_t massBytes = 0;  // num_kv_layers * kv_heads * max_context floats
+  int kept = 0;          // budget + window positions per (layer, KV head)
+
+  sieve_status create(const ModelInfo &info, cudaStream_t s, int ctx, const EvictInfo &e) {
+    stream = s;
+    kept = e.budget + e.window;
+    size_t floats = kv_mass_floats(info.num_kv_layers, info.num_kv_heads, ctx,
+                                   info.num_heads, e.window);
+    SIEVE_TRY(deviceAlloc(buffer, floats * sizeof(float), "the KV eviction's attention mass"));
+    mass = static_cast<float *>(buffer.get()) +
+           kv_mass_scratch_floats(ctx, info.num_heads, e.window);
+    massBytes = size_t(info.num_kv_layers) * info.num_kv_heads * ctx * sizeof(float);
+    size_t vectors = size_t(info.num_kv_layers) * info.num_kv_heads * kept;
+    SIEVE_TRY(deviceAlloc(keep, vectors * sizeof(int32_t), "the KV eviction's kept positions"));
+    SIEVE_TRY(deviceAlloc(staging, vectors / info.num_kv_layers * 2 * info.kv_vector_bytes,
+                          "the KV eviction's staging"));
+    return clear();
+  }
+  sieve_status clear() {
+    SIEVE_CUDA(cudaMemsetAsync(mass, 0, massBytes, stream), "clearing the attention mass");
+    return SIEVE_OK;
+  }
+  float *kvMass() const { return static_cast<float *>(buffer.get()); }
+  size_t bytes() const { return deviceBytes({&buffer, &keep, &staging}); }
+  ~EvictState() {
+    if (stream)
+      cudaStreamSynchronize(stream);
+  }
+};
+
 } // namespace
 
 struct sieve_model {
@@ -184,7 +226,10 @@ struct sieve_session {
   // per slot: the next token's model position minus lengths[slot] (what
   // KV eviction dropped; StepArgs::position_shift)
   std::vector<int32_t> positionShift;
-  int32_t evicted = 0; // prompt positions the last prefill's eviction dropped
+  int32_t evicted = 0; // positions eviction dropped since the last prefill
+  // H2O's attention mass, kept positions and staging (EvictState), for the
+  // session's lifetime; null unless the model's policy is method=h2o.
+  std::unique_ptr<EvictState> h2o;
   std::vector<bool> hasLogits;
   uint64_t sampleCounter = 0;
   std::map<int, cudaGraphExec_t> decodeGraphs;
@@ -193,6 +238,7 @@ struct sieve_session {
   size_t scratchBytes = 0;
 
   ~sieve_session() {
+    h2o.reset(); // synchronizes the stream, destroyed below
     for (auto *graphs : {&decodeGraphs, &draftGraphs, &verifyGraphs})
       for (auto &g : *graphs)
         cudaGraphExecDestroy(g.second);
@@ -205,7 +251,8 @@ struct sieve_session {
   // Device bytes held for the session's lifetime.
   size_t deviceBytes() const {
     return ::deviceBytes({&arena, &workspace, &scratch, &kvPool, &blockTable, &indexDevice,
-                          &allLogits, &lastLogits, &sampled});
+                          &allLogits, &lastLogits, &sampled}) +
+           (h2o ? h2o->bytes() : 0);
   }
 
   int32_t *indexBase(bool host) const {
@@ -505,6 +552,11 @@ sieve_status sieve_session_create(sieve_model *model, const sieve_session_option
   SIEVE_TRY(allocPagedCache(info, info.num_kv_layers, size_t(o.max_batch) * s->maxBlocksPerSeq,
                             s->stream, s->kvPool, s->blockTable, s->kCaches, s->vCaches,
                             "the KV cache"));
+  const EvictInfo *evict = sieve_generated_evict_info();
+  if (evict && evict->method == EvictMethod::H2O) {
+    s->h2o = std::make_unique<EvictState>();
+    SIEVE_TRY(s->h2o->create(info, s->stream, o.max_context, *evict));
+  }
 
   size_t indexBytes = StepIndex::count(s->capacity, o.max_batch) * sizeof(int32_t);
   SIEVE_TRY(deviceAlloc(s->indexDevice, indexBytes, "the step indices"));
@@ -532,6 +584,10 @@ sieve_status sieve_session_reset(sieve_session *session) {
   session->sampleCounter = 0;
   session->kept.clear();
   session->transientBytes = 0;
+  if (session->h2o) { // a decode step before the next prefill starts from nothing
+    SIEVE_TRY(useDevice(session->model));
+    SIEVE_TRY(session->h2o->clear());
+  }
   return ok();
 }
 
@@ -552,6 +608,18 @@ sieve_status sieve_session_truncate(sieve_session *session, int32_t slot, int32_
   // eviction dropped (positionShift is unchanged).
   if (length < session->lengths[slot])
     session->hasLogits[slot] = false;
+  // H2O's mass of the forgotten positions goes too: the tokens stored there
+  // next start from nothing.
+  if (session->h2o && slot == 0 && length < session->lengths[0]) {
+    const ModelInfo &info = *session->model->info;
+    size_t ctx = session->options.max_context;
+    SIEVE_TRY(useDevice(session->model));
+    SIEVE_CUDA(cudaMemset2DAsync(session->h2o->mass + length, ctx * sizeof(float), 0,
+                                 size_t(session->lengths[0] - length) * sizeof(float),
+                                 size_t(info.num_kv_layers) * info.num_kv_heads,
+                                 session->stream),
+               "forgetting the truncated positions' attention mass");
+  }
   session->lengths[slot] = length;
   return ok();
 }
@@ -652,52 +720,12 @@ struct FilterState {
   }
 };
 
-// What SnapKV needs for one prompt in slot 0, allocated by prefillTokens
-// and freed before it returns: kv_mass's buffer (kv_mass_floats: the
-// log-sum-exps and logits of the window's rows, then the mass of every KV
-// layer, per KV head over max_context positions, since the kernels index
-// keys by cache offset), the kept positions of every (layer, KV head) and
-// kv_compact's staging. Plain cudaMalloc, as FilterState says why.
-struct EvictState {
-  cudaStream_t stream = nullptr;
-  DevicePtr buffer, keep, staging;
-  float *mass = nullptr; // the mass part of `buffer`
-  int kept = 0;          // budget + window positions per (layer, KV head)
-
-  sieve_status create(const sieve_session *s, const EvictInfo &e) {
-    const ModelInfo &info = *s->model->info;
-    stream = s->stream;
-    int ctx = s->options.max_context;
-    kept = e.budget + e.window;
-    size_t floats = kv_mass_floats(info.num_kv_layers, info.num_kv_heads, ctx,
-                                   info.num_heads, e.window);
-    SIEVE_TRY(deviceAlloc(buffer, floats * sizeof(float), "the KV eviction's attention mass"));
-    mass = static_cast<float *>(buffer.get()) +
-           kv_mass_scratch_floats(ctx, info.num_heads, e.window);
-    size_t vectors = size_t(info.num_kv_layers) * info.num_kv_heads * kept;
-    SIEVE_TRY(deviceAlloc(keep, vectors * sizeof(int32_t), "the KV eviction's kept positions"));
-    SIEVE_TRY(deviceAlloc(staging, vectors / info.num_kv_layers * 2 * info.kv_vector_bytes,
-                          "the KV eviction's staging"));
-    SIEVE_CUDA(cudaMemsetAsync(mass, 0,
-                               size_t(info.num_kv_layers) * info.num_kv_heads * ctx *
-                                   sizeof(float),
-                               stream),
-               "clearing the attention mass");
-    return SIEVE_OK;
-  }
-  size_t bytes() const { return deviceBytes({&buffer, &keep, &staging}); }
-  ~EvictState() {
-    if (stream)
-      cudaStreamSynchronize(stream);
-  }
-};
-
 sieve_status runPrefillChunk(sieve_session *s, const int32_t *const *tokens,
                              const std::vector<int> &consumed, const Chunk &c, bool allLogits,
                              int64_t firstOutputRow, float *logitsOut,
                              const std::vector<int> &remaining,
                              const FilterState *filter = nullptr,
-                             float *kvMass = nullptr) {
+                             float *kvMass = nullptr, bool kvMassEveryChunk = false) {
   StepIndex h;
   SIEVE_TRY(s->hostIndex(h));
   int numSeqs = c.last + 1, t = 0, maxQuery = 0;
@@ -745,8 +773,8 @@ sieve_status runPrefillChunk(sieve_session *s, const int32_t *const *tokens,
     args.logits = finishing.empty() ? lastLogits : lastLogits + finishing[0] * vocab;
   }
   // SnapKV's mass comes from the prompt's last `window` rows, which the
-  // caller keeps in its final chunk.
-  if (kvMass && !finishing.empty())
+  // caller keeps in its final chunk; H2O's from every row.
+  if (kvMass && (kvMassEveryChunk || !finishing.empty()))
     args.kv_mass = kvMass;
   SIEVE_TRY(s->uploadIndex());
   takeLauncherError(nullptr, 0);
@@ -900,12 +928,15 @@ sieve_status sieve_model_token_filter(const sieve_model *model, int32_t *k) {
 
 namespace {
 
-// SnapKV after the prefill of an n-token prompt into slot 0 (the mass is
-// complete): copies the mass back, selects on the host with the CPU
-// reference's code (token_select.h evictKeep), compacts every KV layer's
-// cache to the kept positions and shortens the slot; the next token keeps
-// counting at position n.
-sieve_status evictPrompt(sieve_session *s, const EvictInfo &e, EvictState &state, int n) {
+// Eviction of slot 0, which holds n positions, with its mass complete:
+// SnapKV after a prompt's prefill, H2O after it and after every decode step.
+// Copies the mass back, selects on the host with the CPU reference's code
+// (token_select.h evictKeep), compacts every KV layer's cache to the kept
+// positions and shortens the slot; the next token keeps counting at its
+// model position. H2O's mass is compacted with the cache (on the host, then
+// uploaded: its positions from `kept` on are zero again), as the CPU
+// session's is.
+sieve_status evictSlot0(sieve_session *s, const EvictInfo &e, EvictState &state, int n) {
   const ModelInfo &info = *s->model->info;
   int layers = info.num_kv_layers, heads = info.num_kv_heads, kept = state.kept;
   size_t ctx = s->options.max_context;
@@ -932,6 +963,21 @@ sieve_status evictPrompt(sieve_session *s, const EvictInfo &e, EvictState &state
   SIEVE_CUDA(cudaMemcpyAsync(state.keep.get(), keep.data(), keep.size() * sizeof(int32_t),
                              cudaMemcpyHostToDevice, s->stream),
              "uploading the kept positions");
+  if (e.method == EvictMethod::H2O) {
+    // keep is ascending per (layer, head), so keep[i] >= i: compacting in
+    // place never overwrites a value still to be moved.
+    for (size_t lh = 0; lh < size_t(layers) * heads; ++lh) {
+      float *row = mass.data() + lh * n;
+      const int32_t *k = &keep[lh * kept];
+      for (int i = 0; i < kept; ++i)
+        row[i] = row[k[i]];
+      std::fill(row + kept, row + n, 0.0f);
+    }
+    SIEVE_CUDA(cudaMemcpy2DAsync(state.mass, ctx * sizeof(float), mass.data(), n * sizeof(float),
+                                 n * sizeof(float), size_t(layers) * heads,
+                                 cudaMemcpyHostToDevice, s->stream),
+               "uploading the compacted attention mass");
+  }
   takeLauncherError(nullptr, 0);
   for (int l = 0; l < layers; ++l)
     kv_compact(s->stream, s->kCaches[l], s->vCaches[l],
@@ -942,8 +988,25 @@ sieve_status evictPrompt(sieve_session *s, const EvictInfo &e, EvictState &state
   SIEVE_TRY(checkLaunch(cudaGetLastError(), "KV compaction"));
   SIEVE_CUDA(cudaStreamSynchronize(s->stream), "KV compaction");
   s->lengths[0] = kept;
-  s->positionShift[0] = n - kept;
-  s->evicted = n - kept;
+  s->positionShift[0] += n - kept;
+  s->evicted += n - kept;
+  return SIEVE_OK;
+}
+
+// H2O's plan for a prefill: the session keeps one slot's mass, so batches
+// of several prompts are refused (their decode steps would need one mass
+// per slot). A fresh prompt collects the mass of every row (the mass starts
+// from zero) and is evicted when longer than budget + window; a slot that
+// already holds tokens is extended without either, as the CPU's extend().
+sieve_status h2oPrefillPlan(const sieve_session *s, const EvictInfo &e, int32_t batch,
+                            const int32_t *lengths, bool &collect, bool &evict) {
+  if (batch != 1)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                "sieve_prefill: H2O KV eviction keeps the attention mass of one slot; a "
+                "session of its model prefills one prompt at a time, got a batch of %d",
+                batch);
+  collect = s->lengths[0] == 0;
+  evict = collect && int64_t(lengths[0]) > int64_t(e.budget) + e.window;
   return SIEVE_OK;
 }
 
@@ -1002,13 +1065,21 @@ sieve_status prefillTokens(sieve_session *session, int32_t batch, const int32_t 
   SIEVE_TRY(useDevice(s->model));
   bool all = logits_mode == SIEVE_LOGITS_ALL;
   int cap = all ? s->allRowsCapacity : s->capacity;
-  bool evict = false;
-  SIEVE_TRY(wantsEviction(s, batch, lengths, cap, evict));
+  bool evict = false, collect = false;
   const EvictInfo *policy = sieve_generated_evict_info();
-  EvictState evictState;
-  if (evict) {
-    SIEVE_TRY(evictState.create(s, *policy));
-    s->transientBytes = std::max(s->transientBytes, evictState.bytes());
+  EvictState snapState;
+  EvictState *evictState = s->h2o ? s->h2o.get() : &snapState;
+  if (s->h2o) {
+    SIEVE_TRY(h2oPrefillPlan(s, *policy, batch, lengths, collect, evict));
+    if (collect)
+      SIEVE_TRY(s->h2o->clear());
+  } else {
+    SIEVE_TRY(wantsEviction(s, batch, lengths, cap, evict));
+    collect = evict;
+  }
+  if (evict && !s->h2o) {
+    SIEVE_TRY(snapState.create(*s->model->info, s->stream, s->options.max_context, *policy));
+    s->transientBytes = std::max(s->transientBytes, snapState.bytes());
   }
   std::vector<int> consumed(batch, 0);
   int64_t outputRow = 0;
@@ -1019,13 +1090,13 @@ sieve_status prefillTokens(sieve_session *session, int32_t batch, const int32_t 
     // Keep the whole window in the last chunk: stop this one short when
     // it would leave fewer than `window` tokens (cap >= window).
     int rest = remaining[0] - c.take[0];
-    if (evict && rest > 0 && rest < policy->window) {
+    if (evict && !s->h2o && rest > 0 && rest < policy->window) {
       c.take[0] -= policy->window - rest;
       c.tokens = c.take[0];
     }
     SIEVE_TRY(runPrefillChunk(s, tokens, consumed, c, all, outputRow, logits_out, remaining,
-                              nullptr,
-                              evict ? static_cast<float *>(evictState.buffer.get()) : nullptr));
+                              nullptr, collect ? evictState->kvMass() : nullptr,
+                              s->h2o != nullptr));
     outputRow += c.tokens;
     for (int b = 0; b < batch; ++b) {
       consumed[b] += c.take[b];
@@ -1044,7 +1115,7 @@ sieve_status prefillTokens(sieve_session *session, int32_t batch, const int32_t 
   }
   s->evicted = 0;
   if (evict)
-    SIEVE_TRY(evictPrompt(s, *policy, evictState, lengths[0]));
+    SIEVE_TRY(evictSlot0(s, *policy, *evictState, lengths[0]));
   return ok();
 }
 
@@ -1056,6 +1127,11 @@ using EntryPoint = cudaError_t (*)(const StepArgs *);
 
 // sieve_verify_step's token counts (one graph each): draft=K allows 16.
 constexpr int kMaxVerifyTokens = 32;
+
+// H2O's mass follows the prompt's prefill and the decode steps (the CPU
+// reference has no draft or verify step to compare with).
+constexpr const char *kH2OStepsOnly =
+    "the model's H2O KV eviction follows sieve_prefill and sieve_decode_step only";
 
 // Captures a one-token-per-slot entry point (decode or draft) for `batch`
 // slots (the scalars of `args` are baked into the graph, the pointed-to
@@ -1085,7 +1161,8 @@ sieve_status captureStep(sieve_session *s, EntryPoint entry, const StepArgs &arg
 // graph of `graphs` captured for this batch size.
 sieve_status oneTokenStep(sieve_session *s, EntryPoint entry,
                           std::map<int, cudaGraphExec_t> &graphs, const char *what,
-                          int32_t batch, const int32_t *tokens, float *logits_out) {
+                          int32_t batch, const int32_t *tokens, float *logits_out,
+                          float *kvMass = nullptr) {
   SIEVE_TRY(checkBatch(s, batch, what));
   SIEVE_TRY(checkTokens(s, tokens, batch, -1));
   for (int b = 0; b < batch; ++b)
@@ -1114,6 +1191,7 @@ sieve_status oneTokenStep(sieve_session *s, EntryPoint entry,
     args.max_query_len = 1;
     args.num_logit_rows = batch;
     args.logits = static_cast<float *>(s->lastLogits.get());
+    args.kv_mass = kvMass;
     cudaGraphExec_t exec = nullptr;
     SIEVE_TRY(captureStep(s, entry, args, &exec));
     found = graphs.emplace(batch, exec).first;
@@ -1140,8 +1218,25 @@ sieve_status sieve_decode_step(sieve_session *session, int32_t batch, const int3
                                float *logits_out) {
   if (!session || !tokens)
     return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_decode_step: null argument");
-  return oneTokenStep(session, sieve_generated_decode, session->decodeGraphs,
-                      "sieve_decode_step", batch, tokens, logits_out);
+  if (!session->h2o)
+    return oneTokenStep(session, sieve_generated_decode, session->decodeGraphs,
+                        "sieve_decode_step", batch, tokens, logits_out);
+  // H2O: the step adds its query's attention to slot 0's mass (the decode
+  // graph is captured with the session's buffer), then evicts down to
+  // budget + window again.
+  if (batch != 1)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                "sieve_decode_step: H2O KV eviction keeps the attention mass of one slot; "
+                "decode steps take batch 1, got %d",
+                batch);
+  SIEVE_TRY(oneTokenStep(session, sieve_generated_decode, session->decodeGraphs,
+                         "sieve_decode_step", batch, tokens, logits_out,
+                         session->h2o->kvMass()));
+  const EvictInfo &e = *sieve_generated_evict_info();
+  int n = session->lengths[0];
+  if (int64_t(n) > int64_t(e.budget) + e.window)
+    SIEVE_TRY(evictSlot0(session, e, *session->h2o, n));
+  return ok();
 }
 
 sieve_status sieve_draft_step(sieve_session *session, int32_t batch, const int32_t *tokens,
@@ -1152,6 +1247,8 @@ sieve_status sieve_draft_step(sieve_session *session, int32_t batch, const int32
     return fail(SIEVE_ERROR_INVALID_ARGUMENT,
                 "sieve_draft_step: the model was compiled without a draft "
                 "(sieve-compile --self-speculative)");
+  if (session->h2o)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_draft_step: %s", kH2OStepsOnly);
   return oneTokenStep(session, sieve_generated_draft, session->draftGraphs, "sieve_draft_step",
                       batch, tokens, logits_out);
 }
@@ -1161,6 +1258,8 @@ sieve_status sieve_verify_step(sieve_session *session, int32_t count, const int3
   if (!session || !tokens || !logits_out)
     return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_verify_step: null argument");
   sieve_session *s = session;
+  if (s->h2o)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_verify_step: %s", kH2OStepsOnly);
   if (count < 1 || count > kMaxVerifyTokens || count > s->allRowsCapacity)
     return fail(SIEVE_ERROR_INVALID_ARGUMENT,
                 "sieve_verify_step: %d tokens is outside [1, %d]", count,

@@ -95,9 +95,10 @@ struct StepArgs {
   // offset, > 0 once KV eviction dropped cached positions (the next token
   // keeps counting from the prompt's length). Null reads as 0.
   const int32_t *position_shift;
-  // SnapKV's attention mass (kernel.kv_mass): null except in the prefill
-  // launch holding a prompt's last `window` tokens; layout in
-  // kv_mass_floats (runtime/kernels/token_filter.cuh).
+  // The KV eviction's attention mass (kernel.kv_mass): SnapKV: null except
+  // in the prefill launch holding a prompt's last `window` tokens; H2O: the
+  // session's mass in every launch of a fresh prompt and every decode step;
+  // layout in kv_mass_floats (runtime/kernels/token_filter.cuh).
   float *kv_mass;
 };
 
@@ -115,8 +116,10 @@ struct FilterInfo {
 // (docs/token-pruning.md): after the prefill of a fresh batch-1 prompt
 // longer than budget + window, each (KV layer, KV head) keeps the `budget`
 // positions before the last `window` of largest pooled attention mass, plus
-// the window. The runtime runs SnapKV only (the compiler refuses H2O).
-enum class EvictMethod : int32_t { SnapKV = 0 };
+// the window. H2O (heavy hitters) keeps the mass of every query for the
+// session (the prompt's, then each decode step's) and evicts again after
+// every decode step.
+enum class EvictMethod : int32_t { SnapKV = 0, H2O = 1 };
 enum class EvictScope : int32_t { Head = 0, Layer = 1 };
 struct EvictInfo {
   EvictMethod method;
@@ -151,6 +154,6 @@ cudaError_t sieve_generated_filter(const sieve::rt::StepArgs *args);
 
 // The KV eviction policy (null when the model has none); its @prefill then
 // launches kv_mass after every attention (a no-op while StepArgs::kv_mass
-// is null).
+// is null), and under H2O its @decode too.
 const sieve::rt::EvictInfo *sieve_generated_evict_info(void);
 }

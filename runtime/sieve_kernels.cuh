@@ -191,14 +191,16 @@ template <typename T, int HeadDim>
 void token_scores(const StepArgs &args, const T *q, const T *k_cache, int num_heads,
                   int num_kv_heads, float scale, int block_size, int window, float *out);
 
-// SnapKV's attention mass of KV layer `layer` (slot 0): for the last
-// `window` rows of this launch, softmax(q . k_j * scale) over the cached
+// The KV eviction's attention mass of KV layer `layer` (slot 0): for the
+// last `window` rows of this launch (SnapKV) or, with `all_rows`, every row
+// (H2O; `window` rows at a time), softmax(q . k_j * scale) over the cached
 // keys j, summed over those rows and over each KV head's query heads, added
 // to args.kv_mass's mass of the layer (layout: kv_mass_floats). Nothing
 // happens when args.kv_mass is null.
 template <typename T, int HeadDim>
 void kv_mass(const StepArgs &args, const T *q, const T *k_cache, int num_heads,
-             int num_kv_heads, float scale, int block_size, int window, int layer);
+             int num_kv_heads, float scale, int block_size, int window, int layer,
+             bool all_rows = false);
 
 // KV eviction's compaction of slot `slot` of one KV layer (K and V pools
 // of vectors of vector_bytes, any KVFormat): for every KV head h, the

@@ -393,19 +393,23 @@ def Kernel_TokenScoresOp : Kernel_LaunchOp<"token_scores"> {
 }
 
 def Kernel_KVMassOp : Kernel_LaunchOp<"kv_mass"> {
-  let summary = "SnapKV's attention mass of the cached keys (@prefill)";
+  let summary = "KV eviction's attention mass of the cached keys";
   let description = [{
-    After the attention of KV layer `layer` in the prefill of a model with
-    KV eviction: for the last `window` query rows of the launch, the
-    attention probabilities of the layer's cached keys (q read from `q`,
-    scaled by `scale`), summed over the rows and over the query heads of
-    each KV head's group, added to the layer's mass at StepArgs::kv_mass
-    (runtime/kernels/token_filter.cuh). A no-op while kv_mass is null: the
-    runtime sets it only for the launch holding a prompt's last window.
+    After the attention of KV layer `layer` in a model with KV eviction:
+    for the last `window` query rows of the launch (SnapKV, in `@prefill`)
+    or, with `all_rows` (H2O, in `@prefill` and `@decode`), every row of
+    the launch, `window` rows at a time, the attention probabilities of the
+    layer's cached keys (q read from `q`, scaled by `scale`), summed over
+    the rows and over the query heads of each KV head's group, added to the
+    layer's mass at StepArgs::kv_mass (runtime/kernels/token_filter.cuh).
+    A no-op while kv_mass is null: the runtime sets it for the launch
+    holding a prompt's last window (SnapKV), or for every launch of a
+    fresh prompt and every decode step (H2O).
   }];
   let arguments = (ins FlatSymbolRefAttr:$q, I64Attr:$layer,
                        I64Attr:$num_heads, I64Attr:$num_kv_heads,
-                       I64Attr:$head_dim, F32Attr:$scale, I64Attr:$window);
+                       I64Attr:$head_dim, F32Attr:$scale, I64Attr:$window,
+                       UnitAttr:$all_rows);
   let assemblyFormat = "$q `,` `kv` `[` $layer `]` attr-dict";
   let hasVerifier = 1;
 }

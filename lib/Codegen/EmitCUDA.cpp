@@ -197,16 +197,27 @@ LogicalResult Emitter::emit() {
 
 /// The KV eviction policy for the runtime. The kv_mass launches only
 /// collect the mass; without the policy the runtime would never compact,
-/// so the two must come together (and only SnapKV has a runtime).
+/// so the two must come together. SnapKV collects in @prefill from the
+/// last `window` rows; H2O from every row (`all_rows`), in @prefill and
+/// @decode.
 LogicalResult Emitter::emitEvictInfo(k::EntryOp prefillEntry) {
   auto evict = program->getAttrOfType<sieve::KVEvictAttr>("sieve.kv_evict");
+  bool h2o = evict && evict.getMethod() == "h2o";
   bool collects = false;
   for (auto entry : program.getBody().getOps<k::EntryOp>())
     for (Operation &op : entry.getBody().front())
-      if (isa<k::KVMassOp>(op)) {
-        if (entry != prefillEntry)
-          return op.emitOpError("outside @prefill: the runtime collects the "
-                                "mass of a prompt's prefill only");
+      if (auto mass = dyn_cast<k::KVMassOp>(op)) {
+        bool decode = h2o && entry.getSymName() == "decode";
+        if (entry != prefillEntry && !decode)
+          return op.emitOpError("outside @prefill")
+                 << (h2o ? " and @decode" : "")
+                 << ": the runtime collects the mass of a prompt's prefill"
+                 << (h2o ? " and of the decode steps only" : " only");
+        if (evict && mass.getAllRows() != h2o)
+          return op.emitOpError(h2o ? "must take all rows (all_rows) under "
+                                      "method=h2o"
+                                    : "takes all rows (all_rows), which "
+                                      "only method=h2o collects");
         collects = true;
       }
   if (collects != bool(evict))
@@ -219,11 +230,12 @@ LogicalResult Emitter::emitEvictInfo(k::EntryOp prefillEntry) {
           "{\n  return nullptr;\n}\n";
     return success();
   }
-  if (evict.getMethod() != "snapkv")
+  if (evict.getMethod() != "snapkv" && !h2o)
     return program.emitOpError("has KV eviction method '")
            << evict.getMethod() << "', which the runtime does not run "
-           << "(only snapkv)";
-  os << "\nnamespace {\nconstexpr EvictInfo kEvict = {EvictMethod::SnapKV, "
+           << "(snapkv, h2o)";
+  os << "\nnamespace {\nconstexpr EvictInfo kEvict = {EvictMethod::"
+     << (h2o ? "H2O" : "SnapKV") << ", "
      << "/*budget=*/" << evict.getBudget() << ", /*window=*/"
      << evict.getWindow() << ", /*pool=*/" << evict.getPool()
      << ", EvictScope::" << (evict.getScope() == "layer" ? "Layer" : "Head")
@@ -453,7 +465,8 @@ LogicalResult Emitter::emitLaunch(Operation *op) {
            << ", kCache(a, " << m.getLayer() << "), " << m.getNumHeads()
            << ", " << m.getNumKvHeads() << ", "
            << floatLiteral(m.getScale().convertToFloat()) << ", " << block
-           << ", " << m.getWindow() << ", " << m.getLayer() << ");\n";
+           << ", " << m.getWindow() << ", " << m.getLayer()
+           << (m.getAllRows() ? ", /*all_rows=*/true" : "") << ");\n";
         return success();
       })
       .Case([&](k::GLUOp g) {

@@ -123,12 +123,13 @@ inline size_t token_scores_floats(int max_context, int num_heads, int window) {
   return size_t(max_context) * (1 + size_t(window) * num_heads) + size_t(window) * num_heads;
 }
 
-// SnapKV's attention mass (kernel.kv_mass, docs/token-pruning.md). The
-// buffer at StepArgs::kv_mass holds, in floats: the log-sum-exps
+// The KV eviction's attention mass (kernel.kv_mass, docs/token-pruning.md).
+// The buffer at StepArgs::kv_mass holds, in floats: the log-sum-exps
 // [window * heads], the logits [window * heads * max_context] (scratch
-// shared by the layers, which run one after another on the stream), then
-// the mass [num_kv_layers, kv_heads, max_context], which the runtime zeroes
-// before the prefill and reads after it.
+// shared by the layers and row tiles, which run one after another on the
+// stream), then the mass [num_kv_layers, kv_heads, max_context], which the
+// runtime zeroes before the prefill and reads after it (SnapKV), or keeps
+// for the session and compacts with the cache (H2O).
 inline size_t kv_mass_scratch_floats(int max_context, int num_heads, int window) {
   return size_t(window) * num_heads * (1 + size_t(max_context));
 }
@@ -163,28 +164,35 @@ static __global__ void kvMassSum(const int32_t *positions, int firstRow, int win
 
 } // namespace detail
 
-// For the last `window` rows of this launch (slot 0; the runtime puts a
-// prompt's whole window in its last prefill launch), the attention
-// probabilities of KV layer `layer`'s cached keys, summed over the rows and
-// over the query heads of each KV head's group, added to that layer's mass.
-// Scores, log-sum-exps and probabilities as token_scores computes them
-// (never the attention matrix). Nothing happens when args.kv_mass is null.
+// The attention probabilities of KV layer `layer`'s cached keys (slot 0),
+// summed over query rows and over the query heads of each KV head's group,
+// added to that layer's mass. The rows are the launch's last `window`
+// (SnapKV: the runtime puts a prompt's whole window in its last prefill
+// launch) or, with `all_rows` (H2O), every row of the launch, taken
+// `window` rows at a time so the scratch stays window x heads x
+// max_context (never rows x keys). Scores, log-sum-exps and probabilities
+// as token_scores computes them (never the attention matrix). Nothing
+// happens when args.kv_mass is null.
 template <typename T, int HeadDim>
 void kv_mass(const StepArgs &a, const T *q, const T *k_cache, int num_heads, int num_kv_heads,
-             float scale, int block_size, int window, int layer) {
+             float scale, int block_size, int window, int layer, bool all_rows) {
   if (!a.kv_mass || a.num_tokens <= 0)
     return;
-  int rows = window < a.num_tokens ? window : a.num_tokens;
-  int firstRow = a.num_tokens - rows, ctx = a.max_context;
+  int ctx = a.max_context;
   float *lse = a.kv_mass, *logits = lse + size_t(window) * num_heads;
   float *mass = a.kv_mass + kv_mass_scratch_floats(ctx, num_heads, window) +
                 size_t(layer) * num_kv_heads * ctx;
-  detail::windowLogits<T, HeadDim>(a, q, k_cache, num_heads, num_kv_heads, scale, block_size,
-                                   firstRow, rows, logits, lse);
-  dim3 sumGrid(detail::ceilDiv(ctx, 256), num_kv_heads);
-  detail::kvMassSum<<<sumGrid, 256, 0, a.stream>>>(a.positions, firstRow, rows, num_heads,
-                                                   num_kv_heads, ctx, a.kv_len, logits, lse,
-                                                   mass);
+  int last = window < a.num_tokens ? window : a.num_tokens;
+  int first = all_rows ? 0 : a.num_tokens - last;
+  for (int firstRow = first; firstRow < a.num_tokens; firstRow += window) {
+    int rows = a.num_tokens - firstRow < window ? a.num_tokens - firstRow : window;
+    detail::windowLogits<T, HeadDim>(a, q, k_cache, num_heads, num_kv_heads, scale, block_size,
+                                     firstRow, rows, logits, lse);
+    dim3 sumGrid(detail::ceilDiv(ctx, 256), num_kv_heads);
+    detail::kvMassSum<<<sumGrid, 256, 0, a.stream>>>(a.positions, firstRow, rows, num_heads,
+                                                     num_kv_heads, ctx, a.kv_len, logits, lse,
+                                                     mass);
+  }
 }
 
 } // namespace sieve::rt

@@ -1112,12 +1112,15 @@ void testTokenScores(int heads, int kvHeads, int existing, int fresh, int window
   report(name, compare(got, ref), 1e-5);
 }
 
-// SnapKV's mass (kv_mass) of one slot, layer 1 of 2, against double
-// precision: for the last `window` rows, softmax(q . k_j * scale) summed
-// over the rows and over each KV head's query heads; layer 0's mass and
-// the positions past the slot's length stay zero.
+// The eviction mass (kv_mass) of one slot, layer 1 of 2, against double
+// precision: for the last `window` rows (SnapKV) or every row (H2O's
+// all_rows, `window` rows at a time), softmax(q . k_j * scale) summed over
+// the rows and over each KV head's query heads; layer 0's mass and the
+// positions past the slot's length stay zero. `launches` > 1 runs the same
+// launch again: the mass adds up (H2O's decode steps add onto it).
 template <typename T, int HeadDim>
-void testKVMass(int heads, int kvHeads, int existing, int fresh, int window) {
+void testKVMass(int heads, int kvHeads, int existing, int fresh, int window,
+                bool allRows = false, int launches = 1) {
   int blockSize = 16, maxContext = existing + fresh + 19, layers = 2;
   PagedCache<T> cache(1, kvHeads, HeadDim, blockSize, maxContext);
   Step step({existing}, {fresh});
@@ -1131,19 +1134,20 @@ void testKVMass(int heads, int kvHeads, int existing, int fresh, int window) {
   float scale = 1.f / std::sqrt(float(HeadDim));
   // Without the buffer the launch does nothing (what every prefill launch
   // but a prompt's last sees).
-  kv_mass<T, HeadDim>(args, dQ.p, dK.p, heads, kvHeads, scale, blockSize, window, 1);
+  kv_mass<T, HeadDim>(args, dQ.p, dK.p, heads, kvHeads, scale, blockSize, window, 1, allRows);
   args.kv_mass = buf.p;
-  kv_mass<T, HeadDim>(args, dQ.p, dK.p, heads, kvHeads, scale, blockSize, window, 1);
+  for (int i = 0; i < launches; ++i)
+    kv_mass<T, HeadDim>(args, dQ.p, dK.p, heads, kvHeads, scale, blockSize, window, 1, allRows);
   CUDA_OK(cudaGetLastError());
   CUDA_OK(cudaDeviceSynchronize());
-  int rows = std::min(window, fresh), group = heads / kvHeads;
+  int rows = allRows ? fresh : std::min(window, fresh), group = heads / kvHeads;
   std::vector<double> mass(size_t(kvHeads) * maxContext, 0.0);
   for (int t = fresh - rows; t < fresh; ++t) {
     int pos = step.positions[t];
     for (int h = 0; h < heads; ++h) {
       std::vector<double> lp = logSoftmaxRef<T, HeadDim>(cache, q, heads, group, t, h, pos, scale);
       for (int j = 0; j <= pos; ++j)
-        mass[size_t(h / group) * maxContext + j] += std::exp(lp[j]);
+        mass[size_t(h / group) * maxContext + j] += launches * std::exp(lp[j]);
     }
   }
   std::vector<float> all = buf.download();
@@ -1152,8 +1156,9 @@ void testKVMass(int heads, int kvHeads, int existing, int fresh, int window) {
   bool layer0Zero = std::all_of(all.begin() + scratch, all.begin() + scratch + kvHeads * maxContext,
                                 [](float x) { return x == 0.f; });
   char name[160];
-  std::snprintf(name, sizeof name, "kv_mass %s hd %d heads %d/%d %d+%d window %d", typeName<T>(),
-                HeadDim, heads, kvHeads, existing, fresh, window);
+  std::snprintf(name, sizeof name, "kv_mass %s hd %d heads %d/%d %d+%d window %d%s x%d",
+                typeName<T>(), HeadDim, heads, kvHeads, existing, fresh, window,
+                allRows ? " all_rows" : "", launches);
   report(name, compare(got, ref), 1e-5);
   expect(std::string(name) + ": other layer untouched", layer0Zero);
 }
@@ -1214,6 +1219,13 @@ template <typename T> void testKVEvict() {
   testKVMass<T, 32>(8, 2, 0, 1019, 32);  // retrieval8's shape, one launch
   testKVMass<T, 32>(8, 2, 900, 300, 32); // a last launch over cached keys
   testKVMass<T, 128>(32, 8, 0, 2000, 8); // Llama-3-8B's heads
+  // H2O (all_rows): a whole prompt in one launch (32 row tiles, the last
+  // of 27 rows), a later launch over cached keys, decode steps of one row
+  // adding onto the mass, Llama-3-8B's heads.
+  testKVMass<T, 32>(8, 2, 0, 1019, 32, true);
+  testKVMass<T, 32>(8, 2, 900, 300, 32, true);
+  testKVMass<T, 32>(8, 2, 700, 1, 32, true, 3);
+  testKVMass<T, 128>(32, 8, 0, 300, 8, true);
   testKVCompact<T>(32 * int(sizeof(T))); // dense head_dim 32
   testKVCompact<T>(128 + 4);             // int8 / fp8 head_dim 128
   testKVCompact<T>(32 / 2 + 5);          // int4 head_dim 32: byte moves

@@ -97,11 +97,12 @@ static cl::opt<std::string> pruneTokens(
     cl::init(""), cl::cat(category));
 static cl::opt<std::string> evictKV(
     "evict-kv",
-    cl::desc("SnapKV eviction of the KV cache after a long prompt's "
-             "prefill, the options of --sieve-evict-kv (for example "
-             "'method=snapkv budget=480 window=32 pool=7'; the GPU runs "
-             "method=snapkv only); run after --passes and --prune-tokens "
-             "(docs/token-pruning.md)"),
+    cl::desc("KV cache eviction, the options of --sieve-evict-kv: SnapKV "
+             "after a long prompt's prefill (for example 'method=snapkv "
+             "budget=480 window=32 pool=7') or H2O after the prefill and "
+             "every decode step ('method=h2o budget=480 window=32 "
+             "pool=1'; batch-1 sessions); run after --passes and "
+             "--prune-tokens (docs/token-pruning.md)"),
     cl::init(""), cl::cat(category));
 static cl::opt<int64_t> kvBlockSize("kv-block-size",
                                     cl::desc("Tokens per KV-cache block (16)"),

@@ -120,16 +120,20 @@ sieve_status sieve_session_kept(const sieve_session *session,
                                 int32_t capacity, int32_t *kept,
                                 int32_t *count);
 
-/* KV eviction (sieve-compile --evict-kv, SnapKV; docs/token-pruning.md):
+/* KV eviction (sieve-compile --evict-kv; docs/token-pruning.md): SnapKV:
  * the prefill of a fresh batch-1 prompt of n > budget + window tokens
  * (within max_context) keeps, in every KV layer and head, the `budget`
  * positions before the last `window` that the window's queries attended to
  * most, plus the window: the slot then holds budget + window tokens
  * (sieve_session_lengths) and the next token continues at position n.
- * Prefill logits are the full prompt's. sieve_model_kv_evict gives budget
- * and window (0 and 0: no eviction); sieve_session_evicted how many prompt
- * positions the last prefill dropped from every (layer, head) (0 when it
- * ran without eviction). */
+ * H2O: the same selection by the attention of every query so far (the
+ * prompt's, then each decode step's), after the prefill and after every
+ * decode step, so the slot never holds more than budget + window; its
+ * sessions take batch 1 (prefill, decode) and no draft or verify steps
+ * (INVALID_ARGUMENT). Prefill logits are the full prompt's.
+ * sieve_model_kv_evict gives budget and window (0 and 0: no eviction);
+ * sieve_session_evicted how many positions eviction dropped from every
+ * (layer, head) since the last prefill (0 when none). */
 sieve_status sieve_model_kv_evict(const sieve_model *model, int32_t *budget,
                                   int32_t *window);
 sieve_status sieve_session_evicted(const sieve_session *session,
@@ -140,7 +144,8 @@ sieve_status sieve_session_evicted(const sieve_session *session,
  * (KV cache, activation arena, GEMM workspace, attention scratch, logits,
  * step indices), transient_bytes that the last sieve_prefill held during
  * the call and freed (a token filter's KV cache and scores; 0 when it ran
- * unpruned; with KV eviction, also the attention mass and its scratch).
+ * unpruned; with SnapKV eviction, also the attention mass and its scratch;
+ * H2O's are session bytes, held for the session's decode steps).
  * Their sum is the runtime's peak during a pruned prefill; the
  * CUDA context, cuBLASLt and captured graphs come on top. */
 typedef struct sieve_memory_usage {
