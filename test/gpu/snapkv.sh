@@ -98,7 +98,7 @@ done
 declare -A cpu_pid
 if [[ " $METHODS " == *" h2o "* ]]; then
   for b in $BUDGETS; do
-    "$BIN/sieve-run" "$WORK/r8-h2o$b.mlir" --device=cpu --threads=6 --retrieval "$WORK/cases.jsonl" \
+    "$BIN/sieve-run" "$WORK/r8-h2o$b.mlir" --device=cpu --threads=8 --retrieval "$WORK/cases.jsonl" \
       --json > "$WORK/cpu-h2o$b.json" 2> "$WORK/cpu-h2o$b.err" & cpu_pid[h2o$b]=$!
   done
 fi
