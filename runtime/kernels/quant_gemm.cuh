@@ -1089,7 +1089,14 @@ cublasStatus_t gemmFp8Lt(const StepArgs &args, const T *in, const QuantWeight &w
   key.fastAccum = fastAccum;
   GemmPlanCache &cache = gemmPlanCache();
   std::lock_guard<std::mutex> lock(cache.mutex);
-  GemmPlan &plan = cachedGemmPlan(cache, key, firstTime);
+  GemmPlan *found = &cachedGemmPlan(cache, key, firstTime);
+  if (found->status != CUBLAS_STATUS_SUCCESS && key.bias) {
+    // No FP8 algorithm with both outer-vector scales and the BIAS
+    // epilogue: then without it, and the bias added by a kernel.
+    key.bias = false;
+    found = &cachedGemmPlan(cache, key, firstTime);
+  }
+  GemmPlan &plan = *found;
   if (plan.status != CUBLAS_STATUS_SUCCESS)
     return plan.status;
   fp8QuantizeCodesKernel<T><<<rows, 256, 0, args.stream>>>(in, codes, scales, K);
@@ -1106,9 +1113,8 @@ cublasStatus_t gemmFp8Lt(const StepArgs &args, const T *in, const QuantWeight &w
     recordLauncherError("gemm_quant: cublasLtMatmul (FP8) failed", s);
     return CUBLAS_STATUS_SUCCESS; // enqueued work may have run: no fallback
   }
-  if constexpr (!epilogueBias)
-    if (bias)
-      addBias(args.stream, bias, out, rows, N, ldOut);
+  if (bias && !plan.bias)
+    addBias(args.stream, bias, out, rows, N, ldOut);
   return CUBLAS_STATUS_SUCCESS;
 }
 

