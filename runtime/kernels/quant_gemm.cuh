@@ -979,15 +979,19 @@ void quantMma(cudaStream_t stream, const T *in, const QuantWeight &w, const T *b
 
 constexpr float kFP8Max = 448.f;
 
-// The per-token scale of row x (K values): s = amax(|x|) / 448, 1 for an
-// all-zero row (its codes are then zero). Every thread of the CTA gets it.
+// The per-token scale of a row whose largest |x| is amax: amax / 448, 1
+// for an all-zero row (its codes are then zero).
+__device__ __forceinline__ float fp8ScaleOf(float amax) {
+  return amax > 0.f ? amax / kFP8Max : 1.f;
+}
+
+// fp8ScaleOf row x (K values); every thread of the CTA gets it.
 template <typename T>
 __device__ __forceinline__ float fp8RowScale(const T *x, int K, float *scratch) {
   float amax = 0.f;
   for (int k = threadIdx.x; k < K; k += blockDim.x)
     amax = fmaxf(amax, fabsf(toFloat(x[k])));
-  amax = blockMax(amax, scratch);
-  return amax > 0.f ? amax / kFP8Max : 1.f;
+  return fp8ScaleOf(blockMax(amax, scratch));
 }
 
 // x'[r, :] = e4m3(x[r, :] / s) * s with s = fp8RowScale, rounded to T,
@@ -1009,20 +1013,37 @@ __global__ void fp8QuantizeRowsKernel(const T *__restrict__ in, T *__restrict__ 
 }
 
 // The FP8 GEMM's operand: codes[r, :] = e4m3(x[r, :] / s) (the bytes of
-// fp8QuantizeRowsKernel's q) and scales[r] = s, one CTA per row, eight
-// values a thread per step (K % 8 == 0, `in` 16-byte aligned: checked by
-// gemm_quant). cuBLASLt multiplies the codes and applies s to the fp32
-// sums, so x' is never rounded to T.
+// fp8QuantizeRowsKernel's q) and scales[r] = s, one CTA per row, 16-byte
+// loads (K % 8 == 0, `in` 16-byte aligned: checked by gemm_quant). The row
+// is read from memory once: its chunks stay in dynamic shared memory
+// (`staged`, K * sizeof(T) bytes, while that is within the 48 KB a launch
+// gets without opting in; else read twice), each thread reading back only
+// the chunks it stored. cuBLASLt multiplies the codes and applies s to the
+// fp32 sums, so x' is never rounded to T.
 template <typename T>
 __global__ void fp8QuantizeCodesKernel(const T *__restrict__ in, uint8_t *__restrict__ codes,
-                                       float *__restrict__ scales, int K) {
+                                       float *__restrict__ scales, int K, bool staged) {
+  extern __shared__ uint4 rowStage[];
   __shared__ float scratch[32];
-  const T *x = in + size_t(blockIdx.x) * K;
-  uint8_t *q = codes + size_t(blockIdx.x) * K;
-  const float s = fp8RowScale(x, K, scratch);
-  for (int k = 8 * threadIdx.x; k < K; k += 8 * blockDim.x) {
+  const uint4 *x = reinterpret_cast<const uint4 *>(in + size_t(blockIdx.x) * K);
+  uint2 *q = reinterpret_cast<uint2 *>(codes + size_t(blockIdx.x) * K);
+  const int chunks = K / 8;
+  float amax = 0.f;
+  for (int c = threadIdx.x; c < chunks; c += blockDim.x) {
+    const uint4 raw = x[c];
+    if (staged)
+      rowStage[c] = raw;
     float v[8];
-    loadVec8(x + k, v);
+    loadVec8(reinterpret_cast<const T *>(&raw), v);
+#pragma unroll
+    for (int j = 0; j < 8; ++j)
+      amax = fmaxf(amax, fabsf(v[j]));
+  }
+  const float s = fp8ScaleOf(blockMax(amax, scratch));
+  for (int c = threadIdx.x; c < chunks; c += blockDim.x) {
+    const uint4 raw = staged ? rowStage[c] : x[c];
+    float v[8];
+    loadVec8(reinterpret_cast<const T *>(&raw), v);
     uint32_t word[2];
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
@@ -1032,10 +1053,19 @@ __global__ void fp8QuantizeCodesKernel(const T *__restrict__ in, uint8_t *__rest
         w |= uint32_t(__nv_fp8_e4m3(__fdiv_rn(v[4 * h + j], s)).__x) << (8 * j);
       word[h] = w;
     }
-    *reinterpret_cast<uint2 *>(q + k) = make_uint2(word[0], word[1]);
+    q[c] = make_uint2(word[0], word[1]);
   }
   if (threadIdx.x == 0)
     scales[blockIdx.x] = s;
+}
+
+template <typename T>
+void fp8QuantizeCodes(cudaStream_t stream, const T *in, uint8_t *codes, float *scales, int rows,
+                      int K) {
+  const size_t stage = size_t(K) * sizeof(T);
+  const bool staged = stage <= 48 * 1024;
+  fp8QuantizeCodesKernel<T>
+      <<<rows, 256, staged ? stage : 0, stream>>>(in, codes, scales, K, staged);
 }
 
 // Launches of gemm_quant's fp8 prefill path that ran as dequantize + f16
@@ -1099,7 +1129,7 @@ cublasStatus_t gemmFp8Lt(const StepArgs &args, const T *in, const QuantWeight &w
   GemmPlan &plan = *found;
   if (plan.status != CUBLAS_STATUS_SUCCESS)
     return plan.status;
-  fp8QuantizeCodesKernel<T><<<rows, 256, 0, args.stream>>>(in, codes, scales, K);
+  fp8QuantizeCodes(args.stream, in, codes, scales, rows, K);
   LtOperands op;
   op.a = w.codes;
   op.b = codes;

@@ -365,6 +365,37 @@ template <typename T> void testAll(const LtContext &lt) {
 // odd N report which path ran. The same GEMM with cuBLASLt's fast accumulation is
 // reported (INFO, no limit): the error that FAST_ACCUM off avoids.
 template <typename T> void testFp8Lt(const LtContext &lt) {
+  // The activation codes and scales bit-exact against the host's rule
+  // (row 1 all zero: scale 1, codes 0), with the row staged in shared
+  // memory (K 2048) and read twice (K 32768, beyond 48 KB of f16).
+  for (int K : {2048, 32768}) {
+    const int rows = 5;
+    auto x = randomT<T>(size_t(rows) * K, -3.f, 3.f);
+    std::fill(x.begin() + K, x.begin() + 2 * K, 0.f);
+    auto dIn = devT<T>(x);
+    Dev<uint8_t> codes(size_t(rows) * K);
+    Dev<float> scales(rows);
+    detail::fp8QuantizeCodes<T>(0, dIn.p, codes.p, scales.p, rows, K);
+    CUDA_OK(cudaDeviceSynchronize());
+    std::vector<uint8_t> gotCodes(size_t(rows) * K);
+    std::vector<float> gotScales(rows);
+    CUDA_OK(cudaMemcpy(gotCodes.data(), codes.p, gotCodes.size(), cudaMemcpyDeviceToHost));
+    CUDA_OK(cudaMemcpy(gotScales.data(), scales.p, rows * 4, cudaMemcpyDeviceToHost));
+    size_t bad = 0;
+    for (int r = 0; r < rows; ++r) {
+      float amax = 0.f;
+      for (int k = 0; k < K; ++k)
+        amax = std::max(amax, std::fabs(x[size_t(r) * K + k]));
+      const float sc = amax > 0.f ? amax / 448.f : 1.f;
+      bad += gotScales[r] != sc;
+      for (int k = 0; k < K; ++k)
+        bad += gotCodes[size_t(r) * K + k] != __nv_fp8_e4m3(x[size_t(r) * K + k] / sc).__x;
+    }
+    char name[96];
+    std::snprintf(name, sizeof name, "fp8 activation codes and scales %s rows %d K %d bit-exact",
+                  typeName<T>(), rows, K);
+    expect(name, bad == 0, std::to_string(bad) + " differ");
+  }
   struct Case {
     int N, K;
     std::vector<int> rows;
@@ -738,9 +769,8 @@ void benchFp8Prefill(const LtContext &lt, const char *label, int N, int K) {
   })
                                 : NAN;
   const float quantMs = timeMs([&] {
-    detail::fp8QuantizeCodesKernel<T><<<rows, 256>>>(
-        dIn.p, reinterpret_cast<uint8_t *>(actScratch.p),
-        detail::fp8ActScales(actScratch.p, rows, K), K);
+    detail::fp8QuantizeCodes<T>(0, dIn.p, reinterpret_cast<uint8_t *>(actScratch.p),
+                                detail::fp8ActScales(actScratch.p, rows, K), rows, K);
   });
   launcherOk("fp8 prefill bench");
   std::printf("BENCH fp8 prefill %s rows %d N %5d K %5d: f16 cuBLASLt %.3f ms %6.1f TFLOP/s | "
