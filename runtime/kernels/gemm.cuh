@@ -12,6 +12,11 @@
 // gemm() sends problems of at most kSkinnyDispatchRows rows (decode) to the
 // bandwidth-bound kernel of skinny_gemm.cuh when K % 8 == 0 and the
 // operands are 16-byte aligned, and everything else to cuBLASLt.
+//
+// The same plans serve FP8 (E4M3) operands (quant_gemm.cuh's prefill
+// path): inType CUDA_R_8F_E4M3 for A and B (the TN layout above is the one
+// cuBLASLt's FP8 kernels take), optionally with outer-vector scales
+// (a per-row f32 scale of A, per-column of B, applied to the fp32 sums).
 #pragma once
 
 #include "common.cuh"
@@ -42,7 +47,17 @@ struct GemmPlan {
   // needs it).
   int ldc = 0;
   uint32_t cAlign = 256;
-  // Value.
+  // The same for A and B (FP8: the activation codes live in the arena).
+  uint32_t aAlign = 256, bAlign = 256;
+  // FP8 operands: outer-vector scales (A_SCALE_MODE / B_SCALE_MODE
+  // CUBLASLT_MATMUL_MATRIX_SCALE_OUTER_VEC_32F, the vectors' pointers set
+  // per call) and cuBLASLt's fast accumulation (FAST_ACCUM: partial sums
+  // not promoted to full fp32 precision).
+  bool outerVecScales = false, fastAccum = false;
+  // Value. `status` is not CUBLAS_STATUS_SUCCESS for a problem cuBLASLt
+  // has no algorithm for (kept in the cache so that asking again costs no
+  // heuristic call; no descriptors then).
+  cublasStatus_t status = CUBLAS_STATUS_NOT_INITIALIZED;
   cublasLtMatmulDesc_t desc = nullptr;
   cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
   cublasLtMatmulAlgo_t algo{};
@@ -50,9 +65,19 @@ struct GemmPlan {
   bool matches(const GemmPlan &o) const {
     return handle == o.handle && m == o.m && n == o.n && k == o.k &&
            inType == o.inType && outType == o.outType && bias == o.bias &&
-           workspace == o.workspace && ldc == o.ldc && cAlign == o.cAlign;
+           workspace == o.workspace && ldc == o.ldc && cAlign == o.cAlign &&
+           aAlign == o.aAlign && bAlign == o.bAlign &&
+           outerVecScales == o.outerVecScales && fastAccum == o.fastAccum;
   }
 };
+
+// Whether this cuBLASLt's header has FP8 outer-vector scales (cuBLAS 12.9
+// added them for Hopper; the library still decides per problem).
+#if defined(CUBLAS_VERSION) && CUBLAS_VERSION >= 120900
+constexpr bool kLtOuterVecScales = true;
+#else
+constexpr bool kLtOuterVecScales = false;
+#endif
 
 // Builds descriptors and asks the heuristic for the best algorithm.
 inline cublasStatus_t buildGemmPlan(GemmPlan &p) {
@@ -71,6 +96,22 @@ inline cublasStatus_t buildGemmPlan(GemmPlan &p) {
     SIEVE_LT(cublasLtMatmulDescSetAttribute(
         p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof epi));
   }
+  if (p.inType == CUDA_R_8F_E4M3) {
+    const int8_t fast = p.fastAccum ? 1 : 0;
+    SIEVE_LT(cublasLtMatmulDescSetAttribute(
+        p.desc, CUBLASLT_MATMUL_DESC_FAST_ACCUM, &fast, sizeof fast));
+  }
+  if (p.outerVecScales) {
+#if defined(CUBLAS_VERSION) && CUBLAS_VERSION >= 120900
+    const int32_t mode = CUBLASLT_MATMUL_MATRIX_SCALE_OUTER_VEC_32F;
+    SIEVE_LT(cublasLtMatmulDescSetAttribute(
+        p.desc, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, &mode, sizeof mode));
+    SIEVE_LT(cublasLtMatmulDescSetAttribute(
+        p.desc, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, &mode, sizeof mode));
+#else
+    return CUBLAS_STATUS_NOT_SUPPORTED;
+#endif
+  }
   SIEVE_LT(cublasLtMatrixLayoutCreate(&p.a, p.inType, p.k, p.m, p.k));
   SIEVE_LT(cublasLtMatrixLayoutCreate(&p.b, p.inType, p.k, p.n, p.k));
   SIEVE_LT(cublasLtMatrixLayoutCreate(&p.c, p.outType, p.m, p.n, p.ldc));
@@ -79,6 +120,14 @@ inline cublasStatus_t buildGemmPlan(GemmPlan &p) {
   s = cublasLtMatmulPreferenceSetAttribute(
       pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &p.workspace,
       sizeof p.workspace);
+  if (s == CUBLAS_STATUS_SUCCESS)
+    s = cublasLtMatmulPreferenceSetAttribute(
+        pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &p.aAlign,
+        sizeof p.aAlign);
+  if (s == CUBLAS_STATUS_SUCCESS)
+    s = cublasLtMatmulPreferenceSetAttribute(
+        pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &p.bAlign,
+        sizeof p.bAlign);
   if (s == CUBLAS_STATUS_SUCCESS)
     s = cublasLtMatmulPreferenceSetAttribute(
         pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &p.cAlign,
@@ -129,6 +178,75 @@ inline GemmPlanCache &gemmPlanCache() {
   return cache;
 }
 
+// The cached plan for `key`, built (descriptors and the heuristic's
+// algorithm) on first use; its `status` says whether cuBLASLt has an
+// algorithm; `*built` whether this call built it. Call with the cache's
+// mutex held; the reference stays valid while it is held.
+inline GemmPlan &cachedGemmPlan(GemmPlanCache &cache, const GemmPlan &key,
+                                bool *built = nullptr) {
+  if (built)
+    *built = false;
+  for (int i = 0; i < cache.used; ++i)
+    if (cache.plans[i].matches(key))
+      return cache.plans[i];
+  if (built)
+    *built = true;
+  bool appended = cache.used < kGemmPlanSlots;
+  int slot = appended ? cache.used++ : cache.next;
+  if (!appended)
+    cache.next = (cache.next + 1) % kGemmPlanSlots;
+  GemmPlan &plan = cache.plans[slot];
+  destroyGemmPlan(plan);
+  plan = key;
+  plan.status = buildGemmPlan(plan);
+  if (plan.status != CUBLAS_STATUS_SUCCESS) {
+    const cublasStatus_t status = plan.status;
+    destroyGemmPlan(plan);
+    plan = key;
+    plan.status = status;
+  }
+  return plan;
+}
+
+// The pointers of one call of a plan. `aScales` / `bScales`: the
+// outer-vector scales (plans with outerVecScales).
+struct LtOperands {
+  const void *a, *b, *c;
+  void *d;
+  const void *bias = nullptr;
+  const float *aScales = nullptr, *bScales = nullptr;
+  float beta = 0.f;
+};
+
+// Enqueues D = A^T B (scaled, + bias, + beta C) with a plan whose status
+// is success; the per-call pointers are set on its cached descriptor (the
+// cache's mutex held).
+inline cublasStatus_t runGemmPlan(const StepArgs &args, GemmPlan &plan,
+                                  const LtOperands &op) {
+  if (plan.bias)
+    cublasLtMatmulDescSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                   &op.bias, sizeof op.bias);
+  if (plan.outerVecScales) {
+    cublasLtMatmulDescSetAttribute(plan.desc,
+                                   CUBLASLT_MATMUL_DESC_A_SCALE_POINTER,
+                                   &op.aScales, sizeof op.aScales);
+    cublasLtMatmulDescSetAttribute(plan.desc,
+                                   CUBLASLT_MATMUL_DESC_B_SCALE_POINTER,
+                                   &op.bScales, sizeof op.bScales);
+  }
+  const float alpha = 1.f;
+  return cublasLtMatmul(plan.handle, plan.desc, &alpha, op.a, plan.a, op.b,
+                        plan.b, &op.beta, op.c, plan.c, op.d, plan.c,
+                        &plan.algo, args.gemm_workspace,
+                        args.gemm_workspace_bytes, args.stream);
+}
+
+// out[rows, N] (rows ldOut apart) += bias[N] for float outputs, whose
+// bias the BIAS epilogue does not take in the type combinations used here.
+template <typename T, typename OutT>
+void addBias(cudaStream_t stream, const T *bias, OutT *out, int rows, int N,
+             int ldOut);
+
 template <typename OutT>
 __global__ void addBiasKernel(OutT *out, const void *bias, bool biasIsBf16,
                               int rows, int n, int ld) {
@@ -151,6 +269,27 @@ inline uint32_t pointerAlignment(const void *p) {
   return static_cast<uint32_t>(a & (~a + 1));
 }
 
+// The plan key of out[rows, N] (rows ldOut apart) = in[rows, K] * w^T.
+inline GemmPlan gemmPlanKey(const StepArgs &args, int rows, int N, int K,
+                            cudaDataType_t inType, cudaDataType_t outType,
+                            bool bias, const void *in, const void *w,
+                            const void *out, int ldOut) {
+  GemmPlan key;
+  key.handle = static_cast<cublasLtHandle_t>(args.cublaslt);
+  key.m = N;
+  key.n = rows;
+  key.k = K;
+  key.inType = inType;
+  key.outType = outType;
+  key.bias = bias;
+  key.workspace = args.gemm_workspace_bytes;
+  key.ldc = ldOut;
+  key.aAlign = pointerAlignment(w);
+  key.bAlign = pointerAlignment(in);
+  key.cAlign = pointerAlignment(out);
+  return key;
+}
+
 // The cuBLASLt path of gemm() (any rows; also what the benchmarks compare
 // the skinny kernel with). With `residual` (OutT == T), out = residual +
 // the product: cuBLASLt's C operand with beta 1, no extra launch. Rows of
@@ -166,65 +305,44 @@ void gemmCublasLt(const StepArgs &args, const T *in, const T *w, const T *bias,
     detail::recordLauncherError("gemm: a residual needs a T output", 0);
     return;
   }
-  detail::GemmPlan key;
-  key.handle = static_cast<cublasLtHandle_t>(args.cublaslt);
-  key.m = N;
-  key.n = rows;
-  key.k = K;
-  key.inType = detail::cudaTypeOf<T>();
-  key.outType = detail::cudaTypeOf<OutT>();
-  key.bias = epilogueBias && bias != nullptr;
-  key.workspace = args.gemm_workspace_bytes;
-  key.ldc = ldOut;
-  key.cAlign = pointerAlignment(out);
-
+  const detail::GemmPlan key =
+      gemmPlanKey(args, rows, N, K, detail::cudaTypeOf<T>(),
+                  detail::cudaTypeOf<OutT>(), epilogueBias && bias, in, w, out,
+                  ldOut);
   detail::GemmPlanCache &cache = detail::gemmPlanCache();
   std::lock_guard<std::mutex> lock(cache.mutex);
-  detail::GemmPlan *plan = nullptr;
-  for (int i = 0; i < cache.used && !plan; ++i)
-    if (cache.plans[i].matches(key))
-      plan = &cache.plans[i];
-  if (!plan) {
-    bool appended = cache.used < detail::kGemmPlanSlots;
-    int slot = appended ? cache.used++ : cache.next;
-    if (!appended)
-      cache.next = (cache.next + 1) % detail::kGemmPlanSlots;
-    detail::destroyGemmPlan(cache.plans[slot]);
-    cache.plans[slot] = key;
-    cublasStatus_t s = detail::buildGemmPlan(cache.plans[slot]);
-    if (s != CUBLAS_STATUS_SUCCESS) {
-      detail::destroyGemmPlan(cache.plans[slot]);
-      if (appended)
-        --cache.used;
-      detail::recordLauncherError(
-          "gemm: cuBLASLt found no algorithm for the problem", s);
-      return;
-    }
-    plan = &cache.plans[slot];
+  detail::GemmPlan &plan = detail::cachedGemmPlan(cache, key);
+  if (plan.status != CUBLAS_STATUS_SUCCESS) {
+    detail::recordLauncherError(
+        "gemm: cuBLASLt found no algorithm for the problem", plan.status);
+    return;
   }
-  if (key.bias)
-    cublasLtMatmulDescSetAttribute(
-        plan->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
-  const float alpha = 1.f, beta = residual ? 1.f : 0.f;
-  const void *c = residual ? static_cast<const void *>(residual)
-                           : static_cast<const void *>(out);
-  cublasStatus_t s = cublasLtMatmul(key.handle, plan->desc, &alpha, w, plan->a,
-                                    in, plan->b, &beta, c, plan->c, out,
-                                    plan->c, &plan->algo, args.gemm_workspace,
-                                    args.gemm_workspace_bytes, args.stream);
+  LtOperands op;
+  op.a = w;
+  op.b = in;
+  op.c = residual ? static_cast<const void *>(residual)
+                  : static_cast<const void *>(out);
+  op.d = out;
+  op.bias = bias;
+  op.beta = residual ? 1.f : 0.f;
+  cublasStatus_t s = runGemmPlan(args, plan, op);
   if (s != CUBLAS_STATUS_SUCCESS) {
     detail::recordLauncherError("gemm: cublasLtMatmul failed", s);
     return;
   }
-  if constexpr (!epilogueBias) {
-    if (bias) {
-      int blocks = detail::ceilDiv(int64_t(rows) * N, 256);
-      detail::launchDependent(
-          detail::addBiasKernel<OutT>, std::min(blocks, 65535 * 8), 256, 0,
-          args.stream, out, bias, std::is_same_v<T, __nv_bfloat16>, rows, N,
-          ldOut);
-    }
-  }
+  if constexpr (!epilogueBias)
+    if (bias)
+      addBias(args.stream, bias, out, rows, N, ldOut);
+}
+
+template <typename T, typename OutT>
+void addBias(cudaStream_t stream, const T *bias, OutT *out, int rows, int N,
+             int ldOut) {
+  int blocks = detail::ceilDiv(int64_t(rows) * N, 256);
+  detail::launchDependent(detail::addBiasKernel<OutT>,
+                          std::min(blocks, 65535 * 8), 256, 0, stream, out,
+                          static_cast<const void *>(bias),
+                          std::is_same_v<T, __nv_bfloat16>, rows, N, ldOut);
 }
 
 } // namespace detail

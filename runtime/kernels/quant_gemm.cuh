@@ -11,9 +11,14 @@
 //   fp8 (QuantFormat::FP8): codes [N, K] E4M3FN bytes, row-major; scales
 //     [N] f32. W[n, k] = s[n] * e4m3(q[n, k]). The activations are quantized
 //     too, per token as the CPU reference does: x' = e4m3(x / s_x) * s_x
-//     with s_x = amax(row) / 448, stored as T in `actScratch` ([rows, K]);
-//     the product is then computed from x' like the other formats (E4M3
-//     numerics on the f16/bf16 datapath, not cuBLASLt's FP8 GEMM).
+//     with s_x = amax(row) / 448. Where the decode kernels below run (rows
+//     1-16), x' is stored as T in `actScratch` ([rows, K]) and multiplied
+//     like the other formats (E4M3 numerics on the f16/bf16 datapath).
+//     Above that (prefill) the GEMM runs on cuBLASLt's FP8 tensor cores:
+//     `actScratch` holds the E4M3 codes [rows, K] and the scales s_x [rows],
+//     and out = s_x[r] * s[n] * sum_k e4m3(x)[r, k] * e4m3(q)[n, k], the
+//     products exact, the sums in fp32, both scales applied to the fp32
+//     sums by cuBLASLt (outer-vector scale modes; gemmFp8Lt below).
 //
 // Both layouts read as consecutive 16-byte chunks of a row (16 int8 or 32
 // int4 codes), which both decode kernels below consume directly (no
@@ -39,7 +44,10 @@
 //   use exact fp32 products: codes turned into floats with the exponent
 //   trick (0x4B000000 | byte is the float 2^23 + byte, so one byte permute
 //   and one subtraction of 2^23 + z give q - z exactly), fp32 FMAs.
-// - more rows (prefill): the layer's weight is dequantized into `scratch`
+// - more rows (prefill), fp8: cuBLASLt's FP8 GEMM (gemmFp8Lt), unless
+//   cuBLASLt has no algorithm for the problem (then the path below, with a
+//   line on stderr once per shape and a count: fp8LtFallbacks()).
+// - more rows (prefill), int8 and int4: the layer's weight is dequantized into `scratch`
 //   ([N, K] of T, the fixed part of the activation arena) and multiplied by
 //   cuBLASLt, which reuses its tensor-core tiles instead of a new tiled
 //   dequantizing kernel. The dequantization costs one read of the codes and
@@ -56,6 +64,9 @@
 #include "skinny_gemm.cuh"
 
 #include <cuda_fp8.h>
+
+#include <atomic>
+#include <cstdio>
 
 namespace sieve::rt {
 
@@ -968,25 +979,186 @@ void quantMma(cudaStream_t stream, const T *in, const QuantWeight &w, const T *b
 
 constexpr float kFP8Max = 448.f;
 
-// x'[r, :] = e4m3(x[r, :] / s) * s with s = amax(|x[r, :]|) / 448, rounded
-// to T (exact: 4 significant bits times s), one CTA per row; an all-zero
-// row stays zero. The division and rounding are the CPU reference's
-// (lib/Quant fp8QuantizeRows): IEEE division, E4M3 nearest-even,
-// saturating.
+// The per-token scale of a row whose largest |x| is amax: amax / 448, 1
+// for an all-zero row (its codes are then zero).
+__device__ __forceinline__ float fp8ScaleOf(float amax) {
+  return amax > 0.f ? amax / kFP8Max : 1.f;
+}
+
+// fp8ScaleOf row x (K values); every thread of the CTA gets it.
+template <typename T>
+__device__ __forceinline__ float fp8RowScale(const T *x, int K, float *scratch) {
+  float amax = 0.f;
+  for (int k = threadIdx.x; k < K; k += blockDim.x)
+    amax = fmaxf(amax, fabsf(toFloat(x[k])));
+  return fp8ScaleOf(blockMax(amax, scratch));
+}
+
+// x'[r, :] = e4m3(x[r, :] / s) * s with s = fp8RowScale, rounded to T,
+// one CTA per row; an all-zero row stays zero. The division and rounding
+// are the CPU reference's (lib/Quant fp8QuantizeRows): IEEE division,
+// E4M3 nearest-even, saturating. (The reference keeps x' in f32; q * s
+// has up to 28 significant bits, so T rounds it: the decode kernels'
+// inputs are T.)
 template <typename T>
 __global__ void fp8QuantizeRowsKernel(const T *__restrict__ in, T *__restrict__ out, int K) {
   __shared__ float scratch[32];
   const T *x = in + size_t(blockIdx.x) * K;
   T *y = out + size_t(blockIdx.x) * K;
-  float amax = 0.f;
-  for (int k = threadIdx.x; k < K; k += blockDim.x)
-    amax = fmaxf(amax, fabsf(toFloat(x[k])));
-  amax = blockMax(amax, scratch);
-  const float s = amax > 0.f ? amax / kFP8Max : 1.f;
+  const float s = fp8RowScale(x, K, scratch);
   for (int k = threadIdx.x; k < K; k += blockDim.x) {
     const __nv_fp8_e4m3 q(__fdiv_rn(toFloat(x[k]), s));
     y[k] = fromFloat<T>(float(q) * s);
   }
+}
+
+// The FP8 GEMM's operand: codes[r, :] = e4m3(x[r, :] / s) (the bytes of
+// fp8QuantizeRowsKernel's q) and scales[r] = s, one CTA per row, 16-byte
+// loads (K % 8 == 0, `in` 16-byte aligned: checked by gemm_quant). The row
+// is read from memory once: its chunks stay in dynamic shared memory
+// (`staged`, K * sizeof(T) bytes, while that is within the 48 KB a launch
+// gets without opting in; else read twice), each thread reading back only
+// the chunks it stored. cuBLASLt multiplies the codes and applies s to the
+// fp32 sums, so x' is never rounded to T.
+template <typename T>
+__global__ void fp8QuantizeCodesKernel(const T *__restrict__ in, uint8_t *__restrict__ codes,
+                                       float *__restrict__ scales, int K, bool staged) {
+  extern __shared__ uint4 rowStage[];
+  __shared__ float scratch[32];
+  const uint4 *x = reinterpret_cast<const uint4 *>(in + size_t(blockIdx.x) * K);
+  uint2 *q = reinterpret_cast<uint2 *>(codes + size_t(blockIdx.x) * K);
+  const int chunks = K / 8;
+  float amax = 0.f;
+  for (int c = threadIdx.x; c < chunks; c += blockDim.x) {
+    const uint4 raw = x[c];
+    if (staged)
+      rowStage[c] = raw;
+    float v[8];
+    loadVec8(reinterpret_cast<const T *>(&raw), v);
+#pragma unroll
+    for (int j = 0; j < 8; ++j)
+      amax = fmaxf(amax, fabsf(v[j]));
+  }
+  const float s = fp8ScaleOf(blockMax(amax, scratch));
+  for (int c = threadIdx.x; c < chunks; c += blockDim.x) {
+    const uint4 raw = staged ? rowStage[c] : x[c];
+    float v[8];
+    loadVec8(reinterpret_cast<const T *>(&raw), v);
+    uint32_t word[2];
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      uint32_t w = 0;
+#pragma unroll
+      for (int j = 0; j < 4; ++j)
+        w |= uint32_t(__nv_fp8_e4m3(__fdiv_rn(v[4 * h + j], s)).__x) << (8 * j);
+      word[h] = w;
+    }
+    q[c] = make_uint2(word[0], word[1]);
+  }
+  if (threadIdx.x == 0)
+    scales[blockIdx.x] = s;
+}
+
+template <typename T>
+void fp8QuantizeCodes(cudaStream_t stream, const T *in, uint8_t *codes, float *scales, int rows,
+                      int K) {
+  const size_t stage = size_t(K) * sizeof(T);
+  const bool staged = stage <= 48 * 1024;
+  fp8QuantizeCodesKernel<T>
+      <<<rows, 256, staged ? stage : 0, stream>>>(in, codes, scales, K, staged);
+}
+
+// Launches of gemm_quant's fp8 prefill path that ran as dequantize + f16
+// cuBLASLt because cuBLASLt had no FP8 algorithm for the problem.
+inline std::atomic<long> &fp8LtFallbacks() {
+  static std::atomic<long> count{0};
+  return count;
+}
+
+// Where gemm_quant's fp8 path is cuBLASLt's FP8 GEMM: the rows that
+// neither decode kernel takes (the place of dequantize + cuBLASLt).
+inline bool fp8UsesLt(const QuantWeight &w, int rows, int K) {
+  return w.format == QuantFormat::FP8 && !useQuantMma(w, rows, K) &&
+         rows > kQuantGemvDispatchRows;
+}
+
+// The bytes of `actScratch` the FP8 GEMM uses: codes [rows, K], then the
+// scales [rows] (16-byte aligned: K % 16 == 0). At most rows * K * 2, the
+// scratch's size (K >= 16).
+inline float *fp8ActScales(void *actScratch, int rows, int K) {
+  return reinterpret_cast<float *>(static_cast<uint8_t *>(actScratch) + size_t(rows) * K);
+}
+
+// out = (per-token scales x per-channel scales) * (E4M3 codes of in) x
+// (E4M3 codes of w)^T (+ bias), on cuBLASLt's FP8 tensor cores: A = the
+// weight codes (K x N, transposed: the TN layout cuBLASLt's FP8 kernels
+// require), B = the activation codes written into `actScratch`, D = T or
+// float, fp32 accumulation; A's outer-vector scale is w.scales (one per
+// feature), B's the tokens' scales, so both multiply the fp32 sums.
+// FAST_ACCUM stays off by default: Hopper's FP8 tensor cores keep fewer
+// than fp32's bits in their accumulators, and without fast accumulation
+// cuBLASLt promotes the partial sums to fp32 at intervals, which is what
+// the CPU reference's f32 accumulation needs at K up to 14336 (the
+// difference is measured by quant_gemm_test --fp8-bench). Returns
+// CUBLAS_STATUS_SUCCESS once enqueued; anything else (cuBLASLt has no
+// algorithm: an older library, a GPU before sm_90, a layout it refuses)
+// enqueues nothing, and `*firstTime` says whether this was the first call
+// for the problem.
+template <typename T, typename OutT>
+cublasStatus_t gemmFp8Lt(const StepArgs &args, const T *in, const QuantWeight &w, const T *bias,
+                         OutT *out, int rows, int N, int K, void *actScratch, int ldOut,
+                         bool fastAccum = false, bool *firstTime = nullptr) {
+  if (ldOut <= 0)
+    ldOut = N;
+  constexpr bool epilogueBias = std::is_same_v<OutT, T>;
+  uint8_t *codes = static_cast<uint8_t *>(actScratch);
+  float *scales = fp8ActScales(actScratch, rows, K);
+  GemmPlan key = gemmPlanKey(args, rows, N, K, CUDA_R_8F_E4M3, cudaTypeOf<OutT>(),
+                             epilogueBias && bias, codes, w.codes, out, ldOut);
+  key.outerVecScales = true;
+  key.fastAccum = fastAccum;
+  GemmPlanCache &cache = gemmPlanCache();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  GemmPlan *found = &cachedGemmPlan(cache, key, firstTime);
+  if (found->status != CUBLAS_STATUS_SUCCESS && key.bias) {
+    // No FP8 algorithm with both outer-vector scales and the BIAS
+    // epilogue: then without it, and the bias added by a kernel.
+    key.bias = false;
+    found = &cachedGemmPlan(cache, key, firstTime);
+  }
+  GemmPlan &plan = *found;
+  if (plan.status != CUBLAS_STATUS_SUCCESS)
+    return plan.status;
+  fp8QuantizeCodes(args.stream, in, codes, scales, rows, K);
+  LtOperands op;
+  op.a = w.codes;
+  op.b = codes;
+  op.c = out;
+  op.d = out;
+  op.bias = bias;
+  op.aScales = static_cast<const float *>(w.scales);
+  op.bScales = scales;
+  const cublasStatus_t s = runGemmPlan(args, plan, op);
+  if (s != CUBLAS_STATUS_SUCCESS) {
+    recordLauncherError("gemm_quant: cublasLtMatmul (FP8) failed", s);
+    return CUBLAS_STATUS_SUCCESS; // enqueued work may have run: no fallback
+  }
+  if (bias && !plan.bias)
+    addBias(args.stream, bias, out, rows, N, ldOut);
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+// Counts an fp8 launch that could not use cuBLASLt's FP8 GEMM, and says
+// so on stderr the first time for the problem.
+inline void noteFp8Fallback(cublasStatus_t status, bool firstTime, int rows, int N, int K) {
+  ++fp8LtFallbacks();
+  if (firstTime)
+    std::fprintf(stderr,
+                 "sieve: fp8 GEMM rows %d N %d K %d: cuBLASLt has no FP8 algorithm with "
+                 "outer-vector scales (status %d%s); running it as dequantize + f16/bf16 "
+                 "cuBLASLt\n",
+                 rows, N, K, int(status),
+                 kLtOuterVecScales ? "" : ", cuBLASLt headers older than 12.9");
 }
 
 // scratch[n, k] = T(dequantized W[n, k]): one thread per 16-byte chunk of
@@ -1058,6 +1230,14 @@ void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T
     if (!actScratch) {
       detail::recordLauncherError("gemm_quant: fp8 needs the activation scratch", K);
       return;
+    }
+    if (detail::fp8UsesLt(w, rows, K)) {
+      bool firstTime = false;
+      const cublasStatus_t s = detail::gemmFp8Lt(args, in, w, bias, out, rows, N, K, actScratch,
+                                                 ld_out, false, &firstTime);
+      if (s == CUBLAS_STATUS_SUCCESS)
+        return;
+      detail::noteFp8Fallback(s, firstTime, rows, N, K);
     }
     detail::fp8QuantizeRowsKernel<T><<<rows, 256, 0, args.stream>>>(in, actScratch, K);
     in = actScratch;

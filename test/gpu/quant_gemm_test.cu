@@ -5,14 +5,19 @@
 // dequantized by the formula of docs/quantization.md, in f16 and bf16, on
 // every path (the tensor-core mma kernel and the GEMV kernel for rows <=
 // 16, each where gemm_quant picks it and directly where it does not;
-// dequantize + cuBLASLt above), with and without bias, T and float
+// dequantize + cuBLASLt above, or for fp8 cuBLASLt's FP8 GEMM against the
+// CPU reference's f32 activations: testFp8Lt), with and without bias, T and float
 // outputs; the GEMV both with packed (HFMA2) products where it uses them
 // and with exact fp32 products, and with large activations (no f16
 // overflow); and the AWQ pieces: gemm_quant writing a column range of
 // wider rows (ld_out, on every path) and scale_columns (x / c, bit-exact
 // against the host). Prints PASS/FAIL lines and exits non-zero on any
 // failure.
-//   quant_gemm_test [--bench]
+//   quant_gemm_test [--bench] [--fp8-bench]
+// --fp8-bench times fp8 at 2048 rows on the Llama-3-8B and Llama-3.2-1B
+// projection shapes: the f16 GEMM, the fp8 path before cuBLASLt's FP8 GEMM
+// (dequantize + f16 cuBLASLt) and the cuBLASLt FP8 GEMM (with and without
+// FAST_ACCUM), in TFLOP/s.
 // --bench times gemm_quant as dispatched and each of its kernels (the
 // tensor-core mma kernel, the GEMV with packed and with exact fp32
 // products, dequantize + cuBLASLt at 8 and 16 rows) on Llama-3.2-1B and
@@ -147,16 +152,21 @@ const char *formatName(const HostQuant &q) {
 }
 
 // fp8 activations as the CPU reference quantizes them, per row:
-// e4m3(x / s) * s with s = amax / 448, rounded to T (what the kernel
-// stores; the same IEEE operations on host and device).
-template <typename T> std::vector<float> fp8Activations(std::vector<float> x, int rows, int K) {
+// e4m3(x / s) * s with s = amax / 448 (lib/Quant fp8QuantizeRows: the same
+// IEEE operations on host and device), in f32 as the reference keeps them
+// (cuBLASLt's FP8 path: codes and scales, never rounded to T), or rounded
+// to T (`roundToT`: what the decode kernels read).
+template <typename T>
+std::vector<float> fp8Activations(std::vector<float> x, int rows, int K, bool roundToT = true) {
   for (int r = 0; r < rows; ++r) {
     float *row = &x[size_t(r) * K], amax = 0.f;
     for (int k = 0; k < K; ++k)
       amax = std::max(amax, std::fabs(row[k]));
     float s = amax > 0.f ? amax / 448.f : 1.f;
-    for (int k = 0; k < K; ++k)
-      row[k] = roundT<T>(float(__nv_fp8_e4m3(row[k] / s)) * s);
+    for (int k = 0; k < K; ++k) {
+      const float v = float(__nv_fp8_e4m3(row[k] / s)) * s;
+      row[k] = roundToT ? roundT<T>(v) : v;
+    }
   }
   return x;
 }
@@ -187,22 +197,27 @@ void testCase(const LtContext &lt, const HostQuant &q, int rows, bool withBias,
   Dev<T> scratch(size_t(N) * K), actScratch(size_t(rows) * K);
   Dev<OutT> out(size_t(rows) * N);
   out.poison();
+  const long fallbacks = detail::fp8LtFallbacks();
   gemm_quant<T, OutT>(lt.args(), dIn.p, q.device(), withBias ? dBias.p : nullptr, out.p, rows, N,
                       K, scratch.p, actScratch.p);
   CUDA_OK(cudaGetLastError());
   CUDA_OK(cudaDeviceSynchronize());
   if (!launcherOk("gemm_quant"))
     return;
-  if (q.format == QuantFormat::FP8)
-    in = fp8Activations<T>(in, rows, K);
-  auto ref = gemmRef(in, q.dequantized, withBias ? &bias : nullptr, rows, N, K);
-  const bool packed = packedPath<T, OutT>(q);
   const QuantWeight w = q.device();
+  // cuBLASLt's FP8 GEMM ran (fp8 prefill rows, no fallback counted).
+  const bool fp8Lt = detail::fp8UsesLt(w, rows, K) && detail::fp8LtFallbacks() == fallbacks;
+  const std::vector<float> x = in;
+  if (q.format == QuantFormat::FP8)
+    in = fp8Activations<T>(x, rows, K);
+  auto ref = gemmRef(fp8Lt ? fp8Activations<T>(x, rows, K, false) : in, q.dequantized,
+                     withBias ? &bias : nullptr, rows, N, K);
+  const bool packed = packedPath<T, OutT>(q);
   const bool mmaRuns = rows <= detail::kQuantGemvMaxRows && detail::quantMmaSupports(w, rows, K);
-  enum class Path { Mma, GemvPacked, GemvExact, Dequantize };
+  enum class Path { Mma, GemvPacked, GemvExact, Dequantize, Fp8Lt };
   auto check = [&](Path path, const char *direct) {
     static const char *const names[] = {"tensor-core mma", "fused packed", "fused exact",
-                                        "dequantize + cuBLASLt"};
+                                        "dequantize + cuBLASLt", "cuBLASLt FP8"};
     char name[160], amp[32] = "";
     if (amplitude != 1.f)
       std::snprintf(amp, sizeof amp, " |x| <= %g", amplitude);
@@ -222,10 +237,15 @@ void testCase(const LtContext &lt, const HostQuant &q, int rows, bool withBias,
     report(name, compare(out.download(), ref), limit);
   };
   const Path gemvPath = packed ? Path::GemvPacked : Path::GemvExact;
-  check(detail::useQuantMma(w, rows, K) ? Path::Mma
+  check(detail::useQuantMma(w, rows, K)            ? Path::Mma
         : rows <= detail::kQuantGemvDispatchRows ? gemvPath
+        : fp8Lt                                  ? Path::Fp8Lt
                                                  : Path::Dequantize,
         "");
+  if (q.format == QuantFormat::FP8 && !fp8Lt && detail::fp8UsesLt(w, rows, K))
+    std::printf("INFO gemm_quant fp8 rows %d N %d K %d: cuBLASLt refused the FP8 GEMM, ran "
+                "dequantize + cuBLASLt\n",
+                rows, N, K);
   // The kernels directly (fp8: on activations quantized as gemm_quant
   // does), at the rows they support where gemm_quant picks another.
   auto fp8Input = [&]() -> const T * {
@@ -334,6 +354,129 @@ template <typename T> void testAll(const LtContext &lt) {
   for (const HostQuant *q : {&wide8, &wide4})
     for (int rows : {1, 8, 16})
       testCase<T, T>(lt, *q, rows, false, 2000.f);
+}
+
+// fp8 at prefill rows (17 to 2048): gemm_quant's cuBLASLt FP8 GEMM against
+// the CPU reference's arithmetic (activations e4m3(x / s) * s in f32, E4M3
+// weights times their f32 scales, exact products summed in fp64 here), T
+// and float outputs, with and without bias. With T outputs and N * 2 a
+// multiple of 16 bytes the FP8 path must have run (a fallback there is a
+// failure: the H100's cuBLASLt supports these problems); float outputs and
+// odd N report which path ran. The same GEMM with cuBLASLt's fast accumulation is
+// reported (INFO, no limit): the error that FAST_ACCUM off avoids.
+template <typename T> void testFp8Lt(const LtContext &lt) {
+  // The activation codes and scales bit-exact against the host's rule
+  // (row 1 all zero: scale 1, codes 0), with the row staged in shared
+  // memory (K 2048) and read twice (K 32768, beyond 48 KB of f16).
+  for (int K : {2048, 32768}) {
+    const int rows = 5;
+    auto x = randomT<T>(size_t(rows) * K, -3.f, 3.f);
+    std::fill(x.begin() + K, x.begin() + 2 * K, 0.f);
+    auto dIn = devT<T>(x);
+    Dev<uint8_t> codes(size_t(rows) * K);
+    Dev<float> scales(rows);
+    detail::fp8QuantizeCodes<T>(0, dIn.p, codes.p, scales.p, rows, K);
+    CUDA_OK(cudaDeviceSynchronize());
+    std::vector<uint8_t> gotCodes(size_t(rows) * K);
+    std::vector<float> gotScales(rows);
+    CUDA_OK(cudaMemcpy(gotCodes.data(), codes.p, gotCodes.size(), cudaMemcpyDeviceToHost));
+    CUDA_OK(cudaMemcpy(gotScales.data(), scales.p, rows * 4, cudaMemcpyDeviceToHost));
+    size_t bad = 0;
+    for (int r = 0; r < rows; ++r) {
+      float amax = 0.f;
+      for (int k = 0; k < K; ++k)
+        amax = std::max(amax, std::fabs(x[size_t(r) * K + k]));
+      const float sc = amax > 0.f ? amax / 448.f : 1.f;
+      bad += gotScales[r] != sc;
+      for (int k = 0; k < K; ++k)
+        bad += gotCodes[size_t(r) * K + k] != __nv_fp8_e4m3(x[size_t(r) * K + k] / sc).__x;
+    }
+    char name[96];
+    std::snprintf(name, sizeof name, "fp8 activation codes and scales %s rows %d K %d bit-exact",
+                  typeName<T>(), rows, K);
+    expect(name, bad == 0, std::to_string(bad) + " differ");
+  }
+  struct Case {
+    int N, K;
+    std::vector<int> rows;
+  };
+  const Case cases[] = {
+      {256, 2048, {17, 64, 512, 2048}}, // the prefill rows
+      {77, 128, {17, 64, 512, 2048}},   // odd N
+      {1000, 1024, {17, 512}},          {136, 14336, {17, 64}}, // long K (down_proj)
+      {40, 48, {17, 64}},               // K of three 16-byte chunks
+      {64, 16, {17, 33}},               // the smallest K
+  };
+  for (const Case &c : cases) {
+    HostQuant q = makeQuant(QuantFormat::FP8, c.N, c.K, 0);
+    const QuantWeight w = q.device();
+    for (int rows : c.rows)
+      for (int variant = 0; variant < 2; ++variant) {
+        // Variant 0: T output, bias at odd rows; 1: float output (an fp8
+        // LM head), the other bias choice; at most 512 rows.
+        const bool toFloat = variant == 1, withBias = (rows % 2 == 1) != toFloat;
+        if (toFloat && rows > 512)
+          continue;
+        auto x = randomT<T>(size_t(rows) * c.K, -2.f, 2.f), bias = randomT<T>(c.N);
+        auto dIn = devT<T>(x), dBias = devT<T>(bias);
+        Dev<T> scratch(size_t(c.N) * c.K), actScratch(size_t(rows) * c.K);
+        Dev<T> outT(toFloat ? 1 : size_t(rows) * c.N);
+        Dev<float> outF(toFloat ? size_t(rows) * c.N : 1);
+        auto run = [&](auto &&launch) -> std::vector<float> {
+          if (toFloat)
+            outF.poison();
+          else
+            outT.poison();
+          launch();
+          CUDA_OK(cudaGetLastError());
+          CUDA_OK(cudaDeviceSynchronize());
+          return toFloat ? outF.download() : outT.download();
+        };
+        const long fallbacks = detail::fp8LtFallbacks();
+        auto got = run([&] {
+          if (toFloat)
+            gemm_quant<T, float>(lt.args(), dIn.p, w, withBias ? dBias.p : nullptr, outF.p, rows,
+                                 c.N, c.K, scratch.p, actScratch.p);
+          else
+            gemm_quant<T, T>(lt.args(), dIn.p, w, withBias ? dBias.p : nullptr, outT.p, rows,
+                             c.N, c.K, scratch.p, actScratch.p);
+        });
+        if (!launcherOk("gemm_quant fp8 prefill"))
+          continue;
+        const bool ranLt = detail::fp8LtFallbacks() == fallbacks;
+        const bool aligned = c.N * int(sizeof(T)) % 16 == 0;
+        auto ref = gemmRef(fp8Activations<T>(x, rows, c.K, !ranLt), q.dequantized,
+                           withBias ? &bias : nullptr, rows, c.N, c.K);
+        char name[200];
+        std::snprintf(name, sizeof name, "gemm_quant fp8 %s->%s rows %d N %d K %d%s (%s)",
+                      typeName<T>(), toFloat ? "f32" : typeName<T>(), rows, c.N, c.K,
+                      withBias ? " +bias" : "",
+                      ranLt ? "cuBLASLt FP8" : "dequantize + cuBLASLt, FP8 refused");
+        report(name, compare(got, ref), tolerance<T>());
+        if (aligned && !toFloat)
+          expect(std::string(name) + ": cuBLASLt's FP8 GEMM ran", ranLt);
+        else if (!ranLt)
+          std::printf("INFO %s: cuBLASLt refused the FP8 GEMM\n", name);
+        if (!ranLt || c.K < 1024)
+          continue;
+        auto fast = run([&] {
+          cublasStatus_t st =
+              toFloat ? detail::gemmFp8Lt<T, float>(lt.args(), dIn.p, w,
+                                                    withBias ? dBias.p : nullptr, outF.p, rows,
+                                                    c.N, c.K, actScratch.p, 0, true)
+                      : detail::gemmFp8Lt<T, T>(lt.args(), dIn.p, w, withBias ? dBias.p : nullptr,
+                                                outT.p, rows, c.N, c.K, actScratch.p, 0, true);
+          if (st != CUBLAS_STATUS_SUCCESS)
+            std::printf("INFO %s: no FAST_ACCUM algorithm (status %d)\n", name, int(st));
+        });
+        if (!launcherOk("gemm_quant fp8 FAST_ACCUM"))
+          continue;
+        ErrorStats e = compare(fast, ref), slow = compare(got, ref);
+        std::printf("INFO %s with FAST_ACCUM: rel %.3e max_abs %.3e (without: rel %.3e max_abs "
+                    "%.3e)\n",
+                    name, e.rel, e.maxAbs, slow.rel, slow.maxAbs);
+      }
+  }
 }
 
 // AWQ on the GPU (docs/quantization.md, "AWQ on the GPU"): gemm_quant
@@ -589,15 +732,67 @@ void benchPrefill(const LtContext &lt, int N, int K) {
   std::printf("\n");
 }
 
+// fp8 prefill at 2048 rows, TFLOP/s (2 rows N K / time): the f16 GEMM
+// (cuBLASLt), fp8 as before cuBLASLt's FP8 path (activations quantized to
+// T, weight dequantized to T, f16 cuBLASLt), gemm_quant's cuBLASLt FP8
+// GEMM (activation quantization included) with and without FAST_ACCUM, and
+// the activation quantization alone.
+void benchFp8Prefill(const LtContext &lt, const char *label, int N, int K) {
+  using T = half;
+  const int rows = 2048;
+  auto dIn = devT<T>(randomT<T>(size_t(rows) * K));
+  Dev<T> out(size_t(rows) * N), scratch(size_t(N) * K), f16(size_t(N) * K),
+      actScratch(size_t(rows) * K);
+  CUDA_OK(cudaMemset(f16.p, 0x11, size_t(N) * K * 2));
+  HostQuant q = makeQuant(QuantFormat::FP8, N, K, 0, false);
+  const QuantWeight w = q.device();
+  const double flop = 2.0 * rows * N * K;
+  auto tflops = [&](float ms) { return flop / ms / 1e9; };
+  const float f16Ms =
+      timeMs([&] { gemm<T, T>(lt.args(), dIn.p, f16.p, nullptr, out.p, rows, N, K); });
+  const float oldMs = timeMs([&] {
+    detail::fp8QuantizeRowsKernel<T><<<rows, 256>>>(dIn.p, actScratch.p, K);
+    detail::dequantize<T>(0, w, scratch.p, N, K);
+    detail::gemmCublasLt<T, T>(lt.args(), actScratch.p, scratch.p, nullptr, out.p, rows, N, K);
+  });
+  const long fallbacks = detail::fp8LtFallbacks();
+  const float ltMs = timeMs([&] {
+    gemm_quant<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K, scratch.p, actScratch.p);
+  });
+  const bool ranLt = detail::fp8LtFallbacks() == fallbacks;
+  // NaN when cuBLASLt has no FAST_ACCUM algorithm (then nothing runs).
+  const bool fastRuns = detail::gemmFp8Lt<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K,
+                                                actScratch.p, 0, true) == CUBLAS_STATUS_SUCCESS;
+  const float fastMs = fastRuns ? timeMs([&] {
+    detail::gemmFp8Lt<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K, actScratch.p, 0,
+                            true);
+  })
+                                : NAN;
+  const float quantMs = timeMs([&] {
+    detail::fp8QuantizeCodes<T>(0, dIn.p, reinterpret_cast<uint8_t *>(actScratch.p),
+                                detail::fp8ActScales(actScratch.p, rows, K), rows, K);
+  });
+  launcherOk("fp8 prefill bench");
+  std::printf("BENCH fp8 prefill %s rows %d N %5d K %5d: f16 cuBLASLt %.3f ms %6.1f TFLOP/s | "
+              "fp8 old (quantize + dequantize + f16 cuBLASLt) %.3f ms %6.1f TFLOP/s %.2fx f16 | "
+              "fp8 cuBLASLt FP8%s %.3f ms %6.1f TFLOP/s %.2fx f16 | FAST_ACCUM %.3f ms %6.1f "
+              "TFLOP/s %.2fx f16 | activation quantization %.3f ms\n",
+              label, rows, N, K, f16Ms, tflops(f16Ms), oldMs, tflops(oldMs), f16Ms / oldMs,
+              ranLt ? "" : " (REFUSED: fell back)", ltMs, tflops(ltMs), f16Ms / ltMs, fastMs,
+              tflops(fastMs), f16Ms / fastMs, quantMs);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
-  bool benchToo = false;
+  bool benchToo = false, fp8Bench = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--bench") == 0) {
       benchToo = true;
+    } else if (std::strcmp(argv[i], "--fp8-bench") == 0) {
+      fp8Bench = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--bench]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--bench] [--fp8-bench]\n", argv[0]);
       return 2;
     }
   }
@@ -609,6 +804,8 @@ int main(int argc, char **argv) {
   LtContext lt;
   testAll<half>(lt);
   testAll<__nv_bfloat16>(lt);
+  testFp8Lt<half>(lt);
+  testFp8Lt<__nv_bfloat16>(lt);
   testAwqPieces<half>(lt);
   testAwqPieces<__nv_bfloat16>(lt);
   testRefusals(lt);
@@ -622,6 +819,12 @@ int main(int argc, char **argv) {
                bw);
     benchPrefill(lt, 4096, 4096);
     benchPrefill(lt, 28672, 4096);
+  }
+  if (fp8Bench) {
+    for (auto [N, K] : {std::pair{6144, 4096}, {4096, 4096}, {28672, 4096}, {4096, 14336}})
+      benchFp8Prefill(lt, "Llama-3-8B", N, K);
+    for (auto [N, K] : {std::pair{3072, 2048}, {2048, 2048}, {16384, 2048}, {2048, 8192}})
+      benchFp8Prefill(lt, "Llama-3.2-1B", N, K);
   }
   std::printf("%s: %d failure(s)\n", failures() ? "FAILED" : "ALL PASSED", failures());
   return failures() ? 1 : 0;
