@@ -21,6 +21,12 @@
 # count. Log: $OUT/gemv.log, the test's
 # raw output $OUT/quant_gemm_test.log. Exit status 0 when every check
 # passed.
+#
+# BASELINE=DIR (a copy of another commit's runtime/ directory) also builds
+# the test against DIR's kernels and runs its --bench right after, so that
+# a kernel change is timed against its predecessor in the same run (the
+# baseline's per-model sums are printed last; raw output
+# $OUT/quant_gemm_test_baseline.log).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${OUT:-/tmp/sieve-gemv-out}"
@@ -41,6 +47,13 @@ if ! "$NVCC" -std=c++17 -O2 -gencode=arch=compute_90a,code=sm_90a -I"$ROOT/runti
     -o "$BUILD/quant_gemm_test" -lcublasLt -lcublas; then
   echo "FAIL quant_gemv_bench: quant_gemm_test does not build"
   exit 1
+fi
+if [ -n "${BASELINE:-}" ]; then
+  echo "== build quant_gemm_test against the baseline runtime $BASELINE"
+  "$NVCC" -std=c++17 -O2 -gencode=arch=compute_90a,code=sm_90a -I"$BASELINE" \
+    -I"$ROOT/include" -I"$ROOT/test/gpu" "$ROOT/test/gpu/quant_gemm_test.cu" \
+    -o "$BUILD/quant_gemm_test_baseline" -lcublasLt -lcublas ||
+    { echo "FAIL quant_gemv_bench: the baseline does not build"; exit 1; }
 fi
 echo "== quant_gemm_test --bench (built in $((SECONDS - START)) s)"
 "$BUILD/quant_gemm_test" --bench > "$OUT/quant_gemm_test.log" 2>&1
@@ -90,6 +103,13 @@ for (f, rows), wins in sorted(fastest.items()):
     print(f"fastest kernel, {f} rows {rows:2d}: " +
           ", ".join(f"{k} on {n} of {len(wins)} shapes" for k, n in counts.items()))
 EOF
+
+if [ -n "${BASELINE:-}" ]; then
+  echo "== the baseline ($BASELINE), same run"
+  "$BUILD/quant_gemm_test_baseline" --bench > "$OUT/quant_gemm_test_baseline.log" 2>&1 ||
+    echo "baseline checks: exit $?"
+  grep -E '^BENCH copy|decode-step GEMMs' "$OUT/quant_gemm_test_baseline.log"
+fi
 
 if [ $rc -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]; then
   echo "PASS quant_gemv_bench: $passed checks passed ($((SECONDS - START)) s)"
