@@ -528,11 +528,12 @@ enum class AttnKind { Decode, Prefill, PrefillWide, PrefillSimt };
 
 template <typename T, int HeadDim, KVFormat F = KVFormat::Dense>
 void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
-                   const std::vector<int> &fresh, AttnKind kind) {
+                   const std::vector<int> &fresh, AttnKind kind, int spareContext = 19) {
   int slots = int(fresh.size()), blockSize = 16, maxContext = 0;
   for (int s = 0; s < slots; ++s)
     maxContext = std::max(maxContext, existing[s] + fresh[s]);
-  maxContext += 19; // not a multiple of the block or split size
+  // 19 by default: not a multiple of the block or split size.
+  maxContext += spareContext;
   PagedCache<T> cache(slots, kvHeads, HeadDim, blockSize, maxContext);
   Step step(existing, fresh);
   auto q = randomT<T>(size_t(step.tokens) * heads * HeadDim);
@@ -602,6 +603,10 @@ template <typename T> void testAttentions() {
   testAttention<T, 128>(32, 8, {15, 300}, {1, 1}, AttnKind::Decode);
   testAttention<T, 128>(8, 8, {127, 128, 129}, {1, 1, 1}, AttnKind::Decode);
   testAttention<T, 64>(16, 1, {700}, {1}, AttnKind::Decode);
+  // A session sized far beyond its lengths (most splits of max_context
+  // empty); Qwen2.5-1.5B's heads (12 over 2).
+  testAttention<T, 128>(12, 2, {0, 40, 511, 1500}, {1, 1, 1, 1}, AttnKind::Decode, 2600);
+  testAttention<T, 64>(32, 8, {0, 95, 513}, {1, 1, 1}, AttnKind::Decode, 3500);
 }
 
 // Quantized caches against the reference over their dequantized values:
@@ -620,6 +625,7 @@ template <typename T, KVFormat F> void testAttentionsQuant() {
   }
   testAttention<T, 32, F>(8, 2, {0, 130}, {300, 1}, AttnKind::Prefill);
   testAttention<T, 32, F>(8, 2, {0, 130}, {1, 1}, AttnKind::Decode);
+  testAttention<T, 128, F>(12, 2, {0, 300}, {1, 1}, AttnKind::Decode, 3000);
 }
 
 // Value d of a head rotated by angle pos * invFreq (the rotary_kv_append
