@@ -1098,8 +1098,8 @@ inline float *fp8ActScales(void *actScratch, int rows, int K) {
 // FAST_ACCUM stays off by default: Hopper's FP8 tensor cores keep fewer
 // than fp32's bits in their accumulators, and without fast accumulation
 // cuBLASLt promotes the partial sums to fp32 at intervals, which is what
-// the CPU reference's f32 accumulation needs at K up to 14336 (the
-// difference is measured by quant_gemm_test --fp8-bench). Returns
+// the CPU reference's f32 accumulation needs at K up to 14336 (test/gpu/
+// quant_gemm_test.cu reports the error and the time with it on). Returns
 // CUBLAS_STATUS_SUCCESS once enqueued; anything else (cuBLASLt has no
 // algorithm: an older library, a GPU before sm_90, a layout it refuses)
 // enqueues nothing, and `*firstTime` says whether this was the first call
