@@ -1191,6 +1191,8 @@ Fp8Path gemmFp8Lt(const StepArgs &args, const T *in, const QuantWeight &w, const
     auto planFor = [&](int n) -> GemmPlan & {
       GemmPlan key =
           gemmPlanKey(args, n, N, K, CUDA_R_8F_E4M3, CUDA_R_32F, false, codes, w.codes, acc, N);
+      // B starts at every multiple of chunk * K bytes: aligned as the least.
+      key.bAlign = std::min(key.bAlign, pointerAlignment(codes + size_t(chunk) * K));
       key.fastAccum = opt.fastAccum;
       return cachedGemmPlan(cache, key);
     };
