@@ -54,6 +54,11 @@ struct GemmPlan {
   // per call) and cuBLASLt's fast accumulation (FAST_ACCUM: partial sums
   // not promoted to full fp32 precision).
   bool outerVecScales = false, fastAccum = false;
+  // The outer-vector scales' pointers of the call that builds the plan:
+  // cuBLASLt's heuristic refuses a vector scale mode without them (status
+  // 7, CUBLAS_STATUS_INVALID_VALUE, on the H100 with cuBLAS 13); every call
+  // sets its own. Not part of the key.
+  const void *aScalesAtBuild = nullptr, *bScalesAtBuild = nullptr;
   // Value. `status` is not CUBLAS_STATUS_SUCCESS for a problem cuBLASLt
   // has no algorithm for (kept in the cache so that asking again costs no
   // heuristic call; no descriptors then).
@@ -108,6 +113,12 @@ inline cublasStatus_t buildGemmPlan(GemmPlan &p) {
         p.desc, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, &mode, sizeof mode));
     SIEVE_LT(cublasLtMatmulDescSetAttribute(
         p.desc, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, &mode, sizeof mode));
+    SIEVE_LT(cublasLtMatmulDescSetAttribute(
+        p.desc, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &p.aScalesAtBuild,
+        sizeof p.aScalesAtBuild));
+    SIEVE_LT(cublasLtMatmulDescSetAttribute(
+        p.desc, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &p.bScalesAtBuild,
+        sizeof p.bScalesAtBuild));
 #else
     return CUBLAS_STATUS_NOT_SUPPORTED;
 #endif

@@ -18,7 +18,8 @@
 //     `actScratch` holds the E4M3 codes [rows, K] and the scales s_x [rows],
 //     and out = s_x[r] * s[n] * sum_k e4m3(x)[r, k] * e4m3(q)[n, k], the
 //     products exact, the sums in fp32, both scales applied to the fp32
-//     sums by cuBLASLt (outer-vector scale modes; gemmFp8Lt below).
+//     sums (by cuBLASLt's outer-vector scale modes, or by a kernel after a
+//     unit-scale FP8 GEMM into f32; gemmFp8Lt below).
 //
 // Both layouts read as consecutive 16-byte chunks of a row (16 int8 or 32
 // int4 codes), which both decode kernels below consume directly (no
@@ -46,7 +47,7 @@
 //   and one subtraction of 2^23 + z give q - z exactly), fp32 FMAs.
 // - more rows (prefill), fp8: cuBLASLt's FP8 GEMM (gemmFp8Lt), unless
 //   cuBLASLt has no algorithm for the problem (then the path below, with a
-//   line on stderr once per shape and a count: fp8LtFallbacks()).
+//   line on stderr once per (N, K) and a count: fp8LtFallbacks()).
 // - more rows (prefill), int8 and int4: the layer's weight is dequantized into `scratch`
 //   ([N, K] of T, the fixed part of the activation arena) and multiplied by
 //   cuBLASLt, which reuses its tensor-core tiles instead of a new tiled
@@ -65,8 +66,10 @@
 
 #include <cuda_fp8.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <vector>
 
 namespace sieve::rt {
 
@@ -1068,12 +1071,15 @@ void fp8QuantizeCodes(cudaStream_t stream, const T *in, uint8_t *codes, float *s
       <<<rows, 256, staged ? stage : 0, stream>>>(in, codes, scales, K, staged);
 }
 
-// Launches of gemm_quant's fp8 prefill path that ran as dequantize + f16
-// cuBLASLt because cuBLASLt had no FP8 algorithm for the problem.
-inline std::atomic<long> &fp8LtFallbacks() {
-  static std::atomic<long> count{0};
-  return count;
+// How gemm_quant's fp8 prefill GEMMs ran: on cuBLASLt's FP8 GEMM with
+// outer-vector scales, on it with unit scales and the epilogue kernel, or
+// (cuBLASLt had no FP8 algorithm) as dequantize + f16/bf16 cuBLASLt.
+enum class Fp8Path : int { OuterVector = 0, Epilogue = 1, Fallback = 2 };
+inline std::atomic<long> &fp8PathCount(Fp8Path p) {
+  static std::atomic<long> counts[3];
+  return counts[int(p)];
 }
+inline long fp8LtFallbacks() { return fp8PathCount(Fp8Path::Fallback); }
 
 // Where gemm_quant's fp8 path is cuBLASLt's FP8 GEMM: the rows that
 // neither decode kernel takes (the place of dequantize + cuBLASLt).
@@ -1089,76 +1095,152 @@ inline float *fp8ActScales(void *actScratch, int rows, int K) {
   return reinterpret_cast<float *>(static_cast<uint8_t *>(actScratch) + size_t(rows) * K);
 }
 
+// out[r, n] = acc[r, n] * s_x[r] * s_w[n] (+ bias[n]) rounded once to OutT:
+// the unit-scale FP8 GEMM's f32 sums scaled (rows of `out` ldOut apart).
+template <typename T, typename OutT>
+__global__ void fp8ScaleRowsColumnsKernel(const float *__restrict__ acc,
+                                          const float *__restrict__ rowScales,
+                                          const float *__restrict__ colScales,
+                                          const T *__restrict__ bias, OutT *__restrict__ out,
+                                          int rows, int N, int ldOut) {
+  const int64_t total = int64_t(rows) * N;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const int r = int(i / N), n = int(i % N);
+    float v = acc[i] * rowScales[r] * colScales[n];
+    if (bias)
+      v += toFloat(bias[n]);
+    out[size_t(r) * ldOut + n] = fromFloat<OutT>(v);
+  }
+}
+
+// Which of cuBLASLt's FP8 GEMMs gemmFp8Lt may use, and FAST_ACCUM.
+struct Fp8LtOptions {
+  bool outerVector = true, epilogue = true, fastAccum = false;
+};
+
 // out = (per-token scales x per-channel scales) * (E4M3 codes of in) x
 // (E4M3 codes of w)^T (+ bias), on cuBLASLt's FP8 tensor cores: A = the
 // weight codes (K x N, transposed: the TN layout cuBLASLt's FP8 kernels
-// require), B = the activation codes written into `actScratch`, D = T or
-// float, fp32 accumulation; A's outer-vector scale is w.scales (one per
-// feature), B's the tokens' scales, so both multiply the fp32 sums.
-// FAST_ACCUM stays off by default: Hopper's FP8 tensor cores keep fewer
-// than fp32's bits in their accumulators, and without fast accumulation
+// require), B = the activation codes written into `actScratch`, fp32
+// accumulation. Two ways to apply the scales, tried in this order:
+// - OuterVector: A's outer-vector scale is w.scales (one per feature), B's
+//   the tokens' scales, both multiplying the fp32 sums inside cuBLASLt; D
+//   is OutT (bias through the BIAS epilogue, or a kernel).
+// - Epilogue: unit scales, D = the f32 sums in `scratch` (N * K values of
+//   T: chunks of K * sizeof(T) / 4 rows at a time), then
+//   fp8ScaleRowsColumnsKernel applies s_x[r] * s_w[n] (+ bias) and rounds
+//   once to OutT. f32 sums: unscaled E4M3 products (up to 448^2 each)
+//   would overflow f16.
+// FAST_ACCUM off by default: Hopper's FP8 tensor cores keep fewer than
+// fp32's bits in their accumulators, and without fast accumulation
 // cuBLASLt promotes the partial sums to fp32 at intervals, which is what
-// the CPU reference's f32 accumulation needs at K up to 14336 (the
-// difference is measured by quant_gemm_test --fp8-bench). Returns
-// CUBLAS_STATUS_SUCCESS once enqueued; anything else (cuBLASLt has no
-// algorithm: an older library, a GPU before sm_90, a layout it refuses)
-// enqueues nothing, and `*firstTime` says whether this was the first call
-// for the problem.
+// the CPU reference's f32 accumulation needs at K up to 14336 (test/gpu/
+// quant_gemm_test.cu reports the error and the time with it on). Returns
+// the way it ran, or Fallback when cuBLASLt has no algorithm for either
+// (nothing enqueued; `*status` the last refusal).
 template <typename T, typename OutT>
-cublasStatus_t gemmFp8Lt(const StepArgs &args, const T *in, const QuantWeight &w, const T *bias,
-                         OutT *out, int rows, int N, int K, void *actScratch, int ldOut,
-                         bool fastAccum = false, bool *firstTime = nullptr) {
+Fp8Path gemmFp8Lt(const StepArgs &args, const T *in, const QuantWeight &w, const T *bias,
+                  OutT *out, int rows, int N, int K, void *actScratch, T *scratch, int ldOut,
+                  Fp8LtOptions opt = {}, cublasStatus_t *status = nullptr) {
   if (ldOut <= 0)
     ldOut = N;
-  constexpr bool epilogueBias = std::is_same_v<OutT, T>;
   uint8_t *codes = static_cast<uint8_t *>(actScratch);
   float *scales = fp8ActScales(actScratch, rows, K);
-  GemmPlan key = gemmPlanKey(args, rows, N, K, CUDA_R_8F_E4M3, cudaTypeOf<OutT>(),
-                             epilogueBias && bias, codes, w.codes, out, ldOut);
-  key.outerVecScales = true;
-  key.fastAccum = fastAccum;
+  const float *wScales = static_cast<const float *>(w.scales);
   GemmPlanCache &cache = gemmPlanCache();
   std::lock_guard<std::mutex> lock(cache.mutex);
-  GemmPlan *found = &cachedGemmPlan(cache, key, firstTime);
-  if (found->status != CUBLAS_STATUS_SUCCESS && key.bias) {
-    // No FP8 algorithm with both outer-vector scales and the BIAS
-    // epilogue: then without it, and the bias added by a kernel.
-    key.bias = false;
-    found = &cachedGemmPlan(cache, key, firstTime);
-  }
-  GemmPlan &plan = *found;
-  if (plan.status != CUBLAS_STATUS_SUCCESS)
-    return plan.status;
-  fp8QuantizeCodes(args.stream, in, codes, scales, rows, K);
-  LtOperands op;
-  op.a = w.codes;
-  op.b = codes;
-  op.c = out;
-  op.d = out;
-  op.bias = bias;
-  op.aScales = static_cast<const float *>(w.scales);
-  op.bScales = scales;
-  const cublasStatus_t s = runGemmPlan(args, plan, op);
-  if (s != CUBLAS_STATUS_SUCCESS) {
+  cublasStatus_t last = CUBLAS_STATUS_NOT_SUPPORTED;
+  auto fail = [&](cublasStatus_t s) {
     recordLauncherError("gemm_quant: cublasLtMatmul (FP8) failed", s);
-    return CUBLAS_STATUS_SUCCESS; // enqueued work may have run: no fallback
+  };
+  if (opt.outerVector) {
+    GemmPlan key = gemmPlanKey(args, rows, N, K, CUDA_R_8F_E4M3, cudaTypeOf<OutT>(),
+                               std::is_same_v<OutT, T> && bias, codes, w.codes, out, ldOut);
+    key.outerVecScales = true;
+    key.fastAccum = opt.fastAccum;
+    key.aScalesAtBuild = wScales;
+    key.bScalesAtBuild = scales;
+    GemmPlan *plan = &cachedGemmPlan(cache, key);
+    if (plan->status != CUBLAS_STATUS_SUCCESS && key.bias) {
+      // No algorithm with the BIAS epilogue too: the bias by a kernel.
+      key.bias = false;
+      plan = &cachedGemmPlan(cache, key);
+    }
+    last = plan->status;
+    if (plan->status == CUBLAS_STATUS_SUCCESS) {
+      fp8QuantizeCodes(args.stream, in, codes, scales, rows, K);
+      LtOperands op;
+      op.a = w.codes;
+      op.b = codes;
+      op.c = op.d = out;
+      op.bias = bias;
+      op.aScales = wScales;
+      op.bScales = scales;
+      if (const cublasStatus_t s = runGemmPlan(args, *plan, op); s != CUBLAS_STATUS_SUCCESS)
+        fail(s); // enqueued work may have run: no fallback
+      else if (bias && !plan->bias)
+        addBias(args.stream, bias, out, rows, N, ldOut);
+      return Fp8Path::OuterVector;
+    }
   }
-  if (bias && !plan.bias)
-    addBias(args.stream, bias, out, rows, N, ldOut);
-  return CUBLAS_STATUS_SUCCESS;
+  if (opt.epilogue && scratch) {
+    // Rows a chunk: its f32 sums fill at most the N * K values of T.
+    const int chunk = std::min(rows, std::max(1, int(K * sizeof(T) / sizeof(float))));
+    float *acc = reinterpret_cast<float *>(scratch);
+    auto planFor = [&](int n) -> GemmPlan & {
+      GemmPlan key =
+          gemmPlanKey(args, n, N, K, CUDA_R_8F_E4M3, CUDA_R_32F, false, codes, w.codes, acc, N);
+      // B starts at every multiple of chunk * K bytes: aligned as the least.
+      key.bAlign = std::min(key.bAlign, pointerAlignment(codes + size_t(chunk) * K));
+      key.fastAccum = opt.fastAccum;
+      return cachedGemmPlan(cache, key);
+    };
+    // Both chunk sizes must have an algorithm before anything is enqueued.
+    const int tail = rows % chunk;
+    last = planFor(chunk).status;
+    if (last == CUBLAS_STATUS_SUCCESS && tail)
+      last = planFor(tail).status;
+    if (last == CUBLAS_STATUS_SUCCESS) {
+      fp8QuantizeCodes(args.stream, in, codes, scales, rows, K);
+      for (int r0 = 0; r0 < rows; r0 += chunk) {
+        const int n = std::min(chunk, rows - r0);
+        LtOperands op;
+        op.a = w.codes;
+        op.b = codes + size_t(r0) * K;
+        op.c = op.d = acc;
+        if (const cublasStatus_t s = runGemmPlan(args, planFor(n), op);
+            s != CUBLAS_STATUS_SUCCESS) {
+          fail(s);
+          break;
+        }
+        const int blocks = std::min(ceilDiv(int64_t(n) * N, 256), 132 * 16);
+        fp8ScaleRowsColumnsKernel<T, OutT><<<blocks, 256, 0, args.stream>>>(
+            acc, scales + r0, wScales, bias, out + size_t(r0) * ldOut, n, N, ldOut);
+      }
+      return Fp8Path::Epilogue;
+    }
+  }
+  if (status)
+    *status = last;
+  return Fp8Path::Fallback;
 }
 
 // Counts an fp8 launch that could not use cuBLASLt's FP8 GEMM, and says
-// so on stderr the first time for the problem.
-inline void noteFp8Fallback(cublasStatus_t status, bool firstTime, int rows, int N, int K) {
-  ++fp8LtFallbacks();
-  if (firstTime)
-    std::fprintf(stderr,
-                 "sieve: fp8 GEMM rows %d N %d K %d: cuBLASLt has no FP8 algorithm with "
-                 "outer-vector scales (status %d%s); running it as dequantize + f16/bf16 "
-                 "cuBLASLt\n",
-                 rows, N, K, int(status),
-                 kLtOuterVecScales ? "" : ", cuBLASLt headers older than 12.9");
+// so on stderr once per (N, K).
+inline void noteFp8Fallback(cublasStatus_t status, int rows, int N, int K) {
+  ++fp8PathCount(Fp8Path::Fallback);
+  static std::mutex mutex;
+  static std::vector<std::pair<int, int>> noted;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (std::find(noted.begin(), noted.end(), std::pair{N, K}) != noted.end())
+    return;
+  noted.emplace_back(N, K);
+  std::fprintf(stderr,
+               "sieve: fp8 GEMM N %d K %d (first at rows %d): cuBLASLt has no FP8 algorithm "
+               "(status %d%s); running it as dequantize + f16/bf16 cuBLASLt\n",
+               N, K, rows, int(status),
+               kLtOuterVecScales ? "" : ", cuBLASLt headers older than 12.9");
 }
 
 // scratch[n, k] = T(dequantized W[n, k]): one thread per 16-byte chunk of
@@ -1232,12 +1314,14 @@ void gemm_quant(const StepArgs &args, const T *in, const QuantWeight &w, const T
       return;
     }
     if (detail::fp8UsesLt(w, rows, K)) {
-      bool firstTime = false;
-      const cublasStatus_t s = detail::gemmFp8Lt(args, in, w, bias, out, rows, N, K, actScratch,
-                                                 ld_out, false, &firstTime);
-      if (s == CUBLAS_STATUS_SUCCESS)
+      cublasStatus_t s = CUBLAS_STATUS_SUCCESS;
+      const detail::Fp8Path path = detail::gemmFp8Lt(args, in, w, bias, out, rows, N, K,
+                                                     actScratch, scratch, ld_out, {}, &s);
+      if (path != detail::Fp8Path::Fallback) {
+        ++detail::fp8PathCount(path);
         return;
-      detail::noteFp8Fallback(s, firstTime, rows, N, K);
+      }
+      detail::noteFp8Fallback(s, rows, N, K);
     }
     detail::fp8QuantizeRowsKernel<T><<<rows, 256, 0, args.stream>>>(in, actScratch, K);
     in = actScratch;

@@ -65,32 +65,41 @@ else
   failed=$(grep -c '^FAIL' "$OUT/quant_gemm_test.txt")
   grep -E '^FAIL|^INFO|^(PASS|FAIL) gemm_quant fp8 [a-z0-9]+->' "$OUT/quant_gemm_test.txt"
   grep -E '^(sieve: fp8|device:)' "$OUT/quant_gemm_test.txt" | sort | uniq -c
+  # Which FP8 ways cuBLASLt offered (the direct runs) and gemm_quant took.
+  grep -oE '^(PASS|FAIL) gemm_quant fp8 .*\((cuBLASLt FP8, [a-z +-]+|dequantize \+ cuBLASLt)(, direct)?\)' \
+    "$OUT/quant_gemm_test.txt" | sed -E 's/.*\((.*)\)$/\1/' | sort | uniq -c
   if [[ $rc == 0 && $failed == 0 && $passed -gt 0 ]]; then
     echo "PASS quant_gemm_test: $passed checks"
   else
     fail "quant_gemm_test: $failed of $((passed + failed)) checks failed, exit $rc"
   fi
   python3 - "$OUT/quant_gemm_test.txt" <<'EOF' | tee "$OUT/fp8_prefill.md"
-import re, sys
+import math, re, sys
+num = r"([\d.]+|nan)"
 pat = re.compile(
-    r"BENCH fp8 prefill (\S+) rows (\d+) N\s+(\d+) K\s+(\d+): f16 cuBLASLt ([\d.]+) ms\s+([\d.]+) "
-    r"TFLOP/s \| fp8 old .*? ([\d.]+) ms\s+([\d.]+) TFLOP/s ([\d.]+)x f16 \| fp8 cuBLASLt FP8"
-    r"(.*?) ([\d.]+) ms\s+([\d.]+) TFLOP/s ([\d.]+)x f16 \| FAST_ACCUM (\S+) ms\s+(\S+) "
-    r"TFLOP/s (\S+)x f16 \| activation quantization ([\d.]+) ms")
-print("| model | N x K | f16 cuBLASLt | fp8 before (deq + f16 cuBLASLt) | fp8 cuBLASLt FP8 "
-      "| FP8 with FAST_ACCUM | act. quantization |")
-print("|---|---|---:|---:|---:|---:|---:|")
+    rf"BENCH fp8 prefill (\S+) rows (\d+) N (\d+) K (\d+): f16 {num} ms \| old {num} ms \| "
+    rf"outer-vector {num} ms \| epilogue {num} ms \| fast-accum \((\S+)\) {num} ms \| "
+    rf"quantize {num} ms")
+print("| model | N x K | f16 cuBLASLt | fp8 before (deq + f16 cuBLASLt) | FP8, outer-vector "
+      "scales | FP8, unit scales + epilogue | FP8 with FAST_ACCUM | act. quantization |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
 for line in open(sys.argv[1], errors="replace"):
     m = pat.match(line)
     if not m:
         continue
-    g = m.groups()
-    note = " (fell back)" if g[9].strip() else ""
-    print(f"| {g[0]} | {g[2]} x {g[3]} | {float(g[4]):.3f} ms, {g[5]} TF | "
-          f"{float(g[6]):.3f} ms, {g[7]} TF, {g[8]}x | {float(g[10]):.3f} ms, {g[11]} TF, "
-          f"{g[12]}x{note} | {g[13]} ms, {g[14]} TF, {g[15]}x | {float(g[16]):.3f} ms |")
+    label, rows, n, k = m[1], int(m[2]), int(m[3]), int(m[4])
+    f16, old, outer, epi, fast, quant = (float(m[i]) for i in (5, 6, 7, 8, 10, 11))
+    flop = 2.0 * rows * n * k
+    def cell(ms, base=True):
+        if math.isnan(ms):
+            return "no algorithm"
+        tf = flop / ms / 1e9
+        return f"{ms:.3f} ms, {tf:.0f} TF" + (f", {f16 / ms:.2f}x" if base else "")
+    print(f"| {label} | {n} x {k} | {cell(f16, False)} | {cell(old)} | {cell(outer)} | "
+          f"{cell(epi)} | {m[9]}: {cell(fast)} | {quant:.3f} ms |")
 print()
-print("2048 rows, f16 activations, TFLOP/s = 2 rows N K / time; x = speed-up over f16.")
+print("2048 rows, f16 activations; TF = TFLOP/s (2 rows N K / time), x = speed-up over the f16 "
+      "GEMM; the FP8 columns include the activation quantization.")
 EOF
 fi
 

@@ -356,14 +356,17 @@ template <typename T> void testAll(const LtContext &lt) {
       testCase<T, T>(lt, *q, rows, false, 2000.f);
 }
 
-// fp8 at prefill rows (17 to 2048): gemm_quant's cuBLASLt FP8 GEMM against
-// the CPU reference's arithmetic (activations e4m3(x / s) * s in f32, E4M3
-// weights times their f32 scales, exact products summed in fp64 here), T
-// and float outputs, with and without bias. With T outputs and N * 2 a
-// multiple of 16 bytes the FP8 path must have run (a fallback there is a
-// failure: the H100's cuBLASLt supports these problems); float outputs and
-// odd N report which path ran. The same GEMM with cuBLASLt's fast accumulation is
-// reported (INFO, no limit): the error that FAST_ACCUM off avoids.
+// fp8 at prefill rows (17 to 2048): cuBLASLt's FP8 GEMM against the CPU
+// reference's arithmetic (activations e4m3(x / s) * s in f32, E4M3 weights
+// times their f32 scales, exact products summed in fp64 here), T and float
+// outputs, with and without bias. Each way of applying the scales
+// (outer-vector scales in cuBLASLt; unit scales + the epilogue kernel) is
+// run alone where cuBLASLt's heuristic offers an algorithm (INFO where it
+// does not: what the device supports is queried, not assumed), then
+// gemm_quant, which must take the first one offered (or, with none,
+// dequantize + cuBLASLt). The way taken is also run with cuBLASLt's fast
+// accumulation and its error reported (INFO, no limit): the error that
+// FAST_ACCUM off avoids.
 template <typename T> void testFp8Lt(const LtContext &lt) {
   // The activation codes and scales bit-exact against the host's rule
   // (row 1 all zero: scale 1, codes 0), with the row staged in shared
@@ -432,46 +435,93 @@ template <typename T> void testFp8Lt(const LtContext &lt) {
           CUDA_OK(cudaDeviceSynchronize());
           return toFloat ? outF.download() : outT.download();
         };
-        const long fallbacks = detail::fp8LtFallbacks();
+        // Each FP8 way alone (what cuBLASLt's heuristic offers for this
+        // problem), then gemm_quant, which must take the first offered.
+        const T *b = withBias ? dBias.p : nullptr;
+        auto fp8Run = [&](detail::Fp8LtOptions opt, detail::Fp8Path *path, cublasStatus_t *st) {
+          return run([&] {
+            *path = toFloat ? detail::gemmFp8Lt<T, float>(lt.args(), dIn.p, w, b, outF.p, rows,
+                                                          c.N, c.K, actScratch.p, scratch.p, 0,
+                                                          opt, st)
+                            : detail::gemmFp8Lt<T, T>(lt.args(), dIn.p, w, b, outT.p, rows, c.N,
+                                                      c.K, actScratch.p, scratch.p, 0, opt, st);
+          });
+        };
+        auto refFor = [&](bool fp8Lt) {
+          return gemmRef(fp8Activations<T>(x, rows, c.K, !fp8Lt), q.dequantized,
+                         withBias ? &bias : nullptr, rows, c.N, c.K);
+        };
+        const auto refLt = refFor(true);
+        char base[160];
+        std::snprintf(base, sizeof base, "gemm_quant fp8 %s->%s rows %d N %d K %d%s",
+                      typeName<T>(), toFloat ? "f32" : typeName<T>(), rows, c.N, c.K,
+                      withBias ? " +bias" : "");
+        static const char *const pathNames[] = {"cuBLASLt FP8, outer-vector scales",
+                                                "cuBLASLt FP8, unit scales + epilogue",
+                                                "dequantize + cuBLASLt"};
+        detail::Fp8Path offered = detail::Fp8Path::Fallback;
+        std::vector<float> offeredOut;
+        for (detail::Fp8Path way : {detail::Fp8Path::OuterVector, detail::Fp8Path::Epilogue}) {
+          detail::Fp8LtOptions opt;
+          opt.outerVector = way == detail::Fp8Path::OuterVector;
+          opt.epilogue = way == detail::Fp8Path::Epilogue;
+          detail::Fp8Path path;
+          cublasStatus_t st = CUBLAS_STATUS_SUCCESS;
+          auto got = fp8Run(opt, &path, &st);
+          if (!launcherOk(base))
+            continue;
+          char name[240];
+          std::snprintf(name, sizeof name, "%s (%s, direct)", base, pathNames[int(way)]);
+          if (path != way) {
+            std::printf("INFO %s: cuBLASLt has no algorithm (status %d)\n", name, int(st));
+            continue;
+          }
+          report(name, compare(got, refLt), tolerance<T>());
+          if (offered == detail::Fp8Path::Fallback) {
+            offered = way;
+            offeredOut = got;
+          }
+        }
+        long before[3];
+        for (int p = 0; p < 3; ++p)
+          before[p] = detail::fp8PathCount(detail::Fp8Path(p));
         auto got = run([&] {
           if (toFloat)
-            gemm_quant<T, float>(lt.args(), dIn.p, w, withBias ? dBias.p : nullptr, outF.p, rows,
-                                 c.N, c.K, scratch.p, actScratch.p);
+            gemm_quant<T, float>(lt.args(), dIn.p, w, b, outF.p, rows, c.N, c.K, scratch.p,
+                                 actScratch.p);
           else
-            gemm_quant<T, T>(lt.args(), dIn.p, w, withBias ? dBias.p : nullptr, outT.p, rows,
-                             c.N, c.K, scratch.p, actScratch.p);
+            gemm_quant<T, T>(lt.args(), dIn.p, w, b, outT.p, rows, c.N, c.K, scratch.p,
+                             actScratch.p);
         });
         if (!launcherOk("gemm_quant fp8 prefill"))
           continue;
-        const bool ranLt = detail::fp8LtFallbacks() == fallbacks;
-        const bool aligned = c.N * int(sizeof(T)) % 16 == 0;
-        auto ref = gemmRef(fp8Activations<T>(x, rows, c.K, !ranLt), q.dequantized,
-                           withBias ? &bias : nullptr, rows, c.N, c.K);
-        char name[200];
-        std::snprintf(name, sizeof name, "gemm_quant fp8 %s->%s rows %d N %d K %d%s (%s)",
-                      typeName<T>(), toFloat ? "f32" : typeName<T>(), rows, c.N, c.K,
-                      withBias ? " +bias" : "",
-                      ranLt ? "cuBLASLt FP8" : "dequantize + cuBLASLt, FP8 refused");
-        report(name, compare(got, ref), tolerance<T>());
-        if (aligned && !toFloat)
-          expect(std::string(name) + ": cuBLASLt's FP8 GEMM ran", ranLt);
-        else if (!ranLt)
-          std::printf("INFO %s: cuBLASLt refused the FP8 GEMM\n", name);
-        if (!ranLt || c.K < 1024)
+        detail::Fp8Path ran = detail::Fp8Path::Fallback;
+        for (int p = 0; p < 3; ++p)
+          if (detail::fp8PathCount(detail::Fp8Path(p)) != before[p])
+            ran = detail::Fp8Path(p);
+        char name[240];
+        std::snprintf(name, sizeof name, "%s (%s)", base, pathNames[int(ran)]);
+        report(name, compare(got, ran == detail::Fp8Path::Fallback ? refFor(false) : refLt),
+               tolerance<T>());
+        expect(std::string(name) + ": gemm_quant took the FP8 way cuBLASLt offers (" +
+                   pathNames[int(offered)] + ")",
+               ran == offered);
+        if (offered == detail::Fp8Path::Fallback || c.K < 1024)
           continue;
-        auto fast = run([&] {
-          cublasStatus_t st =
-              toFloat ? detail::gemmFp8Lt<T, float>(lt.args(), dIn.p, w,
-                                                    withBias ? dBias.p : nullptr, outF.p, rows,
-                                                    c.N, c.K, actScratch.p, 0, true)
-                      : detail::gemmFp8Lt<T, T>(lt.args(), dIn.p, w, withBias ? dBias.p : nullptr,
-                                                outT.p, rows, c.N, c.K, actScratch.p, 0, true);
-          if (st != CUBLAS_STATUS_SUCCESS)
-            std::printf("INFO %s: no FAST_ACCUM algorithm (status %d)\n", name, int(st));
-        });
+        detail::Fp8LtOptions fast;
+        fast.outerVector = offered == detail::Fp8Path::OuterVector;
+        fast.epilogue = offered == detail::Fp8Path::Epilogue;
+        fast.fastAccum = true;
+        detail::Fp8Path fastPath;
+        cublasStatus_t st = CUBLAS_STATUS_SUCCESS;
+        auto fastOut = fp8Run(fast, &fastPath, &st);
         if (!launcherOk("gemm_quant fp8 FAST_ACCUM"))
           continue;
-        ErrorStats e = compare(fast, ref), slow = compare(got, ref);
+        if (fastPath != offered) {
+          std::printf("INFO %s: no FAST_ACCUM algorithm (status %d)\n", name, int(st));
+          continue;
+        }
+        ErrorStats e = compare(fastOut, refLt), slow = compare(offeredOut, refLt);
         std::printf("INFO %s with FAST_ACCUM: rel %.3e max_abs %.3e (without: rel %.3e max_abs "
                     "%.3e)\n",
                     name, e.rel, e.maxAbs, slow.rel, slow.maxAbs);
@@ -732,11 +782,13 @@ void benchPrefill(const LtContext &lt, int N, int K) {
   std::printf("\n");
 }
 
-// fp8 prefill at 2048 rows, TFLOP/s (2 rows N K / time): the f16 GEMM
-// (cuBLASLt), fp8 as before cuBLASLt's FP8 path (activations quantized to
-// T, weight dequantized to T, f16 cuBLASLt), gemm_quant's cuBLASLt FP8
-// GEMM (activation quantization included) with and without FAST_ACCUM, and
-// the activation quantization alone.
+// fp8 prefill at 2048 rows: the f16 GEMM (cuBLASLt), fp8 as before
+// cuBLASLt's FP8 path (activations quantized to T, weight dequantized to
+// T, f16 cuBLASLt), each FP8 way (outer-vector scales; unit scales + the
+// epilogue kernel; activation quantization included; nan where cuBLASLt
+// has no algorithm), the way gemm_quant takes with FAST_ACCUM, and the
+// activation quantization alone. Milliseconds; test/gpu/fp8_lt.sh turns
+// them into TFLOP/s (2 rows N K / time).
 void benchFp8Prefill(const LtContext &lt, const char *label, int N, int K) {
   using T = half;
   const int rows = 2048;
@@ -746,8 +798,6 @@ void benchFp8Prefill(const LtContext &lt, const char *label, int N, int K) {
   CUDA_OK(cudaMemset(f16.p, 0x11, size_t(N) * K * 2));
   HostQuant q = makeQuant(QuantFormat::FP8, N, K, 0, false);
   const QuantWeight w = q.device();
-  const double flop = 2.0 * rows * N * K;
-  auto tflops = [&](float ms) { return flop / ms / 1e9; };
   const float f16Ms =
       timeMs([&] { gemm<T, T>(lt.args(), dIn.p, f16.p, nullptr, out.p, rows, N, K); });
   const float oldMs = timeMs([&] {
@@ -755,31 +805,33 @@ void benchFp8Prefill(const LtContext &lt, const char *label, int N, int K) {
     detail::dequantize<T>(0, w, scratch.p, N, K);
     detail::gemmCublasLt<T, T>(lt.args(), actScratch.p, scratch.p, nullptr, out.p, rows, N, K);
   });
-  const long fallbacks = detail::fp8LtFallbacks();
-  const float ltMs = timeMs([&] {
-    gemm_quant<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K, scratch.p, actScratch.p);
-  });
-  const bool ranLt = detail::fp8LtFallbacks() == fallbacks;
-  // NaN when cuBLASLt has no FAST_ACCUM algorithm (then nothing runs).
-  const bool fastRuns = detail::gemmFp8Lt<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K,
-                                                actScratch.p, 0, true) == CUBLAS_STATUS_SUCCESS;
-  const float fastMs = fastRuns ? timeMs([&] {
-    detail::gemmFp8Lt<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K, actScratch.p, 0,
-                            true);
-  })
-                                : NAN;
+  // One FP8 way: its time, or NaN when cuBLASLt offers no algorithm.
+  auto fp8Ms = [&](detail::Fp8LtOptions opt, detail::Fp8Path way) {
+    auto launch = [&] {
+      return detail::gemmFp8Lt<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K,
+                                     actScratch.p, scratch.p, 0, opt);
+    };
+    return launch() == way ? timeMs([&] { launch(); }) : NAN;
+  };
+  detail::Fp8LtOptions outer, epi;
+  outer.epilogue = false;
+  epi.outerVector = false;
+  const float outerMs = fp8Ms(outer, detail::Fp8Path::OuterVector);
+  const float epiMs = fp8Ms(epi, detail::Fp8Path::Epilogue);
+  const bool useOuter = !std::isnan(outerMs);
+  detail::Fp8LtOptions fast = useOuter ? outer : epi;
+  fast.fastAccum = true;
+  const float fastMs =
+      fp8Ms(fast, useOuter ? detail::Fp8Path::OuterVector : detail::Fp8Path::Epilogue);
   const float quantMs = timeMs([&] {
     detail::fp8QuantizeCodes<T>(0, dIn.p, reinterpret_cast<uint8_t *>(actScratch.p),
                                 detail::fp8ActScales(actScratch.p, rows, K), rows, K);
   });
   launcherOk("fp8 prefill bench");
-  std::printf("BENCH fp8 prefill %s rows %d N %5d K %5d: f16 cuBLASLt %.3f ms %6.1f TFLOP/s | "
-              "fp8 old (quantize + dequantize + f16 cuBLASLt) %.3f ms %6.1f TFLOP/s %.2fx f16 | "
-              "fp8 cuBLASLt FP8%s %.3f ms %6.1f TFLOP/s %.2fx f16 | FAST_ACCUM %.3f ms %6.1f "
-              "TFLOP/s %.2fx f16 | activation quantization %.3f ms\n",
-              label, rows, N, K, f16Ms, tflops(f16Ms), oldMs, tflops(oldMs), f16Ms / oldMs,
-              ranLt ? "" : " (REFUSED: fell back)", ltMs, tflops(ltMs), f16Ms / ltMs, fastMs,
-              tflops(fastMs), f16Ms / fastMs, quantMs);
+  std::printf("BENCH fp8 prefill %s rows %d N %d K %d: f16 %.4f ms | old %.4f ms | outer-vector "
+              "%.4f ms | epilogue %.4f ms | fast-accum (%s) %.4f ms | quantize %.4f ms\n",
+              label, rows, N, K, f16Ms, oldMs, outerMs, epiMs, useOuter ? "outer-vector" : "epilogue",
+              fastMs, quantMs);
 }
 
 } // namespace
