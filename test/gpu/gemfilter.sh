@@ -117,6 +117,8 @@ print(f"{'PASS' if agree else 'FAIL'}: dense retrieval8 GPU accuracy {gpu['accur
       f"{same}/{len(cpu['results'])} cases predict the same answer")
 sys.exit(0 if agree else 1)
 PY
+python3 "$ROOT/test/gpu/retrieval_cells.py" dense "$WORK/gpu-dense.json" "$WORK/cpu-dense.json" |
+  tee -a "$RESULTS"
 
 note "diagnostic: the compiled dense model vs the reference script's PyTorch model (logits of the first case's prompt)"
 python3 - "$WORK/cases.jsonl" "$WORK/prompt0.txt" <<'PY'
@@ -184,6 +186,9 @@ print(f"INFO: {sys.argv[3]} CPU vs GPU: {same_kept}/{len(overlap)} identical kep
       f"{sum(overlap) / len(overlap):.4f}, {same_pred} same predictions; accuracy CPU "
       f"{cpu['accuracy']:.3f} GPU {gpu['accuracy']:.3f}")
 PY
+  # ... and the accuracy per (context, depth) cell on both.
+  [ -f "$WORK/gpu-$v.json" ] && python3 "$ROOT/test/gpu/retrieval_cells.py" "$v" \
+    "$WORK/gpu-$v.json" "$WORK/cpu-$v.json" | tee -a "$RESULTS"
 done
 
 echo "total $(( $(date +%s) - start )) s"
