@@ -23,20 +23,29 @@
 # with numpy.
 #
 # Results: bench/results/quant_cpu_reference.jsonl (one line per variant).
+#
+# PREQUANT="nbits dq" evaluates instead models that arrive quantized: the
+# same llama12 rewritten by test/gen/make_quantized_models.py --from ...
+# --form F (MatMulNBits int4 / DequantizeLinear int8), raised, no
+# --sieve-quantize; variants prequant-F, results in
+# bench/results/prequant_cpu_reference.jsonl (test/gpu/quant_e2e.sh
+# prequant compares with them).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/bench/quant_configs.sh"
 BUILD="${1:-$ROOT/build}"
 B="$BUILD/bin"
 M="$ROOT/models/llama12"
-OUT="$ROOT/bench/results/quant_cpu_reference.jsonl"
+OUT="$ROOT/bench/results/${PREQUANT:+pre}quant_cpu_reference.jsonl"
 PROFILE_JSON="$ROOT/bench/results/profile_llama12_fp16w.json"
 PROMPT="The list type in Python"
 PY="${PYTHON:-python3}" # with numpy
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 CONFIGS_RUN="${CONFIGS:-$(quant_config_names)}"
+[[ -n ${PREQUANT:-} ]] && CONFIGS_RUN=$(printf 'prequant-%s ' $PREQUANT)
 for c in $CONFIGS_RUN; do
+  [[ $c == prequant-nbits || $c == prequant-dq ]] && continue
   quant_options "$c" "" > /dev/null ||
     { echo "unknown config $c ($(quant_config_names | tr '\n' ' '))"; exit 2; }
 done
@@ -48,9 +57,20 @@ if [[ ! -f "$PROFILE_JSON" || ${PROFILE:-0} == 1 ]]; then
 fi
 touch "$OUT"
 for c in $CONFIGS_RUN; do
-  opts=$(quant_options "$c" "$PROFILE_JSON")
   m="$TMP/fp16.mlir"
   note=""
+  source="llama12_fp16w.onnx"
+  if [[ $c == prequant-* ]]; then # the model arrives quantized
+    opts=""
+    "$PY" "$ROOT/test/gen/make_quantized_models.py" --from "$M/llama12_fp16w.onnx" \
+      --form "${c#prequant-}" "$TMP/$c"
+    "$B/sieve-translate" --import-onnx "$TMP/$c/model.onnx" | "$B/sieve-opt" --sieve-simplify \
+      --sieve-raise -o "$TMP/$c.mlir"
+    m="$TMP/$c.mlir"
+    source="llama12_fp16w.onnx, test/gen/make_quantized_models.py --form ${c#prequant-}"
+  else
+    opts=$(quant_options "$c" "$PROFILE_JSON")
+  fi
   if [[ -n "$opts" ]]; then
     note=$("$B/sieve-opt" --sieve-quantize="$opts weights-file=$TMP/$c.bin" "$TMP/fp16.mlir" \
       -o "$TMP/$c.mlir" 2>&1 | sed -n 's/.*remark: sieve-quantize: //p')
@@ -85,16 +105,17 @@ PY
 )
   # The options are recorded with the profile as @PROFILE@ (the file's place
   # differs between machines); the line replaces an earlier one of $c.
-  "$PY" - "$r" "$g" "$c" "$(quant_options "$c" @PROFILE@)" "$note" "$OUT" "$margins" <<'PY'
+  "$PY" - "$r" "$g" "$c" "$(quant_options "$c" @PROFILE@ || true)" "$note" "$OUT" "$margins" \
+    "$source" <<'PY'
 import json, sys
 r, g = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 c, opts, note, out = sys.argv[3:7]
-margins = json.loads(sys.argv[7])
+margins, source = json.loads(sys.argv[7]), sys.argv[8]
 old = [json.loads(l) for l in open(out) if l.strip()]
 prev = next((x for x in old if x["config"] == c), {})
 if not r:  # GREEDY_ONLY: keep the recorded evaluation
     r = {k: v for k, v in prev.items() if not k.startswith("greedy_")}
-r.update(config=c, source="llama12_fp16w.onnx", options=opts,
+r.update(config=c, source=source, options=opts,
          greedy_tokens=g["tokens"], greedy_text=g["text"], greedy_margins=margins)
 if note:
     r["note"] = note

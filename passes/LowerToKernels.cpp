@@ -696,10 +696,9 @@ LogicalResult Lowering::checkKVFormat(AttentionOp op) {
     return error() << "KV-cache format " << kv
                    << " has no GPU kernel yet (int4 groups of head_dim "
                    << op.getHeadDim() << " do)";
-  if (kv && op.getHeadDim() != 32 && op.getHeadDim() != 64 &&
-      op.getHeadDim() != 128)
-    return error() << "a quantized KV cache " << kv
-                   << " needs head_dim 32, 64 or 128, not " << op.getHeadDim();
+  if (kv && !k::hasAttentionKernel(op.getHeadDim()))
+    return error() << "a quantized KV cache " << kv << " needs head_dim "
+                   << k::kAttentionHeadDims << ", not " << op.getHeadDim();
   if (kvLayers > 0 && kv != kvFormat)
     return error() << "KV-cache format "
            << (kv ? Attribute(kv) : Attribute(dtypeAttr()))

@@ -111,10 +111,9 @@ static LogicalResult verifyKVFormat(Operation *op, sieve::KVAttr kv,
     return op->emitOpError("KV-cache format ")
            << kv << " has no GPU kernel (int4 groups of head_dim " << headDim
            << " do)";
-  if (headDim != 32 && headDim != 64 && headDim != 128)
-    return op->emitOpError("a quantized KV cache needs head_dim 32, 64 or "
-                           "128, not ")
-           << headDim;
+  if (!hasAttentionKernel(headDim))
+    return op->emitOpError("a quantized KV cache needs head_dim ")
+           << kAttentionHeadDims << ", not " << headDim;
   return success();
 }
 

@@ -19,6 +19,36 @@ using namespace mlir;
 using namespace sieve;
 namespace k = sieve::kernel;
 
+LogicalResult sieve::checkBuildable(k::ProgramOp program) {
+  Operation *first = nullptr;
+  int64_t count = 0, headDim = 0;
+  program.walk([&](Operation *op) {
+    auto check = [&](auto attn) {
+      if (k::hasAttentionKernel(attn.getHeadDim()))
+        return;
+      if (!first) {
+        first = op;
+        headDim = attn.getHeadDim();
+      }
+      ++count;
+    };
+    if (auto prefill = dyn_cast<k::AttentionPrefillOp>(op))
+      check(prefill);
+    else if (auto decode = dyn_cast<k::AttentionDecodeOp>(op))
+      check(decode);
+  });
+  if (!first)
+    return success();
+  InFlightDiagnostic diag = first->emitError("no GPU kernel for head_dim ")
+                            << headDim << ": '" << first->getName()
+                            << "' of KV layer "
+                            << first->getAttrOfType<IntegerAttr>("layer").getInt();
+  if (count > 1)
+    diag << " and " << count - 1 << " more attention launches need it";
+  return diag << "; the CUDA attention kernels take head_dim "
+              << k::kAttentionHeadDims;
+}
+
 int64_t sieve::arenaBytesPerToken(k::ProgramOp program) {
   int64_t end = 0;
   for (auto buf : program.getBody().getOps<k::BufferOp>())

@@ -25,8 +25,22 @@
   for the refusals (non-zero zero points, uint8 codes, a scale along the
   input axis).
 
+    python3 make_quantized_models.py --from MODEL.onnx --form nbits|dq OUT_DIR
+
+- OUT_DIR/model.onnx: MODEL (for example models/llama12/llama12_fp16w.onnx)
+  with every MatMul by a constant 2-D weight rewritten as a model that
+  arrives quantized does: --form nbits, a com.microsoft MatMulNBits of 4
+  bits in blocks of 128 with zero points (onnxruntime's default 4-bit
+  quantizer: asymmetric, f32 scales); --form dq, int8 codes [K, N] with one
+  f32 scale per output channel through DequantizeLinear. A weight stored in
+  another float type and cast to float32 before its MatMul (Cast of an f16
+  initializer, as in llama12_fp16w) is quantized from its float32 values,
+  and the Cast goes with it. The weights go to OUT_DIR/model.onnx.data.
+
 Debian's python3-onnx (1.12) and numpy; onnx.helper only.
 """
+import argparse
+import collections
 import importlib.util
 import os
 import sys
@@ -187,22 +201,47 @@ def dequantized(name, x, y, w, form, inits):
     return nodes
 
 
-def replace_matmuls(graph, make, name):
-    """The graph with every MatMul by a constant [K, N] weight replaced by
-    make(k, node, weight, kept) (a list of nodes)."""
+def constant_weights(graph):
+    """{index of a MatMul node: (its float32 [K, N] weight, the names it
+    replaces)} for each MatMul whose second input is a 2-D initializer,
+    or a Cast to float32 of one (f16-stored exports), read by nothing
+    else: replacing the MatMul then removes the weight (and the Cast)."""
     inits = {t.name: t for t in graph.initializer}
-    nodes, kept, k = [], [], 0
-    for node in graph.node:
-        w = inits.get(node.input[1]) if node.op_type == "MatMul" else None
-        if w is None or len(w.dims) != 2:
-            nodes.append(node)
+    readers = collections.Counter(i for n in graph.node for i in n.input)
+    readers.update(o.name for o in graph.output)
+    casts = {n.output[0]: n for n in graph.node if n.op_type == "Cast"
+             and n.input[0] in inits
+             and any(a.name == "to" and a.i == F for a in n.attribute)}
+    found = {}
+    for i, node in enumerate(graph.node):
+        if node.op_type != "MatMul" or readers[node.input[1]] != 1:
             continue
-        nodes += make(k, node, numpy_helper.to_array(w), kept)
-        del inits[node.input[1]]
-        k += 1
-    return k, helper.make_graph(nodes, name, graph.input, graph.output,
-                                list(inits.values()) + kept,
-                                value_info=graph.value_info)
+        cast = casts.get(node.input[1])
+        names = [node.input[1]] + ([cast.input[0]] if cast else [])
+        w = inits.get(names[-1])
+        if w is None or len(w.dims) != 2 or (cast and readers[names[-1]] != 1):
+            continue
+        found[i] = (numpy_helper.to_array(w).astype(np.float32), names)
+    return found
+
+
+def replace_matmuls(graph, make, name):
+    """The graph with every MatMul by a constant [K, N] weight (see
+    constant_weights) replaced by make(k, node, weight, kept) (a list of
+    nodes)."""
+    weights = constant_weights(graph)
+    gone = {n for _, names in weights.values() for n in names}
+    nodes, kept, k = [], [], 0
+    for i, node in enumerate(graph.node):
+        if i in weights:
+            nodes += make(k, node, weights[i][0], kept)
+            k += 1
+        elif not (node.op_type == "Cast" and node.output[0] in gone):
+            nodes.append(node)
+    return k, helper.make_graph(
+        nodes, name, graph.input, graph.output,
+        [t for t in graph.initializer if t.name not in gone] + kept,
+        value_info=[v for v in graph.value_info if v.name not in gone])
 
 
 def dq_llama(out):
@@ -238,8 +277,38 @@ def dq_single(out, case, dtype=np.int8, zero=0, axis=1, scale_len=32):
     genai.save_model(g, os.path.join(out, case))
 
 
-def main():
-    out = sys.argv[1]
+# --from: the quantized form of every constant-weight MatMul of a model.
+FORMS = {
+    "nbits": lambda k, node, w, kept: [matmul_nbits(
+        f"mm{k}", node.input[0], node.output[0], w, 4, 128, True, kept)],
+    "dq": lambda k, node, w, kept: dequantized(
+        f"dq{k}", node.input[0], node.output[0], w, "kn", kept),
+}
+
+
+def quantize_model(src, form, out):
+    """OUT/model.onnx: the model at src with its MatMul weights in `form`."""
+    model = onnx.load(src)
+    count, g = replace_matmuls(model.graph, FORMS[form],
+                               f"{model.graph.name}_{form}")
+    if count == 0:
+        sys.exit(f"{src}: no MatMul by a constant 2-D weight to quantize")
+    opsets = [o for o in model.opset_import if o.domain != "com.microsoft"]
+    if form == "nbits":
+        opsets.append(helper.make_opsetid("com.microsoft", 1))
+    q = helper.make_model(g, opset_imports=opsets)
+    q.ir_version = model.ir_version
+    os.makedirs(out, exist_ok=True)
+    # The weights in model.onnx.data, as the source keeps them: the
+    # importer references external arrays in place (printed modules elide
+    # large inline ones).
+    onnx.save(q, os.path.join(out, "model.onnx"), save_as_external_data=True,
+              all_tensors_to_one_file=True, location="model.onnx.data",
+              size_threshold=1024)
+    print(f"{out}/model.onnx: {count} MatMul weights as {form}")
+
+
+def test_models(out):
     nbits_llama(out)
     dq_llama(out)
     dq_single(out, "dq_zero_point", zero=3)
@@ -249,6 +318,24 @@ def main():
     nbits_single(out, "nbits_float_zp", zero_points=False, float_zp=True)
     nbits_single(out, "nbits_padded_k", k=80)  # K = 80: the last block is padded
     nbits_single(out, "nbits_g16", block=16)   # raises; the GPU kernel needs 32 | G
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("out", help="output folder")
+    p.add_argument("--from", dest="src", metavar="MODEL.onnx",
+                   help="quantize this model's MatMul weights (else write "
+                        "the test models)")
+    p.add_argument("--form", choices=sorted(FORMS),
+                   help="with --from: MatMulNBits int4 or DequantizeLinear "
+                        "int8")
+    a = p.parse_args()
+    if (a.src is None) != (a.form is None):
+        p.error("--from and --form go together")
+    if a.src:
+        quantize_model(a.src, a.form, a.out)
+    else:
+        test_models(a.out)
 
 
 if __name__ == "__main__":

@@ -4,10 +4,12 @@ against the CPU reference of the same IR; prints PASS/FAIL lines and
 appends one JSON record per check to $RESULTS. Exit status 1 when a check
 failed.
 
-  quant_check.py CONFIG MANIFEST.json EVAL_JSON GENERATE_JSON CPU_REFERENCE.jsonl
+  quant_check.py CONFIG MANIFEST.json EVAL_JSON GENERATE_JSON CPU_REFERENCE.jsonl [FORMAT]
 
 - manifest: the formats and sizes; for mixed precision (a CPU note "layers
-  at int8: ..."), the layers whose GEMMs are int8 must be those.
+  at int8: ..."), the layers whose GEMMs are int8 must be those; with
+  FORMAT (a model that arrived quantized, compiled without --quantize),
+  every quantized GEMM must have that format (and there must be some).
 - bits per byte on valid.txt (`sieve-run --eval --json`): within 5e-4 of
   the CPU reference's.
 - greedy generation (`sieve-run --prompt ... --json --check-kv`):
@@ -56,9 +58,10 @@ def shared_prefix(a, b):
 
 
 def main():
-    if len(sys.argv) != 6:
+    if len(sys.argv) not in (6, 7):
         sys.exit(__doc__)
-    config, manifest_path, eval_text, gen_text, cpu_path = sys.argv[1:]
+    config, manifest_path, eval_text, gen_text, cpu_path = sys.argv[1:6]
+    want_format = sys.argv[6] if len(sys.argv) == 7 else None
     manifest = json.load(open(manifest_path))
     cpu = {}
     for line in open(cpu_path):
@@ -90,6 +93,9 @@ def main():
         want = [int(x) for x in m.group(1).split()]
         rec["int8_layers"], rec["cpu_int8_layers"] = int8_layers(manifest), want
         ok = rec["int8_layers"] == want
+    if want_format:
+        rec["expected_format"] = want_format
+        ok = ok and list(rec["formats"]) == [want_format]
     report(ok, rec)
 
     # Bits per byte.

@@ -2,7 +2,7 @@
 # Quantization on the GPU (issue 9), in one run (about 4 minutes on an
 # H100):
 #
-#   CARRY=carry OUT=$OUT bash test/gpu/quant_e2e.sh [kernels] [kvkernels] [llama12] [hf]
+#   CARRY=carry OUT=$OUT bash test/gpu/quant_e2e.sh [kernels] [kvkernels] [llama12] [prequant] [hf]
 #
 # (default: kernels kvkernels llama12)
 # kernels: test/gpu/quant_gemm_test.cu: gemm_quant (int8 per channel, int4
@@ -39,6 +39,16 @@
 #     says why);
 #   - sieve-run --bench: prefill 512/2048 tokens, decode tokens/s at batch 1
 #     and 16 at 512 tokens of context, against fp16.
+# prequant (optional, about 2 minutes alone): models that arrive quantized.
+#   The same llama12 rewritten by test/gen/make_quantized_models.py --from
+#   ... --form nbits (com.microsoft MatMulNBits, 4 bits, blocks of 128, zero
+#   points) and --form dq (int8 DequantizeLinear per output channel),
+#   compiled without --quantize (variants prequant-nbits, prequant-dq):
+#   every GEMM's format in the manifest must be the model's (int4 g128 /
+#   int8), and bits per byte and greedy generation are checked as for
+#   llama12 against bench/results/prequant_cpu_reference.jsonl (made by
+#   PREQUANT="nbits dq" bench/quant_cpu_reference.sh). Needs python3 with
+#   onnx and numpy.
 # hf (optional, about 3 more minutes; needs torch and transformers): the
 #   Llama-3.2-1B shape (random weights, test/gpu/export_hf.py; HF_MODEL=
 #   selects another shape of that script) compiled as fp16, int8 and int4,
@@ -67,8 +77,8 @@ START=$SECONDS
 parts=" ${*:-kernels kvkernels llama12} "
 has() { [[ "$parts" == *" $1 "* ]]; }
 for p in $parts; do
-  case $p in kernels|kvkernels|llama12|hf) ;;
-    *) echo "unknown part '$p' (kernels, kvkernels, llama12, hf)"; exit 2 ;;
+  case $p in kernels|kvkernels|llama12|prequant|hf) ;;
+    *) echo "unknown part '$p' (kernels, kvkernels, llama12, prequant, hf)"; exit 2 ;;
   esac
 done
 CONFIGS=(${QUANT_CONFIGS:-$(quant_config_names)})
@@ -102,13 +112,17 @@ built() { # NAME: waits for its build; fails with the log when it did not
   fail "build $1"; cat "$WORK/$1.build.log"; return 1
 }
 
+# CONFIG_SRC[config]: a config's own model (then compiled without
+# --quantize) in place of compile_all's SRC.
+declare -A CONFIG_SRC=()
 compile_all() { # SRC OUTPREFIX LABEL CONFIG...: every config in parallel
   local src=$1 prefix=$2 label=$3 pids=() entry c opts
   shift 3
   for c in "$@"; do
     rm -rf "$prefix-$c.sieve"
-    opts=$(quant_options "$c" "$PROFILE_JSON")
-    args=("$src" -o "$prefix-$c.sieve" --dtype f16 --quiet ${SIEVE_COMPILE_FLAGS:-})
+    opts=""
+    [[ -z ${CONFIG_SRC[$c]:-} ]] && opts=$(quant_options "$c" "$PROFILE_JSON")
+    args=("${CONFIG_SRC[$c]:-$src}" -o "$prefix-$c.sieve" --dtype f16 --quiet ${SIEVE_COMPILE_FLAGS:-})
     [[ -n "$opts" ]] && args+=(--quantize="$opts")
     "$BIN/sieve-compile" "${args[@]}" > "$prefix-compile-$c.log" 2>&1 &
     pids+=("$!:$c")
@@ -123,11 +137,47 @@ compile_all() { # SRC OUTPREFIX LABEL CONFIG...: every config in parallel
   done
 }
 
+# check_variants CPU_JSONL [FORMAT] CONFIG...: for each compiled
+# $WORK/l12-CONFIG.sieve, bits per byte on valid.txt and greedy generation
+# with --check-kv against the CPU reference (test/gpu/quant_check.py); with
+# a FORMAT other than "-", every quantized GEMM must have it.
+check_variants() {
+  local cpu=$1 format=$2 c e g expect=()
+  shift 2
+  [[ $format != - ]] && expect=("$format")
+  for c in "$@"; do
+    [[ -d "$WORK/l12-$c.sieve" ]] || continue
+    e=$("$BIN/sieve-run" "$WORK/l12-$c.sieve" --eval "$TEXT" --json) || { fail "eval $c"; continue; }
+    g=$("$BIN/sieve-run" "$WORK/l12-$c.sieve" --prompt "The list type in Python" \
+      --max-new-tokens 64 --json --check-kv) || { fail "generate $c"; continue; }
+    python3 "$ROOT/test/gpu/quant_check.py" "$c" "$WORK/l12-$c.sieve/manifest.json" \
+      "$e" "$g" "$cpu" "${expect[@]}" || status=1
+  done
+}
+
+SRC="$ROOT/models/llama12/llama12_fp16w.onnx"
+TEXT="$ROOT/models/llama12/valid.txt"
 if has llama12; then
-  SRC="$ROOT/models/llama12/llama12_fp16w.onnx"
-  TEXT="$ROOT/models/llama12/valid.txt"
   note "compile llama12 as ${CONFIGS[*]}"
   compile_all "$SRC" "$WORK/l12" llama12 "${CONFIGS[@]}"
+fi
+PREQUANT=(prequant-nbits prequant-dq)
+declare -A PREQUANT_FORMAT=([prequant-nbits]="#sieve.quant<int4, group = 128, asym>"
+                            [prequant-dq]="#sieve.quant<int8>")
+if has prequant; then
+  note "llama12 arriving quantized (make_quantized_models.py --from): ${PREQUANT[*]}"
+  made=()
+  for c in "${PREQUANT[@]}"; do
+    rm -rf "$WORK/$c" "$WORK/l12-$c.sieve"
+    if python3 "$ROOT/test/gen/make_quantized_models.py" --from "$SRC" --form "${c#prequant-}" \
+      "$WORK/$c"; then
+      CONFIG_SRC[$c]="$WORK/$c/model.onnx"
+      made+=("$c")
+    else
+      fail "make $c"
+    fi
+  done
+  [[ ${#made[@]} -gt 0 ]] && compile_all "$SRC" "$WORK/l12" llama12 "${made[@]}"
 fi
 
 if has kernels && built quant_gemm_test; then
@@ -203,14 +253,7 @@ print(json.dumps(e))' "$e" "$g" "$c" >> "$CPU_NOW"
   fi
 
   note "per variant: manifest, bits per byte (GPU vs CPU), greedy generation with --check-kv"
-  for c in "${CONFIGS[@]}"; do
-    [[ -d "$WORK/l12-$c.sieve" ]] || continue
-    e=$("$BIN/sieve-run" "$WORK/l12-$c.sieve" --eval "$TEXT" --json) || { fail "eval $c"; continue; }
-    g=$("$BIN/sieve-run" "$WORK/l12-$c.sieve" --prompt "The list type in Python" \
-      --max-new-tokens 64 --json --check-kv) || { fail "generate $c"; continue; }
-    python3 "$ROOT/test/gpu/quant_check.py" "$c" "$WORK/l12-$c.sieve/manifest.json" \
-      "$e" "$g" "$CPU_NOW" || status=1
-  done
+  check_variants "$CPU_NOW" - "${CONFIGS[@]}"
 
   note "sieve-run --bench: prefill 512/2048, decode batch 1 and 16 at 512 of context"
   for c in "${CONFIGS[@]}"; do
@@ -244,6 +287,13 @@ for c in configs:
         f.write(json.dumps(out) + "\n")
     print(json.dumps(out))
 EOF
+fi
+
+if has prequant; then
+  note "per model arriving quantized: manifest formats, bits per byte (GPU vs CPU), greedy generation"
+  for c in "${PREQUANT[@]}"; do
+    check_variants "$ROOT/bench/results/prequant_cpu_reference.jsonl" "${PREQUANT_FORMAT[$c]}" "$c"
+  done
 fi
 
 if has hf; then

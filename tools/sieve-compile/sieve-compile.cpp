@@ -703,6 +703,11 @@ int main(int argc, char **argv) {
     runPasses("plan", plan);
   }
   k::ProgramOp program = theProgram(*module);
+  // Launches nvcc cannot instantiate are refused here, naming them, rather
+  // than by a static_assert in the build; --no-build still writes them out.
+  if (!noBuild && failed(sieve::checkBuildable(program)))
+    fail("this model has no GPU build (see the error above; --no-build "
+         "writes its sources and weights without building)");
 
   // Assemble beside the destination, then move into place.
   SmallString<256> staging(outputPath);

@@ -17,6 +17,14 @@ namespace sieve {
 /// the op) when a buffer is unplanned or a launch has no translation.
 mlir::LogicalResult emitCUDA(kernel::ProgramOp program, llvm::raw_ostream &os);
 
+/// Fails, with an error naming the first such launch and the supported
+/// values, when `program` holds a launch whose kernel template nvcc cannot
+/// instantiate: attention at a head_dim the CUDA kernels are not built for
+/// (kernel::hasAttentionKernel; a static_assert inside nvcc otherwise).
+/// The kernel IR and emitCUDA accept such programs, for inspection;
+/// sieve-compile calls this before it builds.
+mlir::LogicalResult checkBuildable(kernel::ProgramOp program);
+
 /// Bytes per token of the activation arena a planned program needs.
 int64_t arenaBytesPerToken(kernel::ProgramOp program);
 

@@ -16,4 +16,15 @@
 #define GET_OP_CLASSES
 #include "kernel/KernelOps.h.inc"
 
+namespace sieve::kernel {
+/// The head sizes the CUDA attention kernels are instantiated for
+/// (runtime/kernels/attention.cuh, checkHeadDim: a static_assert there).
+/// The kernel IR itself holds other sizes; what would reach nvcc with one
+/// is refused before the build (sieve::checkBuildable).
+inline bool hasAttentionKernel(int64_t headDim) {
+  return headDim == 32 || headDim == 64 || headDim == 128;
+}
+inline constexpr const char *kAttentionHeadDims = "32, 64 or 128";
+} // namespace sieve::kernel
+
 #endif // SIEVE_DIALECT_KERNEL_KERNELOPS_H
