@@ -332,6 +332,8 @@ def main():
     a = p.parse_args()
     if (a.src is None) != (a.form is None):
         p.error("--from and --form go together")
+    if a.src and not os.path.isfile(a.src):
+        p.error(f"--from {a.src}: no such file")
     if a.src:
         quantize_model(a.src, a.form, a.out)
     else:
