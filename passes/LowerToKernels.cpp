@@ -761,7 +761,9 @@ LogicalResult Lowering::lowerAttention(AttentionOp op) {
   }
   if (d % 16 != 0 || d > 256)
     return op.emitError("cannot lower to kernels: head_dim ")
-           << d << " has no attention kernel (multiples of 16 up to 256 do)";
+           << d << " has no attention kernel (the kernel level takes "
+           << "multiples of 16 up to 256; the CUDA kernels are built for "
+           << k::kAttentionHeadDims << ")";
 
   FlatSymbolRefAttr invFreq;
   sieve::RotaryStyleAttr style;
