@@ -177,7 +177,9 @@ def main():
            "(written by `bench/variants_gpu.sh`). Seeded random weights: speed and memory only. "
            "Decode at batch b reads the weights once per step plus b KV caches; "
            "% floor = (those bytes / measured copy bandwidth) / measured step time"
-           + ("." if bandwidth else " (not computed: no --ceilings)."), ""]
+           + ("." if bandwidth else
+              f" (only for {', '.join(sorted(per_part))}: ceilings given per part)." if per_part
+              else " (not computed: no --ceilings)."), ""]
     for table in (skip_table(rows, per_part.get("skip", bandwidth)),
                   quant_table(rows, per_part.get("quant", bandwidth)), gemfilter_table(rows)):
         out += table
