@@ -121,8 +121,10 @@ for m in $METHODS; do for b in $BUDGETS; do
     else echo "FAIL: CPU reference --retrieval $f"; tail -5 "$WORK/cpu-$f.err"; status=1; fi
     echo "$variant: waited $(( $(date +%s) - t0 )) s for the CPU reference's run"
   fi
-  python3 - "$WORK/gpu-$f.json" "$CPU" "$variant" "$WORK/cases.jsonl" $fresh <<'PY' | tee -a "$RESULTS" || status=1
+  python3 - "$ROOT/test/gpu" "$WORK/gpu-$f.json" "$CPU" "$variant" "$WORK/cases.jsonl" $fresh <<'PY' | tee -a "$RESULTS" || status=1
 import json, sys
+sys.path.insert(0, sys.argv.pop(1))
+from retrieval_cells import cells_record
 gpu = json.loads(open(sys.argv[1]).read().splitlines()[0])
 # The last run of the variant (the table's; both runs agree).
 cpu = [r for r in map(json.loads, open(sys.argv[2])) if r["variant"] == sys.argv[3]][-1]
@@ -145,20 +147,12 @@ n = len(cases)
 assert len(g) == len(c) == n, (len(g), len(c), n)
 for r, case in zip(c, cases):  # the same cases: length, depth, answer
     assert (r["context"], r["depth"], r["answer"]) == (case["length"], case["depth"], case["answer"])
-same = sum(a["predicted"] == b["predicted"] for a, b in zip(g, c))
-digits = sum(x == y for a, b in zip(g, c) for x, y in zip(a["predicted"], b["predicted"]))
-cells = {}
-for a, b in zip(g, c):
-    cell = cells.setdefault((b["context"], b["depth"]), [0, 0, 0])
-    cell[0] += a["correct"]; cell[1] += b["correct"]; cell[2] += 1
-print(json.dumps({"check": f"{sys.argv[3]} retrieval gpu vs cpu", "cases": n,
-                  "gpu_correct": sum(a["correct"] for a in g), "cpu_correct": sum(b["correct"] for b in c),
-                  "same_answer": same, "same_digits": digits,
-                  "cells": {f"{k[0]}@{k[1]}": v for k, v in sorted(cells.items())},
-                  "gpu_where": gpu.get("where"), "cpu_where": cpu.get("where")}))
-for (ctx, depth), (gc, cc, m) in sorted(cells.items()):
-    print(f"INFO: {sys.argv[3]} context {ctx} depth {depth}: GPU {gc}/{m}, CPU {cc}/{m}")
-gc, cc = sum(a["correct"] for a in g), sum(b["correct"] for b in c)
+record = cells_record(sys.argv[3], gpu, cpu)
+print(json.dumps(record))
+for key, (gc, cc, m) in record["cells"].items():
+    print(f"INFO: {sys.argv[3]} context {key.replace('@', ' depth ')}: GPU {gc}/{m}, CPU {cc}/{m}")
+same, digits = record["same_answer"], record["same_digits"]
+gc, cc = record["gpu_correct"], record["cpu_correct"]
 # GemFilter's kept sets agree with the CPU's in 57-69 of 72 cases and its
 # answers in 69-72 (f16 kernels against the CPU's float32 arithmetic): the
 # same tolerance here, at most 4 different answers, accuracy within 2.
