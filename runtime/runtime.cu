@@ -964,15 +964,8 @@ sieve_status evictSlot0(sieve_session *s, const EvictInfo &e, EvictState &state,
                              cudaMemcpyHostToDevice, s->stream),
              "uploading the kept positions");
   if (e.method == EvictMethod::H2O) {
-    // keep is ascending per (layer, head), so keep[i] >= i: compacting in
-    // place never overwrites a value still to be moved.
-    for (size_t lh = 0; lh < size_t(layers) * heads; ++lh) {
-      float *row = mass.data() + lh * n;
-      const int32_t *k = &keep[lh * kept];
-      for (int i = 0; i < kept; ++i)
-        row[i] = row[k[i]];
-      std::fill(row + kept, row + n, 0.0f);
-    }
+    for (size_t lh = 0; lh < size_t(layers) * heads; ++lh)
+      sieve::select::compactKept(mass.data() + lh * n, &keep[lh * kept], kept, n);
     SIEVE_CUDA(cudaMemcpy2DAsync(state.mass, ctx * sizeof(float), mass.data(), n * sizeof(float),
                                  n * sizeof(float), size_t(layers) * heads,
                                  cudaMemcpyHostToDevice, s->stream),

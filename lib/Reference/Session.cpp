@@ -1217,12 +1217,10 @@ void Session::Impl::evictCaches() {
         // keep is ascending, so keep[i] >= i: moving forward never
         // overwrites a vector still to be moved.
         for (size_t i = 0; i < keep.size(); ++i)
-          if (int64_t(i) != keep[i]) {
+          if (int64_t(i) != keep[i])
             kv.move(base + i, base + keep[i]);
-            acc[base + i] = acc[base + keep[i]];
-          }
-        std::fill(acc.begin() + base + keep.size(), acc.begin() + base + len,
-                  0.0f);
+        sieve::select::compactKept(acc.data() + base, keep.data(),
+                                   int64_t(keep.size()), len);
       }
     }
   }

@@ -93,6 +93,18 @@ std::vector<int64_t> evictKeep(const F *mass, int64_t stride, int64_t heads, int
   return keep;
 }
 
+/* A mass row after its cache row was compacted to the `kept` ascending
+ * positions `keep` (H2O's running scores follow the cache): row[i] =
+ * row[keep[i]], the rest of its `len` positions zero. keep is ascending, so
+ * keep[i] >= i: moving forward never overwrites a value still to be moved
+ * (the cache's vectors are compacted the same way). */
+template <typename F, typename I>
+void compactKept(F *row, const I *keep, int64_t kept, int64_t len) {
+  for (int64_t i = 0; i < kept; ++i)
+    row[i] = row[keep[i]];
+  std::fill(row + kept, row + len, F(0));
+}
+
 } // namespace sieve::select
 
 #endif
