@@ -41,18 +41,17 @@ if ! nvidia-smi -L; then
   exit 1
 fi
 [ -x "$NVCC" ] || { echo "FAIL quant_gemv_bench: no nvcc at $NVCC (set NVCC)"; exit 1; }
+# build RUNTIME_DIR OUTPUT: quant_gemm_test against the kernels of RUNTIME_DIR.
+build() {
+  "$NVCC" -std=c++17 -O2 -gencode=arch=compute_90a,code=sm_90a -I"$1" -I"$ROOT/include" \
+    -I"$ROOT/test/gpu" "$ROOT/test/gpu/quant_gemm_test.cu" -o "$2" -lcublasLt -lcublas
+}
 echo "== build quant_gemm_test"
-if ! "$NVCC" -std=c++17 -O2 -gencode=arch=compute_90a,code=sm_90a -I"$ROOT/runtime" \
-    -I"$ROOT/include" -I"$ROOT/test/gpu" "$ROOT/test/gpu/quant_gemm_test.cu" \
-    -o "$BUILD/quant_gemm_test" -lcublasLt -lcublas; then
-  echo "FAIL quant_gemv_bench: quant_gemm_test does not build"
-  exit 1
-fi
+build "$ROOT/runtime" "$BUILD/quant_gemm_test" ||
+  { echo "FAIL quant_gemv_bench: quant_gemm_test does not build"; exit 1; }
 if [ -n "${BASELINE:-}" ]; then
   echo "== build quant_gemm_test against the baseline runtime $BASELINE"
-  "$NVCC" -std=c++17 -O2 -gencode=arch=compute_90a,code=sm_90a -I"$BASELINE" \
-    -I"$ROOT/include" -I"$ROOT/test/gpu" "$ROOT/test/gpu/quant_gemm_test.cu" \
-    -o "$BUILD/quant_gemm_test_baseline" -lcublasLt -lcublas ||
+  build "$BASELINE" "$BUILD/quant_gemm_test_baseline" ||
     { echo "FAIL quant_gemv_bench: the baseline does not build"; exit 1; }
 fi
 echo "== quant_gemm_test --bench (built in $((SECONDS - START)) s)"
