@@ -977,15 +977,6 @@ template <typename T> void bench(const LtContext &lt) {
   }
 }
 
-// Device-to-device copy bandwidth (bytes read + written per second) of a
-// 1 GiB buffer: the floor the skinny GEMM table compares with.
-double copyGBs() {
-  size_t bytes = size_t(1) << 30;
-  Dev<char> a(bytes), b(bytes);
-  CUDA_OK(cudaMemset(a.p, 1, bytes));
-  float ms = timeMs([&] { cudaMemcpyAsync(b.p, a.p, bytes, cudaMemcpyDeviceToDevice); }, 20);
-  return 2.0 * bytes / ms / 1e6;
-}
 
 // Decode GEMMs (rows <= 16): gemm() (the skinny kernel) vs cuBLASLt vs the
 // time to read the weights once at the measured copy bandwidth. Weight

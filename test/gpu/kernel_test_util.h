@@ -86,4 +86,14 @@ template <typename F> float timeMs(F fn, int reps = 30) {
   return t[t.size() / 2];
 }
 
+// Device-to-device copy bandwidth (bytes read + written per second) of a
+// 1 GiB buffer: the floor the decode GEMM tables compare with.
+inline double copyGBs() {
+  size_t bytes = size_t(1) << 30;
+  Dev<char> a(bytes), b(bytes);
+  CUDA_OK(cudaMemset(a.p, 1, bytes));
+  float ms = timeMs([&] { cudaMemcpyAsync(b.p, a.p, bytes, cudaMemcpyDeviceToDevice); }, 20);
+  return 2.0 * bytes / ms / 1e6;
+}
+
 } // namespace test

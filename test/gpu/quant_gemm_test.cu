@@ -619,14 +619,6 @@ void testRefusals(const LtContext &lt) {
   refused("gemm_quant refuses fp8 without an activation scratch");
 }
 
-double copyGBs() {
-  size_t bytes = size_t(1) << 30;
-  Dev<char> a(bytes), b(bytes);
-  CUDA_OK(cudaMemset(a.p, 1, bytes));
-  float ms = timeMs([&] { cudaMemcpyAsync(b.p, a.p, bytes, cudaMemcpyDeviceToDevice); }, 20);
-  return 2.0 * bytes / ms / 1e6;
-}
-
 // One decode shape, each kernel on rotating copies of the weight (at least
 // 256 MiB cycled, beyond the 50 MiB L2): the f16 gemm() of the same shape
 // (skinny kernel or cuBLASLt, as the fp16 model runs it), and for int8 and
