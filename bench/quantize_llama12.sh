@@ -8,6 +8,11 @@
 # about 3 minutes per configuration on a loaded 2-core machine).
 #
 #   [SEEDS="0 1 2"] [AWQ_HEAD=1] bench/quantize_llama12.sh [BUILD_DIR] [--max-windows N]
+#   ONLY="kv-int4-g32 kv-int4-g16" bench/quantize_llama12.sh [BUILD_DIR] ...
+#
+# ONLY measures just the named configurations and replaces (or adds) their
+# lines in the existing results, keeping the others (the table is remade
+# from all of them, in this script's order).
 #
 # The calibration profile (AWQ, LIM, ZD) is `sieve-run --profile` over the
 # first 64 windows of valid.txt (the convention of issue 8's reference;
@@ -31,9 +36,17 @@ NAME=quantize_llama12
 OUT="$ROOT/bench/results"
 mkdir -p "$OUT"
 RESULTS="$OUT/$NAME.jsonl"
-: > "$RESULTS"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
+ONLY=" ${ONLY:-} "
+NEW="$TMP/new.jsonl" # this run's lines, merged into $RESULTS at the end
+: > "$NEW"
+# wanted NAME: whether this run measures NAME (every name without ONLY);
+# records NAME's place in the table either way.
+wanted() {
+  echo "$1" >> "$TMP/order"
+  [[ "$ONLY" == "  " || "$ONLY" == *" $1 "* ]]
+}
 evalflags=(--eval "$TEXT" --json)
 [ "$MAXW" != 0 ] && evalflags+=(--max-windows "$MAXW")
 
@@ -54,11 +67,12 @@ r = json.loads(sys.argv[1])
 r.update(config=sys.argv[2], options=sys.argv[3], note=sys.argv[4],
          quantized_bytes=int(sys.argv[5]), load=sys.argv[6])
 print(json.dumps(r))" "$report" "$1" "$3" "$4" "$(cat "$TMP/bytes")" \
-    "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RESULTS"
+    "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$NEW"
 }
 
 quantize() { # NAME OPTIONS
   local note
+  wanted "$1" || return 0
   note=$("$OPT" --sieve-quantize="$2 weights-file=$TMP/$1.bin" \
     "$TMP/fp32.mlir" -o "$TMP/$1.mlir" 2>&1 |
     sed -n 's/.*remark: sieve-quantize: //p')
@@ -70,8 +84,10 @@ quantize() { # NAME OPTIONS
 
 P="profile=$TMP/profile.json"
 echo 0 > "$TMP/bytes"
-measure fp32 "$TMP/fp32.mlir" "" "float32 weights"
-measure fp16 "$TMP/fp16.mlir" "" "llama12_fp16w (weights rounded to f16)"
+if wanted fp32; then measure fp32 "$TMP/fp32.mlir" "" "float32 weights"; fi
+if wanted fp16; then
+  measure fp16 "$TMP/fp16.mlir" "" "llama12_fp16w (weights rounded to f16)"
+fi
 quantize int8 "weights=int8"
 quantize int4-rtn "weights=int4 group=128"
 quantize int4-rtn-head "weights=int4 group=128 lm-head=true"
@@ -82,6 +98,9 @@ quantize fp8 "weights=fp8"
 quantize kv-int8 "kv=int8"
 quantize kv-fp8 "kv=fp8"
 quantize kv-int4 "kv=int4"
+quantize kv-int4-g32 "kv=int4 kv-group=32"
+quantize kv-int4-g16 "kv=int4 kv-group=16"
+quantize kv-int4-g8 "kv=int4 kv-group=8"
 for bits in 5 6; do
   quantize "mixed$bits-lim" "weights=int4 target-bits=$bits order=lim $P"
   quantize "mixed$bits-zd" "weights=int4 target-bits=$bits order=zd $P"
@@ -91,9 +110,20 @@ for bits in 5 6; do
   done
 done
 
-/usr/bin/python3 - "$RESULTS" "$OUT/$NAME.md" "$MAXW" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
+/usr/bin/python3 - "$RESULTS" "$OUT/$NAME.md" "$MAXW" "$NEW" "$TMP/order" "$ONLY" <<'PY'
+import json, os, sys
+# Without ONLY this run's lines are the results; with it they replace the
+# lines of the same configurations. Table order: this script's.
+new = [json.loads(l) for l in open(sys.argv[4]) if l.strip()]
+old = []
+if sys.argv[6].strip() and os.path.exists(sys.argv[1]):
+    old = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by_config = {r["config"]: r for r in old}
+by_config.update({r["config"]: r for r in new})
+order = [l.strip() for l in open(sys.argv[5])]
+rows = [by_config.pop(c) for c in order if c in by_config] + list(by_config.values())
+with open(sys.argv[1], "w") as f:
+    f.writelines(json.dumps(r) + "\n" for r in rows)
 base = next(r for r in rows if r["config"] == "fp32")["bits_per_byte"]
 w = rows[0]["windows"]
 out = [f"llama12 float32, valid.txt, {w} windows of 512 "

@@ -684,7 +684,7 @@ struct RotatedView {
 
 /// The KV-cache format is the program's, so every attention must store its
 /// cache alike; the kernels quantize int8 and fp8 (one scale per vector)
-/// and int4 with one group per vector.
+/// and int4 with groups that divide head_dim in multiples of 8.
 LogicalResult Lowering::checkKVFormat(AttentionOp op) {
   KVAttr kv = op.getKvAttr();
   auto error = [&] {
@@ -692,10 +692,10 @@ LogicalResult Lowering::checkKVFormat(AttentionOp op) {
                         "layer ")
            << layerOf.lookup(op) << ": ";
   };
-  if (kv && kv.getKind() == QuantKind::int4 && kv.getGroup() != op.getHeadDim())
-    return error() << "KV-cache format " << kv
-                   << " has no GPU kernel yet (int4 groups of head_dim "
-                   << op.getHeadDim() << " do)";
+  if (std::string why = k::kvFormatUnsupportedReason(kv, op.getHeadDim());
+      !why.empty())
+    return error() << "KV-cache format " << kv << " has no GPU kernel: "
+                   << why;
   if (kv && !k::hasAttentionKernel(op.getHeadDim()))
     return error() << "a quantized KV cache " << kv << " needs head_dim "
                    << k::kAttentionHeadDims << ", not " << op.getHeadDim();

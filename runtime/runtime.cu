@@ -22,8 +22,9 @@ using namespace sieve::rt;
 
 // ABI 2: FilterInfo::num_kv_layers, sieve_session_memory, ModelInfo
 // kv_format / kv_vector_bytes. ABI 3: StepArgs::position_shift and
-// kv_mass, sieve_generated_evict_info (the weights.bin header is unchanged).
-static_assert(SIEVE_RUNTIME_ABI_VERSION == 3, "update the weights.bin checks with the ABI");
+// kv_mass, sieve_generated_evict_info. ABI 4: ModelInfo::kv_group (int4 KV
+// groups smaller than head_dim). The weights.bin header is unchanged since 1.
+static_assert(SIEVE_RUNTIME_ABI_VERSION == 4, "update the weights.bin checks with the ABI");
 
 namespace {
 
@@ -445,11 +446,14 @@ sieve_status sieve_model_open(const char *model_dir, sieve_model **out) {
                 static_cast<int>(info->dtype));
   if ((info->kv_format != KVFormat::Dense && info->kv_format != KVFormat::Int8 &&
        info->kv_format != KVFormat::FP8 && info->kv_format != KVFormat::Int4) ||
-      info->kv_vector_bytes != kv_vector_bytes(info->kv_format, info->head_dim, 2))
+      (info->kv_format == KVFormat::Int4 ? !kv_group_supported(info->head_dim, info->kv_group)
+                                         : info->kv_group != info->head_dim) ||
+      info->kv_vector_bytes !=
+          kv_vector_bytes(info->kv_format, info->head_dim, 2, info->kv_group))
     return fail(SIEVE_ERROR_VERSION_MISMATCH,
-                "the model code names KV format %d with %d-byte vectors, which this runtime "
-                "does not store",
-                static_cast<int>(info->kv_format), info->kv_vector_bytes);
+                "the model code names KV format %d with groups of %d and %d-byte vectors, "
+                "which this runtime does not store",
+                static_cast<int>(info->kv_format), info->kv_group, info->kv_vector_bytes);
   int devices = 0;
   cudaError_t e = cudaGetDeviceCount(&devices);
   if (e != cudaSuccess || devices == 0) {

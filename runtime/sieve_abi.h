@@ -27,7 +27,7 @@ enum class DType : int32_t { F16 = 0, BF16 = 1 };
 // How the KV cache stores each (position, KV head) vector of head_dim values
 // (docs/quantization.md, "KV cache on the GPU"): dtype values; int8 / E4M3
 // codes with one f32 scale per vector; or uint4 codes with one f32 scale and
-// one zero point per vector (asymmetric, one group of head_dim).
+// one zero point per group of ModelInfo::kv_group values (asymmetric).
 enum class KVFormat : int32_t { Dense = 0, Int8 = 1, FP8 = 2, Int4 = 3 };
 
 // weights.bin: a 4096-byte header, then the payload the offsets refer to.
@@ -53,7 +53,9 @@ struct ModelInfo {
   int32_t kv_block_size;     // tokens per KV-cache block
   KVFormat kv_format;        // storage of the KV cache
   int32_t kv_vector_bytes;   // bytes of one (position, KV head) vector of
-                             //   keys (or values), its scale included
+                             //   keys (or values), its scales included
+  int32_t kv_group;          // Int4: values per scale / zero point (divides
+                             //   head_dim); head_dim for the other formats
   uint64_t weights_bytes;    // payload bytes of weights.bin
   uint64_t act_bytes_per_token; // arena = this * max_tokens + act_bytes_fixed
   uint64_t act_bytes_fixed;

@@ -123,9 +123,11 @@ void gather_rows(cudaStream_t stream, const T *in, const int32_t *rows,
 //   block = block_table[slot * max_blocks_per_seq + pos / block_size]
 //   k_cache[((block * num_kv_heads + h) * block_size + pos % block_size)
 //           * head_dim + d]
-// for the Dense format; quantized formats (F = Int8, FP8) store codes and
-// one scale per (position, KV head) vector instead (kernels/kv_cache.cuh)
-// and need head_dim 32, 64 or 128.
+// for the Dense format; quantized formats (F = Int8, FP8, Int4) store codes
+// and one scale per (position, KV head) vector, or for Int4 one scale and
+// zero point per group of kv_group values (0: head_dim; a multiple of 8
+// dividing head_dim), instead (kernels/kv_cache.cuh) and need head_dim 32,
+// 64 or 128. The attention launchers read the cache with the same kv_group.
 template <typename T, KVFormat F = KVFormat::Dense>
 void rotary_kv_append(const StepArgs &args, const T *qkv, int ld,
                       int q_offset, int k_offset, int v_offset,
@@ -133,7 +135,8 @@ void rotary_kv_append(const StepArgs &args, const T *qkv, int ld,
                       int rotary_dim, RotaryStyle style,
                       const float *inv_freq, float attention_scaling,
                       T *q_out, typename KVCache<T, F>::Code *k_cache,
-                      typename KVCache<T, F>::Code *v_cache, int block_size);
+                      typename KVCache<T, F>::Code *v_cache, int block_size,
+                      int kv_group = 0);
 
 // Causal attention of the packed queries q [T, num_heads * head_dim] over
 // the paged cache (already holding this launch's keys and values): query
@@ -148,7 +151,7 @@ void attention_prefill(const StepArgs &args, const T *q,
                        const typename KVCache<T, F>::Code *k_cache,
                        const typename KVCache<T, F>::Code *v_cache, T *out,
                        int num_heads, int num_kv_heads, float scale,
-                       int block_size);
+                       int block_size, int kv_group = 0);
 // Decode: one query per slot (T == B), split-KV over args.max_context
 // (FlashDecoding: partial softmax per split in args.attn_scratch, then a
 // combine), so launch geometry does not depend on the current lengths.
@@ -157,7 +160,7 @@ void attention_decode(const StepArgs &args, const T *q,
                       const typename KVCache<T, F>::Code *k_cache,
                       const typename KVCache<T, F>::Code *v_cache, T *out,
                       int num_heads, int num_kv_heads, float scale,
-                      int block_size);
+                      int block_size, int kv_group = 0);
 // Bytes of args.attn_scratch attention_decode needs (host). head_dim is
 // needed because each split keeps an unnormalized head_dim-wide partial.
 inline size_t attention_decode_scratch_bytes(int max_batch, int num_heads,

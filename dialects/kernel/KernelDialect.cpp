@@ -28,9 +28,9 @@ int64_t ProgramOp::getKvVectorBytes() {
   sieve::KVAttr kv = getKvAttr();
   if (!kv)
     return int64_t(getHeadDim()) * getElementBytes();
-  // uint4 codes, an f32 scale and a zero-point byte (one group per vector).
+  // uint4 codes, then an f32 scale and a zero-point byte per group.
   if (kv.getKind() == sieve::QuantKind::int4)
-    return int64_t(getHeadDim()) / 2 + 5;
+    return int64_t(getHeadDim()) / 2 + 5 * (getHeadDim() / getKvGroup());
   // int8 / E4M3 codes (one byte each) and one f32 scale.
   return int64_t(getHeadDim()) + 4;
 }
@@ -99,18 +99,35 @@ LogicalResult BufferOp::verify() {
   return success();
 }
 
+std::string sieve::kernel::kvFormatUnsupportedReason(sieve::KVAttr kv,
+                                                     int64_t headDim) {
+  if (!kv || kv.getKind() != sieve::QuantKind::int4)
+    return "";
+  int64_t group = kv.getGroup();
+  if (group <= 0 || headDim % group)
+    return (Twine("its int4 group of ") + Twine(group) +
+            " values does not divide head_dim " + Twine(headDim))
+        .str();
+  if (group % kKVGroupQuantum)
+    return (Twine("its int4 group of ") + Twine(group) +
+            " values is not a multiple of " + Twine(kKVGroupQuantum) +
+            " (the attention kernels dequantize " + Twine(kKVGroupQuantum) +
+            " codes per load with one scale and zero point)")
+        .str();
+  return "";
+}
+
 /// What the GPU kernels support of a quantized KV cache: int8 and fp8 (one
-/// scale per vector), int4 with one group per vector, and head sizes whose
-/// vector the append kernel reduces within one CTA of 256 threads in whole
-/// warps.
+/// scale per vector), int4 with groups that divide head_dim in multiples of
+/// 8, and head sizes whose vector the append kernel reduces within one CTA
+/// of 256 threads in whole warps.
 static LogicalResult verifyKVFormat(Operation *op, sieve::KVAttr kv,
                                     int64_t headDim) {
   if (!kv)
     return success();
-  if (kv.getKind() == sieve::QuantKind::int4 && kv.getGroup() != headDim)
+  if (std::string why = kvFormatUnsupportedReason(kv, headDim); !why.empty())
     return op->emitOpError("KV-cache format ")
-           << kv << " has no GPU kernel (int4 groups of head_dim " << headDim
-           << " do)";
+           << kv << " has no GPU kernel: " << why;
   if (!hasAttentionKernel(headDim))
     return op->emitOpError("a quantized KV cache needs head_dim ")
            << kAttentionHeadDims << ", not " << headDim;
@@ -499,6 +516,10 @@ LogicalResult ProgramOp::verifyRegions() {
   Type dtype = getDtype();
   if (!dtype.isF16() && !dtype.isBF16())
     return emitOpError("dtype must be f16 or bf16, not ") << dtype;
+  // The program's KV format sizes the cache (getKvVectorBytes) even with
+  // no launch naming it.
+  if (failed(verifyKVFormat(*this, getKvAttr(), getHeadDim())))
+    return failure();
   int64_t end = 0;
   for (auto w : getBody().getOps<WeightOp>())
     end = std::max<int64_t>(end, w.getOffset() + w.getByteSize());

@@ -21,9 +21,9 @@ def Kernel_ProgramOp : Kernel_Op<"program", [
     the layers that own a KV cache and its shape, the KV block size, and
     the KV cache's storage format `kv` (absent: `dtype` values;
     `#sieve.kv<int8>` / `#sieve.kv<fp8>`: codes and one f32 scale per
-    (position, KV head); `#sieve.kv<int4, group = head_dim>`: uint4 codes,
-    an f32 scale and a zero point per (position, KV head);
-    docs/quantization.md). The verifier checks every
+    (position, KV head); `#sieve.kv<int4, group = G>`: uint4 codes, an f32
+    scale and a zero point per G values of each (position, KV head), G a
+    multiple of 8 dividing head_dim; docs/quantization.md). The verifier checks every
     launch against the weights and buffers it names, and that every launch
     that touches the KV cache names the program's format.
     ```mlir
@@ -50,9 +50,16 @@ def Kernel_ProgramOp : Kernel_Op<"program", [
     int64_t getElementBytes();
     /// Bytes of one (position, KV head) vector of keys or values in the
     /// cache: head_dim dtype values, head_dim one-byte codes and their f32
-    /// scale, or head_dim / 2 bytes of uint4 codes, an f32 scale and a
-    /// zero-point byte (ModelInfo::kv_vector_bytes).
+    /// scale, or head_dim / 2 bytes of uint4 codes, then an f32 scale and a
+    /// zero-point byte per group (ModelInfo::kv_vector_bytes).
     int64_t getKvVectorBytes();
+    /// Values per KV-cache scale (ModelInfo::kv_group): the int4 group,
+    /// else head_dim (one scale, or none, per vector).
+    int64_t getKvGroup() {
+      sieve::KVAttr kv = getKvAttr();
+      return kv && kv.getKind() == sieve::QuantKind::int4 ? kv.getGroup()
+                                                          : getHeadDim();
+    }
     /// KV-cache bytes of one token: keys and values of every KV layer.
     int64_t getKvBytesPerToken() {
       return 2 * getNumKvLayers() * getNumKvHeads() * getKvVectorBytes();

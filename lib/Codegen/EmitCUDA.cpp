@@ -115,7 +115,7 @@ const char *kvFormatName(sieve::KVAttr kv) {
   case sieve::QuantKind::fp8:
     return "FP8";
   case sieve::QuantKind::int4:
-    return "Int4"; // one group per vector (the kernel ops' verifier)
+    return "Int4"; // groups of ModelInfo::kv_group values
   }
   llvm_unreachable("unknown KV-cache format");
 }
@@ -180,6 +180,7 @@ LogicalResult Emitter::emit() {
      << "    /*kv_format=*/KVFormat::" << kvFormatName(program.getKvAttr())
      << ",\n"
      << "    /*kv_vector_bytes=*/" << program.getKvVectorBytes() << ",\n"
+     << "    /*kv_group=*/" << program.getKvGroup() << ",\n"
      << "    /*weights_bytes=*/" << program.getWeightsBytes() << "ull,\n"
      << "    /*act_bytes_per_token=*/"
      << arenaBytesPerToken(program) + quantActBytesPerToken(program)
@@ -197,6 +198,8 @@ LogicalResult Emitter::emit() {
      << "constexpr KVFormat kKV = KVFormat::"
      << kvFormatName(program.getKvAttr()) << ";\n"
      << "using KV = KVCache<T, kKV>::Code;\n"
+     << "// Values per KV scale (the int4 group; head_dim otherwise).\n"
+     << "constexpr int kKVGroup = " << program.getKvGroup() << ";\n"
      << "KV *kCache(const StepArgs &a, int layer) {\n"
      << "  return static_cast<KV *>(a.k_cache[layer]);\n"
      << "}\n"
@@ -468,7 +471,8 @@ LogicalResult Emitter::emitLaunch(Operation *op) {
            << weight(r.getInvFreqAttr(), "float") << ", "
            << floatLiteral(r.getAttentionScaling().convertToFloat()) << ", "
            << buf(r.getQOutAttr()) << ", kCache(a, " << r.getLayer()
-           << "), vCache(a, " << r.getLayer() << "), " << block << ");\n";
+           << "), vCache(a, " << r.getLayer() << "), " << block
+           << ", kKVGroup);\n";
         return success();
       })
       .Case<k::AttentionPrefillOp, k::AttentionDecodeOp>([&](auto attn) {
@@ -479,7 +483,7 @@ LogicalResult Emitter::emitLaunch(Operation *op) {
            << attn.getLayer() << "), " << buf(attn.getOutAttr()) << ", "
            << attn.getNumHeads() << ", " << attn.getNumKvHeads() << ", "
            << floatLiteral(attn.getScale().convertToFloat()) << ", " << block
-           << ");\n";
+           << ", kKVGroup);\n";
         return success();
       })
       .Case([&](k::TokenScoresOp t) {

@@ -271,7 +271,7 @@ void attentionPrefillMma(const StepArgs &args, const T *q,
                          const typename KVCache<T, F>::Code *k_cache,
                          const typename KVCache<T, F>::Code *v_cache, T *out,
                          int num_heads, int num_kv_heads, float scale,
-                         int block_size) {
+                         int block_size, int kv_group) {
   constexpr size_t smem = fa::Layout<HeadDim>::bytes;
   auto kernel = attentionPrefillMmaKernel<T, HeadDim, F, Warps>;
   // Above the 48 KiB default for HeadDim 128: opt in (a host-side
@@ -282,8 +282,20 @@ void attentionPrefillMma(const StepArgs &args, const T *q,
             num_heads, args.num_seqs);
   launchDependent(kernel, grid, fa::Tiling<Warps>::threads, smem, args.stream,
                   q, k_cache, v_cache, out, num_heads, num_kv_heads,
-                  scale * kLog2e, block_size, args.query_start, args.positions,
-                  args.block_table, args.max_blocks_per_seq);
+                  scale * kLog2e, block_size, kv_group, args.query_start,
+                  args.positions, args.block_table, args.max_blocks_per_seq);
+}
+
+// The int4 group the kernels read with (kv_group 0: one group of HeadDim);
+// 0 after recording a launcher error for a group they cannot read.
+template <int HeadDim, KVFormat F>
+int kvGroupOrError(const char *launcher, int kv_group) {
+  const int group = kv_group ? kv_group : HeadDim;
+  if (F == KVFormat::Int4 && !kv_group_supported(HeadDim, group)) {
+    recordLauncherError(launcher, group);
+    return 0;
+  }
+  return group;
 }
 
 // Query rows from which a prefill uses 128-query tiles (8 warps sharing
@@ -297,20 +309,26 @@ void attention_prefill(const StepArgs &args, const T *q,
                        const typename KVCache<T, F>::Code *k_cache,
                        const typename KVCache<T, F>::Code *v_cache, T *out,
                        int num_heads, int num_kv_heads, float scale,
-                       int block_size) {
+                       int block_size, int kv_group) {
   static_assert(detail::isStorageType<T>(),
                 "attention: T must be half or __nv_bfloat16");
   detail::checkHeadDim<HeadDim>();
   if (args.num_tokens <= 0 || args.num_seqs <= 0 || args.max_query_len <= 0)
     return;
+  const int group = detail::kvGroupOrError<HeadDim, F>(
+      "attention_prefill: the int4 KV group must divide head_dim and be a "
+      "multiple of 8",
+      kv_group);
+  if (!group)
+    return;
   if (args.max_query_len >= detail::kWidePrefillQueries)
     detail::attentionPrefillMma<T, HeadDim, F, 8>(args, q, k_cache, v_cache,
                                                   out, num_heads, num_kv_heads,
-                                                  scale, block_size);
+                                                  scale, block_size, group);
   else
     detail::attentionPrefillMma<T, HeadDim, F, 4>(args, q, k_cache, v_cache,
                                                   out, num_heads, num_kv_heads,
-                                                  scale, block_size);
+                                                  scale, block_size, group);
 }
 
 template <typename T, int HeadDim, KVFormat F>
@@ -318,11 +336,17 @@ void attention_decode(const StepArgs &args, const T *q,
                       const typename KVCache<T, F>::Code *k_cache,
                       const typename KVCache<T, F>::Code *v_cache, T *out,
                       int num_heads, int num_kv_heads, float scale,
-                      int block_size) {
+                      int block_size, int kv_group) {
   static_assert(detail::isStorageType<T>(),
                 "attention: T must be half or __nv_bfloat16");
   detail::checkHeadDim<HeadDim>();
   if (args.num_seqs <= 0)
+    return;
+  const int kvGroup = detail::kvGroupOrError<HeadDim, F>(
+      "attention_decode: the int4 KV group must divide head_dim and be a "
+      "multiple of 8",
+      kv_group);
+  if (!kvGroup)
     return;
   int splits = detail::decodeSplits(args.max_context);
   int group = num_heads / num_kv_heads;
@@ -337,7 +361,7 @@ void attention_decode(const StepArgs &args, const T *q,
   detail::launchDependent(
       detail::attentionDecodeKernel<T, HeadDim, F>, grid, detail::kDecodeThreads,
       smem, args.stream, q, k_cache, v_cache, num_heads, num_kv_heads,
-      scale * detail::kLog2e, block_size, args.kv_len, args.block_table,
+      scale * detail::kLog2e, block_size, kvGroup, args.kv_len, args.block_table,
       args.max_blocks_per_seq, args.attn_scratch, splits);
   detail::launchDependent(detail::attentionCombineKernel<T, HeadDim>,
                           dim3(num_heads, args.num_seqs), HeadDim, 0,

@@ -14,8 +14,10 @@
 //      shuffles and over the warps in shared memory.
 // The partial (m, l, unnormalized acc) goes to the scratch; splits past a
 // slot's length write an empty partial (l = 0). A quantized cache (F) is
-// read as 8 codes (8 bytes) and the row's scale per lane, dequantized into
-// the same float registers.
+// read as 8 codes (8 bytes; int4: 4 bytes) and the scale (and zero point)
+// of their group per lane, dequantized into the same float registers
+// (kvGroup: the int4 group, a multiple of 8, so a lane's 8 values share
+// one).
 //
 // attentionCombineKernel merges the partials of each (slot, head).
 #pragma once
@@ -56,7 +58,7 @@ __global__ void __launch_bounds__(kDecodeThreads)
                           const typename KVCache<T, F>::Code *kCache,
                           const typename KVCache<T, F>::Code *vCache,
                           int numHeads, int numKvHeads, float scaleLog2,
-                          int blockSize, const int32_t *kvLen,
+                          int blockSize, int kvGroup, const int32_t *kvLen,
                           const int32_t *blockTable, int maxBlocksPerSeq,
                           float *scratch, int splits) {
   awaitPredecessor();
@@ -105,7 +107,7 @@ __global__ void __launch_bounds__(kDecodeThreads)
     } else {
       int pos = first + j;
       kvLoad8<F>(cache, slotBlocks[pos / blockSize] * int64_t(numKvHeads) + kvHead,
-                 pos % blockSize, part * 8, HeadDim, blockSize, out);
+                 pos % blockSize, part * 8, HeadDim, blockSize, kvGroup, out);
     }
   };
 

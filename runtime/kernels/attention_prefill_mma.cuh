@@ -98,12 +98,13 @@ loadKvTileAsync(const T *kCache, const T *vCache, const int32_t *slotBlocks,
 
 // The same tile from a quantized cache: codes and scales are read and
 // dequantized by the threads into Ks / Vs (rounded to T, the type the mma
-// reads), synchronously. Zeros past `end`, as above.
+// reads), synchronously. Zeros past `end`, as above. kvGroup: the int4
+// group (values per scale and zero point).
 template <typename T, int HeadDim, KVFormat F, int Threads>
 __device__ __forceinline__ void
 loadKvTileQuant(const uint8_t *kCache, const uint8_t *vCache,
-                const int32_t *slotBlocks, int blockSize, int numKvHeads,
-                int kvHead, int first, int end, T *Ks, T *Vs) {
+                const int32_t *slotBlocks, int blockSize, int kvGroup,
+                int numKvHeads, int kvHead, int first, int end, T *Ks, T *Vs) {
   constexpr int vecPerRow = HeadDim / 8, perThread = kKeys * vecPerRow / Threads;
   static_assert(kKeys * vecPerRow % Threads == 0, "whole 8-value chunks per thread");
   // A fixed trip count, unrolled: the loads of all chunks can be in flight.
@@ -114,8 +115,8 @@ loadKvTileQuant(const uint8_t *kCache, const uint8_t *vCache,
     float kv[8] = {}, vv[8] = {};
     if (pos < end) {
       int64_t tile = slotBlocks[pos / blockSize] * int64_t(numKvHeads) + kvHead;
-      kvLoad8<F>(kCache, tile, pos % blockSize, d, HeadDim, blockSize, kv);
-      kvLoad8<F>(vCache, tile, pos % blockSize, d, HeadDim, blockSize, vv);
+      kvLoad8<F>(kCache, tile, pos % blockSize, d, HeadDim, blockSize, kvGroup, kv);
+      kvLoad8<F>(vCache, tile, pos % blockSize, d, HeadDim, blockSize, kvGroup, vv);
     }
     storeVec8(Ks + j * Layout<HeadDim>::stride + d, kv);
     storeVec8(Vs + j * Layout<HeadDim>::stride + d, vv);
@@ -126,14 +127,14 @@ template <typename T, int HeadDim, KVFormat F, int Threads>
 __device__ __forceinline__ void
 loadKvTile(const typename KVCache<T, F>::Code *kCache,
            const typename KVCache<T, F>::Code *vCache,
-           const int32_t *slotBlocks, int blockSize, int numKvHeads,
-           int kvHead, int first, int end, T *Ks, T *Vs) {
+           const int32_t *slotBlocks, int blockSize, int kvGroup,
+           int numKvHeads, int kvHead, int first, int end, T *Ks, T *Vs) {
   if constexpr (F == KVFormat::Dense)
     loadKvTileAsync<T, HeadDim, Threads>(kCache, vCache, slotBlocks, blockSize,
                                          numKvHeads, kvHead, first, end, Ks, Vs);
   else
     loadKvTileQuant<T, HeadDim, F, Threads>(kCache, vCache, slotBlocks,
-                                            blockSize, numKvHeads, kvHead,
+                                            blockSize, kvGroup, numKvHeads, kvHead,
                                             first, end, Ks, Vs);
 }
 
@@ -145,7 +146,7 @@ __global__ void __launch_bounds__(fa::Tiling<Warps>::threads)
                               const typename KVCache<T, F>::Code *kCache,
                               const typename KVCache<T, F>::Code *vCache,
                               T *out, int numHeads, int numKvHeads,
-                              float scaleLog2, int blockSize,
+                              float scaleLog2, int blockSize, int kvGroup,
                               const int32_t *queryStart,
                               const int32_t *positions,
                               const int32_t *blockTable, int maxBlocksPerSeq) {
@@ -208,14 +209,14 @@ __global__ void __launch_bounds__(fa::Tiling<Warps>::threads)
   auto stageK = [&](int t) { return ring + (2 * (t & 1)) * L::tileValues; };
   auto stageV = [&](int t) { return ring + (2 * (t & 1) + 1) * L::tileValues; };
   fa::loadKvTile<T, HeadDim, F, Threads>(kCache, vCache, slotBlocks, blockSize,
-                                         numKvHeads, kvHead, 0, keyEnd,
+                                         kvGroup, numKvHeads, kvHead, 0, keyEnd,
                                          stageK(0), stageV(0));
   cpAsyncCommit();
 
   for (int t = 0; t < tiles; ++t) {
     if (t + 1 < tiles) {
       fa::loadKvTile<T, HeadDim, F, Threads>(
-          kCache, vCache, slotBlocks, blockSize, numKvHeads, kvHead,
+          kCache, vCache, slotBlocks, blockSize, kvGroup, numKvHeads, kvHead,
           (t + 1) * fa::kKeys, keyEnd, stageK(t + 1), stageV(t + 1));
       cpAsyncCommit();
       cpAsyncWait<1>();

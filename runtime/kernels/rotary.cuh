@@ -86,11 +86,14 @@ __global__ void rotaryKvAppendKernel(
 }
 
 // The quantizing append (F = Int8, FP8, Int4): the same thread per value,
-// then the range of every key and value vector (absmax; min and max for
-// int4). head_dim is 32, 64 or 128, so a vector is whole warps of one CTA
-// (the query values before it fill whole heads, and 256 threads hold whole
-// heads): a warp reduction, then the head's warps combine through shared
-// memory. Int4 codes are packed by the even thread of each pair.
+// then the range of every key and value vector (absmax), or for int4 of
+// every group of `group` values of it (min and max). head_dim is 32, 64 or
+// 128, so a vector is whole warps of one CTA (the query values before it
+// fill whole heads, and 256 threads hold whole heads), and a group (a power
+// of two dividing head_dim) is either aligned lanes of one warp (below 32:
+// a butterfly over those lanes) or whole warps (a warp reduction, then the
+// group's warps combine through shared memory). Int4 codes are packed by
+// the even thread of each pair.
 template <typename T, KVFormat F>
 __global__ void rotaryKvAppendQuantKernel(
     const T *qkv, int ld, int qOffset, int kOffset, int vOffset, int numHeads,
@@ -98,9 +101,11 @@ __global__ void rotaryKvAppendQuantKernel(
     const float *invFreq, float scaling, T *qOut, uint8_t *kCache,
     uint8_t *vCache, int blockSize, const int32_t *positions,
     const int32_t *positionShift, const int32_t *tokenSeq,
-    const int32_t *blockTable, int maxBlocksPerSeq) {
+    const int32_t *blockTable, int maxBlocksPerSeq, int group) {
   awaitPredecessor();
   constexpr bool kInt4 = F == KVFormat::Int4;
+  // Values sharing one scale: an int4 group, else the whole vector.
+  const int span = kInt4 ? group : headDim;
   // Per warp: the maxima of (k, v) and, for int4, of (-k, -v) (the minima).
   __shared__ float wmax[4][kRotaryThreads / 32];
   const int t = blockIdx.x;
@@ -130,9 +135,12 @@ __global__ void rotaryKvAppendQuantKernel(
   const int warp = threadIdx.x >> 5;
   float r[4] = {kInt4 ? k : fabsf(k), kInt4 ? v : fabsf(v), -k, -v};
   constexpr int kReduced = kInt4 ? 4 : 2;
+  // Within the warp: over the span's lanes (all 32 when it is wider).
+  const int lanes = min(span, 32);
 #pragma unroll
   for (int q = 0; q < kReduced; ++q) {
-    r[q] = warpMax(r[q]);
+    for (int o = lanes / 2; o > 0; o >>= 1)
+      r[q] = fmaxf(r[q], __shfl_xor_sync(0xffffffffu, r[q], o));
     if ((threadIdx.x & 31) == 0)
       wmax[q][warp] = r[q];
   }
@@ -140,21 +148,24 @@ __global__ void rotaryKvAppendQuantKernel(
   // Whole warps are key / value warps or not (heads are whole warps).
   if (!isKv)
     return;
+  if (span > 32) { // the span's warps: those of this thread's span
+    const int firstWarp = warp - (d % span) / 32;
 #pragma unroll
-  for (int q = 0; q < kReduced; ++q) {
-    r[q] = -INFINITY;
-    for (int w = warp - d / 32; w < warp - d / 32 + headDim / 32; ++w)
-      r[q] = fmaxf(r[q], wmax[q][w]);
+    for (int q = 0; q < kReduced; ++q) {
+      r[q] = -INFINITY;
+      for (int w = firstWarp; w < firstWarp + span / 32; ++w)
+        r[q] = fmaxf(r[q], wmax[q][w]);
+    }
   }
   const int64_t tile =
       int64_t(blockTable[int64_t(tokenSeq[t]) * maxBlocksPerSeq +
                          pos / blockSize]) *
           numKvHeads +
       h;
-  const KVQuantVector kd =
-      kvQuantVector<F>(kCache, tile, pos % blockSize, headDim, blockSize);
-  const KVQuantVector vd =
-      kvQuantVector<F>(vCache, tile, pos % blockSize, headDim, blockSize);
+  const KVQuantVector kd = kvQuantVector<F>(kCache, tile, pos % blockSize,
+                                            headDim, blockSize, group);
+  const KVQuantVector vd = kvQuantVector<F>(vCache, tile, pos % blockSize,
+                                            headDim, blockSize, group);
   if constexpr (kInt4) {
     const Int4Params pk = kvInt4Params(-r[2], r[0]), pv = kvInt4Params(-r[3], r[1]);
     const unsigned ck = kvInt4Code(k, pk), cv = kvInt4Code(v, pv);
@@ -165,11 +176,11 @@ __global__ void rotaryKvAppendQuantKernel(
       kd.codes[d / 2] = uint8_t(ck | (nk << 4));
       vd.codes[d / 2] = uint8_t(cv | (nv << 4));
     }
-    if (d == 0) {
-      *kd.scale = pk.scale;
-      *kd.zero = uint8_t(pk.zero);
-      *vd.scale = pv.scale;
-      *vd.zero = uint8_t(pv.zero);
+    if (d % group == 0) {
+      kd.scale[d / group] = pk.scale;
+      kd.zero[d / group] = uint8_t(pk.zero);
+      vd.scale[d / group] = pv.scale;
+      vd.zero[d / group] = uint8_t(pv.zero);
     }
   } else {
     const float sk = __fdiv_rn(r[0], kvCodeMax<F>()),
@@ -192,7 +203,8 @@ void rotary_kv_append(const StepArgs &args, const T *qkv, int ld, int q_offset,
                       RotaryStyle style, const float *inv_freq,
                       float attention_scaling, T *q_out,
                       typename KVCache<T, F>::Code *k_cache,
-                      typename KVCache<T, F>::Code *v_cache, int block_size) {
+                      typename KVCache<T, F>::Code *v_cache, int block_size,
+                      int kv_group) {
   static_assert(detail::isStorageType<T>(),
                 "rotary_kv_append: T must be half or __nv_bfloat16");
   if (args.num_tokens <= 0)
@@ -216,13 +228,21 @@ void rotary_kv_append(const StepArgs &args, const T *qkv, int ld, int q_offset,
           head_dim);
       return;
     }
+    const int group = kv_group ? kv_group : head_dim;
+    if (F == KVFormat::Int4 && !kv_group_supported(head_dim, group)) {
+      detail::recordLauncherError(
+          "rotary_kv_append: the int4 KV group must divide head_dim and be a "
+          "multiple of 8",
+          group);
+      return;
+    }
     detail::launchDependent(
         detail::rotaryKvAppendQuantKernel<T, F>, grid, detail::kRotaryThreads,
         0, args.stream, qkv, ld, q_offset, k_offset, v_offset, num_heads,
         num_kv_heads, head_dim, rotary_dim, style, inv_freq, attention_scaling,
         q_out, k_cache, v_cache, block_size, args.positions,
         args.position_shift, args.token_seq,
-        args.block_table, args.max_blocks_per_seq);
+        args.block_table, args.max_blocks_per_seq, group);
   }
 }
 

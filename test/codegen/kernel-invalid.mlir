@@ -169,16 +169,35 @@ kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 6
 
 // -----
 
-// Quantized KV caches: the kernels read int8, fp8 and int4 with one group
-// per vector, at head_dim 32, 64 or 128, and every launch names the
-// program's format.
-kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 64 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64, kv = #sieve.kv<int4, group = 32>} {
+// Quantized KV caches: the kernels read int8, fp8 and int4 with groups
+// that divide head_dim in multiples of 8 values, at head_dim 32, 64 or
+// 128, and every launch names the program's format.
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 64 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64, kv = #sieve.kv<int4, group = 24>} {
   kernel.buffer @x : 512 bytes
   kernel.buffer @q : 256 bytes
   kernel.entry @prefill {
-    // expected-error @+1 {{KV-cache format #sieve.kv<int4, group = 32> has no GPU kernel (int4 groups of head_dim 64 do)}}
-    kernel.rotary_kv_append @x -> @q, kv[0] {attention_scaling = 1.0 : f32, head_dim = 64 : i64, k_offset = 128 : i64, ld = 256 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, q_offset = 0 : i64, rotary_dim = 0 : i64, v_offset = 192 : i64, kv = #sieve.kv<int4, group = 32>}
+    // expected-error @+1 {{KV-cache format #sieve.kv<int4, group = 24> has no GPU kernel: its int4 group of 24 values does not divide head_dim 64}}
+    kernel.rotary_kv_append @x -> @q, kv[0] {attention_scaling = 1.0 : f32, head_dim = 64 : i64, k_offset = 128 : i64, ld = 256 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, q_offset = 0 : i64, rotary_dim = 0 : i64, v_offset = 192 : i64, kv = #sieve.kv<int4, group = 24>}
   }
+}
+
+// -----
+
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 64 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64, kv = #sieve.kv<int4, group = 4>} {
+  kernel.buffer @q : 256 bytes
+  kernel.buffer @o : 256 bytes
+  kernel.entry @decode {
+    // expected-error @+1 {{KV-cache format #sieve.kv<int4, group = 4> has no GPU kernel: its int4 group of 4 values is not a multiple of 8 (the attention kernels dequantize 8 codes per load with one scale and zero point)}}
+    kernel.attention_decode @q, kv[0] -> @o {head_dim = 64 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, scale = 0.125 : f32, kv = #sieve.kv<int4, group = 4>}
+  }
+}
+
+// -----
+
+// The program's format alone sizes the cache: checked with no launch.
+// expected-error @+1 {{KV-cache format #sieve.kv<int4, group = 4> has no GPU kernel: its int4 group of 4 values is not a multiple of 8}}
+kernel.program @p attributes {dtype = f16, vocab_size = 8 : i64, hidden_size = 64 : i64, num_layers = 1 : i64, num_kv_layers = 1 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, head_dim = 64 : i64, kv_block_size = 16 : i64, weights_bytes = 256 : i64, kv = #sieve.kv<int4, group = 4>} {
+  kernel.buffer @q : 256 bytes
 }
 
 // -----

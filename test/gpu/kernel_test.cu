@@ -314,43 +314,55 @@ uint8_t e4m3Nearest(float v) {
   }
   return uint8_t((std::signbit(v) ? 0x80 : 0) | best);
 }
-// A quantized vector on the host: one code per value (int4 unpacked).
+// A quantized vector on the host: one code per value (int4 unpacked), and
+// the scale (and int4 zero point) of each group: int4 groups of `group`
+// values, else one group of D.
 struct QVec {
   std::vector<uint8_t> codes;
-  float scale = 0.f;
-  uint8_t zero = 0; // int4
+  std::vector<float> scales;
+  std::vector<uint8_t> zeros; // int4
+  int group = 0;
+  float scale(int d) const { return scales[d / group]; }
 };
-template <KVFormat F> QVec kvQuantizeRef(const float *x, int D) {
+// Values per scale of format F (kv_group 0: D).
+template <KVFormat F> int kvGroupOf(int D, int group) {
+  return F == KVFormat::Int4 && group ? group : D;
+}
+template <KVFormat F> QVec kvQuantizeRef(const float *x, int D, int kvGroup = 0) {
   QVec q;
+  q.group = kvGroupOf<F>(D, kvGroup);
   q.codes.resize(D);
   if constexpr (F == KVFormat::Int4) {
-    // Asymmetric: s = (max - min) / 15, z = round(-min / s); a constant
-    // vector c is |c| * (q - z) with z = 0 or 1 (c = 0: s = 0).
-    float lo = INFINITY, hi = -INFINITY;
-    for (int d = 0; d < D; ++d) {
-      lo = std::min(lo, x[d]);
-      hi = std::max(hi, x[d]);
+    // Asymmetric, per group: s = (max - min) / 15, z = round(-min / s); a
+    // constant group c is |c| * (q - z) with z = 0 or 1 (c = 0: s = 0).
+    for (int g0 = 0; g0 < D; g0 += q.group) {
+      float lo = INFINITY, hi = -INFINITY;
+      for (int d = g0; d < g0 + q.group; ++d) {
+        lo = std::min(lo, x[d]);
+        hi = std::max(hi, x[d]);
+      }
+      float s = (hi - lo) / 15.f, z = 0.f;
+      if (s == 0.f || !std::isfinite(s)) {
+        s = lo == 0.f ? 0.f : std::fabs(lo);
+        z = lo < 0.f ? 1.f : 0.f;
+      } else {
+        z = std::clamp(std::nearbyint(-lo / s), 0.f, 15.f);
+      }
+      q.scales.push_back(s);
+      q.zeros.push_back(uint8_t(z));
+      for (int d = g0; d < g0 + q.group; ++d)
+        q.codes[d] = s == 0.f ? uint8_t(z)
+                              : uint8_t(std::clamp(std::nearbyint(x[d] / s) + z, 0.f, 15.f));
     }
-    float s = (hi - lo) / 15.f, z = 0.f;
-    if (s == 0.f || !std::isfinite(s)) {
-      s = lo == 0.f ? 0.f : std::fabs(lo);
-      z = lo < 0.f ? 1.f : 0.f;
-    } else {
-      z = std::clamp(std::nearbyint(-lo / s), 0.f, 15.f);
-    }
-    q.scale = s;
-    q.zero = uint8_t(z);
-    for (int d = 0; d < D; ++d)
-      q.codes[d] = s == 0.f ? q.zero
-                            : uint8_t(std::clamp(std::nearbyint(x[d] / s) + z, 0.f, 15.f));
     return q;
   }
   float amax = 0.f;
   for (int d = 0; d < D; ++d)
     amax = std::max(amax, std::fabs(x[d]));
-  q.scale = amax / (F == KVFormat::Int8 ? 127.f : 448.f);
+  const float s = amax / (F == KVFormat::Int8 ? 127.f : 448.f);
+  q.scales = {s};
   for (int d = 0; d < D; ++d) {
-    float v = q.scale == 0.f ? 0.f : x[d] / q.scale;
+    float v = s == 0.f ? 0.f : x[d] / s;
     q.codes[d] = F == KVFormat::Int8
                      ? uint8_t(int8_t(std::clamp(std::nearbyint(v), -127.f, 127.f)))
                      : e4m3Nearest(v);
@@ -361,8 +373,8 @@ template <KVFormat F> QVec kvQuantizeRef(const float *x, int D) {
 template <KVFormat F> float kvValueRef(const QVec &q, int d) {
   uint8_t c = q.codes[d];
   if (F == KVFormat::Int4)
-    return q.scale * (float(c) - float(q.zero));
-  return q.scale * (F == KVFormat::Int8 ? float(int8_t(c)) : e4m3Value(c));
+    return q.scale(d) * (float(c) - float(q.zeros[d / q.group]));
+  return q.scale(d) * (F == KVFormat::Int8 ? float(int8_t(c)) : e4m3Value(c));
 }
 // Codes as ordered integers (E4M3 magnitudes grow with the code; 0x80 is 0).
 template <KVFormat F> int kvOrdinal(uint8_t c) {
@@ -372,18 +384,25 @@ template <KVFormat F> int kvOrdinal(uint8_t c) {
     return (c & 0x80) ? -int(c & 0x7f) : int(c & 0x7f);
   return c;
 }
-// Where vector p of tile `tile` lives in a pool of format F
-// (runtime/kernels/kv_cache.cuh).
+// Where vector p of tile `tile` lives in a pool of format F with int4
+// groups of `group` values (0: D), written out here from the layout that
+// runtime/kernels/kv_cache.cuh documents: codes, then [block][G] f32
+// scales, then (int4) [block][G] zero points.
 template <KVFormat F> struct PoolLayout {
-  int D, blockSize;
+  int D, blockSize, group = 0;
+  int groups() const { return D / kvGroupOf<F>(D, group); }
   size_t codeBytes() const { return F == KVFormat::Int4 ? D / 2 : D; }
-  size_t tileBytes() const { return size_t(blockSize) * KVCache<half, F>::vectorBytes(D); }
-  size_t codesAt(size_t tile, int p) const { return tile * tileBytes() + p * codeBytes(); }
-  size_t scaleAt(size_t tile, int p) const {
-    return tile * tileBytes() + blockSize * codeBytes() + p * 4;
+  size_t vectorBytes() const {
+    return codeBytes() + size_t(groups()) * (F == KVFormat::Int4 ? 5 : 4);
   }
-  size_t zeroAt(size_t tile, int p) const {
-    return tile * tileBytes() + blockSize * (codeBytes() + 4) + p;
+  size_t tileBytes() const { return size_t(blockSize) * vectorBytes(); }
+  size_t codesAt(size_t tile, int p) const { return tile * tileBytes() + p * codeBytes(); }
+  size_t scaleAt(size_t tile, int p, int g) const {
+    return tile * tileBytes() + blockSize * codeBytes() + (size_t(p) * groups() + g) * 4;
+  }
+  size_t zeroAt(size_t tile, int p, int g) const {
+    return tile * tileBytes() + blockSize * (codeBytes() + 4 * size_t(groups())) +
+           size_t(p) * groups() + g;
   }
   void write(std::vector<uint8_t> &pool, size_t tile, int p, const QVec &q) const {
     for (int d = 0; d < D; ++d) {
@@ -394,40 +413,49 @@ template <KVFormat F> struct PoolLayout {
         pool[codesAt(tile, p) + d] = q.codes[d];
       }
     }
-    std::memcpy(&pool[scaleAt(tile, p)], &q.scale, 4);
-    if (F == KVFormat::Int4)
-      pool[zeroAt(tile, p)] = q.zero;
+    for (int g = 0; g < groups(); ++g) {
+      std::memcpy(&pool[scaleAt(tile, p, g)], &q.scales[g], 4);
+      if (F == KVFormat::Int4)
+        pool[zeroAt(tile, p, g)] = q.zeros[g];
+    }
   }
   QVec read(const std::vector<uint8_t> &pool, size_t tile, int p) const {
     QVec q;
+    q.group = D / groups();
     q.codes.resize(D);
     for (int d = 0; d < D; ++d)
       q.codes[d] = F == KVFormat::Int4 ? (pool[codesAt(tile, p) + d / 2] >> (4 * (d % 2))) & 15
                                        : pool[codesAt(tile, p) + d];
-    std::memcpy(&q.scale, &pool[scaleAt(tile, p)], 4);
-    if (F == KVFormat::Int4)
-      q.zero = pool[zeroAt(tile, p)];
+    q.scales.resize(groups());
+    for (int g = 0; g < groups(); ++g) {
+      std::memcpy(&q.scales[g], &pool[scaleAt(tile, p, g)], 4);
+      if (F == KVFormat::Int4)
+        q.zeros.push_back(pool[zeroAt(tile, p, g)]);
+    }
     return q;
   }
   // Marks the bytes of the vector.
   void mark(std::vector<bool> &bytes, size_t tile, int p) const {
     for (size_t b = 0; b < codeBytes(); ++b)
       bytes[codesAt(tile, p) + b] = true;
-    for (size_t b = 0; b < 4; ++b)
-      bytes[scaleAt(tile, p) + b] = true;
-    if (F == KVFormat::Int4)
-      bytes[zeroAt(tile, p)] = true;
+    for (int g = 0; g < groups(); ++g) {
+      for (size_t b = 0; b < 4; ++b)
+        bytes[scaleAt(tile, p, g) + b] = true;
+      if (F == KVFormat::Int4)
+        bytes[zeroAt(tile, p, g)] = true;
+    }
   }
 };
 // The pool image of `values` ([tiles * block][D], the Dense layout).
 // `values` become what the pool represents (dequantized).
 template <KVFormat F>
-std::vector<uint8_t> quantizePool(std::vector<float> &values, int D, int blockSize) {
-  PoolLayout<F> L{D, blockSize};
+std::vector<uint8_t> quantizePool(std::vector<float> &values, int D, int blockSize,
+                                  int group) {
+  PoolLayout<F> L{D, blockSize, group};
   size_t vectors = values.size() / D;
   std::vector<uint8_t> pool(vectors / blockSize * L.tileBytes());
   for (size_t v = 0; v < vectors; ++v) {
-    QVec q = kvQuantizeRef<F>(&values[v * D], D);
+    QVec q = kvQuantizeRef<F>(&values[v * D], D, group);
     L.write(pool, v / blockSize, int(v % blockSize), q);
     for (int d = 0; d < D; ++d)
       values[v * D + d] = kvValueRef<F>(q, d);
@@ -435,13 +463,14 @@ std::vector<uint8_t> quantizePool(std::vector<float> &values, int D, int blockSi
   return pool;
 }
 // A device pool of format F holding `values` (quantized: replaced by their
-// dequantized values).
+// dequantized values); int4 groups of `group` values (0: D).
 template <typename T, KVFormat F>
-Dev<typename KVCache<T, F>::Code> devKV(std::vector<float> &values, int D, int blockSize) {
+Dev<typename KVCache<T, F>::Code> devKV(std::vector<float> &values, int D, int blockSize,
+                                        int group = 0) {
   if constexpr (F == KVFormat::Dense)
     return devT<T>(values);
   else
-    return Dev<uint8_t>(quantizePool<F>(values, D, blockSize));
+    return Dev<uint8_t>(quantizePool<F>(values, D, blockSize, group));
 }
 const char *kvName(KVFormat f) {
   return f == KVFormat::Dense  ? ""
@@ -449,6 +478,7 @@ const char *kvName(KVFormat f) {
          : f == KVFormat::FP8  ? " kv fp8"
                                : " kv int4";
 }
+std::string groupName(int group) { return group ? " g" + std::to_string(group) : ""; }
 
 // out[t] = softmax(q[t] . K[0..pos] * scale) V for one query row.
 template <typename T>
@@ -528,7 +558,8 @@ enum class AttnKind { Decode, Prefill, PrefillWide, PrefillSimt };
 
 template <typename T, int HeadDim, KVFormat F = KVFormat::Dense>
 void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
-                   const std::vector<int> &fresh, AttnKind kind, int spareContext = 19) {
+                   const std::vector<int> &fresh, AttnKind kind, int spareContext = 19,
+                   int kvGroup = 0) {
   int slots = int(fresh.size()), blockSize = 16, maxContext = 0;
   for (int s = 0; s < slots; ++s)
     maxContext = std::max(maxContext, existing[s] + fresh[s]);
@@ -537,7 +568,8 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
   PagedCache<T> cache(slots, kvHeads, HeadDim, blockSize, maxContext);
   Step step(existing, fresh);
   auto q = randomT<T>(size_t(step.tokens) * heads * HeadDim);
-  auto dK = devKV<T, F>(cache.k, HeadDim, blockSize), dV = devKV<T, F>(cache.v, HeadDim, blockSize);
+  auto dK = devKV<T, F>(cache.k, HeadDim, blockSize, kvGroup),
+       dV = devKV<T, F>(cache.v, HeadDim, blockSize, kvGroup);
   auto dQ = devT<T>(q);
   Dev<T> out(q.size());
   out.poison();
@@ -548,13 +580,13 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
   float scale = 1.f / std::sqrt(float(HeadDim));
   if (kind == AttnKind::Decode)
     attention_decode<T, HeadDim, F>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
-                                    blockSize);
+                                    blockSize, kvGroup);
   else if (kind == AttnKind::Prefill)
     attention_prefill<T, HeadDim, F>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
-                                     blockSize);
+                                     blockSize, kvGroup);
   else if (kind == AttnKind::PrefillWide)
     detail::attentionPrefillMma<T, HeadDim, F, 8>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads,
-                                                  scale, blockSize);
+                                                  scale, blockSize, kvGroup ? kvGroup : HeadDim);
   // The CUDA-core kernel's lanes own pairs of dims; it reads Dense caches.
   else if constexpr (HeadDim >= 64 && F == KVFormat::Dense)
     detail::attentionPrefillSimt<T, HeadDim>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads,
@@ -563,6 +595,8 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
     std::abort();
   CUDA_OK(cudaGetLastError());
   CUDA_OK(cudaDeviceSynchronize());
+  if (!launcherOk("attention (quantized)"))
+    return;
   std::vector<float> ref(q.size());
   for (int t = 0; t < step.tokens; ++t)
     attentionRef(cache, &q[size_t(t) * heads * HeadDim], step.tokenSeq[t], step.positions[t],
@@ -570,13 +604,14 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
   std::string lens;
   for (int s = 0; s < slots; ++s)
     lens += " " + std::to_string(existing[s]) + "+" + std::to_string(fresh[s]);
-  char name[160];
-  std::snprintf(name, sizeof name, "attention_%s %s%s hd %d heads %d/%d lens%s",
+  char name[200];
+  std::snprintf(name, sizeof name, "attention_%s %s%s%s hd %d heads %d/%d lens%s",
                 kind == AttnKind::Decode        ? "decode"
                 : kind == AttnKind::Prefill     ? "prefill"
                 : kind == AttnKind::PrefillWide ? "prefill(128-query tiles)"
                                                 : "prefill(simt)",
-                typeName<T>(), kvName(F), HeadDim, heads, kvHeads, lens.c_str());
+                typeName<T>(), kvName(F), groupName(kvGroup).c_str(), HeadDim, heads, kvHeads,
+                lens.c_str());
   report(name, compare(out.download(), ref), tolerance<T>());
 }
 
@@ -712,7 +747,8 @@ template <typename T> void testRotary(const std::vector<int32_t> &shift = {}) {
 // and value vector quantized by the host rule (values bit for bit: they are
 // not rotated; keys within one code and scales within 1e-5, as the host
 // rotates in double), every other vector of the pools untouched.
-template <typename T, KVFormat F> void testRotaryQuant(int headDim, RotaryStyle style) {
+template <typename T, KVFormat F>
+void testRotaryQuant(int headDim, RotaryStyle style, int group = 0) {
   int heads = 4, kvHeads = 2, blockSize = 16, maxContext = 64;
   Step step({3, 30}, {20, 7});
   PagedCache<T> cache(2, kvHeads, headDim, blockSize, maxContext);
@@ -723,7 +759,8 @@ template <typename T, KVFormat F> void testRotaryQuant(int headDim, RotaryStyle 
   for (int i = 0; i < headDim / 2; ++i)
     invFreq[i] = std::pow(10000.f, -2.f * i / headDim);
   auto dQkv = devT<T>(qkv);
-  auto dK = devKV<T, F>(cache.k, headDim, blockSize), dV = devKV<T, F>(cache.v, headDim, blockSize);
+  auto dK = devKV<T, F>(cache.k, headDim, blockSize, group),
+       dV = devKV<T, F>(cache.v, headDim, blockSize, group);
   auto poolBytes = [&](const Dev<uint8_t> &d) {
     std::vector<uint8_t> h(d.n);
     CUDA_OK(cudaMemcpy(h.data(), d.p, d.n, cudaMemcpyDeviceToHost));
@@ -736,13 +773,19 @@ template <typename T, KVFormat F> void testRotaryQuant(int headDim, RotaryStyle 
   StepDev sd(step, cache.table);
   StepArgs args = sd.args(step, maxContext, cache.maxBlocks);
   rotary_kv_append<T, F>(args, dQkv.p, ld, qOff, kOff, vOff, heads, kvHeads, headDim, headDim,
-                         style, dFreq.p, 1.f, qOut.p, dK.p, dV.p, blockSize);
+                         style, dFreq.p, 1.f, qOut.p, dK.p, dV.p, blockSize, group);
   CUDA_OK(cudaDeviceSynchronize());
   if (!launcherOk("rotary_kv_append (quantized)"))
     return;
   std::vector<uint8_t> kAfter = poolBytes(dK), vAfter = poolBytes(dV);
   std::vector<float> qRef(qOut.n);
-  PoolLayout<F> L{headDim, blockSize};
+  PoolLayout<F> L{headDim, blockSize, group};
+  // The runtime sizes pools by ModelInfo::kv_vector_bytes: this test's
+  // layout must be the one it allocates.
+  expect("kv_vector_bytes = the test's layout", size_t(kv_vector_bytes(F, headDim, 2,
+                                                    kvGroupOf<F>(headDim, group))) ==
+                                                    L.vectorBytes(),
+         std::to_string(L.vectorBytes()) + " bytes");
   std::vector<bool> written(kAfter.size(), false);
   int valueMismatches = 0, keyFar = 0, keyInexact = 0, scaleBad = 0, vectors = 0;
   for (int t = 0; t < step.tokens; ++t) {
@@ -759,12 +802,13 @@ template <typename T, KVFormat F> void testRotaryQuant(int headDim, RotaryStyle 
       std::vector<float> k(headDim);
       for (int d = 0; d < headDim; ++d)
         k[d] = rotaryRef(row + kOff + h * headDim, d, pos, style, headDim, invFreq, 1.f);
-      QVec kRef = kvQuantizeRef<F>(k.data(), headDim),
-           vRef = kvQuantizeRef<F>(row + vOff + h * headDim, headDim);
+      QVec kRef = kvQuantizeRef<F>(k.data(), headDim, group),
+           vRef = kvQuantizeRef<F>(row + vOff + h * headDim, headDim, group);
       QVec kGot = L.read(kAfter, tile, p % blockSize), vGot = L.read(vAfter, tile, p % blockSize);
-      scaleBad += std::fabs(kGot.scale - kRef.scale) > 1e-5f * kRef.scale ||
-                  std::abs(int(kGot.zero) - int(kRef.zero)) > 1;
-      valueMismatches += vGot.scale != vRef.scale || vGot.zero != vRef.zero;
+      for (size_t g = 0; g < kRef.scales.size(); ++g)
+        scaleBad += std::fabs(kGot.scales[g] - kRef.scales[g]) > 1e-5f * kRef.scales[g] ||
+                    (F == KVFormat::Int4 && std::abs(int(kGot.zeros[g]) - int(kRef.zeros[g])) > 1);
+      valueMismatches += vGot.scales != vRef.scales || vGot.zeros != vRef.zeros;
       for (int d = 0; d < headDim; ++d) {
         // As values: E4M3 has two zeros (0x00, 0x80).
         valueMismatches += kvValueRef<F>(vGot, d) != kvValueRef<F>(vRef, d);
@@ -780,8 +824,8 @@ template <typename T, KVFormat F> void testRotaryQuant(int headDim, RotaryStyle 
   for (size_t b = 0; b < kAfter.size(); ++b)
     if (!written[b])
       untouchedChanged += kAfter[b] != kBefore[b] || vAfter[b] != vBefore[b];
-  std::string tag = std::string(typeName<T>()) + kvName(F) + " hd " + std::to_string(headDim) +
-                    " style " + std::to_string(int(style));
+  std::string tag = std::string(typeName<T>()) + kvName(F) + groupName(group) + " hd " +
+                    std::to_string(headDim) + " style " + std::to_string(int(style));
   report("rotary_kv_append q " + tag, compare(qOut.download(), qRef), tolerance<T>());
   expect("rotary_kv_append v codes+scales = host rule " + tag, valueMismatches == 0,
          std::to_string(valueMismatches) + " mismatches in " + std::to_string(vectors) +
@@ -793,6 +837,50 @@ template <typename T, KVFormat F> void testRotaryQuant(int headDim, RotaryStyle 
              std::to_string(scaleBad) + " scales or zero points off");
   expect("rotary_kv_append leaves other vectors " + tag, untouchedChanged == 0,
          std::to_string(untouchedChanged) + " bytes changed");
+}
+
+// int4 caches with groups smaller than head_dim (kv_group): the append
+// against the host rule per group (both rotary styles), and both attention
+// kernels over such caches, at every group the kernels take (multiples of 8
+// dividing head_dim) below head_dim.
+template <typename T> void testKVGroups() {
+  for (int g : {8, 16, 32}) {
+    testRotaryQuant<T, KVFormat::Int4>(32, RotaryStyle::Half, g == 32 ? 16 : g);
+    testRotaryQuant<T, KVFormat::Int4>(64, RotaryStyle::Half, g);
+    testRotaryQuant<T, KVFormat::Int4>(64, RotaryStyle::Interleaved, g);
+    testRotaryQuant<T, KVFormat::Int4>(128, RotaryStyle::Half, g);
+  }
+  testRotaryQuant<T, KVFormat::Int4>(128, RotaryStyle::Half, 64);
+  for (int g : {8, 16, 32}) {
+    for (AttnKind k : {AttnKind::Prefill, AttnKind::PrefillWide, AttnKind::Decode}) {
+      bool decode = k == AttnKind::Decode;
+      testAttention<T, 64, KVFormat::Int4>(4, 2, {0, 20, 65},
+                                           decode ? std::vector<int>{1, 1, 1}
+                                                  : std::vector<int>{5, 37, 70},
+                                           k, 19, g);
+      testAttention<T, 128, KVFormat::Int4>(8, 2, {0, 300},
+                                            decode ? std::vector<int>{1, 1}
+                                                   : std::vector<int>{130, 64},
+                                            k, 19, g);
+    }
+    testAttention<T, 32, KVFormat::Int4>(8, 2, {0, 130}, {300, 1}, AttnKind::Prefill, 19,
+                                         g == 32 ? 16 : g);
+    testAttention<T, 32, KVFormat::Int4>(8, 2, {0, 130}, {1, 1}, AttnKind::Decode, 19,
+                                         g == 32 ? 16 : g);
+  }
+  testAttention<T, 128, KVFormat::Int4>(12, 2, {0, 300}, {1, 1}, AttnKind::Decode, 3000, 64);
+  testAttention<T, 128, KVFormat::Int4>(8, 2, {0, 37}, {700, 530}, AttnKind::Prefill, 19, 32);
+  // A group the kernels cannot read is a launcher error, not a launch.
+  for (int bad : {4, 24}) {
+    StepArgs none{};
+    none.num_seqs = 1;
+    attention_decode<T, 64, KVFormat::Int4>(none, nullptr, nullptr, nullptr, nullptr, 2, 1,
+                                            0.125f, 16, bad);
+    char msg[256];
+    bool refused = takeLauncherError(msg, sizeof msg);
+    expect("attention_decode refuses int4 group " + std::to_string(bad) + " at hd 64", refused,
+           refused ? msg : "no launcher error");
+  }
 }
 
 template <typename T> void testKVQuant() {
@@ -807,6 +895,7 @@ template <typename T> void testKVQuant() {
   testAttentionsQuant<T, KVFormat::Int8>();
   testAttentionsQuant<T, KVFormat::FP8>();
   testAttentionsQuant<T, KVFormat::Int4>();
+  testKVGroups<T>();
 }
 
 std::vector<int32_t> runSample(const std::vector<float> &logits, int rows, int vocab, float temp,
@@ -898,36 +987,42 @@ void testSampling() {
 
 // Attention at Llama-3-8B's shape (32/8 heads, hd 128) over a KV cache of
 // format F: prefill of 2048 tokens, decode of 16 slots at 4000 tokens.
-template <typename T, KVFormat F> void benchAttention() {
+// kvGroup: an int4 cache's group (0: head_dim), named "kv int4gN" in the
+// BENCH lines.
+template <typename T, KVFormat F> void benchAttention(int kvGroup = 0) {
   constexpr int HD = 128;
   int heads = 32, kvHeads = 8, blockSize = 16;
+  const int group = kvGroup ? kvGroup : HD;
+  const std::string kv = std::string(kvName(F)) + (kvGroup ? "g" + std::to_string(kvGroup) : "");
   // Prefill attention: one slot of n new tokens.
   for (int n : {512, 2048, 8192}) {
     PagedCache<T> cache(1, kvHeads, HD, blockSize, n);
     Step step({0}, {n});
-    auto dK = devKV<T, F>(cache.k, HD, blockSize), dV = devKV<T, F>(cache.v, HD, blockSize);
+    auto dK = devKV<T, F>(cache.k, HD, blockSize, kvGroup),
+         dV = devKV<T, F>(cache.v, HD, blockSize, kvGroup);
     auto dQ = devT<T>(randomT<T>(size_t(n) * heads * HD));
     Dev<T> out(size_t(n) * heads * HD);
     StepDev sd(step, cache.table);
     StepArgs a = sd.args(step, n, cache.maxBlocks);
     double flops = 4.0 * heads * HD * (double(n) * (n + 1) / 2);
     float ms = timeMs([&] {
-      attention_prefill<T, HD, F>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f, blockSize);
+      attention_prefill<T, HD, F>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f, blockSize,
+                                  kvGroup);
     });
     std::printf("BENCH attention_prefill %s%s 1x%d tokens, 32/8 heads, hd 128: %.3f ms, %.1f TFLOP/s\n",
-                typeName<T>(), kvName(F), n, ms, flops / ms / 1e9);
+                typeName<T>(), kv.c_str(), n, ms, flops / ms / 1e9);
     // Both tiles of the mma kernel, whatever the launcher picks.
     float ms4 = timeMs([&] {
       detail::attentionPrefillMma<T, HD, F, 4>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f,
-                                               blockSize);
+                                               blockSize, group);
     });
     float ms8 = timeMs([&] {
       detail::attentionPrefillMma<T, HD, F, 8>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f,
-                                               blockSize);
+                                               blockSize, group);
     });
     std::printf("BENCH attention_prefill tiles %s%s 1x%d tokens: 64 queries %.3f ms (%.1f TFLOP/s), "
                 "128 queries %.3f ms (%.1f TFLOP/s)\n",
-                typeName<T>(), kvName(F), n, ms4, flops / ms4 / 1e9, ms8, flops / ms8 / 1e9);
+                typeName<T>(), kv.c_str(), n, ms4, flops / ms4 / 1e9, ms8, flops / ms8 / 1e9);
     if constexpr (F == KVFormat::Dense) {
       if (n == 2048) {
         ms = timeMs([&] {
@@ -944,7 +1039,8 @@ template <typename T, KVFormat F> void benchAttention() {
     int slots = 16, len = 4000, maxContext = 4096;
     PagedCache<T> cache(slots, kvHeads, HD, blockSize, maxContext);
     Step step(std::vector<int>(slots, len - 1), std::vector<int>(slots, 1));
-    auto dK = devKV<T, F>(cache.k, HD, blockSize), dV = devKV<T, F>(cache.v, HD, blockSize);
+    auto dK = devKV<T, F>(cache.k, HD, blockSize, kvGroup),
+         dV = devKV<T, F>(cache.v, HD, blockSize, kvGroup);
     auto dQ = devT<T>(randomT<T>(size_t(slots) * heads * HD));
     Dev<T> out(size_t(slots) * heads * HD);
     StepDev sd(step, cache.table);
@@ -952,12 +1048,14 @@ template <typename T, KVFormat F> void benchAttention() {
     Dev<float> scratch(sb / 4);
     StepArgs a = sd.args(step, maxContext, cache.maxBlocks, scratch.p, sb);
     float ms = timeMs([&] {
-      attention_decode<T, HD, F>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f, blockSize);
+      attention_decode<T, HD, F>(a, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, 0.088f, blockSize,
+                                 kvGroup);
     });
     double bytes =
-        2.0 * slots * len * kvHeads * double(KVCache<T, F>::vectorBytes(HD));
+        2.0 * slots * len * kvHeads *
+        double(KVCache<T, F>::vectorBytes(HD, kvGroupsPerVector(F, HD, group)));
     std::printf("BENCH attention_decode %s%s 16 slots x %d tokens, 32/8 heads, hd 128: %.3f ms, %.0f GB/s of K+V\n",
-                typeName<T>(), kvName(F), len, ms, bytes / ms / 1e6);
+                typeName<T>(), kv.c_str(), len, ms, bytes / ms / 1e6);
   }
 }
 
@@ -1286,7 +1384,9 @@ int main(int argc, char **argv) {
     // The attention benches alone, per KV-cache format (test/gpu/quant_kv.sh).
     for (auto fn : {benchAttention<half, KVFormat::Dense>, benchAttention<half, KVFormat::Int8>,
                     benchAttention<half, KVFormat::FP8>, benchAttention<half, KVFormat::Int4>})
-      fn();
+      fn(0);
+    for (int g : {32, 16}) // int4 groups smaller than head_dim
+      benchAttention<half, KVFormat::Int4>(g);
   } else if (benchToo) {
     bench<half>(lt);
     bench<__nv_bfloat16>(lt);

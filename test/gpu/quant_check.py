@@ -9,7 +9,11 @@ failed.
 - manifest: the formats and sizes; for mixed precision (a CPU note "layers
   at int8: ..."), the layers whose GEMMs are int8 must be those; with
   FORMAT (a model that arrived quantized, compiled without --quantize),
-  every quantized GEMM must have that format (and there must be some).
+  every quantized GEMM must have that format (and there must be some); an
+  int4 KV cache must record the CPU reference's group (its `kv-group=`
+  option, else head_dim) and the KV bytes per token of that layout
+  (runtime/kernels/kv_cache.cuh: head_dim / 2 code bytes and 5 bytes per
+  group, per KV layer, head and K or V).
 - bits per byte on valid.txt (`sieve-run --eval --json`): within 5e-4 of
   the CPU reference's.
 - greedy generation (`sieve-run --prompt ... --json --check-kv`):
@@ -46,6 +50,16 @@ def int8_layers(manifest):
         if m and g.get("format", "").startswith("#sieve.quant<int8"):
             layers.add(int(m.group(1)))
     return sorted(layers)
+
+
+def int4_kv_check(cfg, options):
+    """(expected group, expected KV bytes per token) of an int4 KV cache
+    compiled with `options` (the CPU reference's --sieve-quantize string)."""
+    hd = cfg["head_dim"]
+    m = re.search(r"kv-group=(\d+)", options or "")
+    group = int(m.group(1)) if m and int(m.group(1)) else hd
+    vector = hd // 2 + 5 * (hd // group)
+    return group, 2 * cfg["num_kv_layers"] * cfg["num_kv_heads"] * vector
 
 
 def shared_prefix(a, b):
@@ -96,6 +110,11 @@ def main():
     if want_format:
         rec["expected_format"] = want_format
         ok = ok and list(rec["formats"]) == [want_format]
+    if cfg.get("kv_format") == "int4":
+        group, kv_bytes = int4_kv_check(cfg, ref.get("options"))
+        rec["kv_group"], rec["expected_kv_group"] = cfg.get("kv_group"), group
+        rec["expected_kv_bytes_per_token"] = kv_bytes
+        ok = ok and cfg.get("kv_group") == group and cfg.get("kv_bytes_per_token") == kv_bytes
     report(ok, rec)
 
     # Bits per byte.

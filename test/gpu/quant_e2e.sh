@@ -3,8 +3,14 @@
 # H100):
 #
 #   CARRY=carry OUT=$OUT bash test/gpu/quant_e2e.sh [kernels] [kvkernels] [llama12] [prequant] [hf]
+#   CARRY=carry OUT=$OUT bash test/gpu/quant_e2e.sh kvgroup
 #
 # (default: kernels kvkernels llama12)
+# kvgroup (about 2 minutes): int4 KV caches with groups smaller than
+#   head_dim, i.e. kvkernels (whose kvquant group checks the append and both
+#   attention kernels at int4 groups of 8, 16, 32 and 64 against the host
+#   rule) and llama12 over the variants fp16, kv-int4 (one group of 64) and
+#   kv-int4-g32 / g16 / g8 (QUANT_CONFIGS overrides the list).
 # kernels: test/gpu/quant_gemm_test.cu: gemm_quant (int8 per channel, int4
 #   groups of 128 and 32, fp8) against an fp64 host product on both paths
 #   (fused kernel for few rows, dequantize + cuBLASLt above), f16 and bf16,
@@ -16,7 +22,7 @@
 #   rule; prefill and decode attention over int8, fp8 and int4 caches
 #   against an fp64 reference of the dequantized cache), then `--only
 #   kvquant --bench`: attention at Llama-3-8B's shape over f16, int8, fp8
-#   and int4 caches.
+#   and int4 caches (one group of 128, and groups of 32 and 16).
 # llama12: the bundled models/llama12/llama12_fp16w.onnx compiled with
 #   sieve-compile --quantize for every variant of bench/quant_configs.tsv
 #   (QUANT_CONFIGS="NAME ..." picks some): weight formats, KV-cache formats,
@@ -77,11 +83,16 @@ START=$SECONDS
 parts=" ${*:-kernels kvkernels llama12} "
 has() { [[ "$parts" == *" $1 "* ]]; }
 for p in $parts; do
-  case $p in kernels|kvkernels|llama12|prequant|hf) ;;
-    *) echo "unknown part '$p' (kernels, kvkernels, llama12, prequant, hf)"; exit 2 ;;
+  case $p in kernels|kvkernels|llama12|prequant|hf|kvgroup) ;;
+    *) echo "unknown part '$p' (kernels, kvkernels, llama12, prequant, hf, kvgroup)"; exit 2 ;;
   esac
 done
-CONFIGS=(${QUANT_CONFIGS:-$(quant_config_names)})
+DEFAULT_CONFIGS=$(quant_config_names)
+if has kvgroup; then
+  parts="$parts kvkernels llama12 "
+  DEFAULT_CONFIGS="fp16 kv-int4 kv-int4-g32 kv-int4-g16 kv-int4-g8"
+fi
+CONFIGS=(${QUANT_CONFIGS:-$DEFAULT_CONFIGS})
 for c in "${CONFIGS[@]}"; do
   quant_options "$c" "" > /dev/null ||
     { echo "unknown config '$c' ($(quant_config_names | tr '\n' ' '))"; exit 2; }
@@ -210,7 +221,7 @@ for line in open(sys.argv[1]):
         rows[(m.group(1), (m.group(2) or " f16").split()[-1])] = float(m.group(3))
 for kind in ("attention_prefill", "attention_decode"):
     base = rows.get((kind, "f16"))
-    for fmt in ("f16", "int8", "fp8", "int4"):
+    for fmt in ("f16", "int8", "fp8", "int4", "int4g32", "int4g16"):
         ms = rows.get((kind, fmt))
         if ms is not None:
             print(json.dumps({"kernel_bench": kind, "kv": fmt, "ms": ms,
@@ -245,8 +256,8 @@ if has llama12; then
         --max-new-tokens 64 --json 2>/dev/null | tail -1)
       python3 -c 'import json, sys
 e, g = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-e.update(config=sys.argv[3], greedy_tokens=g["tokens"])
-print(json.dumps(e))' "$e" "$g" "$c" >> "$CPU_NOW"
+e.update(config=sys.argv[3], options=sys.argv[4], greedy_tokens=g["tokens"])
+print(json.dumps(e))' "$e" "$g" "$c" "$opts" >> "$CPU_NOW"
     done
   else
     cp "$CPU_JSONL" "$CPU_NOW"

@@ -41,7 +41,7 @@ const T *w(const StepArgs &a, size_t offset) {
 
 const ModelInfo kInfo = {
     SIEVE_RUNTIME_ABI_VERSION, kDType, kVocab, kHidden, kLayers, kLayers, kKvHeads, kHeadDim,
-    kHeads, kBlockSize, KVFormat::Dense, kHeadDim * int32_t(sizeof(T)), kLayout.total,
+    kHeads, kBlockSize, KVFormat::Dense, kHeadDim * int32_t(sizeof(T)), kHeadDim, kLayout.total,
     perTokenOffset(NumBuffers), 0, "tiny-llama-test"};
 
 // The whole forward; `decode` picks the attention kernel.

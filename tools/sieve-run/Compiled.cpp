@@ -66,7 +66,7 @@ struct Runtime {
   X(sieve_model_kv_evict)                                                      \
   X(sieve_session_evicted)
 // Added after ABI 1's first models: resolved when present. (The manifest
-// check now admits only ABI 3 models, which export all of them.)
+// check now admits only ABI 4 models, which export all of them.)
 #define SIEVE_API_OPTIONAL(X)                                                  \
   X(sieve_session_truncate)                                                    \
   X(sieve_draft_step)                                                          \

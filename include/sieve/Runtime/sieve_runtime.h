@@ -20,7 +20,7 @@ extern "C" {
 
 /* Bumped whenever this header, the weights.bin format or the generated
  * code's interface changes; a library and a weights.bin must agree. */
-#define SIEVE_RUNTIME_ABI_VERSION 3
+#define SIEVE_RUNTIME_ABI_VERSION 4
 
 typedef enum sieve_status {
   SIEVE_OK = 0,
