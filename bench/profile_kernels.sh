@@ -8,7 +8,11 @@
 #
 #   CARRY=carry OUT=$OUT bash bench/profile_kernels.sh [llama1b] [PROMPT] [BATCH]
 #
-# NCU=0 stops after the timing (no profiler).
+# NCU=0 stops after the timing (no profiler). TIMELINE=1 instead records
+# the decode graph's kernels as they run (CUPTI, bench/step_timeline.cu:
+# launches overlapped, nothing serialized) and charges each kernel the
+# step time from the previous kernel's end to its own end
+# (bench/step_breakdown.py; $OUT/profile-<model>-breakdown.txt).
 # Needs ncu (Nsight Compute) and a GPU; writes $OUT/profile-<model>-*.{csv,txt}.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +25,7 @@ WORK="${WORK:-/tmp/sieve-profile}/$NAME"
 BIN="$CARRY/bin"
 mkdir -p "$OUT" "$WORK"
 NCU="${NCU:-1}"
-[[ $NCU == 0 ]] || command -v ncu >/dev/null || { echo "ncu not found"; exit 2; }
+[[ $NCU == 0 || ${TIMELINE:-0} == 1 ]] || command -v ncu >/dev/null || { echo "ncu not found"; exit 2; }
 note() { echo "== $(date -u +%H:%M:%S) $*"; }
 
 if [[ ! -d "$WORK/$NAME.sieve" ]]; then
@@ -37,6 +41,21 @@ note "sieve-run --bench (no profiler): prefill $PROMPT, decode batch $BATCH"
 "$BIN/sieve-run" "$M" --bench --bench-prompt-lengths "$PROMPT" --bench-batches "$BATCH" \
   | tee "$OUT/profile-$NAME-bench.txt"
 [[ $NCU == 0 ]] && exit 0
+
+if [[ ${TIMELINE:-0} == 1 ]]; then
+  CUDA="$(dirname "$(dirname "$(command -v nvcc)")")"
+  LIB="$WORK/libstep_timeline.so"
+  note "timeline: decode batch $BATCH graph kernels (CUPTI)"
+  nvcc -std=c++17 -O2 -shared -Xcompiler -fPIC "$ROOT/bench/step_timeline.cu" -o "$LIB" \
+    -L"$CUDA/extras/CUPTI/lib64" -L"$CUDA/lib64" -lcupti || exit 1
+  LD_LIBRARY_PATH="$CUDA/extras/CUPTI/lib64:$CUDA/lib64:${LD_LIBRARY_PATH:-}" \
+    CUDA_INJECTION64_PATH="$LIB" STEP_TIMELINE_OUT="$OUT/profile-$NAME-timeline.tsv" \
+    "$BIN/sieve-run" "$M" --bench --bench-prompt-lengths "$PROMPT" --bench-batches "$BATCH" \
+    | tee "$OUT/profile-$NAME-timeline-bench.txt"
+  python3 "$ROOT/bench/step_breakdown.py" "$OUT/profile-$NAME-timeline.tsv" \
+    | tee "$OUT/profile-$NAME-breakdown.txt"
+  exit 0
+fi
 
 # One prefill (the first of --bench's repeats) and decode steps: --bench
 # runs 6 prefills, then per batch a prefill of the context, 8 warm-up steps

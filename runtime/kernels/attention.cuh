@@ -15,7 +15,7 @@
 // tested reference.
 //
 // Decode: FlashDecoding (attention_decode.cuh). One CTA per (split of
-// kDecodeSplit cache positions, KV head, slot) handles the query heads
+// decodeSplitLen(max_context) cache positions, KV head, slot) handles the query heads
 // sharing that KV head, so each K/V row is read once for the group. The
 // number of splits follows max_context, not the current lengths, so a
 // captured graph replays at any length; splits past a slot's length write
@@ -348,11 +348,12 @@ void attention_decode(const StepArgs &args, const T *q,
       kv_group);
   if (!kvGroup)
     return;
-  int splits = detail::decodeSplits(args.max_context);
+  const int splits = detail::decodeSplits(args.max_context);
+  const int splitLen = detail::decodeSplitLen(args.max_context);
   int group = num_heads / num_kv_heads;
   int chunks = detail::ceilDiv(group, detail::kDecodeMaxGroup);
   size_t smem = detail::decodeSmemBytes<HeadDim>(
-      std::min(group, detail::kDecodeMaxGroup));
+      std::min(group, detail::kDecodeMaxGroup), splitLen);
   if (smem > 48 * 1024)
     cudaFuncSetAttribute(detail::attentionDecodeKernel<T, HeadDim, F>,
                          cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -362,11 +363,11 @@ void attention_decode(const StepArgs &args, const T *q,
       detail::attentionDecodeKernel<T, HeadDim, F>, grid, detail::kDecodeThreads,
       smem, args.stream, q, k_cache, v_cache, num_heads, num_kv_heads,
       scale * detail::kLog2e, block_size, kvGroup, args.kv_len, args.block_table,
-      args.max_blocks_per_seq, args.attn_scratch, splits);
+      args.max_blocks_per_seq, args.attn_scratch, splits, splitLen);
   detail::launchDependent(detail::attentionCombineKernel<T, HeadDim>,
                           dim3(num_heads, args.num_seqs), HeadDim, 0,
                           args.stream, args.attn_scratch, args.kv_len,
-                          num_heads, splits, out);
+                          num_heads, splits, splitLen, out);
 }
 
 inline size_t attention_decode_scratch_bytes(int max_batch, int num_heads,

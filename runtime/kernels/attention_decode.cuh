@@ -1,7 +1,7 @@
 // Decode attention (FlashDecoding): one query per slot against its cached
 // keys, split over the context so that short batches still fill the GPU.
 //
-// attentionDecodeKernel: one CTA per (split of kDecodeSplit positions, KV
+// attentionDecodeKernel: one CTA per (split of splitLen positions, KV
 // head, slot, chunk of up to kDecodeMaxGroup query heads sharing that KV
 // head). A key row (HeadDim values) is read by HeadDim / 8 lanes with one
 // 16-byte load each, straight into registers, so a warp covers 32 / (HeadDim
@@ -28,9 +28,23 @@
 namespace sieve::rt::detail {
 
 constexpr int kDecodeThreads = 128, kDecodeMaxGroup = 8;
-constexpr int kDecodeSplit = 128; // cache positions per split
+// Cache positions per split: the fewest of 32, 64 and 128 that keep the
+// splits at most kDecodeTargetSplits, else 128 (the scratch grows with the
+// split count). Short contexts thus get more, shorter splits: a CTA's K
+// and V loads are a few round trips to memory each, so a decode attention
+// of 512 positions is bound by their latency, not by bytes (measured on
+// the H100, Llama-3.2-1B at 512 of context: 11.3 us a layer with splits of
+// 128 positions, bench/results/logs/decode_split_timeline_h100.txt).
+constexpr int kDecodeMinSplit = 32, kDecodeMaxSplit = 128, kDecodeTargetSplits = 64;
+inline int decodeSplitLen(int maxContext) {
+  const int context = maxContext > 0 ? maxContext : 1;
+  int len = kDecodeMinSplit;
+  while (len < kDecodeMaxSplit && ceilDiv(context, len) > kDecodeTargetSplits)
+    len *= 2;
+  return len;
+}
 inline int decodeSplits(int maxContext) {
-  return ceilDiv(maxContext > 0 ? maxContext : 1, kDecodeSplit);
+  return ceilDiv(maxContext > 0 ? maxContext : 1, decodeSplitLen(maxContext));
 }
 
 // Scratch layout for B slots, H heads, S splits: float2 (max, sum) at
@@ -44,11 +58,11 @@ struct DecodeScratch {
         acc(base + 2 * int64_t(slots) * heads * splits) {}
 };
 
-// Shared memory: scores [group][kDecodeSplit], then the per-warp
+// Shared memory: scores [group][splitLen], then the per-warp
 // accumulators [warps][group][HeadDim], then m and l [group].
-template <int HeadDim> size_t decodeSmemBytes(int group) {
+template <int HeadDim> size_t decodeSmemBytes(int group, int splitLen) {
   return sizeof(float) *
-         (size_t(group) * kDecodeSplit +
+         (size_t(group) * splitLen +
           size_t(kDecodeThreads / 32) * group * HeadDim + 2 * size_t(group));
 }
 
@@ -60,7 +74,7 @@ __global__ void __launch_bounds__(kDecodeThreads)
                           int numHeads, int numKvHeads, float scaleLog2,
                           int blockSize, int kvGroup, const int32_t *kvLen,
                           const int32_t *blockTable, int maxBlocksPerSeq,
-                          float *scratch, int splits) {
+                          float *scratch, int splits, int splitLen) {
   awaitPredecessor();
   constexpr int Lanes = HeadDim / 8;      // lanes per key row
   constexpr int KeysPerWarp = 32 / Lanes; // key slots of a warp
@@ -75,13 +89,13 @@ __global__ void __launch_bounds__(kDecodeThreads)
   const int kvHead = blockIdx.y / chunks, chunk = blockIdx.y % chunks;
   const int group = min(G, groupAll - chunk * G);
   const int headBase = kvHead * groupAll + chunk * G;
-  float *sS = dsm;                        // [group][kDecodeSplit]
-  float *red = sS + group * kDecodeSplit; // [Warps][group][HeadDim]
+  float *sS = dsm;                    // [group][splitLen]
+  float *red = sS + group * splitLen; // [Warps][group][HeadDim]
   float *mS = red + Warps * group * HeadDim, *lS = mS + group;
 
   DecodeScratch out(scratch, gridDim.z, numHeads, splits);
   const int len = kvLen[slot];
-  const int first = split * kDecodeSplit, n = min(kDecodeSplit, len - first);
+  const int first = split * splitLen, n = min(splitLen, len - first);
   if (n <= 0) {
     for (int g = threadIdx.x; g < group; g += blockDim.x)
       out.ml[(int64_t(slot) * numHeads + headBase + g) * splits + split] =
@@ -149,16 +163,16 @@ __global__ void __launch_bounds__(kDecodeThreads)
         d1 += __shfl_xor_sync(0xffffffffu, d1, o);
       }
       if (part == 0 && j0 < n)
-        sS[g * kDecodeSplit + j0] = d0;
+        sS[g * splitLen + j0] = d0;
       if (part == 0 && j1 < n)
-        sS[g * kDecodeSplit + j1] = d1;
+        sS[g * splitLen + j1] = d1;
     }
   }
   __syncthreads();
 
   // 2. Softmax statistics of the split, p in place.
   for (int g = warp; g < group; g += Warps) {
-    float *s = sS + g * kDecodeSplit;
+    float *s = sS + g * splitLen;
     float mx = -INFINITY;
     for (int j = lane; j < n; j += 32)
       mx = fmaxf(mx, s[j]);
@@ -189,8 +203,8 @@ __global__ void __launch_bounds__(kDecodeThreads)
     for (int g = 0; g < G; ++g) {
       if (g >= group)
         break;
-      float p0 = sS[g * kDecodeSplit + j0],
-            p1 = j1 < n ? sS[g * kDecodeSplit + j1] : 0.f;
+      float p0 = sS[g * splitLen + j0],
+            p1 = j1 < n ? sS[g * splitLen + j1] : 0.f;
 #pragma unroll
       for (int e = 0; e < 8; ++e)
         acc[g][e] = fmaf(p0, v0[e], fmaf(p1, v1[e], acc[g][e]));
@@ -232,7 +246,7 @@ __global__ void __launch_bounds__(kDecodeThreads)
 template <typename T, int HeadDim>
 __global__ void __launch_bounds__(HeadDim)
     attentionCombineKernel(const float *scratch, const int32_t *kvLen,
-                           int numHeads, int splits, T *outT) {
+                           int numHeads, int splits, int splitLen, T *outT) {
   awaitPredecessor();
   __shared__ float reduce[32];
   const int head = blockIdx.x, slot = blockIdx.y, d = threadIdx.x;
@@ -240,7 +254,7 @@ __global__ void __launch_bounds__(HeadDim)
                       splits);
   const int64_t row0 = (int64_t(slot) * numHeads + head) * splits;
   const int active =
-      min(splits, (kvLen[slot] + kDecodeSplit - 1) / kDecodeSplit);
+      min(splits, (kvLen[slot] + splitLen - 1) / splitLen);
   float mx = -INFINITY;
   for (int s = d; s < active; s += HeadDim)
     mx = fmaxf(mx, parts.ml[row0 + s].x);
