@@ -1,7 +1,7 @@
 // Decode attention (FlashDecoding): one query per slot against its cached
 // keys, split over the context so that short batches still fill the GPU.
 //
-// attentionDecodeKernel: one CTA per (split of splitLen positions, KV
+// attentionDecodeKernel: one CTA per (split of the slot's positions, KV
 // head, slot, chunk of up to kDecodeMaxGroup query heads sharing that KV
 // head). A key row (HeadDim values) is read by HeadDim / 8 lanes with one
 // 16-byte load each, straight into registers, so a warp covers 32 / (HeadDim
@@ -45,6 +45,18 @@ inline int decodeSplitLen(int maxContext) {
 }
 inline int decodeSplits(int maxContext) {
   return ceilDiv(maxContext > 0 ? maxContext : 1, decodeSplitLen(maxContext));
+}
+// The grid has decodeSplits(max_context) splits (a captured graph replays
+// at any length), but a slot's positions are spread over as many of them
+// as splits of at least kDecodeMinSplit allow: a slot of `len` positions
+// uses splits of ceil(len / splits) rounded up to a multiple of 32, at most
+// maxLen = decodeSplitLen(max_context) (so splits * maxLen >= len). A
+// session opened for long prompts thus still decodes a short context over
+// many short splits. The decode and the combine kernel use the same rule.
+__host__ __device__ inline int decodeSplitLenAt(int len, int splits, int maxLen) {
+  const int even = (len + splits - 1) / splits, rounded = (even + 31) / 32 * 32;
+  const int atLeast = rounded > kDecodeMinSplit ? rounded : kDecodeMinSplit;
+  return atLeast < maxLen ? atLeast : maxLen;
 }
 
 // Scratch layout for B slots, H heads, S splits: float2 (max, sum) at
@@ -95,7 +107,8 @@ __global__ void __launch_bounds__(kDecodeThreads)
 
   DecodeScratch out(scratch, gridDim.z, numHeads, splits);
   const int len = kvLen[slot];
-  const int first = split * splitLen, n = min(splitLen, len - first);
+  const int used = decodeSplitLenAt(len, splits, splitLen);
+  const int first = split * used, n = min(used, len - first);
   if (n <= 0) {
     for (int g = threadIdx.x; g < group; g += blockDim.x)
       out.ml[(int64_t(slot) * numHeads + headBase + g) * splits + split] =
@@ -253,8 +266,8 @@ __global__ void __launch_bounds__(HeadDim)
   DecodeScratch parts(const_cast<float *>(scratch), gridDim.y, numHeads,
                       splits);
   const int64_t row0 = (int64_t(slot) * numHeads + head) * splits;
-  const int active =
-      min(splits, (kvLen[slot] + splitLen - 1) / splitLen);
+  const int used = decodeSplitLenAt(kvLen[slot], splits, splitLen);
+  const int active = min(splits, (kvLen[slot] + used - 1) / used);
   float mx = -INFINITY;
   for (int s = d; s < active; s += HeadDim)
     mx = fmaxf(mx, parts.ml[row0 + s].x);

@@ -642,6 +642,9 @@ template <typename T> void testAttentions() {
   // empty); Qwen2.5-1.5B's heads (12 over 2).
   testAttention<T, 128>(12, 2, {0, 40, 511, 1500}, {1, 1, 1, 1}, AttnKind::Decode, 2600);
   testAttention<T, 64>(32, 8, {0, 95, 513}, {1, 1, 1}, AttnKind::Decode, 3500);
+  // 65 splits of at most 128 (max_context 8301): slots spread over splits of
+  // 32, 96 and 128 positions (decodeSplitLenAt).
+  testAttention<T, 128>(8, 2, {20, 6000, 8200}, {1, 1, 1}, AttnKind::Decode, 100);
 }
 
 // Quantized caches against the reference over their dequantized values:
