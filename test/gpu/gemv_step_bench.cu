@@ -10,7 +10,8 @@
 // Prints, per model and kernel (gemm_quant as dispatched, the GEMV, the
 // tensor-core kernel): ms per step, GB/s of weight bytes read and the
 // fraction of the copy bandwidth measured in the same run, and each
-// kernel's largest deviation from the exact fp32 GEMV on every shape.
+// kernel's largest deviation from the exact fp32 GEMV on every shape (a
+// FAIL line and exit status 1 above kMaxDeviation).
 // Build (on the GPU machine):
 //   nvcc -std=c++17 -O2 -gencode=arch=compute_90a,code=sm_90a -Iruntime \
 //     -Iinclude -Itest/gpu test/gpu/gemv_step_bench.cu -o gemv_step_bench \
@@ -61,6 +62,10 @@ __global__ void fill(void *p, size_t n, uint32_t seed, int kind) {
 }
 
 uint32_t seedCounter = 1;
+// Largest deviation from the exact fp32 GEMV, relative to the largest
+// output, that a kernel may show (f16 sums over one chunk: about 1e-3).
+constexpr double kMaxDeviation = 1e-2;
+bool failed = false;
 void *deviceFill(size_t n, size_t elemBytes, int kind) {
   void *p = nullptr;
   CUDA_OK(cudaMalloc(&p, n * elemBytes));
@@ -242,6 +247,11 @@ void benchModel(const Model &m, double bw, const LtContext &lt) {
       std::printf("STEP %s %s %-10s: %.3f ms, %.0f GB/s, %.0f%% of copy, max deviation %.2e\n",
                   m.name, fname, v.name.c_str(), ms, w->bytesPerStep / ms / 1e6,
                   100.0 * w->bytesPerStep / ms / 1e6 / bw, dev);
+      if (!(dev <= kMaxDeviation)) {
+        std::printf("FAIL %s %s %s deviates %.2e from the exact GEMV (limit %.0e)\n", m.name,
+                    fname, v.name.c_str(), dev, kMaxDeviation);
+        failed = true;
+      }
     }
   }
   for (void *p : {static_cast<void *>(x), static_cast<void *>(out), static_cast<void *>(ref),
@@ -270,5 +280,5 @@ int main(int argc, char **argv) {
   std::printf("BENCH copy bandwidth (1 GiB device-to-device, read + write): %.0f GB/s\n", bw);
   for (const Model &m : models)
     benchModel(m, bw, lt);
-  return 0;
+  return failed ? 1 : 0;
 }
