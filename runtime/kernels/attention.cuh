@@ -14,12 +14,13 @@
 // keys lane and lane + 32 and owns HeadDim / 32 output dimensions), kept as the
 // tested reference.
 //
-// Decode: FlashDecoding (attention_decode.cuh). One CTA per (split of
-// decodeSplitLen(max_context) cache positions, KV head, slot) handles the query heads
-// sharing that KV head, so each K/V row is read once for the group. The
-// number of splits follows max_context, not the current lengths, so a
-// captured graph replays at any length; splits past a slot's length write
-// an empty partial. A combine kernel merges the partials (max, sum,
+// Decode: FlashDecoding (attention_decode.cuh). One CTA per (split, KV
+// head, slot) handles the query heads sharing that KV head, so each K/V
+// row is read once for the group. The number of splits follows
+// max_context, not the current lengths, so a captured graph replays at any
+// length; a slot spreads its current length over them (decodeSplitLenAt:
+// 32 to 128 positions a split), and splits past it write an empty
+// partial. A combine kernel merges the partials (max, sum,
 // unnormalized accumulator per split) into the output.
 #pragma once
 
