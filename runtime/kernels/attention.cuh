@@ -287,18 +287,6 @@ void attentionPrefillMma(const StepArgs &args, const T *q,
                   args.positions, args.block_table, args.max_blocks_per_seq);
 }
 
-// The int4 group the kernels read with (kv_group 0: one group of HeadDim);
-// 0 after recording a launcher error for a group they cannot read.
-template <int HeadDim, KVFormat F>
-int kvGroupOrError(const char *launcher, int kv_group) {
-  const int group = kv_group ? kv_group : HeadDim;
-  if (F == KVFormat::Int4 && !kv_group_supported(HeadDim, group)) {
-    recordLauncherError(launcher, group);
-    return 0;
-  }
-  return group;
-}
-
 // Query rows from which a prefill uses 128-query tiles (8 warps sharing
 // each K/V tile) instead of 64-query ones: fewer, larger CTAs pay off once
 // the grid has enough of them (kernel_test --bench measures both).
@@ -316,10 +304,7 @@ void attention_prefill(const StepArgs &args, const T *q,
   detail::checkHeadDim<HeadDim>();
   if (args.num_tokens <= 0 || args.num_seqs <= 0 || args.max_query_len <= 0)
     return;
-  const int group = detail::kvGroupOrError<HeadDim, F>(
-      "attention_prefill: the int4 KV group must divide head_dim and be a "
-      "multiple of 8",
-      kv_group);
+  const int group = detail::kvGroupOrError<F>("attention_prefill", HeadDim, kv_group);
   if (!group)
     return;
   if (args.max_query_len >= detail::kWidePrefillQueries)
@@ -343,10 +328,7 @@ void attention_decode(const StepArgs &args, const T *q,
   detail::checkHeadDim<HeadDim>();
   if (args.num_seqs <= 0)
     return;
-  const int kvGroup = detail::kvGroupOrError<HeadDim, F>(
-      "attention_decode: the int4 KV group must divide head_dim and be a "
-      "multiple of 8",
-      kv_group);
+  const int kvGroup = detail::kvGroupOrError<F>("attention_decode", HeadDim, kv_group);
   if (!kvGroup)
     return;
   const int splits = detail::decodeSplits(args.max_context);

@@ -82,6 +82,22 @@ inline bool kv_group_supported(int head_dim, int group) {
 
 namespace detail {
 
+// The int4 group a launcher reads with (kv_group 0: one group of head_dim);
+// 0 after recording a launcher error, named after `launcher`, for a group
+// the kernels cannot read. Other formats ignore the group.
+template <KVFormat F> int kvGroupOrError(const char *launcher, int headDim, int kvGroup) {
+  const int group = kvGroup ? kvGroup : headDim;
+  if (F == KVFormat::Int4 && !kv_group_supported(headDim, group)) {
+    char what[160];
+    std::snprintf(what, sizeof what,
+                  "%s: the int4 KV group must divide head_dim and be a multiple of %d", launcher,
+                  kKVGroupQuantum);
+    recordLauncherError(what, group);
+    return 0;
+  }
+  return group;
+}
+
 // Codes, scales and (int4) zero points of position p of tile `tile` of a
 // quantized pool of format F: scale[g] and zero[g] are those of group g
 // (int4 groups of `group` values; one scale for int8 / fp8).

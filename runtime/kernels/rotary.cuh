@@ -228,14 +228,9 @@ void rotary_kv_append(const StepArgs &args, const T *qkv, int ld, int q_offset,
           head_dim);
       return;
     }
-    const int group = kv_group ? kv_group : head_dim;
-    if (F == KVFormat::Int4 && !kv_group_supported(head_dim, group)) {
-      detail::recordLauncherError(
-          "rotary_kv_append: the int4 KV group must divide head_dim and be a "
-          "multiple of 8",
-          group);
+    const int group = detail::kvGroupOrError<F>("rotary_kv_append", head_dim, kv_group);
+    if (!group)
       return;
-    }
     detail::launchDependent(
         detail::rotaryKvAppendQuantKernel<T, F>, grid, detail::kRotaryThreads,
         0, args.stream, qkv, ld, q_offset, k_offset, v_offset, num_heads,
