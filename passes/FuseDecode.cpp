@@ -120,7 +120,8 @@ struct GemmParts {
 
 class DecodeFusion {
 public:
-  DecodeFusion(Block &body, bool report) : body(body), report(report) {}
+  DecodeFusion(Block &body, bool report, bool norms)
+      : body(body), report(report), norms(norms) {}
 
   void run() {
     for (auto glu : llvm::to_vector(body.getOps<k::GLUOp>()))
@@ -129,8 +130,9 @@ public:
       fuseResidualIntoGemm(norm);
     for (auto add : llvm::to_vector(body.getOps<k::AddOp>()))
       fuseAddIntoGemm(add);
-    for (auto norm : llvm::to_vector(body.getOps<k::RMSNormOp>()))
-      fuseNorm(norm);
+    if (norms)
+      for (auto norm : llvm::to_vector(body.getOps<k::RMSNormOp>()))
+        fuseNorm(norm);
   }
 
 private:
@@ -257,7 +259,7 @@ private:
   }
 
   Block &body;
-  bool report;
+  bool report, norms;
 };
 
 struct SieveFuseDecode
@@ -267,7 +269,7 @@ struct SieveFuseDecode
     for (auto program : getOperation().getOps<k::ProgramOp>())
       for (auto entry : program.getBody().getOps<k::EntryOp>())
         if (entry.getSymName() == "decode" || entry.getSymName() == "draft")
-          DecodeFusion(entry.getBody().front(), report).run();
+          DecodeFusion(entry.getBody().front(), report, norms).run();
   }
 };
 

@@ -81,12 +81,18 @@ def SieveFuseDecode : Pass<"sieve-fuse-decode", "mlir::ModuleOp"> {
     touched by any launch in between. The runtime decides per call: the
     fused kernel up to the skinny GEMM's row limit, the un-fused launches
     above it (docs/runtime.md). sieve-compile runs this pass with
-    `--decode-fusion` (off by default until it is measured on a GPU). With `report`, each norm, GLU or add that stays
-    a launch of its own gets a remark saying which rule failed.
+    `--decode-fusion` (off by default: slower on the H100, see
+    docs/runtime.md). With `norms=false` the RMSNorm rule is skipped (each
+    CTA of a norm-fused GEMM recomputes the row's inverse RMS before its
+    main loop). With `report`, each norm, GLU or add that stays a launch of
+    its own gets a remark saying which rule failed.
   }];
   let options = [
     Option<"report", "report", "bool", /*default=*/"false",
            "Remark on each norm, GLU or add left unfused, with the reason">,
+    Option<"norms", "norms", "bool", /*default=*/"true",
+           "Apply the RMSNorm rule (false: norms stay launches; the GLU "
+           "and residual rules still apply)">,
   ];
   let dependentDialects = ["sieve::kernel::KernelDialect"];
 }

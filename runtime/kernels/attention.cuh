@@ -19,9 +19,9 @@
 // row is read once for the group. The number of splits follows
 // max_context, not the current lengths, so a captured graph replays at any
 // length; a slot spreads its current length over them (decodeSplitLenAt:
-// 32 to 128 positions a split), and splits past it write an empty
-// partial. A combine kernel merges the partials (max, sum,
-// unnormalized accumulator per split) into the output.
+// 32 to 128 positions a split, fewer and longer splits at larger batches),
+// and splits past it write an empty partial. A combine kernel merges the
+// partials (max, sum, unnormalized accumulator per split) into the output.
 #pragma once
 
 #include "common.cuh"
@@ -331,10 +331,12 @@ void attention_decode(const StepArgs &args, const T *q,
   const int kvGroup = detail::kvGroupOrError<F>("attention_decode", HeadDim, kv_group);
   if (!kvGroup)
     return;
-  const int splits = detail::decodeSplits(args.max_context);
-  const int splitLen = detail::decodeSplitLen(args.max_context);
   int group = num_heads / num_kv_heads;
   int chunks = detail::ceilDiv(group, detail::kDecodeMaxGroup);
+  const int pairs = args.num_seqs * num_kv_heads * chunks;
+  const int splits = detail::decodeSplits(args.max_context, pairs);
+  const int splitLen = detail::decodeSplitLen(args.max_context, pairs);
+  const int spread = detail::decodeSpread(splits, pairs);
   size_t smem = detail::decodeSmemBytes<HeadDim>(
       std::min(group, detail::kDecodeMaxGroup), splitLen);
   if (smem > 48 * 1024)
@@ -346,11 +348,11 @@ void attention_decode(const StepArgs &args, const T *q,
       detail::attentionDecodeKernel<T, HeadDim, F>, grid, detail::kDecodeThreads,
       smem, args.stream, q, k_cache, v_cache, num_heads, num_kv_heads,
       scale * detail::kLog2e, block_size, kvGroup, args.kv_len, args.block_table,
-      args.max_blocks_per_seq, args.attn_scratch, splits, splitLen);
+      args.max_blocks_per_seq, args.attn_scratch, splits, spread, splitLen);
   detail::launchDependent(detail::attentionCombineKernel<T, HeadDim>,
                           dim3(num_heads, args.num_seqs), HeadDim, 0,
                           args.stream, args.attn_scratch, args.kv_len,
-                          num_heads, splits, splitLen, out);
+                          num_heads, splits, spread, splitLen, out);
 }
 
 inline size_t attention_decode_scratch_bytes(int max_batch, int num_heads,

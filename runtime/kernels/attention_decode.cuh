@@ -29,32 +29,51 @@ namespace sieve::rt::detail {
 
 constexpr int kDecodeThreads = 128, kDecodeMaxGroup = 8;
 // Cache positions per split: the fewest of 32, 64 and 128 that keep the
-// splits at most kDecodeTargetSplits, else 128 (the scratch grows with the
-// split count). Short contexts thus get more, shorter splits: a CTA's K
+// splits at most kDecodeTargetSplits and the CTAs of a launch (`pairs` =
+// slots x KV heads x head chunks, times the splits) at most
+// kDecodeTargetCtas, else 128 (the scratch grows with the split count).
+// Short contexts at small batches thus get more, shorter splits: a CTA's K
 // and V loads are a few round trips to memory each, so a decode attention
-// of 512 positions is bound by their latency, not by bytes (measured on
-// the H100, Llama-3.2-1B at 512 of context: 11.3 us a layer with splits of
-// 128 positions, bench/results/logs/decode_split_timeline_h100.txt).
-constexpr int kDecodeMinSplit = 32, kDecodeMaxSplit = 128, kDecodeTargetSplits = 64;
-inline int decodeSplitLen(int maxContext) {
+// of 512 positions at batch 1 is bound by their latency, not by bytes
+// (measured on the H100, Llama-3.2-1B at 512 of context: 11.3 us a layer
+// with splits of 128 positions, 5.1 with 32,
+// bench/results/logs/decode_split_timeline_h100.txt). At larger batches
+// the CTAs of long splits already fill the GPU, and short ones only add
+// partials to merge (the 1B shape at batch 32: 15,312 tokens/s with splits
+// of 128, 12,843 with 32, bench/results/logs/decode_splits_batch_h100.txt).
+constexpr int kDecodeMinSplit = 32, kDecodeMaxSplit = 128, kDecodeTargetSplits = 64,
+              kDecodeTargetCtas = 1024;
+inline int decodeSplitLen(int maxContext, int pairs = 1) {
   const int context = maxContext > 0 ? maxContext : 1;
   int len = kDecodeMinSplit;
-  while (len < kDecodeMaxSplit && ceilDiv(context, len) > kDecodeTargetSplits)
+  while (len < kDecodeMaxSplit &&
+         (ceilDiv(context, len) > kDecodeTargetSplits ||
+          int64_t(pairs) * ceilDiv(context, len) > kDecodeTargetCtas))
     len *= 2;
   return len;
 }
-inline int decodeSplits(int maxContext) {
-  return ceilDiv(maxContext > 0 ? maxContext : 1, decodeSplitLen(maxContext));
+// With pairs = 1 (the default), the most splits any launch has: what the
+// scratch is sized for.
+inline int decodeSplits(int maxContext, int pairs = 1) {
+  return ceilDiv(maxContext > 0 ? maxContext : 1, decodeSplitLen(maxContext, pairs));
 }
-// The grid has decodeSplits(max_context) splits (a captured graph replays
-// at any length), but a slot's positions are spread over as many of them
-// as splits of at least kDecodeMinSplit allow: a slot of `len` positions
-// uses splits of ceil(len / splits) rounded up to a multiple of 32, at most
-// maxLen = decodeSplitLen(max_context) (so splits * maxLen >= len). A
-// session opened for long prompts thus still decodes a short context over
-// many short splits. The decode and the combine kernel use the same rule.
-__host__ __device__ inline int decodeSplitLenAt(int len, int splits, int maxLen) {
-  const int even = (len + splits - 1) / splits, rounded = (even + 31) / 32 * 32;
+// How many splits a slot may spread over: all of them at batch 1, fewer
+// when the launch's pairs would make more than kDecodeTargetCtas CTAs.
+inline int decodeSpread(int splits, int pairs) {
+  const int most = kDecodeTargetCtas / (pairs > 0 ? pairs : 1);
+  return most < 1 ? 1 : most < splits ? most : splits;
+}
+// The grid has decodeSplits(max_context, pairs) splits (a captured graph
+// replays at any length), but a slot's positions are spread over as many
+// of the first `spread` of them as splits of at least kDecodeMinSplit
+// allow: a slot of `len` positions uses splits of ceil(len / spread)
+// rounded up to a multiple of 32, at most maxLen = decodeSplitLen(...) (so
+// splits * maxLen >= len). A session opened for long prompts thus still
+// decodes a short context over many short splits at batch 1, and over a
+// few long ones at batch 32. The decode and the combine kernel use the
+// same rule.
+__host__ __device__ inline int decodeSplitLenAt(int len, int spread, int maxLen) {
+  const int even = (len + spread - 1) / spread, rounded = (even + 31) / 32 * 32;
   const int atLeast = rounded > kDecodeMinSplit ? rounded : kDecodeMinSplit;
   return atLeast < maxLen ? atLeast : maxLen;
 }
@@ -86,7 +105,7 @@ __global__ void __launch_bounds__(kDecodeThreads)
                           int numHeads, int numKvHeads, float scaleLog2,
                           int blockSize, int kvGroup, const int32_t *kvLen,
                           const int32_t *blockTable, int maxBlocksPerSeq,
-                          float *scratch, int splits, int splitLen) {
+                          float *scratch, int splits, int spread, int splitLen) {
   awaitPredecessor();
   constexpr int Lanes = HeadDim / 8;      // lanes per key row
   constexpr int KeysPerWarp = 32 / Lanes; // key slots of a warp
@@ -107,7 +126,7 @@ __global__ void __launch_bounds__(kDecodeThreads)
 
   DecodeScratch out(scratch, gridDim.z, numHeads, splits);
   const int len = kvLen[slot];
-  const int used = decodeSplitLenAt(len, splits, splitLen);
+  const int used = decodeSplitLenAt(len, spread, splitLen);
   const int first = split * used, n = min(used, len - first);
   if (n <= 0) {
     for (int g = threadIdx.x; g < group; g += blockDim.x)
@@ -259,14 +278,15 @@ __global__ void __launch_bounds__(kDecodeThreads)
 template <typename T, int HeadDim>
 __global__ void __launch_bounds__(HeadDim)
     attentionCombineKernel(const float *scratch, const int32_t *kvLen,
-                           int numHeads, int splits, int splitLen, T *outT) {
+                           int numHeads, int splits, int spread, int splitLen,
+                           T *outT) {
   awaitPredecessor();
   __shared__ float reduce[32];
   const int head = blockIdx.x, slot = blockIdx.y, d = threadIdx.x;
   DecodeScratch parts(const_cast<float *>(scratch), gridDim.y, numHeads,
                       splits);
   const int64_t row0 = (int64_t(slot) * numHeads + head) * splits;
-  const int used = decodeSplitLenAt(kvLen[slot], splits, splitLen);
+  const int used = decodeSplitLenAt(kvLen[slot], spread, splitLen);
   const int active = min(splits, (kvLen[slot] + used - 1) / used);
   float mx = -INFINITY;
   for (int s = d; s < active; s += HeadDim)

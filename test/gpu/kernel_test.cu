@@ -578,10 +578,18 @@ void testAttention(int heads, int kvHeads, const std::vector<int> &existing,
   Dev<float> scratch(scratchBytes / sizeof(float));
   StepArgs args = sd.args(step, maxContext, cache.maxBlocks, scratch.p, scratchBytes);
   float scale = 1.f / std::sqrt(float(HeadDim));
-  if (kind == AttnKind::Decode)
-    attention_decode<T, HeadDim, F>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
+  if (kind == AttnKind::Decode) {
+    // The first slot alone first (fewer slots: other split lengths and
+    // another partial layout on the same scratch), then all slots twice:
+    // nothing a launch leaves in the scratch may change the next one.
+    StepArgs firstSlot = args;
+    firstSlot.num_seqs = 1;
+    attention_decode<T, HeadDim, F>(firstSlot, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
                                     blockSize, kvGroup);
-  else if (kind == AttnKind::Prefill)
+    for (int i = 0; i < 2; ++i)
+      attention_decode<T, HeadDim, F>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
+                                      blockSize, kvGroup);
+  } else if (kind == AttnKind::Prefill)
     attention_prefill<T, HeadDim, F>(args, dQ.p, dK.p, dV.p, out.p, heads, kvHeads, scale,
                                      blockSize, kvGroup);
   else if (kind == AttnKind::PrefillWide)
@@ -645,6 +653,13 @@ template <typename T> void testAttentions() {
   // 65 splits of at most 128 (max_context 8301): slots spread over splits of
   // 32, 96 and 128 positions (decodeSplitLenAt).
   testAttention<T, 128>(8, 2, {20, 6000, 8200}, {1, 1, 1}, AttnKind::Decode, 100);
+  // 40 slots x 8 KV heads = 320 pairs: splits of 128 (no shorter length
+  // keeps the launch within kDecodeTargetCtas) and each slot spread over at
+  // most 3 of them (decodeSpread).
+  std::vector<int> many;
+  for (int s = 0; s < 40; ++s)
+    many.push_back(37 + 23 * s);
+  testAttention<T, 64>(32, 8, many, std::vector<int>(40, 1), AttnKind::Decode);
 }
 
 // Quantized caches against the reference over their dequantized values:

@@ -115,9 +115,15 @@ static cl::opt<std::string> modelName("name",
 static cl::opt<bool> decodeFusion(
     "decode-fusion",
     cl::desc("Fold the decode step's norms, GLUs and residual adds into its "
-             "GEMMs (--sieve-fuse-decode; experimental: not yet measured "
-             "on a GPU, so off by default)"),
+             "GEMMs (--sieve-fuse-decode; off by default: measured slower "
+             "on the H100, docs/runtime.md)"),
     cl::init(false), cl::cat(category));
+static cl::opt<bool> decodeFusionNorms(
+    "decode-fusion-norms",
+    cl::desc("With --decode-fusion, fold the RMSNorms into GEMM prologues "
+             "too (default true; false keeps the norm launches and fuses "
+             "only the GLUs and residual adds)"),
+    cl::init(true), cl::cat(category));
 static cl::opt<bool> noBuild("no-build",
                              cl::desc("Stop after writing the sources and "
                                       "weights (no nvcc)"),
@@ -662,8 +668,11 @@ int main(int argc, char **argv) {
     return programs.front();
   };
   // The decode step's fusions, then buffer planning.
-  std::string plan = decodeFusion ? "sieve-fuse-decode,sieve-plan-buffers"
-                                  : "sieve-plan-buffers";
+  if (!decodeFusion && decodeFusionNorms.getNumOccurrences())
+    fail("--decode-fusion-norms applies with --decode-fusion only");
+  std::string plan = "sieve-plan-buffers";
+  if (decodeFusion)
+    plan = (decodeFusionNorms ? "sieve-fuse-decode," : "sieve-fuse-decode{norms=false},") + plan;
   if (selfSpeculative.empty()) {
     runPasses("lower", lowering + "," + plan);
   } else {
