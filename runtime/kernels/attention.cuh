@@ -331,24 +331,37 @@ void attention_decode(const StepArgs &args, const T *q,
   const int kvGroup = detail::kvGroupOrError<F>("attention_decode", HeadDim, kv_group);
   if (!kvGroup)
     return;
-  int group = num_heads / num_kv_heads;
-  int chunks = detail::ceilDiv(group, detail::kDecodeMaxGroup);
+  const int group = num_heads / num_kv_heads;
+  // Query heads a CTA takes: the group rounded up to a power of two, at
+  // most kDecodeMaxGroup (larger groups are split into chunks of it).
+  int perCta = 1;
+  while (perCta < group && perCta < detail::kDecodeMaxGroup)
+    perCta *= 2;
+  const int chunks = detail::ceilDiv(group, perCta);
   const int pairs = args.num_seqs * num_kv_heads * chunks;
   const int splits = detail::decodeSplits(args.max_context, pairs);
   const int splitLen = detail::decodeSplitLen(args.max_context, pairs);
   const int spread = detail::decodeSpread(splits, pairs);
-  size_t smem = detail::decodeSmemBytes<HeadDim>(
-      std::min(group, detail::kDecodeMaxGroup), splitLen);
-  if (smem > 48 * 1024)
-    cudaFuncSetAttribute(detail::attentionDecodeKernel<T, HeadDim, F>,
-                         cudaFuncAttributeMaxDynamicSharedMemorySize,
-                         static_cast<int>(smem));
-  dim3 grid(splits, num_kv_heads * chunks, args.num_seqs);
-  detail::launchDependent(
-      detail::attentionDecodeKernel<T, HeadDim, F>, grid, detail::kDecodeThreads,
-      smem, args.stream, q, k_cache, v_cache, num_heads, num_kv_heads,
-      scale * detail::kLog2e, block_size, kvGroup, args.kv_len, args.block_table,
-      args.max_blocks_per_seq, args.attn_scratch, splits, spread, splitLen);
+  const size_t smem = detail::decodeSmemBytes<HeadDim>(std::min(group, perCta), splitLen);
+  auto launch = [&](auto kernel) {
+    if (smem > 48 * 1024)
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                           static_cast<int>(smem));
+    detail::launchDependent(
+        kernel, dim3(splits, num_kv_heads * chunks, args.num_seqs), detail::kDecodeThreads,
+        smem, args.stream, q, k_cache, v_cache, num_heads, num_kv_heads,
+        scale * detail::kLog2e, block_size, kvGroup, args.kv_len, args.block_table,
+        args.max_blocks_per_seq, args.attn_scratch, splits, spread, splitLen);
+  };
+  static_assert(detail::kDecodeMaxGroup == 8, "the dispatch below stops at 8");
+  if (perCta == 1)
+    launch(detail::attentionDecodeKernel<T, HeadDim, F, 1>);
+  else if (perCta == 2)
+    launch(detail::attentionDecodeKernel<T, HeadDim, F, 2>);
+  else if (perCta == 4)
+    launch(detail::attentionDecodeKernel<T, HeadDim, F, 4>);
+  else
+    launch(detail::attentionDecodeKernel<T, HeadDim, F, 8>);
   detail::launchDependent(detail::attentionCombineKernel<T, HeadDim>,
                           dim3(num_heads, args.num_seqs), HeadDim, 0,
                           args.stream, args.attn_scratch, args.kv_len,

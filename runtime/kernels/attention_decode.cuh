@@ -2,7 +2,7 @@
 // keys, split over the context so that short batches still fill the GPU.
 //
 // attentionDecodeKernel: one CTA per (split of the slot's positions, KV
-// head, slot, chunk of up to kDecodeMaxGroup query heads sharing that KV
+// head, slot, chunk of up to G <= kDecodeMaxGroup query heads sharing that KV
 // head). A key row (HeadDim values) is read by HeadDim / 8 lanes with one
 // 16-byte load each, straight into registers, so a warp covers 32 / (HeadDim
 // / 8) keys per load and every load of the split is independent (the
@@ -97,7 +97,11 @@ template <int HeadDim> size_t decodeSmemBytes(int group, int splitLen) {
           size_t(kDecodeThreads / 32) * group * HeadDim + 2 * size_t(group));
 }
 
-template <typename T, int HeadDim, KVFormat F = KVFormat::Dense>
+// G: the query heads a CTA handles (the group's size rounded up to 1, 2, 4
+// or 8, kDecodeMaxGroup): q and the accumulators take 16 G registers a
+// thread, so a group of 4 compiled for 8 would hold registers (and lose
+// occupancy) for nothing.
+template <typename T, int HeadDim, KVFormat F, int G>
 __global__ void __launch_bounds__(kDecodeThreads)
     attentionDecodeKernel(const T *q,
                           const typename KVCache<T, F>::Code *kCache,
@@ -111,7 +115,6 @@ __global__ void __launch_bounds__(kDecodeThreads)
   constexpr int KeysPerWarp = 32 / Lanes; // key slots of a warp
   constexpr int Warps = kDecodeThreads / 32;
   constexpr int Stride = Warps * KeysPerWarp; // keys per CTA-wide step
-  constexpr int G = kDecodeMaxGroup;
   extern __shared__ __align__(16) float dsm[];
 
   const int split = blockIdx.x, slot = blockIdx.z;
