@@ -260,11 +260,13 @@ struct sieve_session {
     return static_cast<int32_t *>(host ? indexHost.get() : indexDevice.get());
   }
   int vocab() const { return model->info->vocab_size; }
+  // The step index as the device reads it.
+  StepIndex deviceIndex() const { return StepIndex(indexBase(false), capacity, options.max_batch); }
 
   // StepArgs with every pointer of this session; the caller sets the sizes.
   StepArgs baseArgs() const {
     StepArgs a{};
-    StepIndex dev(indexBase(false), capacity, options.max_batch);
+    StepIndex dev = deviceIndex();
     a.stream = stream;
     a.cublaslt = model->lt;
     a.gemm_workspace = workspace.get();
@@ -652,6 +654,41 @@ sieve_status checkBatch(const sieve_session *s, int32_t batch, const char *what)
     return fail(SIEVE_ERROR_INVALID_ARGUMENT, "%s: batch %d is outside [1, max_batch = %d]", what,
                 batch, s->options.max_batch);
   return SIEVE_OK;
+}
+
+// sieve_sample's and sieve_generate's arguments: the batch, logits in
+// every slot, sampling parameters that are numbers in range.
+sieve_status checkSampling(const sieve_session *s, int32_t batch, const sieve_sampling &p,
+                           const char *what) {
+  SIEVE_TRY(checkBatch(s, batch, what));
+  for (int b = 0; b < batch; ++b)
+    if (!s->hasLogits[b])
+      return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                  "%s: slot %d has no logits (no prefill or decode step since reset)", what, b);
+  if (!(p.temperature == p.temperature) || p.top_k < 0 || !(p.top_p > 0.f))
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                "%s: temperature %g, top_k %d, top_p %g (need a number, >= 0, > 0)", what,
+                p.temperature, p.top_k, p.top_p);
+  return SIEVE_OK;
+}
+
+// sieve_generate's steps per call (the generated tokens are staged on the
+// device, steps x batch of them).
+constexpr int32_t kMaxGenerateSteps = 1 << 20;
+
+// After step k's sampling wrote tokens[b]: keeps them in generated[k][b]
+// and, past the first step (whose index the host uploaded), moves each
+// slot's position and length on by one.
+__global__ void generateAdvance(const int32_t *tokens, int32_t *positions, int32_t *kvLen,
+                                int32_t *generated, int batch, int k) {
+  const int b = blockIdx.x * blockDim.x + threadIdx.x;
+  if (b >= batch)
+    return;
+  generated[int64_t(k) * batch + b] = tokens[b];
+  if (k > 0) {
+    positions[b] += 1;
+    kvLen[b] += 1;
+  }
 }
 
 // One prefill launch: tokens [consumed[b], consumed[b] + take[b]) of slots
@@ -1154,32 +1191,12 @@ sieve_status captureStep(sieve_session *s, EntryPoint entry, const StepArgs &arg
   return status;
 }
 
-// Appends tokens[b] to slot b for b < batch through `entry`, replaying the
-// graph of `graphs` captured for this batch size.
-sieve_status oneTokenStep(sieve_session *s, EntryPoint entry,
-                          std::map<int, cudaGraphExec_t> &graphs, const char *what,
-                          int32_t batch, const int32_t *tokens, float *logits_out,
-                          float *kvMass = nullptr) {
-  SIEVE_TRY(checkBatch(s, batch, what));
-  SIEVE_TRY(checkTokens(s, tokens, batch, -1));
-  for (int b = 0; b < batch; ++b)
-    if (s->lengths[b] + 1 > s->options.max_context)
-      return fail(SIEVE_ERROR_CONTEXT_FULL, "%s: slot %d is full (%d tokens)", what, b,
-                  s->lengths[b]);
-  SIEVE_TRY(useDevice(s->model));
-  StepIndex h;
-  SIEVE_TRY(s->hostIndex(h));
-  for (int b = 0; b < batch; ++b) {
-    h.tokens[b] = tokens[b];
-    h.positions[b] = s->lengths[b];
-    h.tokenSeq[b] = b;
-    h.queryStart[b] = b;
-    h.kvLen[b] = s->lengths[b] + 1;
-    h.logitRows[b] = b;
-  }
-  h.queryStart[batch] = batch;
-  SIEVE_TRY(s->uploadIndex());
-
+// The graph of `graphs` for one token per slot of `batch` slots through
+// `entry` (logits into lastLogits), captured on first use; the step index
+// must be uploaded before a capture.
+sieve_status stepGraph(sieve_session *s, EntryPoint entry,
+                       std::map<int, cudaGraphExec_t> &graphs, int32_t batch, float *kvMass,
+                       cudaGraphExec_t *out) {
   auto found = graphs.find(batch);
   if (found == graphs.end()) {
     StepArgs args = s->baseArgs();
@@ -1193,7 +1210,45 @@ sieve_status oneTokenStep(sieve_session *s, EntryPoint entry,
     SIEVE_TRY(captureStep(s, entry, args, &exec));
     found = graphs.emplace(batch, exec).first;
   }
-  SIEVE_CUDA(cudaGraphLaunch(found->second, s->stream), "launching the decode graph");
+  *out = found->second;
+  return ok();
+}
+
+// The step index of one token per slot b < batch at position lengths[b]
+// (tokens[b], or 0 where tokens is null), uploaded.
+sieve_status uploadOneTokenIndex(sieve_session *s, int32_t batch, const int32_t *tokens) {
+  StepIndex h;
+  SIEVE_TRY(s->hostIndex(h));
+  for (int b = 0; b < batch; ++b) {
+    h.tokens[b] = tokens ? tokens[b] : 0;
+    h.positions[b] = s->lengths[b];
+    h.tokenSeq[b] = b;
+    h.queryStart[b] = b;
+    h.kvLen[b] = s->lengths[b] + 1;
+    h.logitRows[b] = b;
+  }
+  h.queryStart[batch] = batch;
+  return s->uploadIndex();
+}
+
+// Appends tokens[b] to slot b for b < batch through `entry`, replaying the
+// graph of `graphs` captured for this batch size.
+sieve_status oneTokenStep(sieve_session *s, EntryPoint entry,
+                          std::map<int, cudaGraphExec_t> &graphs, const char *what,
+                          int32_t batch, const int32_t *tokens, float *logits_out,
+                          float *kvMass = nullptr) {
+  SIEVE_TRY(checkBatch(s, batch, what));
+  SIEVE_TRY(checkTokens(s, tokens, batch, -1));
+  for (int b = 0; b < batch; ++b)
+    if (s->lengths[b] + 1 > s->options.max_context)
+      return fail(SIEVE_ERROR_CONTEXT_FULL, "%s: slot %d is full (%d tokens)", what, b,
+                  s->lengths[b]);
+  SIEVE_TRY(useDevice(s->model));
+  SIEVE_TRY(uploadOneTokenIndex(s, batch, tokens));
+
+  cudaGraphExec_t exec = nullptr;
+  SIEVE_TRY(stepGraph(s, entry, graphs, batch, kvMass, &exec));
+  SIEVE_CUDA(cudaGraphLaunch(exec, s->stream), "launching the decode graph");
   if (logits_out)
     SIEVE_CUDA(cudaMemcpyAsync(logits_out, s->lastLogits.get(),
                                size_t(batch) * s->vocab() * sizeof(float),
@@ -1315,16 +1370,8 @@ sieve_status sieve_sample(sieve_session *session, int32_t batch, const sieve_sam
   if (!session || !sampling || !out_tokens)
     return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_sample: null argument");
   sieve_session *s = session;
-  SIEVE_TRY(checkBatch(s, batch, "sieve_sample"));
-  for (int b = 0; b < batch; ++b)
-    if (!s->hasLogits[b])
-      return fail(SIEVE_ERROR_INVALID_ARGUMENT,
-                  "sieve_sample: slot %d has no logits (no prefill or decode step since reset)", b);
+  SIEVE_TRY(checkSampling(s, batch, *sampling, "sieve_sample"));
   const sieve_sampling &p = *sampling;
-  if (!(p.temperature == p.temperature) || p.top_k < 0 || !(p.top_p > 0.f))
-    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
-                "sieve_sample: temperature %g, top_k %d, top_p %g (need a number, >= 0, > 0)",
-                p.temperature, p.top_k, p.top_p);
   SIEVE_TRY(useDevice(s->model));
   takeLauncherError(nullptr, 0);
   sample(s->stream, static_cast<const float *>(s->lastLogits.get()), batch, s->vocab(),
@@ -1336,6 +1383,58 @@ sieve_status sieve_sample(sieve_session *session, int32_t batch, const sieve_sam
              "copying sampled tokens");
   SIEVE_CUDA(cudaStreamSynchronize(s->stream), "sampling");
   ++s->sampleCounter;
+  return ok();
+}
+
+sieve_status sieve_generate(sieve_session *session, int32_t batch, int32_t steps,
+                            const sieve_sampling *sampling, int32_t *out_tokens) {
+  if (!session || !sampling || !out_tokens)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_generate: null argument");
+  sieve_session *s = session;
+  SIEVE_TRY(checkSampling(s, batch, *sampling, "sieve_generate"));
+  if (steps < 1 || steps > kMaxGenerateSteps)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT, "sieve_generate: %d steps is outside [1, %d]",
+                steps, kMaxGenerateSteps);
+  if (s->h2o)
+    return fail(SIEVE_ERROR_INVALID_ARGUMENT,
+                "sieve_generate: H2O KV eviction runs on the host after every decode step; "
+                "use sieve_sample and sieve_decode_step");
+  for (int b = 0; b < batch; ++b)
+    if (int64_t(s->lengths[b]) + steps > s->options.max_context)
+      return fail(SIEVE_ERROR_CONTEXT_FULL,
+                  "sieve_generate: slot %d holds %d tokens, %d more exceed max_context %d", b,
+                  s->lengths[b], steps, s->options.max_context);
+  SIEVE_TRY(useDevice(s->model));
+  DevicePtr ring;
+  SIEVE_TRY(deviceAlloc(ring, size_t(steps) * batch * sizeof(int32_t), "generated tokens"));
+  // Step 0's tokens are written by its sampling; the rest of the index is
+  // the first new position of each slot, moved on by generateAdvance.
+  SIEVE_TRY(uploadOneTokenIndex(s, batch, nullptr));
+  cudaGraphExec_t exec = nullptr;
+  SIEVE_TRY(stepGraph(s, sieve_generated_decode, s->decodeGraphs, batch, nullptr, &exec));
+  const sieve_sampling &p = *sampling;
+  const StepIndex dev = s->deviceIndex();
+  int32_t *generated = static_cast<int32_t *>(ring.get());
+  takeLauncherError(nullptr, 0);
+  // Nothing waits for the host between steps: each step's sampling writes
+  // the tokens the next graph replay embeds.
+  for (int32_t k = 0; k < steps; ++k) {
+    sample(s->stream, static_cast<const float *>(s->lastLogits.get()), batch, s->vocab(),
+           p.temperature, p.top_k, p.top_p, p.seed, s->sampleCounter + uint64_t(k),
+           dev.tokens, /*dependent=*/false);
+    generateAdvance<<<(batch + 127) / 128, 128, 0, s->stream>>>(dev.tokens, dev.positions,
+                                                               dev.kvLen, generated, batch, k);
+    SIEVE_TRY(checkLaunch(cudaGetLastError(), "sieve_generate: sampling"));
+    SIEVE_CUDA(cudaGraphLaunch(exec, s->stream), "launching the decode graph");
+  }
+  SIEVE_CUDA(cudaMemcpyAsync(out_tokens, generated, size_t(steps) * batch * sizeof(int32_t),
+                             cudaMemcpyDeviceToHost, s->stream),
+             "copying generated tokens");
+  SIEVE_CUDA(cudaStreamSynchronize(s->stream), "sieve_generate");
+  SIEVE_TRY(checkLaunch(cudaSuccess, "sieve_generate"));
+  s->sampleCounter += uint64_t(steps);
+  for (int b = 0; b < batch; ++b)
+    s->lengths[b] += steps;
   return ok();
 }
 

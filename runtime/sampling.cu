@@ -182,12 +182,16 @@ __global__ void __launch_bounds__(kSampleThreads)
 
 void sample(cudaStream_t stream, const float *logits, int rows, int vocab,
             float temperature, int top_k, float top_p, uint64_t seed,
-            uint64_t counter, int32_t *out) {
+            uint64_t counter, int32_t *out, bool dependent) {
   if (rows <= 0)
     return;
-  detail::launchDependent(detail::sampleKernel, rows, detail::kSampleThreads, 0,
-                          stream, logits, vocab, temperature, top_k, top_p,
-                          seed, counter, out);
+  if (dependent)
+    detail::launchDependent(detail::sampleKernel, rows, detail::kSampleThreads, 0,
+                            stream, logits, vocab, temperature, top_k, top_p,
+                            seed, counter, out);
+  else
+    detail::sampleKernel<<<rows, detail::kSampleThreads, 0, stream>>>(
+        logits, vocab, temperature, top_k, top_p, seed, counter, out);
 }
 
 } // namespace sieve::rt

@@ -180,10 +180,13 @@ void activation(cudaStream_t stream, T *x, int64_t n, Activation act);
 // on ties) when temperature <= 0; otherwise softmax(logits / temperature)
 // restricted to the top_k largest (0 = all) and to the smallest set whose
 // mass reaches top_p (>= 1: all), sampled with a counter-based generator
-// keyed by (seed, row, counter) so a run is reproducible.
+// keyed by (seed, row, counter) so a run is reproducible. `dependent`:
+// launched for programmatic dependent launch (its CTAs may become resident
+// while the previous kernel runs); false: plain stream order, for a launch
+// behind a decode graph, whose last kernels its waiting CTAs would crowd.
 void sample(cudaStream_t stream, const float *logits, int rows, int vocab,
             float temperature, int top_k, float top_p, uint64_t seed,
-            uint64_t counter, int32_t *out);
+            uint64_t counter, int32_t *out, bool dependent = true);
 
 // GemFilter scores at the filter layer of a batch-1 prefill (slot 0): for
 // the last `window` rows of this launch, log softmax(q . k_j * scale) over

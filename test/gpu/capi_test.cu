@@ -487,6 +487,46 @@ void testSampling(sieve_model *m) {
   auto g1 = generate(7), g2 = generate(7), g3 = generate(8);
   expect("sampled generation is reproducible (same seed after reset)", g1 == g2);
   expect("another seed gives another generation", g1 != g3);
+  // sieve_generate: the same 12 steps on the device, same tokens, then the
+  // same logits (the next sample, greedy, and a decode step's logits).
+  auto onDevice = [&](uint64_t seed, std::vector<float> &next) {
+    API_OK(sieve_session_reset(s));
+    prefill2(s, a, b, SIEVE_LOGITS_LAST);
+    std::vector<int32_t> all(24);
+    sieve_sampling p{0.9f, 50, 0.95f, seed};
+    API_OK(sieve_generate(s, 2, 12, &p, all.data()));
+    int32_t lengths[2];
+    API_OK(sieve_session_lengths(s, lengths));
+    expect("sieve_generate appends steps tokens to each slot",
+           lengths[0] == 9 + 12 && lengths[1] == 14 + 12);
+    next.assign(2 * kVocab, 0.f);
+    API_OK(sieve_sample(s, 2, &greedy, tok));
+    API_OK(sieve_decode_step(s, 2, tok, next.data()));
+    return all;
+  };
+  std::vector<float> afterHost(2 * kVocab), afterDevice;
+  generate(7);
+  API_OK(sieve_sample(s, 2, &greedy, tok));
+  API_OK(sieve_decode_step(s, 2, tok, afterHost.data()));
+  auto d1 = onDevice(7, afterDevice);
+  expect("sieve_generate gives the tokens of sample + decode_step (seed 7)", d1 == g1);
+  expect("... and the same logits after them (bit-exact)", afterDevice == afterHost);
+  expect("sieve_generate with another seed gives another generation", onDevice(8, afterDevice) == g3);
+  // Whole generations in one call and in several agree (the draws follow
+  // the session's sample counter).
+  API_OK(sieve_session_reset(s));
+  prefill2(s, a, b, SIEVE_LOGITS_LAST);
+  std::vector<int32_t> split(24);
+  sieve_sampling p7{0.9f, 50, 0.95f, 7};
+  API_OK(sieve_generate(s, 2, 5, &p7, split.data()));
+  API_OK(sieve_generate(s, 2, 7, &p7, split.data() + 10));
+  expect("sieve_generate in two calls (5 + 7 steps) == one call of 12", split == g1);
+  statusIs("sieve_generate 0 steps -> INVALID_ARGUMENT", sieve_generate(s, 2, 0, &p7, tok),
+           SIEVE_ERROR_INVALID_ARGUMENT);
+  statusIs("sieve_generate past max_context -> CONTEXT_FULL",
+           sieve_generate(s, 2, 64, &p7, split.data()), SIEVE_ERROR_CONTEXT_FULL);
+  statusIs("sieve_generate null tokens -> INVALID_ARGUMENT",
+           sieve_generate(s, 2, 1, &p7, nullptr), SIEVE_ERROR_INVALID_ARGUMENT);
   sieve_sampling badP{1.f, 0, 0.f, 0};
   statusIs("top_p 0 -> INVALID_ARGUMENT", sieve_sample(s, 2, &badP, tok),
            SIEVE_ERROR_INVALID_ARGUMENT);

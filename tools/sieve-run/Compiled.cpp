@@ -73,7 +73,8 @@ struct Runtime {
   X(sieve_verify_step)                                                         \
   X(sieve_model_has_draft)                                                     \
   X(sieve_model_token_filter)                                                  \
-  X(sieve_session_kept)
+  X(sieve_session_kept)                                                        \
+  X(sieve_generate)
 #define DECLARE(name) decltype(&::name) name = nullptr;
   SIEVE_API(DECLARE)
   SIEVE_API_OPTIONAL(DECLARE)
@@ -372,7 +373,23 @@ private:
     rt.check(rt.sieve_prefill(session, 1, &ptr, &len, SIEVE_LOGITS_LAST,
                               o.checkKV ? row.data() : nullptr),
              "prefill");
-    for (int64_t step = 0; step < o.maxNewTokens; ++step) {
+    // Without --check-kv (which reads every step's logits), the decode
+    // steps run on the device back to back (sieve_generate): tokens 1 to
+    // N-1 sampled and appended, the last one sampled.
+    const bool onDevice = !o.checkKV && rt.sieve_generate && o.maxNewTokens > 1;
+    if (onDevice) {
+      prefillSecs = secondsSince(t0);
+      sieve_sampling s{float(o.temperature), int32_t(o.topK), float(o.topP),
+                       o.seed};
+      generated.resize(o.maxNewTokens - 1);
+      auto t1 = std::chrono::steady_clock::now();
+      rt.check(rt.sieve_generate(session, 1, int32_t(generated.size()), &s,
+                                 generated.data()),
+               "generate");
+      decodeSecs = secondsSince(t1);
+      generated.push_back(sampleOne());
+    }
+    for (int64_t step = 0; !onDevice && step < o.maxNewTokens; ++step) {
       if (o.checkKV && step > 0)
         kvDiff = std::max(kvDiff, recomputeDiff(ids, row, full));
       int32_t next = sampleOne();
@@ -715,27 +732,42 @@ private:
                                       nullptr),
                  "decode step");
       };
-      for (int w = 0; w < 8; ++w) // warm-up: graph capture
-        step();
+      // Greedy generation of `steps` tokens a slot: on the device
+      // (sieve_generate, as --prompt runs it) when the model has it, else
+      // one sample + decode step call pair a token.
+      const bool onDevice = rt.sieve_generate != nullptr;
+      std::vector<int32_t> out(size_t(std::max<int64_t>(steps, 8)) * batch);
+      auto generate = [&](int64_t n) {
+        if (onDevice) {
+          rt.check(rt.sieve_generate(session, int32_t(batch), int32_t(n),
+                                     &greedy, out.data()),
+                   "generate");
+          return;
+        }
+        for (int64_t s = 0; s < n; ++s)
+          step();
+      };
+      generate(8); // warm-up: graph capture
       auto t0 = std::chrono::steady_clock::now();
-      for (int64_t s = 0; s < steps; ++s)
-        step();
-      rt.check(rt.sieve_sample(session, int32_t(batch), &greedy, next.data()),
-               "sample");
+      generate(steps);
+      if (!onDevice)
+        rt.check(rt.sieve_sample(session, int32_t(batch), &greedy, next.data()),
+                 "sample");
       double secs = secondsSince(t0);
       double tps = batch * steps / secs;
       decode.push_back(llvm::json::Object{{"batch", batch},
                                           {"context", context},
                                           {"kept", kept},
                                           {"steps", steps},
+                                          {"loop", onDevice ? "device" : "host"},
                                           {"ms_per_step", 1e3 * secs / steps},
                                           {"tokens_per_s", tps}});
       if (!o.json)
         llvm::outs() << llvm::formatv("decode batch {0,3} at {1} tokens of "
                                       "context ({4} kept): {2:f3} ms/step, "
-                                      "{3:f1} tokens/s\n",
+                                      "{3:f1} tokens/s ({5} loop)\n",
                                       batch, context, 1e3 * secs / steps, tps,
-                                      kept);
+                                      kept, onDevice ? "device" : "host");
     }
     if (o.json)
       llvm::outs() << llvm::formatv(

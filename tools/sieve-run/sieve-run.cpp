@@ -1283,8 +1283,8 @@ int main(int argc, char **argv) {
   if (maxBatch < 0)
     fail("--max-batch must be >= 0");
 
-  if (benchDecodeSteps <= 0)
-    fail("--bench-decode-steps must be positive");
+  if (benchDecodeSteps <= 0 || benchDecodeSteps > (1 << 20))
+    fail("--bench-decode-steps must be in [1, 2^20]");
   // Checked here, before a model is loaded: the runtime's own bounds.
   std::vector<int64_t> benchLengths =
       parseBenchList(benchPromptLengths, "--bench-prompt-lengths", 1 << 24);

@@ -184,6 +184,21 @@ sieve_status sieve_sample(sieve_session *session, int32_t batch,
                           const sieve_sampling *sampling,
                           int32_t *out_tokens);
 
+/* Generates `steps` tokens per slot 0..batch-1 on the device: `steps`
+ * times, sieve_sample then sieve_decode_step of the sampled tokens, with
+ * the same tokens, logits and random draws as those calls would give, but
+ * with no host round trip between steps (each step's sampling writes the
+ * tokens the next step embeds; one synchronization at the end).
+ * out_tokens is [steps, batch]: the tokens sampled at each step, which
+ * are also appended to the slots (each slot ends with the logits of its
+ * last token). steps in [1, 2^20]; every slot needs logits;
+ * CONTEXT_FULL when a slot would pass max_context; INVALID_ARGUMENT with
+ * H2O eviction (it runs on the host after every step). On a failure the
+ * lengths are unchanged. */
+sieve_status sieve_generate(sieve_session *session, int32_t batch,
+                            int32_t steps, const sieve_sampling *sampling,
+                            int32_t *out_tokens);
+
 #ifdef __cplusplus
 }
 #endif
