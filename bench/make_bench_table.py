@@ -203,6 +203,12 @@ def markdown(runs, sources):
                 notes.append(f"sieve peak GPU memory {peak:,} MiB (nvidia-smi polling)")
             if "max_memory_allocated_mib" in torch:
                 notes.append(f"PyTorch max_memory_allocated {torch['max_memory_allocated_mib']:,.0f} MiB")
+            loops = sorted({d.get("loop") for key in ("sieve_bench", "sieve_bench_4096")
+                            for d in model.get(key, {}).get("result", {}).get("decode", [])
+                            if d.get("loop")})
+            if loops:
+                notes.append("sieve decode loop: " + " and ".join(
+                    "device (sieve_generate)" if l == "device" else l for l in loops))
             static = torch.get("static_decode_b1", {})
             if "compiled" in static:
                 notes.append(f"static generate compiled: {static['compiled']} "
