@@ -39,8 +39,8 @@ constexpr int kDecodeThreads = 128, kDecodeMaxGroup = 8;
 // with splits of 128 positions, 5.1 with 32,
 // bench/results/logs/decode_split_timeline_h100.txt). At larger batches
 // the CTAs of long splits already fill the GPU, and short ones only add
-// partials to merge (the 1B shape at batch 32: 15,312 tokens/s with splits
-// of 128, 12,843 with 32, bench/results/logs/decode_splits_batch_h100.txt).
+// partials to merge (the 1B shape at batch 32: 15,327 tokens/s with splits
+// of 128, 13,761-13,884 with 32, bench/results/logs/decode_splits_batch_h100.txt).
 constexpr int kDecodeMinSplit = 32, kDecodeMaxSplit = 128, kDecodeTargetSplits = 64,
               kDecodeTargetCtas = 1024;
 inline int decodeSplitLen(int maxContext, int pairs = 1) {
