@@ -346,9 +346,13 @@ private:
     return 0;
   }
 
+  /// The sampling options of the command line.
+  sieve_sampling sampling() const {
+    return {float(o.temperature), int32_t(o.topK), float(o.topP), o.seed};
+  }
+
   int32_t sampleOne() {
-    sieve_sampling s{float(o.temperature), int32_t(o.topK), float(o.topP),
-                     o.seed};
+    const sieve_sampling s = sampling();
     int32_t token;
     rt.check(rt.sieve_sample(session, 1, &s, &token), "sample");
     return token;
@@ -379,8 +383,7 @@ private:
     const bool onDevice = !o.checkKV && rt.sieve_generate && o.maxNewTokens > 1;
     if (onDevice) {
       prefillSecs = secondsSince(t0);
-      sieve_sampling s{float(o.temperature), int32_t(o.topK), float(o.topP),
-                       o.seed};
+      const sieve_sampling s = sampling();
       generated.resize(o.maxNewTokens - 1);
       auto t1 = std::chrono::steady_clock::now();
       rt.check(rt.sieve_generate(session, 1, int32_t(generated.size()), &s,
