@@ -342,7 +342,9 @@ void attention_decode(const StepArgs &args, const T *q,
   const int splits = detail::decodeSplits(args.max_context, pairs);
   const int splitLen = detail::decodeSplitLen(args.max_context, pairs);
   const int spread = detail::decodeSpread(splits, pairs);
-  const size_t smem = detail::decodeSmemBytes<HeadDim>(std::min(group, perCta), splitLen);
+  const bool stage = detail::decodeStages<T, HeadDim>(F, splitLen);
+  const size_t smem = detail::decodeSmemBytes<HeadDim>(std::min(group, perCta), splitLen,
+                                                       stage ? HeadDim * sizeof(T) : 0);
   auto launch = [&](auto kernel) {
     if (smem > 48 * 1024)
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -353,15 +355,25 @@ void attention_decode(const StepArgs &args, const T *q,
         scale * detail::kLog2e, block_size, kvGroup, args.kv_len, args.block_table,
         args.max_blocks_per_seq, args.attn_scratch, splits, spread, splitLen);
   };
+  // Two instantiations for a dense cache (staged or not), so that the
+  // unstaged kernel is the register-only code as it was.
+  auto launchG = [&](auto g) {
+    constexpr int G = decltype(g)::value;
+    if constexpr (F == KVFormat::Dense) {
+      if (stage)
+        return launch(detail::attentionDecodeKernel<T, HeadDim, F, G, true>);
+    }
+    launch(detail::attentionDecodeKernel<T, HeadDim, F, G, false>);
+  };
   static_assert(detail::kDecodeMaxGroup == 8, "the dispatch below stops at 8");
   if (perCta == 1)
-    launch(detail::attentionDecodeKernel<T, HeadDim, F, 1>);
+    launchG(std::integral_constant<int, 1>{});
   else if (perCta == 2)
-    launch(detail::attentionDecodeKernel<T, HeadDim, F, 2>);
+    launchG(std::integral_constant<int, 2>{});
   else if (perCta == 4)
-    launch(detail::attentionDecodeKernel<T, HeadDim, F, 4>);
+    launchG(std::integral_constant<int, 4>{});
   else
-    launch(detail::attentionDecodeKernel<T, HeadDim, F, 8>);
+    launchG(std::integral_constant<int, 8>{});
   detail::launchDependent(detail::attentionCombineKernel<T, HeadDim>,
                           dim3(num_heads, args.num_seqs), HeadDim, 0,
                           args.stream, args.attn_scratch, args.kv_len,

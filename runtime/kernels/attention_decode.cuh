@@ -3,11 +3,13 @@
 //
 // attentionDecodeKernel: one CTA per (split of the slot's positions, KV
 // head, slot, chunk of up to G <= kDecodeMaxGroup query heads sharing that KV
-// head). A key row (HeadDim values) is read by HeadDim / 8 lanes with one
-// 16-byte load each, straight into registers, so a warp covers 32 / (HeadDim
-// / 8) keys per load and every load of the split is independent (the
-// latency of a short decode is hidden by having them all in flight, not by
-// a shared-memory pipeline). Three phases:
+// head). A dense cache's K and V rows of a short split are first copied
+// into shared memory, all at once (cp.async; K and V wait separately), so
+// that the split costs one round trip to memory (decodeStages); a key row
+// (HeadDim values) is then read by HeadDim / 8 lanes with one 16-byte load
+// each, so a warp covers 32 / (HeadDim / 8) keys per load. Longer splits
+// and quantized caches are read straight into registers the same way, two
+// rows a lane in flight. Three phases:
 //   1. scores s[g][j] = q_g . k_j (log2 domain), into shared memory;
 //   2. per head: the split's max m and sum l of exp2(s - m), p in place;
 //   3. acc[g] = sum_j p[g][j] v_j, reduced over the warp's key slots by
@@ -24,6 +26,7 @@
 
 #include "common.cuh"
 #include "kv_cache.cuh"
+#include "mma.cuh"
 
 namespace sieve::rt::detail {
 
@@ -89,19 +92,36 @@ struct DecodeScratch {
         acc(base + 2 * int64_t(slots) * heads * splits) {}
 };
 
-// Shared memory: scores [group][splitLen], then the per-warp
-// accumulators [warps][group][HeadDim], then m and l [group].
-template <int HeadDim> size_t decodeSmemBytes(int group, int splitLen) {
-  return sizeof(float) *
-         (size_t(group) * splitLen +
-          size_t(kDecodeThreads / 32) * group * HeadDim + 2 * size_t(group));
+// Whether a dense cache's K and V rows of a split are staged in shared
+// memory (the kernel's Stage): when they take at most kDecodeStageBytes.
+// Measured on the H100 (bench/results/logs/decode_stage_ab_h100.txt, A/B
+// in one run): staged, Llama-3-8B int4 at 2048 of context, batch 1 (splits
+// of 64 positions, 32 KB) 340 -> 369 tokens/s, Llama-3.2-1B at 512, batch
+// 32 (HeadDim 64, splits of 128, 32 KB) 16,745-16,944 -> 17,342-17,426; but
+// the 8B at batch 16 (splits of 128 at HeadDim 128: 64 KB, three CTAs an
+// SM) 2,063 -> 1,968, so larger splits read straight into registers.
+constexpr size_t kDecodeStageBytes = 32 * 1024;
+template <typename T, int HeadDim> bool decodeStages(KVFormat f, int splitLen) {
+  return f == KVFormat::Dense && 2 * size_t(splitLen) * HeadDim * sizeof(T) <= kDecodeStageBytes;
+}
+
+// Shared memory: when staged, the split's K and V rows
+// [2][splitLen][HeadDim] of T (`kvRowBytes` = HeadDim * sizeof(T); else 0),
+// then scores
+// [group][splitLen], the per-warp accumulators [warps][group][HeadDim], m
+// and l [group].
+template <int HeadDim> size_t decodeSmemBytes(int group, int splitLen, size_t kvRowBytes = 0) {
+  return 2 * size_t(splitLen) * kvRowBytes +
+         sizeof(float) *
+             (size_t(group) * splitLen +
+              size_t(kDecodeThreads / 32) * group * HeadDim + 2 * size_t(group));
 }
 
 // G: the query heads a CTA handles (the group's size rounded up to 1, 2, 4
 // or 8, kDecodeMaxGroup): q and the accumulators take 16 G registers a
 // thread, so a group of 4 compiled for 8 would hold registers (and lose
 // occupancy) for nothing.
-template <typename T, int HeadDim, KVFormat F, int G>
+template <typename T, int HeadDim, KVFormat F, int G, bool Stage>
 __global__ void __launch_bounds__(kDecodeThreads)
     attentionDecodeKernel(const T *q,
                           const typename KVCache<T, F>::Code *kCache,
@@ -110,6 +130,7 @@ __global__ void __launch_bounds__(kDecodeThreads)
                           int blockSize, int kvGroup, const int32_t *kvLen,
                           const int32_t *blockTable, int maxBlocksPerSeq,
                           float *scratch, int splits, int spread, int splitLen) {
+  static_assert(!Stage || F == KVFormat::Dense, "only a dense cache is staged");
   awaitPredecessor();
   constexpr int Lanes = HeadDim / 8;      // lanes per key row
   constexpr int KeysPerWarp = 32 / Lanes; // key slots of a warp
@@ -123,7 +144,10 @@ __global__ void __launch_bounds__(kDecodeThreads)
   const int kvHead = blockIdx.y / chunks, chunk = blockIdx.y % chunks;
   const int group = min(G, groupAll - chunk * G);
   const int headBase = kvHead * groupAll + chunk * G;
-  float *sS = dsm;                    // [group][splitLen]
+  // Dense: K rows [splitLen][HeadDim] of T, then V rows.
+  T *kS = reinterpret_cast<T *>(dsm), *vS = kS + size_t(splitLen) * HeadDim;
+  float *sS = Stage ? reinterpret_cast<float *>(vS + size_t(splitLen) * HeadDim)
+                    : dsm; // [group][splitLen]
   float *red = sS + group * splitLen; // [Warps][group][HeadDim]
   float *mS = red + Warps * group * HeadDim, *lS = mS + group;
 
@@ -148,10 +172,33 @@ __global__ void __launch_bounds__(kDecodeThreads)
                HeadDim +
            part * 8;
   };
+  // Staged (dense, decodeStages): every K and V row of the split is copied
+  // into shared memory at once (cp.async, K and V in two commit groups), so
+  // the split costs one round trip to memory rather than one per two rows a
+  // lane (a split of 64 positions at HeadDim 128 took four dependent rounds
+  // for K and four for V); phase 1 waits for K only, phase 3 for V.
+  if constexpr (Stage) {
+    constexpr int Units = HeadDim / 8; // 16-byte units of a row
+    for (int h = 0; h < 2; ++h) {
+      const T *cache = h ? vCache : kCache;
+      T *dst = h ? vS : kS;
+      for (int i = threadIdx.x; i < n * Units; i += blockDim.x) {
+        const int j = i / Units, u = i % Units, pos = first + j;
+        const int64_t block = slotBlocks[pos / blockSize];
+        cpAsync16(dst + j * HeadDim + u * 8,
+                  cache + ((block * numKvHeads + kvHead) * blockSize + pos % blockSize) * HeadDim +
+                      u * 8,
+                  true);
+      }
+      cpAsyncCommit();
+    }
+  }
   // This lane's 8 values of cache row j, as floats (dequantized).
   auto load8 = [&](const typename KVCache<T, F>::Code *cache, int j,
                    float out[8]) {
-    if constexpr (F == KVFormat::Dense) {
+    if constexpr (Stage) {
+      loadVec8((cache == kCache ? kS : vS) + j * HeadDim + part * 8, out);
+    } else if constexpr (F == KVFormat::Dense) {
       loadVec8(cache + rowAt(j), out);
     } else {
       int pos = first + j;
@@ -172,6 +219,10 @@ __global__ void __launch_bounds__(kDecodeThreads)
       for (int e = 0; e < 8; ++e)
         qv[g][e] *= scaleLog2;
     }
+  if constexpr (Stage) {
+    cpAsyncWait<1>(); // this thread's K copies
+    __syncthreads();  // everyone's
+  }
   // The loop bounds are warp-uniform (the shuffles need every lane); a
   // lane whose key is past the split computes on zeros and stores nothing.
   for (int base = warp * KeysPerWarp; base < n; base += 2 * Stride) {
@@ -227,6 +278,10 @@ __global__ void __launch_bounds__(kDecodeThreads)
   __syncthreads();
 
   // 3. acc = P V over the split.
+  if constexpr (Stage) {
+    cpAsyncWait<0>();
+    __syncthreads();
+  }
   float acc[G][8] = {};
   for (int j0 = warp * KeysPerWarp + sub; j0 < n; j0 += 2 * Stride) {
     const int j1 = j0 + Stride;
@@ -275,33 +330,50 @@ __global__ void __launch_bounds__(kDecodeThreads)
   }
 }
 
-// Block of HeadDim threads per (head, slot): a block-wide max over the
-// slot's active splits, then each thread (one output dimension) sums its
-// column; the (m, l) pairs are read by every thread (broadcast loads).
+// Block of HeadDim threads per (head, slot); each thread (one output
+// dimension) merges its column of the slot's active splits in one pass, a
+// running maximum rescaling the running sums (online softmax), the
+// partials loaded kCombineBatch splits at a time so that their loads are
+// in flight together: a merge of 32 splits is two round trips to memory
+// (it was a max pass, a block reduction and eight rounds of four).
+constexpr int kCombineBatch = 16;
 template <typename T, int HeadDim>
 __global__ void __launch_bounds__(HeadDim)
     attentionCombineKernel(const float *scratch, const int32_t *kvLen,
                            int numHeads, int splits, int spread, int splitLen,
                            T *outT) {
   awaitPredecessor();
-  __shared__ float reduce[32];
   const int head = blockIdx.x, slot = blockIdx.y, d = threadIdx.x;
   DecodeScratch parts(const_cast<float *>(scratch), gridDim.y, numHeads,
                       splits);
   const int64_t row0 = (int64_t(slot) * numHeads + head) * splits;
   const int used = decodeSplitLenAt(kvLen[slot], spread, splitLen);
   const int active = min(splits, (kvLen[slot] + used - 1) / used);
-  float mx = -INFINITY;
-  for (int s = d; s < active; s += HeadDim)
-    mx = fmaxf(mx, parts.ml[row0 + s].x);
-  mx = blockMax(mx, reduce);
-  float sum = 0.f, acc = 0.f;
-#pragma unroll 4
-  for (int s = 0; s < active; ++s) {
-    const float2 ml = parts.ml[row0 + s];
-    const float w = ml.y > 0.f ? exp2f(ml.x - mx) : 0.f;
-    sum = fmaf(ml.y, w, sum);
-    acc = fmaf(parts.acc[(row0 + s) * HeadDim + d], w, acc);
+  float mx = -INFINITY, sum = 0.f, acc = 0.f;
+  for (int s0 = 0; s0 < active; s0 += kCombineBatch) {
+    float2 ml[kCombineBatch];
+    float a[kCombineBatch];
+#pragma unroll
+    for (int i = 0; i < kCombineBatch; ++i) {
+      const bool live = s0 + i < active;
+      ml[i] = live ? parts.ml[row0 + s0 + i] : make_float2(-INFINITY, 0.f);
+      a[i] = live ? parts.acc[(row0 + s0 + i) * HeadDim + d] : 0.f;
+    }
+    float m = mx;
+#pragma unroll
+    for (int i = 0; i < kCombineBatch; ++i)
+      m = fmaxf(m, ml[i].x);
+    // Sums so far are zero while mx is -inf (no split with a position yet).
+    const float r = mx == -INFINITY ? 0.f : exp2f(mx - m);
+    sum *= r;
+    acc *= r;
+    mx = m;
+#pragma unroll
+    for (int i = 0; i < kCombineBatch; ++i) {
+      const float w = ml[i].y > 0.f ? exp2f(ml[i].x - mx) : 0.f;
+      sum = fmaf(ml[i].y, w, sum);
+      acc = fmaf(a[i], w, acc);
+    }
   }
   outT[(int64_t(slot) * numHeads + head) * HeadDim + d] =
       fromFloat<T>(sum > 0.f ? acc / sum : 0.f);

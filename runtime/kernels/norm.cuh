@@ -103,6 +103,58 @@ __global__ void __launch_bounds__(kNormThreads)
   });
 }
 
+// Rows of at most kNormThreads * 8 * kNormHeld values (every Llama-shaped
+// hidden size here): each thread keeps its 16-byte vectors of the sum in
+// registers between the two passes instead of re-reading the stored sum,
+// and loads its vectors of the norm weight (a constant) before waiting for
+// the previous kernel, so that a row costs one round trip to memory after
+// the wait instead of two. The arithmetic is addRmsNormKernel's: the same
+// values in the same order, bit for bit.
+constexpr int kNormHeld = 4;
+template <typename T>
+__global__ void __launch_bounds__(kNormThreads)
+    addRmsNormHeldKernel(const T *a, const T *b, T *sumOut, const T *weight,
+                         float weightOffset, float eps, T *out, int cols) {
+  __shared__ float scratch[32];
+  float w[kNormHeld][8], v[kNormHeld][8];
+#pragma unroll
+  for (int i = 0; i < kNormHeld; ++i) {
+    const int c = (threadIdx.x + i * blockDim.x) * 8;
+    if (c < cols)
+      loadVec8(weight + c, w[i]);
+  }
+  awaitPredecessor();
+  int64_t base = int64_t(blockIdx.x) * cols;
+  a += base;
+  b = b ? b + base : nullptr;
+  sumOut = sumOut ? sumOut + base : nullptr;
+  out += base;
+  float acc = 0.f;
+#pragma unroll
+  for (int i = 0; i < kNormHeld; ++i) {
+    const int c = (threadIdx.x + i * blockDim.x) * 8;
+    if (c < cols) {
+      loadResidual<T, 8>(a, b, c, v[i]);
+      if (sumOut)
+        storeVec8(sumOut + c, v[i]);
+#pragma unroll
+      for (int k = 0; k < 8; ++k)
+        acc += v[i][k] * v[i][k];
+    }
+  }
+  const float inv = rsqrtf(blockSum(acc, scratch) / cols + eps);
+#pragma unroll
+  for (int i = 0; i < kNormHeld; ++i) {
+    const int c = (threadIdx.x + i * blockDim.x) * 8;
+    if (c < cols) {
+#pragma unroll
+      for (int k = 0; k < 8; ++k)
+        v[i][k] = v[i][k] * inv * (w[i][k] + weightOffset);
+      storeVec8(out + c, v[i]);
+    }
+  }
+}
+
 template <typename T, int Vec>
 __global__ void __launch_bounds__(kNormThreads)
     addLayerNormKernel(const T *a, const T *b, T *sumOut, const T *weight,
@@ -162,8 +214,13 @@ void add_rms_norm(cudaStream_t stream, const T *a, const T *b, T *sum_out,
                 "add_rms_norm: T must be half or __nv_bfloat16");
   if (rows <= 0)
     return;
-  if (detail::vec8Aligned(cols, a, b, sum_out, out) &&
-      detail::vec8Aligned(cols, weight))
+  const bool vec8 = detail::vec8Aligned(cols, a, b, sum_out, out) &&
+                    detail::vec8Aligned(cols, weight);
+  if (vec8 && cols <= detail::kNormThreads * 8 * detail::kNormHeld)
+    detail::launchDependent(detail::addRmsNormHeldKernel<T>, rows,
+                            detail::normThreads(cols, 8), 0, stream, a, b,
+                            sum_out, weight, weight_offset, eps, out, cols);
+  else if (vec8)
     detail::launchDependent(detail::addRmsNormKernel<T, 8>, rows,
                             detail::normThreads(cols, 8), 0, stream, a, b,
                             sum_out, weight, weight_offset, eps, out, cols);

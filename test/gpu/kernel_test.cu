@@ -82,7 +82,9 @@ std::vector<float> residual(const std::vector<float> &a, const std::vector<float
 }
 
 template <typename T> void testNorms() {
-  for (int cols : {4096, 128, 100}) {
+  // 4096, 8192 and 128: rows held in registers (addRmsNormHeldKernel);
+  // 8200: the streaming 16-byte kernel; 100: the scalar one.
+  for (int cols : {4096, 8192, 8200, 128, 100}) {
     int rows = 5;
     size_t n = size_t(rows) * cols;
     auto a = randomT<T>(n, -2.f, 3.f), b = randomT<T>(n), w = randomT<T>(cols, 0.5f, 1.5f),
@@ -110,6 +112,18 @@ template <typename T> void testNorms() {
         }
         report("add_rms_norm " + tag, compare(out.download(), ref), tolerance<T>());
         report("add_rms_norm sum_out " + tag, compare(dA.download(), sum), 1e-6);
+        // The held kernel computes what the streaming one does, bit for bit.
+        if (cols % 8 == 0 && cols <= detail::kNormThreads * 8 * detail::kNormHeld) {
+          auto dA2 = devT<T>(a);
+          Dev<T> out2(n);
+          out2.poison();
+          detail::addRmsNormKernel<T, 8><<<rows, detail::normThreads(cols, 8)>>>(
+              dA2.p, withB ? dB.p : nullptr, dA2.p, dW.p, 0.25f, 1e-5f, out2.p, cols);
+          CUDA_OK(cudaDeviceSynchronize());
+          const auto held = out.download(), streamed = out2.download();
+          expect("add_rms_norm held == streaming, bit for bit " + tag,
+                 std::memcmp(held.data(), streamed.data(), held.size() * sizeof(held[0])) == 0);
+        }
       }
       // LayerNorm with bias, separate sum_out.
       {
