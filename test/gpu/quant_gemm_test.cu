@@ -17,7 +17,8 @@
 // --fp8-bench times fp8 at 2048 rows on the Llama-3-8B and Llama-3.2-1B
 // projection shapes: the f16 GEMM, the fp8 path before cuBLASLt's FP8 GEMM
 // (dequantize + f16 cuBLASLt) and the cuBLASLt FP8 GEMM (with and without
-// FAST_ACCUM), in TFLOP/s.
+// FAST_ACCUM), in TFLOP/s; and at decode rows (1, 4, 8, 16; the 8B shapes)
+// gemm_quant's fp8 kernels against cuBLASLt's FP8 GEMM.
 // --bench times gemm_quant as dispatched and each of its kernels (the
 // tensor-core mma kernel, the GEMV with packed and with exact fp32
 // products, dequantize + cuBLASLt at 8 and 16 rows) on Llama-3.2-1B and
@@ -826,6 +827,54 @@ void benchFp8Prefill(const LtContext &lt, const char *label, int N, int K) {
               fastMs, quantMs);
 }
 
+// fp8 at decode rows: gemm_quant as dispatched (the per-token activation
+// quantization, then the GEMV or the tensor-core kernel on E4M3 codes over
+// the f16 datapath) against cuBLASLt's FP8 GEMM (activation codes, then
+// the FP8 tensor cores; outer-vector scales) and the f16 GEMM, each launch
+// timed alone.
+void benchFp8Decode(const LtContext &lt, const char *label, int N, int K) {
+  using T = half;
+  constexpr int kMaxRows = 16;
+  auto dIn = devT<T>(randomT<T>(size_t(kMaxRows) * K));
+  Dev<T> out(size_t(kMaxRows) * N), scratch(size_t(N) * K), f16(size_t(N) * K),
+      actScratch(size_t(kMaxRows) * K);
+  CUDA_OK(cudaMemset(f16.p, 0x11, size_t(N) * K * 2));
+  HostQuant q = makeQuant(QuantFormat::FP8, N, K, 0, false);
+  const QuantWeight w = q.device();
+  for (int rows : {1, 4, 8, 16}) {
+    const float f16Ms =
+        timeMs([&] { gemm<T, T>(lt.args(), dIn.p, f16.p, nullptr, out.p, rows, N, K); });
+    const float decodeMs = timeMs([&] {
+      gemm_quant<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K, scratch.p, actScratch.p);
+    });
+    detail::Fp8LtOptions outer;
+    outer.epilogue = false;
+    auto launch = [&] {
+      return detail::gemmFp8Lt<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K,
+                                     actScratch.p, scratch.p, 0, outer);
+    };
+    const bool offered = launch() == detail::Fp8Path::OuterVector;
+    CUDA_OK(cudaDeviceSynchronize());
+    const std::vector<float> viaLt = out.download();
+    const float ltMs = offered ? timeMs([&] { launch(); }) : NAN;
+    gemm_quant<T, T>(lt.args(), dIn.p, w, nullptr, out.p, rows, N, K, scratch.p, actScratch.p);
+    CUDA_OK(cudaDeviceSynchronize());
+    // The two fp8 ways agree to T's rounding (the GEMV's activations are
+    // e4m3(x / s) * s rounded to T; cuBLASLt's are the codes and s).
+    const ErrorStats d = compare(std::vector<float>(viaLt.begin(), viaLt.begin() + size_t(rows) * N),
+                                 [&] {
+                                   auto v = out.download();
+                                   v.resize(size_t(rows) * N);
+                                   return v;
+                                 }());
+    launcherOk("fp8 decode bench");
+    std::printf("BENCH fp8 decode %s rows %d N %d K %d: f16 %.4f ms | gemm_quant %.4f ms | "
+                "cuBLASLt FP8 %.4f ms (%s; relative L2 to gemm_quant %.1e)\n",
+                label, rows, N, K, f16Ms, decodeMs, ltMs, offered ? "outer-vector" : "not offered",
+                d.rel);
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -865,6 +914,8 @@ int main(int argc, char **argv) {
     benchPrefill(lt, 28672, 4096);
   }
   if (fp8Bench) {
+    for (auto [N, K] : {std::pair{6144, 4096}, {4096, 4096}, {28672, 4096}, {4096, 14336}})
+      benchFp8Decode(lt, "Llama-3-8B", N, K);
     for (auto [N, K] : {std::pair{6144, 4096}, {4096, 4096}, {28672, 4096}, {4096, 14336}})
       benchFp8Prefill(lt, "Llama-3-8B", N, K);
     for (auto [N, K] : {std::pair{3072, 2048}, {2048, 2048}, {16384, 2048}, {2048, 8192}})
