@@ -782,15 +782,27 @@ void benchPrefill(const LtContext &lt, int N, int K) {
 // has no algorithm), the way gemm_quant takes with FAST_ACCUM, and the
 // activation quantization alone. Milliseconds; test/gpu/fp8_lt.sh turns
 // them into TFLOP/s (2 rows N K / time).
+// The operands of the fp8 benches: up to `rows` activation rows, an f16
+// weight (constant bytes) and the fp8 weight of the same shape, the
+// outputs and gemm_quant's scratches.
+struct Fp8Bench {
+  Dev<half> dIn, out, scratch, f16, actScratch;
+  HostQuant q;
+  QuantWeight w;
+  Fp8Bench(int rows, int N, int K)
+      : dIn(toTVec<half>(randomT<half>(size_t(rows) * K))), out(size_t(rows) * N),
+        scratch(size_t(N) * K), f16(size_t(N) * K), actScratch(size_t(rows) * K),
+        q(makeQuant(QuantFormat::FP8, N, K, 0, false)), w(q.device()) {
+    CUDA_OK(cudaMemset(f16.p, 0x11, size_t(N) * K * 2));
+  }
+};
+
 void benchFp8Prefill(const LtContext &lt, const char *label, int N, int K) {
   using T = half;
   const int rows = 2048;
-  auto dIn = devT<T>(randomT<T>(size_t(rows) * K));
-  Dev<T> out(size_t(rows) * N), scratch(size_t(N) * K), f16(size_t(N) * K),
-      actScratch(size_t(rows) * K);
-  CUDA_OK(cudaMemset(f16.p, 0x11, size_t(N) * K * 2));
-  HostQuant q = makeQuant(QuantFormat::FP8, N, K, 0, false);
-  const QuantWeight w = q.device();
+  Fp8Bench b(rows, N, K);
+  Dev<T> &dIn = b.dIn, &out = b.out, &scratch = b.scratch, &f16 = b.f16, &actScratch = b.actScratch;
+  const QuantWeight &w = b.w;
   const float f16Ms =
       timeMs([&] { gemm<T, T>(lt.args(), dIn.p, f16.p, nullptr, out.p, rows, N, K); });
   const float oldMs = timeMs([&] {
@@ -834,13 +846,9 @@ void benchFp8Prefill(const LtContext &lt, const char *label, int N, int K) {
 // timed alone.
 void benchFp8Decode(const LtContext &lt, const char *label, int N, int K) {
   using T = half;
-  constexpr int kMaxRows = 16;
-  auto dIn = devT<T>(randomT<T>(size_t(kMaxRows) * K));
-  Dev<T> out(size_t(kMaxRows) * N), scratch(size_t(N) * K), f16(size_t(N) * K),
-      actScratch(size_t(kMaxRows) * K);
-  CUDA_OK(cudaMemset(f16.p, 0x11, size_t(N) * K * 2));
-  HostQuant q = makeQuant(QuantFormat::FP8, N, K, 0, false);
-  const QuantWeight w = q.device();
+  Fp8Bench b(16, N, K);
+  Dev<T> &dIn = b.dIn, &out = b.out, &scratch = b.scratch, &f16 = b.f16, &actScratch = b.actScratch;
+  const QuantWeight &w = b.w;
   for (int rows : {1, 4, 8, 16}) {
     const float f16Ms =
         timeMs([&] { gemm<T, T>(lt.args(), dIn.p, f16.p, nullptr, out.p, rows, N, K); });
