@@ -105,11 +105,10 @@ template <typename T, int HeadDim> bool decodeStages(KVFormat f, int splitLen) {
   return f == KVFormat::Dense && 2 * size_t(splitLen) * HeadDim * sizeof(T) <= kDecodeStageBytes;
 }
 
-// Shared memory: when staged, the split's K and V rows
-// [2][splitLen][HeadDim] of T (`kvRowBytes` = HeadDim * sizeof(T); else 0),
-// then scores
-// [group][splitLen], the per-warp accumulators [warps][group][HeadDim], m
-// and l [group].
+// Shared memory: when staged, the split's K and V rows [2][splitLen]
+// [HeadDim] of T (`kvRowBytes` = HeadDim * sizeof(T); else 0), then the
+// scores [group][splitLen], the per-warp accumulators [warps][group]
+// [HeadDim], m and l [group].
 template <int HeadDim> size_t decodeSmemBytes(int group, int splitLen, size_t kvRowBytes = 0) {
   return 2 * size_t(splitLen) * kvRowBytes +
          sizeof(float) *
@@ -144,7 +143,7 @@ __global__ void __launch_bounds__(kDecodeThreads)
   const int kvHead = blockIdx.y / chunks, chunk = blockIdx.y % chunks;
   const int group = min(G, groupAll - chunk * G);
   const int headBase = kvHead * groupAll + chunk * G;
-  // Dense: K rows [splitLen][HeadDim] of T, then V rows.
+  // Staged: K rows [splitLen][HeadDim] of T, then V rows.
   T *kS = reinterpret_cast<T *>(dsm), *vS = kS + size_t(splitLen) * HeadDim;
   float *sS = Stage ? reinterpret_cast<float *>(vS + size_t(splitLen) * HeadDim)
                     : dsm; // [group][splitLen]
