@@ -164,12 +164,11 @@ __global__ void __launch_bounds__(kDecodeThreads)
   const int sub = lane / Lanes,
             part = lane % Lanes; // key slot, 8-value column block
   const int32_t *slotBlocks = blockTable + int64_t(slot) * maxBlocksPerSeq;
-  auto rowAt = [&](int j) {
+  // Where cache row j of the split starts (dense cache, in elements).
+  auto rowStart = [&](int j) {
     int pos = first + j;
     int64_t block = slotBlocks[pos / blockSize];
-    return ((block * numKvHeads + kvHead) * blockSize + pos % blockSize) *
-               HeadDim +
-           part * 8;
+    return ((block * numKvHeads + kvHead) * blockSize + pos % blockSize) * HeadDim;
   };
   // Staged (dense, decodeStages): every K and V row of the split is copied
   // into shared memory at once (cp.async, K and V in two commit groups), so
@@ -182,12 +181,8 @@ __global__ void __launch_bounds__(kDecodeThreads)
       const T *cache = h ? vCache : kCache;
       T *dst = h ? vS : kS;
       for (int i = threadIdx.x; i < n * Units; i += blockDim.x) {
-        const int j = i / Units, u = i % Units, pos = first + j;
-        const int64_t block = slotBlocks[pos / blockSize];
-        cpAsync16(dst + j * HeadDim + u * 8,
-                  cache + ((block * numKvHeads + kvHead) * blockSize + pos % blockSize) * HeadDim +
-                      u * 8,
-                  true);
+        const int j = i / Units, u = i % Units;
+        cpAsync16(dst + j * HeadDim + u * 8, cache + rowStart(j) + u * 8, true);
       }
       cpAsyncCommit();
     }
@@ -198,7 +193,7 @@ __global__ void __launch_bounds__(kDecodeThreads)
     if constexpr (Stage) {
       loadVec8((cache == kCache ? kS : vS) + j * HeadDim + part * 8, out);
     } else if constexpr (F == KVFormat::Dense) {
-      loadVec8(cache + rowAt(j), out);
+      loadVec8(cache + rowStart(j) + part * 8, out);
     } else {
       int pos = first + j;
       kvLoad8<F>(cache, slotBlocks[pos / blockSize] * int64_t(numKvHeads) + kvHead,
