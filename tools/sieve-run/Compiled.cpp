@@ -391,22 +391,23 @@ private:
                "generate");
       decodeSecs = secondsSince(t1);
       generated.push_back(sampleOne());
-    }
-    for (int64_t step = 0; !onDevice && step < o.maxNewTokens; ++step) {
-      if (o.checkKV && step > 0)
-        kvDiff = std::max(kvDiff, recomputeDiff(ids, row, full));
-      int32_t next = sampleOne();
-      if (step == 0)
-        prefillSecs = secondsSince(t0);
-      generated.push_back(next);
-      ids.push_back(next);
-      if (step + 1 == o.maxNewTokens)
-        break;
-      auto t1 = std::chrono::steady_clock::now();
-      rt.check(rt.sieve_decode_step(session, 1, &next,
-                                    o.checkKV ? row.data() : nullptr),
-               "decode step");
-      decodeSecs += secondsSince(t1);
+    } else {
+      for (int64_t step = 0; step < o.maxNewTokens; ++step) {
+        if (o.checkKV && step > 0)
+          kvDiff = std::max(kvDiff, recomputeDiff(ids, row, full));
+        int32_t next = sampleOne();
+        if (step == 0)
+          prefillSecs = secondsSince(t0);
+        generated.push_back(next);
+        ids.push_back(next);
+        if (step + 1 == o.maxNewTokens)
+          break;
+        auto t1 = std::chrono::steady_clock::now();
+        rt.check(rt.sieve_decode_step(session, 1, &next,
+                                      o.checkKV ? row.data() : nullptr),
+                 "decode step");
+        decodeSecs += secondsSince(t1);
+      }
     }
     std::string text(generated.begin(), generated.end());
     double tps = generated.size() > 1 ? (generated.size() - 1) / decodeSecs : 0;
